@@ -1,0 +1,75 @@
+/** `npm run migrate` and `npm run token -- --sub ID [--scope "…"] [--brand ID] [--persona admin|customer]`. */
+import { parseArgs } from 'node:util';
+import { resolveJwtSecret } from './auth-secret.js';
+import { ConfigError, loadConfig } from './config.js';
+import { migrateDatabase, openDatabase } from './db/database.js';
+import { signToken } from './http/auth.js';
+
+const USAGE = `usage:
+  labline migrate
+  labline token --sub ID [--scope "a b"] [--brand ID]... [--persona admin|customer] [--expires 30d]`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadConfig();
+  if (command === 'migrate') {
+    const database = await openDatabase(config.database);
+    try {
+      await migrateDatabase(config.database, database);
+    } finally {
+      await database.close();
+    }
+    process.stdout.write('migrations applied\n');
+    return 0;
+  }
+  if (command === 'token') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        sub: { type: 'string' },
+        scope: { type: 'string' },
+        brand: { type: 'string', multiple: true },
+        persona: { type: 'string' },
+        expires: { type: 'string', default: '30d' },
+      },
+      strict: true,
+    });
+    if (!values.sub) throw new UsageError('--sub is required');
+    if (values.persona !== undefined && values.persona !== 'admin' && values.persona !== 'customer') {
+      throw new UsageError('--persona must be admin or customer');
+    }
+    const { secret } = resolveJwtSecret(config);
+    if (!secret) throw new UsageError('no AUTH_JWT_SECRET is configured: tokens come from your identity provider');
+    const token = await signToken(
+      secret,
+      {
+        sub: values.sub,
+        ...(values.scope ? { scope: values.scope } : {}),
+        ...(values.brand ? { brandIds: values.brand } : {}),
+        ...(values.persona ? { persona: values.persona } : {}),
+        issuer: config.auth.issuer,
+        audience: config.auth.audience,
+      },
+      values.expires,
+    );
+    process.stdout.write(`${token}\n`);
+    return 0;
+  }
+  throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
+}
+
+class UsageError extends Error {}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      process.stderr.write(`labline: ${err.message}\n${err instanceof UsageError ? USAGE + '\n' : ''}`);
+    } else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`labline: ${err.message}\n${USAGE}\n`);
+    } else {
+      process.stderr.write(`labline: ${(err as Error).stack ?? String(err)}\n`);
+    }
+    process.exit(1);
+  },
+);

@@ -1,0 +1,218 @@
+/**
+ * The one place that reads the environment. Every variable is parsed strictly: a value that
+ * does not parse stops start-up with a message naming the variable (never a silent default).
+ */
+import path from 'node:path';
+
+export type JunctionEnvironment = 'sandbox' | 'production';
+export type JunctionRegion = 'us' | 'eu';
+export type DatabaseConfig =
+  | { kind: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number }
+  | { kind: 'pglite'; dataDir: string | null; statementTimeoutMs: number };
+
+export interface Config {
+  readonly nodeEnv: string;
+  readonly production: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: string;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly auth: {
+    readonly jwtSecret: string | null;
+    readonly jwksUrl: string | null;
+    readonly issuer: string | null;
+    readonly audience: string | null;
+  };
+  readonly junction: {
+    /** null = the built-in Junction simulator runs in-process. */
+    readonly apiKey: string | null;
+    readonly baseUrl: string | null;
+    readonly environment: JunctionEnvironment;
+    readonly region: JunctionRegion;
+    readonly webhookSecret: string | null;
+    readonly timeoutMs: number;
+    /** panel_id -> Junction lab test id; empty means "not configured". */
+    readonly panels: Readonly<Record<string, string>>;
+  };
+  readonly idempotencyTtlHours: number;
+  readonly idempotencyLeaseSeconds: number;
+  readonly demo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const PANEL_IDS = ['hashimotos', 'pcos', 'fertility'] as const;
+export type PanelId = (typeof PANEL_IDS)[number];
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string, fallback: string): string;
+  string(name: string, fallback: null): string | null;
+  string(name: string, fallback: string | null): string | null {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${v}")`);
+      return fallback;
+    }
+    return Number(v);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${v}")`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  url(name: string, protocols: readonly string[]): string | null {
+    const v = this.raw(name);
+    if (v === undefined) return null;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) throw new Error('protocol');
+      return v;
+    } catch {
+      this.problems.push(`${name} must be a ${protocols.join(' or ')} URL (got "${redactUrl(v)}")`);
+      return null;
+    }
+  }
+}
+
+function redactUrl(v: string): string {
+  return v.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function parsePanels(r: Reader): Record<string, string> {
+  const v = r.raw('JUNCTION_PANELS');
+  if (v === undefined) return {};
+  const out: Record<string, string> = {};
+  for (const part of v.split(',')) {
+    const [panel, testId, ...rest] = part.split('=').map((s) => s.trim());
+    if (!panel || !testId || rest.length > 0 || !(PANEL_IDS as readonly string[]).includes(panel)) {
+      r.problems.push(
+        `JUNCTION_PANELS must look like hashimotos=<lab_test_id>,pcos=<id>,fertility=<id> (bad entry "${part}")`,
+      );
+      continue;
+    }
+    out[panel] = testId;
+  }
+  return out;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const r = new Reader(env);
+  const nodeEnv = r.string('NODE_ENV', 'development');
+  const production = nodeEnv === 'production';
+  const dataDir = path.resolve(r.string('DATA_DIR', './.data'));
+  const statementTimeoutMs = r.int('DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000);
+
+  let database: DatabaseConfig;
+  const dbUrl = r.raw('DATABASE_URL');
+  if (dbUrl === undefined) {
+    database = { kind: 'pglite', dataDir, statementTimeoutMs };
+  } else if (dbUrl === 'memory://') {
+    database = { kind: 'pglite', dataDir: null, statementTimeoutMs };
+  } else {
+    const url = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+    if (url === null) r.problems.push('DATABASE_URL may also be memory:// or unset (embedded PGlite in DATA_DIR)');
+    database = {
+      kind: 'postgres',
+      url: url ?? '',
+      poolSize: r.int('DB_POOL_SIZE', 20, 1, 1000),
+      statementTimeoutMs,
+    };
+  }
+
+  const jwtSecret = r.string('AUTH_JWT_SECRET', null);
+  if (jwtSecret !== null && Buffer.byteLength(jwtSecret) < 32) {
+    r.problems.push('AUTH_JWT_SECRET must be at least 32 bytes long');
+  }
+  const jwksUrl = r.url('AUTH_JWKS_URL', ['https:', 'http:']);
+
+  const webhookSecret = r.string('JUNCTION_WEBHOOK_SECRET', null);
+  if (webhookSecret !== null && !webhookSecret.startsWith('whsec_')) {
+    r.problems.push('JUNCTION_WEBHOOK_SECRET must be a Svix signing secret starting with whsec_');
+  }
+
+  const junction = {
+    apiKey: r.string('JUNCTION_API_KEY', null),
+    baseUrl: r.url('JUNCTION_BASE_URL', ['https:', 'http:']),
+    environment: r.oneOf<JunctionEnvironment>('JUNCTION_ENVIRONMENT', ['sandbox', 'production'], 'sandbox'),
+    region: r.oneOf<JunctionRegion>('JUNCTION_REGION', ['us', 'eu'], 'us'),
+    webhookSecret,
+    timeoutMs: r.int('JUNCTION_TIMEOUT_MS', 10_000, 50, 300_000),
+    panels: parsePanels(r),
+  };
+
+  if (junction.apiKey !== null) {
+    const missing = PANEL_IDS.filter((p) => !junction.panels[p]);
+    if (missing.length > 0) {
+      r.problems.push(`JUNCTION_PANELS must map every panel when JUNCTION_API_KEY is set (missing: ${missing.join(', ')})`);
+    }
+    if (webhookSecret === null) {
+      r.problems.push('JUNCTION_WEBHOOK_SECRET is required when JUNCTION_API_KEY is set');
+    }
+  }
+
+  if (production) {
+    if (jwtSecret === null && jwksUrl === null) {
+      r.problems.push('NODE_ENV=production requires AUTH_JWT_SECRET or AUTH_JWKS_URL');
+    }
+    if (junction.apiKey === null) r.problems.push('NODE_ENV=production requires JUNCTION_API_KEY');
+    if (database.kind !== 'postgres') r.problems.push('NODE_ENV=production requires DATABASE_URL=postgres://…');
+  }
+
+  const config: Config = {
+    nodeEnv,
+    production,
+    host: r.string('HOST', '127.0.0.1'),
+    port: r.int('PORT', 3000, 0, 65535),
+    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    dataDir,
+    database,
+    auth: {
+      jwtSecret,
+      jwksUrl,
+      issuer: r.string('AUTH_ISSUER', null),
+      audience: r.string('AUTH_AUDIENCE', null),
+    },
+    junction,
+    idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
+    idempotencyLeaseSeconds: r.int('IDEMPOTENCY_LEASE_SECONDS', 60, 1, 3600),
+    demo: junction.apiKey === null && !production,
+  };
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

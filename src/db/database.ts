@@ -1,0 +1,112 @@
+/**
+ * One schema, one query path, two drivers: node-postgres for a PostgreSQL server, PGlite
+ * (embedded, in DATA_DIR or in memory) for demo and tests. Everything above this file sees
+ * only `Db` (a Drizzle PostgreSQL database) and `Tx` (the same API bound to a transaction).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Either the root handle or a transaction: what repository functions take. */
+export type Queryable = Db | Tx;
+
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  readonly db: Db;
+  /** Runs `fn` in a transaction; `fn` must use only the handle it is given. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  /** Pool gauges for metrics and benchmarks (pg only; zeros on PGlite). */
+  poolStats(): { total: number; idle: number; waiting: number };
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+/** Arbitrary constant: the advisory lock that serialises migrations across processes. */
+const MIGRATION_LOCK_ID = 7_304_112_901;
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  return config.kind === 'postgres' ? openPostgres(config) : openPglite(config);
+}
+
+async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize,
+    statement_timeout: config.statementTimeoutMs,
+    idle_in_transaction_session_timeout: config.statementTimeoutMs * 2,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on('error', () => {});
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    transaction: (fn) => db.transaction(fn),
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(config: Extract<DatabaseConfig, { kind: 'pglite' }>): Promise<Database> {
+  if (config.dataDir !== null) fs.mkdirSync(config.dataDir, { recursive: true });
+  const client = new PGlite(config.dataDir === null ? undefined : path.join(config.dataDir, 'pglite'));
+  await client.waitReady;
+  await client.exec(`set statement_timeout = ${config.statementTimeoutMs}`);
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    transaction: (fn) => db.transaction(fn),
+    ping: async () => {
+      await client.query('select 1');
+    },
+    poolStats: () => ({ total: 0, idle: 0, waiting: 0 }),
+    close: () => client.close(),
+  };
+}
+
+/**
+ * Applies the committed SQL migrations. On a server, an advisory lock held on a dedicated
+ * connection makes two processes starting at once apply them one after the other.
+ */
+export async function migrateDatabase(config: DatabaseConfig, database: Database): Promise<void> {
+  if (config.kind === 'pglite') {
+    await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    return;
+  }
+  const client = new pg.Client({ connectionString: config.url });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    // Quieten "relation already exists, skipping" notices from the migrator's own table.
+    await client.query('set client_min_messages = warning');
+    await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => {});
+    await client.end();
+  }
+}
+
+/** Rows of a raw `execute`, the same on both drivers. */
+export async function rows<T>(q: Queryable, query: ReturnType<typeof sql>): Promise<T[]> {
+  const result: unknown = await q.execute(query);
+  return (result as { rows: T[] }).rows;
+}

@@ -1,0 +1,156 @@
+/**
+ * Bearer-token authentication (SPEC §3). Every route is authenticated unless its config says
+ * `public: true`; the check runs in onRequest, before the body is read or validated, so an
+ * anonymous caller learns nothing about a route. A route's `config.scope` is checked here too.
+ */
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Errors } from './errors.js';
+
+export type Persona = 'admin' | 'customer';
+
+export interface Principal {
+  /** The token's subject: a user id (24-hex ObjectId) for people, any string for machine clients. */
+  readonly sub: string;
+  readonly scopes: ReadonlySet<string>;
+  /** Brands the token may act for; null = not restricted by brand. */
+  readonly brandIds: readonly string[] | null;
+  readonly persona: Persona | null;
+}
+
+export interface AuthOptions {
+  jwtSecret: string | null;
+  jwksUrl: string | null;
+  issuer: string | null;
+  audience: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** No bearer token needed (health, docs, Svix-signed webhooks). */
+    public?: boolean;
+    /** Scope the token must carry for this route. */
+    scope?: string;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export const SCOPES = {
+  labOrdersWrite: 'lab-orders:write',
+  labOrdersRead: 'lab-orders:read',
+  labOrdersAdmin: 'lab-orders:admin',
+} as const;
+
+const HS_ALGS = ['HS256'];
+const ASYM_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
+
+export function createTokenVerifier(options: AuthOptions): (token: string) => Promise<Principal> {
+  const secret = options.jwtSecret === null ? null : new TextEncoder().encode(options.jwtSecret);
+  const jwks = options.jwksUrl === null ? null : createRemoteJWKSet(new URL(options.jwksUrl));
+  const algorithms = [...(secret ? HS_ALGS : []), ...(jwks ? ASYM_ALGS : [])];
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    if (header.alg === 'HS256' && secret) return secret;
+    if (jwks) return jwks(header, token);
+    throw new joseErrors.JOSEAlgNotAllowed('unexpected algorithm');
+  };
+  const verifyOptions = {
+    algorithms,
+    ...(options.issuer ? { issuer: options.issuer } : {}),
+    ...(options.audience ? { audience: options.audience } : {}),
+  };
+
+  return async (token) => {
+    if (algorithms.length === 0) throw Errors.unauthenticated('This service has no token verification configured.');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, verifyOptions));
+    } catch (err) {
+      throw Errors.unauthenticated(describeJoseError(err));
+    }
+    return toPrincipal(payload);
+  };
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'The bearer token has expired.';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `The bearer token's "${err.claim}" claim is not accepted.`;
+  return 'The bearer token is invalid.';
+}
+
+function toPrincipal(payload: JWTPayload): Principal {
+  const { sub, scope, brand_ids: brandIds, persona } = payload as JWTPayload & {
+    scope?: unknown;
+    brand_ids?: unknown;
+    persona?: unknown;
+  };
+  if (typeof sub !== 'string' || sub.length === 0) throw Errors.unauthenticated('The bearer token has no subject.');
+  if (scope !== undefined && typeof scope !== 'string') throw Errors.unauthenticated('The "scope" claim must be a string.');
+  if (brandIds !== undefined && (!Array.isArray(brandIds) || !brandIds.every((b) => typeof b === 'string'))) {
+    throw Errors.unauthenticated('The "brand_ids" claim must be an array of strings.');
+  }
+  if (persona !== undefined && persona !== 'admin' && persona !== 'customer') {
+    throw Errors.unauthenticated('The "persona" claim must be "admin" or "customer".');
+  }
+  return {
+    sub,
+    scopes: new Set((scope ?? '').split(' ').filter(Boolean)),
+    brandIds: (brandIds) ?? null,
+    persona: (persona) ?? null,
+  };
+}
+
+export const authPlugin = fp<{ verify: (token: string) => Promise<Principal> }>(
+  async function auth(app: FastifyInstance, { verify }) {
+    app.decorateRequest('principal', null);
+    app.addHook('onRequest', async (request) => {
+      const config = request.routeOptions.config;
+      // Unknown routes answer 404 without a token; public routes need none.
+      if (config.public || request.is404) return;
+      const header = request.headers.authorization;
+      const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (!match?.[1]) throw Errors.unauthenticated();
+      request.principal = await verify(match[1]);
+      if (config.scope && !request.principal.scopes.has(config.scope)) throw Errors.insufficientScope(config.scope);
+    });
+  },
+  { name: 'labline-auth' },
+);
+
+/** The authenticated principal of a route that is not public. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw Errors.unauthenticated();
+  return request.principal;
+}
+
+/** 403 `brand_forbidden` unless the token may act for `brandId`. */
+export function requireBrand(principal: Principal, brandId: string): void {
+  if (principal.brandIds !== null && !principal.brandIds.includes(brandId)) throw Errors.brandForbidden(brandId);
+}
+
+export interface TokenClaims {
+  sub: string;
+  scope?: string;
+  brandIds?: string[];
+  persona?: Persona;
+  issuer?: string | null;
+  audience?: string | null;
+}
+
+/** Mints an HS256 token (demo mode and `npm run token`). */
+export async function signToken(secret: string, claims: TokenClaims, expiresIn: string | number = '30d'): Promise<string> {
+  const payload: Record<string, unknown> = {};
+  if (claims.scope) payload.scope = claims.scope;
+  if (claims.brandIds) payload.brand_ids = claims.brandIds;
+  if (claims.persona) payload.persona = claims.persona;
+  let jwt = new SignJWT(payload)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn);
+  if (claims.issuer) jwt = jwt.setIssuer(claims.issuer);
+  if (claims.audience) jwt = jwt.setAudience(claims.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}

@@ -1,0 +1,48 @@
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** OpenAPI 3.1 from the route schemas, served at /openapi.json, and an interactive reference at /docs. */
+export const docsPlugin = fp(
+  async function docs(app: FastifyInstance) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'labline',
+          version: '0.1.0',
+          description:
+            'Clinical lab orders through the Junction lab network, and workspace lab visits with pricing and coupons. ' +
+            'Every route except health, metrics, docs and the Svix-signed Junction webhook needs `Authorization: Bearer <JWT>`.',
+        },
+        components: {
+          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        },
+        security: [{ bearerAuth: [] }],
+        tags: [
+          { name: 'Clinical lab orders', description: 'Lab panel orders fulfilled by Junction' },
+          { name: 'Workspace lab visits', description: 'Priced lab visits booked by clinic staff' },
+          { name: 'Workspace management', description: 'Workspaces, members, clients, referrals, tests, coupons' },
+          { name: 'Operations', description: 'Health and readiness' },
+        ],
+      },
+    });
+    app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+    // The reference's own routes (page, script) are public, like the document they render.
+    app.addHook('onRoute', (route) => {
+      if (route.url.startsWith('/docs')) route.config = { ...route.config, public: true };
+    });
+    await app.register(scalar, {
+      routePrefix: '/docs',
+      logLevel: 'warn',
+      configuration: {
+        url: '/openapi.json',
+        title: 'labline API',
+        withDefaultFonts: false,
+        hideClientButton: false,
+      },
+    });
+  },
+  { name: 'labline-docs' },
+);

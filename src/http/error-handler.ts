@@ -1,0 +1,80 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { PG_QUERY_CANCELED, pgCode } from '../db/errors.js';
+import { Errors, HttpError } from './errors.js';
+import { toDetails } from './validation.js';
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/** Turns anything thrown into the catalogue's `{error, message, details?}`; 500s keep their detail in the log. */
+export function toHttpError(err: unknown, request: FastifyRequest): HttpError {
+  if (err instanceof HttpError) return err;
+  const e = err as FastifyError & { validationContext?: string };
+  if (e.validation) {
+    const where = e.validationContext ?? 'body';
+    const details = toDetails(e.validation as never, where === 'body' ? '' : `${where}:`);
+    const first = details[0];
+    return Errors.validation(
+      first ? `Invalid ${where}: ${first.path} ${first.message}` : `Invalid ${where}.`,
+      details,
+    );
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return Errors.unsupportedMediaType(request.headers['content-type']);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return Errors.payloadTooLarge(BODY_LIMIT);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return Errors.malformedJson('The request body is empty but Content-Type is application/json.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return Errors.malformedJson('The request body is not valid JSON.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HttpError(400, 'bad_request', 'Content-Length does not match the body.');
+    case 'FST_ERR_BAD_URL':
+      return new HttpError(400, 'bad_request', 'The request URL is malformed.');
+  }
+  if (err instanceof SyntaxError && e.statusCode === 400) {
+    return Errors.malformedJson('The request body is not valid JSON.');
+  }
+  if (pgCode(err) === PG_QUERY_CANCELED) {
+    return Errors.unavailable('The database did not answer in time; retry shortly.');
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new HttpError(e.statusCode, 'bad_request', e.message);
+  }
+  return Errors.internal();
+}
+
+export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
+  if (error.headers) void reply.headers(error.headers);
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(error.toBody());
+}
+
+export const errorHandlerPlugin = fp(
+  async function errorHandler(app: FastifyInstance) {
+    app.setErrorHandler((err, request, reply) => {
+      const httpError = toHttpError(err, request);
+      if (httpError.statusCode >= 500) {
+        // The error object may carry SQL parameters or upstream bodies; log only safe parts.
+        request.log.error({ err: safeError(err) }, 'request failed');
+      }
+      return sendError(reply, httpError);
+    });
+    app.setNotFoundHandler((request, reply) => sendError(reply, Errors.routeNotFound(request.method, request.url)));
+  },
+  { name: 'labline-errors' },
+);
+
+/** The parts of an error that are safe to log: class, code, message (no bound parameters), stack. */
+export function safeError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const cause = (err as { cause?: unknown }).cause;
+  return {
+    type: err.name,
+    code: (err as { code?: unknown }).code,
+    // Drizzle puts the SQL and its parameters in the message: keep only the first line's text before "params".
+    message: err.message.split('\nparams:')[0],
+    stack: err.stack?.split('\n').slice(1, 8).join('\n'),
+    cause: cause instanceof Error ? { type: cause.name, code: (cause as { code?: unknown }).code, message: cause.message } : undefined,
+  };
+}

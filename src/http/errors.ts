@@ -1,0 +1,96 @@
+/**
+ * The error catalogue: every error a client can see has a snake_case code, an HTTP status
+ * and a sentence. Routes throw `HttpError`s; one handler (error-handler.ts) renders them.
+ */
+export interface ErrorDetail {
+  /** JSON pointer-ish location, e.g. `/patient/email` or `querystring/limit` */
+  path: string;
+  message: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+
+  toBody(): ErrorBody {
+    return this.details && this.details.length > 0
+      ? { error: this.code, message: this.message, details: this.details }
+      : { error: this.code, message: this.message };
+  }
+}
+
+export interface ErrorBody {
+  error: string;
+  message: string;
+  details?: ErrorDetail[];
+}
+
+export const Errors = {
+  validation: (message: string, details?: ErrorDetail[]) => new HttpError(400, 'validation_error', message, details),
+  malformedJson: (message: string) => new HttpError(400, 'malformed_json', message),
+  missingIdempotencyKey: () =>
+    new HttpError(400, 'missing_idempotency_key', 'The Idempotency-Key header is required for this request.'),
+  invalidIdempotencyKey: () =>
+    new HttpError(
+      400,
+      'invalid_idempotency_key',
+      'The Idempotency-Key header must be 1 to 255 printable ASCII characters.',
+    ),
+  patientIncomplete: (missing: string[]) =>
+    new HttpError(
+      400,
+      'patient_incomplete',
+      `The patient's ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} unknown: send them in this request or store them with PUT /v1/patients/{patientId}.`,
+      missing.map((m) => ({ path: m, message: 'is required for a Junction order' })),
+    ),
+  unauthenticated: (message = 'A valid bearer token is required.') =>
+    new HttpError(401, 'unauthenticated', message, undefined, { 'www-authenticate': 'Bearer' }),
+  insufficientScope: (scope: string) =>
+    new HttpError(403, 'insufficient_scope', `This request needs the "${scope}" scope.`, undefined, {
+      'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
+    }),
+  brandForbidden: (brandId: string) =>
+    new HttpError(403, 'brand_forbidden', `This token may not act for brand "${brandId}".`),
+  forbidden: (message: string) => new HttpError(403, 'forbidden', message),
+  notFound: (message = 'Not found.') => new HttpError(404, 'not_found', message),
+  routeNotFound: (method: string, url: string) =>
+    new HttpError(404, 'not_found', `No route ${method} ${url.split('?')[0] ?? ''}.`),
+  methodNotAllowed: (method: string) => new HttpError(405, 'method_not_allowed', `Method ${method} is not allowed here.`),
+  idempotencyKeyReused: () =>
+    new HttpError(
+      409,
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used with a different request body.',
+    ),
+  idempotencyKeyInProgress: () =>
+    new HttpError(
+      409,
+      'idempotency_key_in_progress',
+      'A request with this Idempotency-Key is still being processed; retry shortly.',
+      undefined,
+      { 'retry-after': '1' },
+    ),
+  payloadTooLarge: (limit: number) =>
+    new HttpError(413, 'payload_too_large', `The request body must not exceed ${limit} bytes.`),
+  unsupportedMediaType: (type: string | undefined) =>
+    new HttpError(
+      415,
+      'unsupported_media_type',
+      `Content-Type ${type ? `"${type}"` : '(none)'} is not supported; send application/json.`,
+    ),
+  unprocessable: (code: string, message: string, details?: ErrorDetail[]) =>
+    new HttpError(422, code, message, details),
+  junctionUnavailable: (message = 'Junction did not answer in time; retry with the same Idempotency-Key.') =>
+    new HttpError(502, 'junction_unavailable', message),
+  junctionRejected: (reason: string) => new HttpError(502, 'junction_rejected', `Junction rejected the request: ${reason}`),
+  unavailable: (message: string) => new HttpError(503, 'service_unavailable', message, undefined, { 'retry-after': '1' }),
+  internal: () => new HttpError(500, 'internal_error', 'An unexpected error occurred; it has been logged.'),
+} as const;

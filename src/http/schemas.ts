@@ -1,0 +1,37 @@
+import { Type } from 'typebox';
+
+/** The body of every error response (SPEC §4). */
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.String({ description: 'snake_case error code', examples: ['validation_error'] }),
+    message: Type.String({ description: 'A human-readable sentence' }),
+    details: Type.Optional(
+      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
+        description: 'Field-level problems, when the request body or query failed validation',
+      }),
+    ),
+  },
+  { title: 'Error' },
+);
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Validation error',
+  401: 'Missing, invalid or expired bearer token',
+  403: 'The token lacks the scope, brand or permission this needs',
+  404: 'Not found',
+  409: 'Idempotency key conflict',
+  413: 'Request body too large',
+  415: 'Unsupported content type',
+  422: 'Validation error on ids, tests, coupon, referral or transition',
+  502: 'Junction API error',
+  503: 'Temporarily unavailable',
+};
+
+/** Response schemas for the given error statuses, for a route's `schema.response`. */
+export function errorResponses(...statuses: number[]): Record<number, typeof ErrorResponse> {
+  const out: Record<number, typeof ErrorResponse> = {};
+  for (const s of statuses) {
+    out[s] = { ...ErrorResponse, description: DESCRIPTIONS[s] ?? 'Error' } as typeof ErrorResponse;
+  }
+  return out;
+}

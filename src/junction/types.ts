@@ -1,0 +1,122 @@
+/**
+ * What the rest of labline knows about Junction: this interface and its typed errors. The
+ * implementation (client.ts, on the official SDK) talks to the real API or to the simulator,
+ * chosen by configuration; nothing else knows Junction's URLs or wire format.
+ */
+
+/** Junction's top-level order statuses, in lifecycle order (cancelled/failed are terminal). */
+export const JUNCTION_STATUSES = [
+  'received',
+  'collecting_sample',
+  'sample_with_lab',
+  'completed',
+  'cancelled',
+  'failed',
+] as const;
+export type JunctionStatus = (typeof JUNCTION_STATUSES)[number];
+
+export interface JunctionOrderEvent {
+  /** detailed status, e.g. `received.walk_in_test.ordered` */
+  status: string;
+  createdAt: string;
+}
+
+export interface JunctionOrder {
+  id: string;
+  userId: string;
+  /** top-level status, e.g. `received` */
+  status: JunctionStatus;
+  /** detailed `high.modality.low` status, e.g. `received.walk_in_test.ordered` */
+  statusDetail: string;
+  sampleId: string | null;
+  events: JunctionOrderEvent[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface JunctionPatient {
+  firstName: string;
+  lastName: string;
+  /** YYYY-MM-DD */
+  dob: string;
+  gender: 'female' | 'male' | 'other' | 'unknown';
+  phoneNumber: string;
+  email: string;
+}
+
+export interface JunctionAddress {
+  firstLine: string;
+  secondLine?: string | null;
+  city: string;
+  state: string;
+  zip: string;
+  country: string;
+}
+
+export interface CreateJunctionOrder {
+  userId: string;
+  labTestId: string;
+  patient: JunctionPatient;
+  address: JunctionAddress;
+}
+
+export interface JunctionResultMarker {
+  name: string;
+  slug: string | null;
+  value: string;
+  unit: string | null;
+  minRangeValue: number | null;
+  maxRangeValue: number | null;
+  interpretation: string | null;
+}
+
+export interface JunctionResults {
+  orderId: string;
+  status: string;
+  sampleId: string | null;
+  reportedAt: string | null;
+  markers: JunctionResultMarker[];
+}
+
+export interface JunctionLabTest {
+  id: string;
+  name: string;
+  slug: string;
+}
+
+export interface JunctionApi {
+  /** The Junction user id for `clientUserId`, creating the user when it does not exist yet. */
+  ensureUser(clientUserId: string): Promise<string>;
+  /** `POST /v3/order` with `X-Idempotency-Key`: the same key always yields the same order. */
+  createOrder(order: CreateJunctionOrder, idempotencyKey: string): Promise<JunctionOrder>;
+  getOrder(orderId: string): Promise<JunctionOrder>;
+  /** Rejected (JunctionRejected) once the order is too far along to cancel. */
+  cancelOrder(orderId: string): Promise<JunctionOrder>;
+  getResults(orderId: string): Promise<JunctionResults>;
+  getResultPdf(orderId: string): Promise<Uint8Array>;
+  listLabTests(): Promise<JunctionLabTest[]>;
+}
+
+/** Junction could not be reached or did not answer definitively: network, timeout, 5xx, 429. */
+export class JunctionUnavailable extends Error {
+  constructor(
+    readonly operation: string,
+    readonly reason: string,
+  ) {
+    super(`Junction ${operation} unavailable: ${reason}`);
+    this.name = 'JunctionUnavailable';
+  }
+}
+
+/** Junction answered with a definite 4xx: the request will not succeed as sent. */
+export class JunctionRejected extends Error {
+  constructor(
+    readonly operation: string,
+    readonly statusCode: number,
+    /** Junction's own explanation, safe to show to the API client (no PHI is echoed). */
+    readonly reason: string,
+  ) {
+    super(`Junction ${operation} rejected (${statusCode}): ${reason}`);
+    this.name = 'JunctionRejected';
+  }
+}

@@ -1,0 +1,120 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  check,
+  date,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** Per-brand override of the panel -> Junction lab test mapping (the default comes from config). */
+export const brandPanels = pgTable(
+  'brand_panels',
+  {
+    brandId: text('brand_id').notNull(),
+    panelId: text('panel_id').notNull(),
+    labTestId: text('lab_test_id').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.brandId, t.panelId] })],
+);
+
+/** Patient profile per (brand, patient): the demographics Junction needs for an order. PHI. */
+export const patients = pgTable(
+  'patients',
+  {
+    brandId: text('brand_id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    dob: date('dob', { mode: 'string' }),
+    email: text('email'),
+    gender: text('gender'),
+    phoneNumber: text('phone_number'),
+    addressLine1: text('address_line1'),
+    addressLine2: text('address_line2'),
+    city: text('city'),
+    state: text('state'),
+    zip: text('zip'),
+    country: text('country'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.brandId, t.patientId] })],
+);
+
+/** Cache of Junction user ids by client_user_id (= our patient_id). */
+export const junctionUsers = pgTable('junction_users', {
+  clientUserId: text('client_user_id').primaryKey(),
+  junctionUserId: text('junction_user_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const LAB_ORDER_STATUSES = [
+  'submitting',
+  'received',
+  'collecting_sample',
+  'sample_with_lab',
+  'completed',
+  'cancelled',
+  'failed',
+  'rejected',
+] as const;
+export type LabOrderStatus = (typeof LAB_ORDER_STATUSES)[number];
+
+export const labOrders = pgTable(
+  'lab_orders',
+  {
+    id: uuid('id').primaryKey(),
+    brandId: text('brand_id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    panelId: text('panel_id').notNull(),
+    labTestId: text('lab_test_id').notNull(),
+    /** `submitting` until Junction answered; then Junction's top-level status (or `rejected`). */
+    status: text('status', { enum: LAB_ORDER_STATUSES }).notNull(),
+    statusDetail: text('status_detail'),
+    junctionOrderId: text('junction_order_id'),
+    junctionUserId: text('junction_user_id'),
+    /** Junction's reason when it rejected the order. */
+    rejection: jsonb('rejection'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('lab_orders_brand_patient_idx').on(t.brandId, t.patientId, t.createdAt.desc(), t.id.desc()),
+    index('lab_orders_brand_created_idx').on(t.brandId, t.createdAt.desc(), t.id.desc()),
+    index('lab_orders_junction_idx').on(t.junctionOrderId),
+    check('lab_orders_status_check', sql`${t.status} in ${sql.raw(`('${LAB_ORDER_STATUSES.join("','")}')`)}`),
+  ],
+);
+
+/** The order's status history, from Junction's events and our own actions. */
+export const labOrderEvents = pgTable(
+  'lab_order_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => labOrders.id),
+    status: text('status').notNull(),
+    statusDetail: text('status_detail'),
+    source: text('source').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('lab_order_events_order_idx').on(t.orderId, t.id)],
+);
+
+/** Svix message ids already applied, for de-duplication across replicas. */
+export const webhookMessages = pgTable('webhook_messages', {
+  svixId: text('svix_id').primaryKey(),
+  eventType: text('event_type').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

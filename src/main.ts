@@ -1,0 +1,77 @@
+/** Start-up: config → database (migrated) → app → listen; graceful shutdown on SIGTERM/SIGINT. */
+import { buildApp } from './app.js';
+import { resolveJwtSecret } from './auth-secret.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrateDatabase, openDatabase } from './db/database.js';
+import { signToken } from './http/auth.js';
+import { createLogger } from './http/logging.js';
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`labline: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel);
+  if (config.database.kind === 'pglite') {
+    logger.warn(
+      { dataDir: config.database.dataDir ?? 'memory' },
+      'using embedded PGlite: not durable and not for production; set DATABASE_URL=postgres://… for real data',
+    );
+  }
+  const database = await openDatabase(config.database);
+  await migrateDatabase(config.database, database);
+  const jwt = resolveJwtSecret(config);
+  const app = await buildApp({ config, database, jwtSecret: jwt.secret, logger });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.error('shutdown took over 25 s; exiting');
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    app
+      .close()
+      .then(() => database.close())
+      .then(() => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err: { message: (err as Error).message } }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  const base = address.replace('[::1]', 'localhost');
+  const lines = [``, `labline is listening on ${base}`, `  API reference: ${base}/docs`];
+  if (jwt.generated && jwt.secret) {
+    const token = await signToken(jwt.secret, {
+      sub: 'demo-clinical-service',
+      scope: 'lab-orders:write lab-orders:read lab-orders:admin',
+    });
+    lines.push(`  No auth configured: tokens are signed with the secret in ${config.dataDir}/jwt-secret.`);
+    lines.push(`  Bearer token (clinical service): ${token}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`labline failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { jwtVerify } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { spawnTs } from './helpers/process.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('defaults to demo mode: embedded PGlite in ./.data, the simulator, 127.0.0.1:3000', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.database).toMatchObject({ kind: 'pglite', dataDir: path.resolve('.data') });
+    expect(c.junction).toMatchObject({ apiKey: null, environment: 'sandbox', region: 'us', timeoutMs: 10_000 });
+    expect(c.idempotencyTtlHours).toBe(24);
+    expect(c.demo).toBe(true);
+    expect(Object.isFrozen(c.junction)).toBe(true);
+  });
+
+  it('parses the database choices', () => {
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).database).toMatchObject({ kind: 'pglite', dataDir: null });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db' }).database).toMatchObject({
+      kind: 'postgres',
+      url: 'postgres://u@h:5432/db',
+    });
+  });
+
+  it('names the variable of every bad value instead of falling back', () => {
+    expect(problems({ PORT: 'abc' })).toEqual(['PORT must be an integer from 0 to 65535 (got "abc")']);
+    expect(problems({ DATABASE_URL: 'mysql://x' })[0]).toMatch(/^DATABASE_URL must be a postgres: or postgresql: URL/);
+    expect(problems({ JUNCTION_TIMEOUT_MS: '-5' })[0]).toMatch(/^JUNCTION_TIMEOUT_MS/);
+    expect(problems({ JUNCTION_ENVIRONMENT: 'staging' })[0]).toMatch(/^JUNCTION_ENVIRONMENT must be one of sandbox, production/);
+    expect(problems({ JUNCTION_REGION: 'ap' })[0]).toMatch(/^JUNCTION_REGION/);
+    expect(problems({ JUNCTION_PANELS: 'hashimotos' })[0]).toMatch(/^JUNCTION_PANELS/);
+    expect(problems({ AUTH_JWT_SECRET: 'short' })[0]).toMatch(/^AUTH_JWT_SECRET must be at least 32 bytes/);
+    expect(problems({ JUNCTION_WEBHOOK_SECRET: 'abc' })[0]).toMatch(/^JUNCTION_WEBHOOK_SECRET/);
+    expect(problems({ IDEMPOTENCY_TTL_HOURS: '0' })[0]).toMatch(/^IDEMPOTENCY_TTL_HOURS/);
+    expect(problems({ AUTH_JWKS_URL: 'not a url' })[0]).toMatch(/^AUTH_JWKS_URL/);
+  });
+
+  it('hides credentials of a bad database URL in the message', () => {
+    expect(problems({ DATABASE_URL: 'mysql://user:hunter2@x/db' })[0]).not.toContain('hunter2');
+  });
+
+  it('parses the panel map and requires all panels with a real Junction key', () => {
+    const c = loadConfig({
+      JUNCTION_API_KEY: 'sk_live',
+      JUNCTION_PANELS: 'hashimotos=t1, pcos=t2,fertility=t3',
+      JUNCTION_WEBHOOK_SECRET: 'whsec_abc',
+    });
+    expect(c.junction.panels).toEqual({ hashimotos: 't1', pcos: 't2', fertility: 't3' });
+    expect(c.demo).toBe(false);
+    expect(problems({ JUNCTION_API_KEY: 'k', JUNCTION_PANELS: 'pcos=t2', JUNCTION_WEBHOOK_SECRET: 'whsec_a' })).toEqual([
+      'JUNCTION_PANELS must map every panel when JUNCTION_API_KEY is set (missing: hashimotos, fertility)',
+    ]);
+  });
+
+  it('NODE_ENV=production refuses to start without real auth, Junction key and PostgreSQL', () => {
+    expect(problems({ NODE_ENV: 'production' })).toEqual([
+      'NODE_ENV=production requires AUTH_JWT_SECRET or AUTH_JWKS_URL',
+      'NODE_ENV=production requires JUNCTION_API_KEY',
+      'NODE_ENV=production requires DATABASE_URL=postgres://…',
+    ]);
+  });
+
+  it('a bad value stops start-up with exit code 1 and a message naming the variable', async () => {
+    const p = spawnTs('src/main.ts', [], { PORT: 'abc', DATABASE_URL: 'mysql://x' });
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain('PORT must be an integer');
+    expect(p.output()).toContain('DATABASE_URL must be a postgres');
+  });
+
+  it('npm run token mints a token signed with the configured secret', async () => {
+    const secret = 'cli-secret-cli-secret-cli-secret-0123';
+    const p = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', '--scope', 'lab-orders:read', '--brand', 'b1'], {
+      AUTH_JWT_SECRET: secret,
+    });
+    expect(await p.exited).toBe(0);
+    const { payload } = await jwtVerify(p.output().trim(), new TextEncoder().encode(secret));
+    expect(payload).toMatchObject({ sub: 'svc-1', scope: 'lab-orders:read', brand_ids: ['b1'] });
+  });
+
+  it('npm run token without auth configured signs with the secret kept in DATA_DIR', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-token-'));
+    const p = spawnTs('src/cli.ts', ['token', '--sub', 'x', '--persona', 'admin'], { DATA_DIR: dir });
+    expect(await p.exited).toBe(0);
+    const secret = fs.readFileSync(path.join(dir, 'jwt-secret'), 'utf8').trim();
+    const { payload } = await jwtVerify(p.output().trim(), new TextEncoder().encode(secret));
+    expect(payload.persona).toBe('admin');
+    const bad = spawnTs('src/cli.ts', ['token', '--sub', 'x', '--persona', 'root'], { DATA_DIR: dir });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toContain('--persona must be admin or customer');
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * Builds the real app (same buildApp, same config parsing as production) on a fresh database,
+ * listens on a random port and talks HTTP to it. Log lines are captured for PHI checks.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { migrateDatabase, openDatabase, type Database } from '../../src/db/database.js';
+import { signToken, type TokenClaims } from '../../src/http/auth.js';
+import { createLogger } from '../../src/http/logging.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface TestApp {
+  app: App;
+  config: Config;
+  database: Database;
+  baseUrl: string;
+  /** every log line this app wrote */
+  logs: string[];
+  token(claims: TokenClaims, expiresIn?: string | number): Promise<string>;
+  request(method: string, url: string, options?: RequestOptions): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  /** raw body text, sent as is */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** parsed JSON body (undefined when the body is not JSON) */
+  body: any;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** reuse a database (two app instances on one database); otherwise a fresh one is made */
+  databaseUrl?: string;
+  /** extra routes for a test (registered after the production ones, before listening) */
+  extend?: (app: App) => void;
+}
+
+const LOG_DIR = path.resolve('test-artifacts/logs');
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  let testDb: TestDatabase | null = null;
+  let databaseUrl = options.databaseUrl;
+  if (!databaseUrl) {
+    testDb = await createTestDatabase();
+    databaseUrl = testDb.url;
+  }
+  const config = loadConfig({
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    DATABASE_URL: databaseUrl,
+    DB_POOL_SIZE: '10',
+    LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = path.join(LOG_DIR, `${process.pid}.ndjson`);
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      const text = chunk.toString();
+      logs.push(text);
+      fs.appendFileSync(logFile, text);
+      cb();
+    },
+  });
+  const database = await openDatabase(config.database);
+  await migrateDatabase(config.database, database);
+  const app = await buildApp({
+    config,
+    database,
+    jwtSecret: TEST_JWT_SECRET,
+    logger: createLogger('info', stream),
+  });
+  options.extend?.(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+
+  return {
+    app,
+    config,
+    database,
+    baseUrl,
+    logs,
+    token: (claims, expiresIn) => signToken(TEST_JWT_SECRET, claims, expiresIn),
+    request: (method, url, opts = {}) => httpRequest(baseUrl, method, url, opts),
+    async close() {
+      await app.close();
+      await database.close();
+      await testDb?.drop();
+    },
+  };
+}
+
+export async function httpRequest(
+  baseUrl: string,
+  method: string,
+  url: string,
+  opts: RequestOptions = {},
+): Promise<TestResponse> {
+  const headers: Record<string, string> = { ...opts.headers };
+  let body: string | undefined;
+  if (opts.rawBody !== undefined) body = opts.rawBody;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const res = await fetch(`${baseUrl}${url}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, body: parsed };
+}

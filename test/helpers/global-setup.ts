@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PHI_MARKERS } from './phi.js';
+
+const LOG_DIR = path.resolve('test-artifacts/logs');
+
+export function setup(): void {
+  fs.rmSync(LOG_DIR, { recursive: true, force: true });
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+}
+
+/** After the whole suite: no captured log line may carry a patient value. */
+export function teardown(): void {
+  const leaks: string[] = [];
+  let lines = 0;
+  for (const file of fs.existsSync(LOG_DIR) ? fs.readdirSync(LOG_DIR) : []) {
+    for (const line of fs.readFileSync(path.join(LOG_DIR, file), 'utf8').split('\n')) {
+      if (!line) continue;
+      lines++;
+      const found = PHI_MARKERS.filter((m) => line.includes(m));
+      if (found.length > 0) leaks.push(`${file}: ${found.join(', ')} in ${line.slice(0, 300)}`);
+    }
+  }
+  if (leaks.length > 0) {
+    throw new Error(`Patient data reached ${leaks.length} log line(s):\n${leaks.slice(0, 10).join('\n')}`);
+  }
+  process.stdout.write(`PHI log scan: ${lines} log lines captured, none carries patient data\n`);
+}

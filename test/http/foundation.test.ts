@@ -1,0 +1,220 @@
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import http from 'node:http';
+import { Type } from 'typebox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+describe('service foundation over HTTP', () => {
+  let t: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      extend(app) {
+        app.post(
+          '/test/echo',
+          { config: { scope: 'test:write' }, schema: { body: Type.Object({ name: Type.String({ minLength: 1 }) }) } },
+          async (request) => ({ got: request.body.name }),
+        );
+        app.get('/test/boom', async () => {
+          throw new Error('secret internal detail');
+        });
+      },
+    });
+    token = await t.token({ sub: 'client-1', scope: 'test:write' });
+  });
+  afterAll(() => t.close());
+
+  describe('health and operations', () => {
+    it('answers /healthz and /readyz without a token', async () => {
+      expect((await t.request('GET', '/healthz')).body).toEqual({ status: 'ok' });
+      const ready = await t.request('GET', '/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toEqual({ status: 'ready' });
+    });
+
+    it('honours a well-formed x-request-id and echoes it; makes one otherwise', async () => {
+      const given = await t.request('GET', '/healthz', { headers: { 'x-request-id': 'req-abc.123' } });
+      expect(given.headers.get('x-request-id')).toBe('req-abc.123');
+      const bad = await t.request('GET', '/healthz', { headers: { 'x-request-id': 'bad id\twith spaces' } });
+      expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(t.logs.some((l) => l.includes('"request_id":"req-abc.123"'))).toBe(true);
+    });
+
+    it('exposes Prometheus metrics with the request histogram by route and status', async () => {
+      await t.request('GET', '/healthz');
+      const res = await t.request('GET', '/metrics');
+      expect(res.status).toBe(200);
+      expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} \d+/);
+      expect(res.text).toContain('db_pool_connections');
+    });
+
+    it('serves an OpenAPI 3.1 document and the interactive reference page', async () => {
+      const doc = await t.request('GET', '/openapi.json');
+      expect(doc.status).toBe(200);
+      expect(doc.body.openapi).toBe('3.1.0');
+      expect(doc.body.paths['/v1/me'].get.operationId).toBe('getCurrentPrincipal');
+      expect(doc.body.components.securitySchemes.bearerAuth.scheme).toBe('bearer');
+      const page = await t.request('GET', '/docs');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(page.text).toContain('/openapi.json');
+    });
+  });
+
+  describe('authentication', () => {
+    it('401 without a token, with a malformed one, and with a bad signature', async () => {
+      for (const authorization of [undefined, 'Bearer', 'Basic abc', 'Bearer not.a.jwt']) {
+        const res = await t.request('GET', '/v1/me', authorization ? { headers: { authorization } } : {});
+        expect(res.status).toBe(401);
+        expect(res.body.error).toBe('unauthenticated');
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      }
+      const forged = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('x')
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode('another-secret-another-secret-another-secret'));
+      expect((await t.request('GET', '/v1/me', { token: forged })).status).toBe(401);
+    });
+
+    it('401 for an expired token and for one not yet valid', async () => {
+      const expired = await t.token({ sub: 'x' }, Math.floor(Date.now() / 1000) - 60);
+      const res = await t.request('GET', '/v1/me', { token: expired });
+      expect(res.status).toBe(401);
+      expect(res.body.message).toMatch(/expired/);
+      const notYet = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('x')
+        .setNotBefore('1h')
+        .setExpirationTime('2h')
+        .sign(new TextEncoder().encode(t.config.auth.jwtSecret!));
+      expect((await t.request('GET', '/v1/me', { token: notYet })).status).toBe(401);
+    });
+
+    it('reads sub, scopes, brands and persona from a valid token', async () => {
+      const tk = await t.token({ sub: 'svc', scope: 'b a', brandIds: ['brand-1'], persona: 'admin' });
+      const res = await t.request('GET', '/v1/me', { token: tk });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ sub: 'svc', scopes: ['a', 'b'], brand_ids: ['brand-1'], persona: 'admin' });
+    });
+
+    it('checks the token before the body: an anonymous caller gets 401, not a validation error', async () => {
+      const res = await t.request('POST', '/test/echo', { body: { wrong: true } });
+      expect(res.status).toBe(401);
+    });
+
+    it('403 insufficient_scope when the token lacks the route scope', async () => {
+      const tk = await t.token({ sub: 'svc', scope: 'other' });
+      const res = await t.request('POST', '/test/echo', { token: tk, body: { name: 'x' } });
+      expect(res.status).toBe(403);
+      expect(res.body).toEqual({ error: 'insufficient_scope', message: 'This request needs the "test:write" scope.' });
+    });
+  });
+
+  describe('errors are always {error, message}', () => {
+    it('400 validation_error with details', async () => {
+      const res = await t.request('POST', '/test/echo', { token, body: { name: '' } });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('validation_error');
+      expect(res.body.details).toEqual([{ path: '/name', message: 'must NOT have fewer than 1 characters' }]);
+    });
+
+    it('400 for malformed JSON and for an empty JSON body', async () => {
+      const res = await t.request('POST', '/test/echo', {
+        token,
+        rawBody: '{"name": ',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'malformed_json', message: 'The request body is not valid JSON.' });
+      const empty = await t.request('POST', '/test/echo', {
+        token,
+        rawBody: '',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(empty.status).toBe(400);
+      expect(empty.body.error).toBe('malformed_json');
+    });
+
+    it('413 for a body over 1 MiB', async () => {
+      const res = await t.request('POST', '/test/echo', { token, body: { name: 'x'.repeat(1024 * 1024 + 10) } });
+      expect(res.status).toBe(413);
+      expect(res.body.error).toBe('payload_too_large');
+    });
+
+    it('415 for a body that is not JSON', async () => {
+      const res = await t.request('POST', '/test/echo', {
+        token,
+        rawBody: 'name=x',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(res.status).toBe(415);
+      expect(res.body.error).toBe('unsupported_media_type');
+    });
+
+    it('404 for an unknown route, in JSON', async () => {
+      const res = await t.request('GET', '/nope?x=1');
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('application/json');
+      expect(res.body).toEqual({ error: 'not_found', message: 'No route GET /nope.' });
+    });
+
+    it('500 with a generic message; the detail only in the log', async () => {
+      const res = await t.request('GET', '/test/boom', { token, headers: { 'x-request-id': 'boom-1' } });
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ error: 'internal_error', message: 'An unexpected error occurred; it has been logged.' });
+      expect(res.text).not.toContain('secret internal detail');
+      expect(t.logs.some((l) => l.includes('boom-1') && l.includes('secret internal detail'))).toBe(true);
+    });
+  });
+});
+
+describe('JWKS, issuer and audience', () => {
+  let t: TestApp;
+  let jwks: http.Server;
+  let sign: (claims: { iss?: string; aud?: string }) => Promise<string>;
+
+  beforeAll(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    jwks = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
+    const port = (jwks.address() as { port: number }).port;
+    sign = (c) => {
+      let j = new SignJWT({ scope: 'x' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('idp-user').setExpirationTime('1h');
+      if (c.iss) j = j.setIssuer(c.iss);
+      if (c.aud) j = j.setAudience(c.aud);
+      return j.sign(privateKey);
+    };
+    t = await startTestApp({
+      env: {
+        AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+        AUTH_ISSUER: 'https://idp.example',
+        AUTH_AUDIENCE: 'labline',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    jwks.close();
+  });
+
+  it('accepts an ES256 token from the JWKS with the right issuer and audience', async () => {
+    const res = await t.request('GET', '/v1/me', { token: await sign({ iss: 'https://idp.example', aud: 'labline' }) });
+    expect(res.status).toBe(200);
+    expect(res.body.sub).toBe('idp-user');
+  });
+
+  it('401 for a wrong issuer or audience, naming the claim', async () => {
+    const wrongIss = await t.request('GET', '/v1/me', { token: await sign({ iss: 'https://evil', aud: 'labline' }) });
+    expect(wrongIss.status).toBe(401);
+    expect(wrongIss.body.message).toContain('"iss"');
+    const noAud = await t.request('GET', '/v1/me', { token: await sign({ iss: 'https://idp.example' }) });
+    expect(noAud.status).toBe(401);
+    expect(noAud.body.message).toContain('"aud"');
+  });
+});
