@@ -12,6 +12,7 @@ import { authPlugin, createTokenVerifier, type Principal } from './http/auth.js'
 import { docsPlugin } from './http/docs.js';
 import { BODY_LIMIT, errorHandlerPlugin } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import { idempotencyPlugin } from './http/idempotency.js';
 import { createLogger, genRequestId } from './http/logging.js';
 import { meRoutes } from './http/me.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
@@ -67,6 +68,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(metricsPlugin, { metrics });
   await app.register(docsPlugin);
+  await app.register(idempotencyPlugin, {
+    database,
+    metrics,
+    ttlHours: config.idempotencyTtlHours,
+    // A lease shorter than the slowest request would hand a live request's key to a retry.
+    leaseSeconds: Math.max(config.idempotencyLeaseSeconds, Math.ceil((config.junction.timeoutMs * 3) / 1000)),
+  });
 
   await app.register(healthRoutes, { database });
   await app.register(meRoutes);

@@ -1,0 +1,254 @@
+/**
+ * Idempotency-Key handling (SPEC §6, after Stripe and the IETF draft), kept in PostgreSQL so it
+ * holds across replicas. A route opts in with `config.idempotency: 'required' | 'optional'`.
+ *
+ * Before the handler (auth and validation have passed, so failures there store nothing):
+ *   - finished request with the same key and body → replay its status and body byte for byte,
+ *     with `Idempotent-Replayed: true`;
+ *   - same key, different body → 409 `idempotency_key_reused`;
+ *   - same key still running (lease not expired) → 409 `idempotency_key_in_progress`, Retry-After: 1;
+ *   - same key whose request died or ended with an unknown outcome → taken over: the handler sees
+ *     `resumedResourceId` and resumes that resource instead of creating another.
+ * In the handler, inside its own transaction: `claim(tx, resourceId)` records the key together
+ * with the resource it creates, and `complete(tx, status, body)` stores the final response, so
+ * the resource, the key and the stored answer commit (or vanish) together.
+ * A request that ends without completing leaves its key immediately resumable.
+ */
+import { createHash } from 'node:crypto';
+import { and, eq, lt, lte, sql } from 'drizzle-orm';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Database, Queryable } from '../db/database.js';
+import { Errors, HttpError } from './errors.js';
+import { idempotencyKeys } from './idempotency-schema.js';
+import type { Metrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    idempotency?: 'required' | 'optional';
+  }
+  interface FastifyRequest {
+    idempotency: IdempotencyContext | null;
+  }
+}
+
+export interface IdempotencyOptions {
+  database: Database;
+  metrics: Metrics;
+  ttlHours: number;
+  leaseSeconds: number;
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+const PURGE_EVERY_MS = 10 * 60 * 1000;
+const PURGE_BATCH = 5000;
+
+/** Raised inside a handler's transaction when another request claimed the key first. */
+export class IdempotencyRace extends HttpError {
+  constructor() {
+    const e = Errors.idempotencyKeyInProgress();
+    super(e.statusCode, e.code, e.message, undefined, e.headers);
+  }
+}
+
+export class IdempotencyContext {
+  /** true once this request holds the key (claimed, or taken over from a dead request) */
+  owned: boolean;
+  completed = false;
+
+  constructor(
+    readonly principal: string,
+    readonly route: string,
+    readonly key: string,
+    readonly fingerprint: string,
+    /** the resource an earlier attempt with this key created without finishing */
+    readonly resumedResourceId: string | null,
+    tookOver: boolean,
+    private readonly options: IdempotencyOptions,
+  ) {
+    this.owned = tookOver;
+  }
+
+  private where() {
+    return and(
+      eq(idempotencyKeys.principal, this.principal),
+      eq(idempotencyKeys.route, this.route),
+      eq(idempotencyKeys.key, this.key),
+    );
+  }
+
+  private leaseUntil(): Date {
+    return new Date(Date.now() + this.options.leaseSeconds * 1000);
+  }
+
+  /** Records the key and the resource this request creates, in the caller's transaction. */
+  async claim(tx: Queryable, resourceId: string | null): Promise<void> {
+    if (this.owned) {
+      await tx.update(idempotencyKeys).set({ resourceId }).where(this.where());
+      return;
+    }
+    const now = new Date();
+    const row = {
+      principal: this.principal,
+      route: this.route,
+      key: this.key,
+      fingerprint: this.fingerprint,
+      state: 'in_progress' as const,
+      lockedUntil: this.leaseUntil(),
+      resourceId,
+      responseStatus: null,
+      responseBody: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.options.ttlHours * 3600 * 1000),
+    };
+    // A row left by an expired key may be reused; a live one means another request won the race.
+    const inserted = await tx
+      .insert(idempotencyKeys)
+      .values(row)
+      .onConflictDoUpdate({
+        target: [idempotencyKeys.principal, idempotencyKeys.route, idempotencyKeys.key],
+        set: row,
+        setWhere: lt(idempotencyKeys.expiresAt, now),
+      })
+      .returning({ key: idempotencyKeys.key });
+    if (inserted.length === 0) throw new IdempotencyRace();
+    this.owned = true;
+  }
+
+  /** Stores the final response for replay, in the caller's transaction. */
+  async complete(tx: Queryable, status: number, body: string): Promise<void> {
+    if (!this.owned) await this.claim(tx, this.resumedResourceId);
+    await tx
+      .update(idempotencyKeys)
+      .set({ state: 'completed', responseStatus: status, responseBody: body, lockedUntil: null })
+      .where(this.where());
+    this.completed = true;
+  }
+
+  /** Makes an unfinished key resumable at once (the request ended without a final answer). */
+  async release(q: Queryable): Promise<void> {
+    await q
+      .update(idempotencyKeys)
+      .set({ lockedUntil: new Date() })
+      .where(and(this.where(), eq(idempotencyKeys.state, 'in_progress')));
+  }
+}
+
+/** SHA-256 of the canonical JSON (sorted keys) of the route params and body. */
+export function fingerprint(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** The key scope's route: method and pattern, with the `/api` alias folded onto `/v1`. */
+function routeId(request: FastifyRequest): string {
+  return `${request.method} ${(request.routeOptions.url ?? request.url).replace(/^\/api\//, '/')}`;
+}
+
+export const idempotencyPlugin = fp<IdempotencyOptions>(
+  async function idempotency(app: FastifyInstance, options) {
+    const { database, metrics } = options;
+    app.decorateRequest('idempotency', null);
+
+    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      const mode = request.routeOptions.config.idempotency;
+      if (!mode) return;
+      const header = request.headers['idempotency-key'];
+      const key = Array.isArray(header) ? header[0] : header;
+      if (key === undefined || key === '') {
+        if (mode === 'required') throw Errors.missingIdempotencyKey();
+        return;
+      }
+      if (!KEY_PATTERN.test(key)) throw Errors.invalidIdempotencyKey();
+
+      const principal = request.principal?.sub ?? 'anonymous';
+      const route = routeId(request);
+      const fp = fingerprint({ params: request.params ?? null, body: request.body ?? null });
+      const where = and(
+        eq(idempotencyKeys.principal, principal),
+        eq(idempotencyKeys.route, route),
+        eq(idempotencyKeys.key, key),
+      );
+      const [row] = await database.db.select().from(idempotencyKeys).where(where);
+      const now = new Date();
+      let resumed: string | null = null;
+      let tookOver = false;
+
+      if (row && row.expiresAt > now) {
+        if (row.fingerprint !== fp) {
+          metrics.idempotency.inc({ route, outcome: 'conflict' });
+          throw Errors.idempotencyKeyReused();
+        }
+        if (row.state === 'completed') {
+          metrics.idempotency.inc({ route, outcome: 'replayed' });
+          return reply
+            .code(row.responseStatus ?? 200)
+            .header('idempotent-replayed', 'true')
+            .type('application/json; charset=utf-8')
+            .send(row.responseBody ?? '');
+        }
+        // In progress: take it over only if its lease ran out (the request died or gave up).
+        const taken = await database.db
+          .update(idempotencyKeys)
+          .set({ lockedUntil: new Date(now.getTime() + options.leaseSeconds * 1000) })
+          .where(and(where, eq(idempotencyKeys.state, 'in_progress'), lte(idempotencyKeys.lockedUntil, now)))
+          .returning({ resourceId: idempotencyKeys.resourceId });
+        if (taken.length === 0) {
+          metrics.idempotency.inc({ route, outcome: 'in_progress' });
+          throw Errors.idempotencyKeyInProgress();
+        }
+        metrics.idempotency.inc({ route, outcome: 'resumed' });
+        resumed = taken[0]?.resourceId ?? null;
+        tookOver = true;
+      }
+      request.idempotency = new IdempotencyContext(principal, route, key, fp, resumed, tookOver, options);
+    });
+
+    app.addHook('onSend', async (request, _reply, payload) => {
+      const ctx = request.idempotency;
+      if (ctx?.owned && !ctx.completed) {
+        await ctx.release(database.db).catch((err: unknown) => {
+          request.log.warn({ err: { message: (err as Error).message } }, 'could not release idempotency key');
+        });
+      }
+      return payload;
+    });
+
+    const timer = setInterval(() => {
+      purgeExpired(database).catch((err: unknown) => {
+        app.log.warn({ err: { message: (err as Error).message } }, 'idempotency purge failed');
+      });
+    }, PURGE_EVERY_MS);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  },
+  { name: 'labline-idempotency' },
+);
+
+/** Rows a statement changed: `rowCount` on node-postgres, `affectedRows` on PGlite. */
+export function affectedRows(result: unknown): number {
+  const r = result as { rowCount?: number | null; affectedRows?: number };
+  return r.rowCount ?? r.affectedRows ?? 0;
+}
+
+/** Deletes expired keys in batches; every replica may run it, the work does not overlap harmfully. */
+export async function purgeExpired(database: Database): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await database.db.execute(sql`
+      delete from idempotency_keys where ctid in (
+        select ctid from idempotency_keys where expires_at < now() limit ${PURGE_BATCH}
+      )`);
+    const n = affectedRows(deleted);
+    total += n;
+    if (n < PURGE_BATCH) return total;
+  }
+}
