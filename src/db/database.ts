@@ -110,3 +110,9 @@ export async function rows<T>(q: Queryable, query: ReturnType<typeof sql>): Prom
   const result: unknown = await q.execute(query);
   return (result as { rows: T[] }).rows;
 }
+
+/** Rows a statement changed: `rowCount` on node-postgres, `affectedRows` on PGlite. */
+export function affectedRows(result: unknown): number {
+  const r = result as { rowCount?: number | null; affectedRows?: number };
+  return r.rowCount ?? r.affectedRows ?? 0;
+}

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, lt, lte, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Database, Queryable } from '../db/database.js';
+import { affectedRows, type Database, type Queryable } from '../db/database.js';
 import { Errors, HttpError } from './errors.js';
 import { idempotencyKeys } from './idempotency-schema.js';
 import type { Metrics } from './metrics.js';
@@ -232,12 +232,6 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
   },
   { name: 'labline-idempotency' },
 );
-
-/** Rows a statement changed: `rowCount` on node-postgres, `affectedRows` on PGlite. */
-export function affectedRows(result: unknown): number {
-  const r = result as { rowCount?: number | null; affectedRows?: number };
-  return r.rowCount ?? r.affectedRows ?? 0;
-}
 
 /** Deletes expired keys in batches; every replica may run it, the work does not overlap harmfully. */
 export async function purgeExpired(database: Database): Promise<number> {
