@@ -96,6 +96,7 @@ ALTER TABLE "lab_order_events" ADD CONSTRAINT "lab_order_events_order_id_lab_ord
 CREATE INDEX "audit_events_resource_idx" ON "audit_events" USING btree ("resource_type","resource_id","at");--> statement-breakpoint
 CREATE INDEX "idempotency_keys_expires_idx" ON "idempotency_keys" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "lab_order_events_order_idx" ON "lab_order_events" USING btree ("order_id","id");--> statement-breakpoint
-CREATE INDEX "lab_orders_brand_patient_idx" ON "lab_orders" USING btree ("brand_id","patient_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "lab_orders_patient_created_idx" ON "lab_orders" USING btree ("patient_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "lab_orders_brand_created_idx" ON "lab_orders" USING btree ("brand_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "lab_orders_junction_idx" ON "lab_orders" USING btree ("junction_order_id");
+CREATE INDEX "lab_orders_created_idx" ON "lab_orders" USING btree ("created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE UNIQUE INDEX "lab_orders_junction_order_idx" ON "lab_orders" USING btree ("junction_order_id");

@@ -8,6 +8,7 @@ import {
   pgTable,
   primaryKey,
   text,
+  uniqueIndex,
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -88,9 +89,11 @@ export const labOrders = pgTable(
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
-    index('lab_orders_brand_patient_idx').on(t.brandId, t.patientId, t.createdAt.desc(), t.id.desc()),
+    // Keyset pagination, newest first: by patient, by brand, or over everything.
+    index('lab_orders_patient_created_idx').on(t.patientId, t.createdAt.desc(), t.id.desc()),
     index('lab_orders_brand_created_idx').on(t.brandId, t.createdAt.desc(), t.id.desc()),
-    index('lab_orders_junction_idx').on(t.junctionOrderId),
+    index('lab_orders_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    uniqueIndex('lab_orders_junction_order_idx').on(t.junctionOrderId),
     check('lab_orders_status_check', sql`${t.status} in ${sql.raw(`('${LAB_ORDER_STATUSES.join("','")}')`)}`),
   ],
 );
