@@ -56,6 +56,7 @@ CREATE TABLE "lab_orders" (
 	"lab_test_id" text NOT NULL,
 	"status" text NOT NULL,
 	"status_detail" text,
+	"status_at" timestamp with time zone,
 	"junction_order_id" text,
 	"junction_user_id" text,
 	"rejection" jsonb,

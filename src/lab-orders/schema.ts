@@ -79,6 +79,8 @@ export const labOrders = pgTable(
     /** `submitting` until Junction answered; then Junction's top-level status (or `rejected`). */
     status: text('status', { enum: LAB_ORDER_STATUSES }).notNull(),
     statusDetail: text('status_detail'),
+    /** When Junction says the current status began (orders webhooks that arrive out of order). */
+    statusAt: timestamp('status_at', { withTimezone: true, mode: 'date' }),
     junctionOrderId: text('junction_order_id'),
     junctionUserId: text('junction_user_id'),
     /** Junction's reason when it rejected the order. */
