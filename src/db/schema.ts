@@ -2,3 +2,4 @@
 export * from '../audit/schema.js';
 export * from '../http/idempotency-schema.js';
 export * from '../lab-orders/schema.js';
+export * from '../lab-visits/schema.js';
