@@ -1,0 +1,119 @@
+/**
+ * What a failed SDK call means for labline: `JunctionUnavailable` (no definite answer: network,
+ * timeout, 5xx, 429, an answer we cannot read) or `JunctionRejected` (a definite 4xx, with
+ * Junction's reason). Reasons are scrubbed of patient values: FastAPI echoes request `input`s
+ * and some messages quote what was sent, and these reasons reach logs and API clients.
+ */
+import { JunctionError, JunctionTimeoutError } from '@junction-api/sdk';
+import { UnexpectedJunctionAnswer } from './mapping.js';
+import { JunctionRejected, JunctionUnavailable } from './types.js';
+
+export interface Classified {
+  error: JunctionUnavailable | JunctionRejected;
+  /** from a 429/503's `Retry-After`, when present */
+  retryAfterMs: number | null;
+}
+
+const MAX_REASON = 300;
+const GENERIC_PHI = [
+  /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[a-z]{2,}/gi, // e-mail addresses
+  /\+?\d[\d\s().-]{8,}\d/g, // phone numbers
+  /\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b/g, // dates (a dob)
+];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Removes the given values (case-insensitively) and anything shaped like an e-mail, phone or date. */
+export function scrub(text: string, phi: readonly string[]): string {
+  let out = text;
+  for (const value of phi) {
+    if (value.trim().length >= 2)
+      out = out.replace(new RegExp(escapeRegExp(value.trim()), 'gi'), '[redacted]');
+  }
+  for (const pattern of GENERIC_PHI) out = out.replace(pattern, '[redacted]');
+  return out.length > MAX_REASON ? `${out.slice(0, MAX_REASON - 1)}…` : out;
+}
+
+/** Junction's explanation from a FastAPI error body, without the echoed `input`s. */
+export function describeErrorBody(body: unknown, statusCode: number): string {
+  const detail = isRecord(body) ? body.detail : undefined;
+  if (typeof detail === 'string' && detail !== '') return detail;
+  if (Array.isArray(detail) && detail.length > 0) {
+    return detail
+      .map((item) => {
+        if (!isRecord(item)) return 'invalid request';
+        const loc = Array.isArray(item.loc) ? item.loc.filter((p) => p !== 'body').join('.') : '';
+        const msg = typeof item.msg === 'string' ? item.msg : 'invalid';
+        return loc ? `${loc}: ${msg}` : msg;
+      })
+      .join('; ');
+  }
+  if (isRecord(detail)) {
+    for (const key of ['error_message', 'message', 'error_type'] as const) {
+      const v = detail[key];
+      if (typeof v === 'string' && v !== '') return v;
+    }
+  }
+  return `HTTP ${statusCode}`;
+}
+
+function retryAfterMs(err: JunctionError): number | null {
+  const value = err.rawResponse?.headers.get('retry-after');
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+function networkCode(err: unknown): string | null {
+  // undici wraps the socket error: TypeError('fetch failed') → cause { code: 'ECONNRESET' … }
+  for (let e: unknown = err, depth = 0; isRecord(e) || e instanceof Error; depth++) {
+    if (depth > 4) break;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/**
+ * Classifies `err`; returns null for an error that is not about Junction at all (a bug in
+ * labline, such as a request the SDK refuses to serialise), which the caller rethrows.
+ */
+export function classifyError(
+  err: unknown,
+  operation: string,
+  timedOut: boolean,
+  phi: readonly string[],
+): Classified | null {
+  const unavailable = (reason: string, retryAfter: number | null = null): Classified => ({
+    error: new JunctionUnavailable(operation, reason),
+    retryAfterMs: retryAfter,
+  });
+  if (timedOut || err instanceof JunctionTimeoutError) return unavailable('no answer within the time budget');
+  if (err instanceof UnexpectedJunctionAnswer) return unavailable(`unexpected answer (${err.message})`);
+  if (err instanceof JunctionError) {
+    const status = err.statusCode;
+    if (status === undefined) return unavailable(`network error (${networkCode(err.cause) ?? 'no answer'})`);
+    if (status === 429) return unavailable('rate limited (429)', retryAfterMs(err));
+    if (status >= 500) return unavailable(`server error (${status})`, retryAfterMs(err));
+    if (status >= 400) {
+      return {
+        error: new JunctionRejected(operation, status, scrub(describeErrorBody(err.body, status), phi)),
+        retryAfterMs: null,
+      };
+    }
+    return unavailable(`unreadable answer (${status})`);
+  }
+  // The SDK could not parse a successful answer against its schema.
+  if (err instanceof Error && err.name === 'ParseError')
+    return unavailable('answer does not match the SDK schema');
+  return null;
+}

@@ -1,0 +1,294 @@
+/**
+ * The only code that reaches Junction: the official SDK, wrapped with labline's rules.
+ * - One time budget per call (JUNCTION_TIMEOUT_MS), retries and pauses included.
+ * - The SDK's own retries are off (it would retry POSTs blindly); this client retries only what
+ *   is safe to repeat: GETs, `POST /v2/user` (keyed by client_user_id) and `POST /v3/order`
+ *   with an `X-Idempotency-Key`. Cancel is never repeated.
+ * - Failures become `JunctionUnavailable` / `JunctionRejected`; no patient value reaches a reason.
+ */
+import { Junction, JunctionClient, JunctionEnvironment, JunctionError } from '@junction-api/sdk';
+import type { JunctionEnvironment as JunctionEnvironmentName, JunctionRegion } from '../config.js';
+import type { Metrics } from '../http/metrics.js';
+import { CallBudget } from './call-budget.js';
+import { classifyError } from './classify-error.js';
+import { mapLabTest, mapOrder, mapResults, UnexpectedJunctionAnswer } from './mapping.js';
+import {
+  JunctionRejected,
+  JunctionUnavailable,
+  type CreateJunctionOrder,
+  type JunctionApi,
+  type JunctionLabTest,
+  type JunctionOrder,
+  type JunctionResults,
+} from './types.js';
+
+export interface JunctionClientOptions {
+  apiKey: string;
+  /** overrides the environment's URL (the simulator, a proxy) */
+  baseUrl: string | null;
+  environment: JunctionEnvironmentName;
+  region: JunctionRegion;
+  /** budget of one call, retries included */
+  timeoutMs: number;
+  metrics?: Metrics;
+  /** attempts of a retry-safe request (default 3) */
+  maxAttempts?: number;
+}
+
+export type JunctionOperation =
+  | 'ensure_user'
+  | 'create_order'
+  | 'get_order'
+  | 'cancel_order'
+  | 'get_results'
+  | 'get_result_pdf'
+  | 'list_lab_tests'
+  | 'simulate_order';
+
+const BASE_URLS: Record<JunctionEnvironmentName, Record<JunctionRegion, string>> = {
+  sandbox: { us: JunctionEnvironment.Sandbox, eu: JunctionEnvironment.SandboxEu },
+  production: { us: JunctionEnvironment.Production, eu: JunctionEnvironment.ProductionEu },
+};
+
+export function junctionBaseUrl(environment: JunctionEnvironmentName, region: JunctionRegion): string {
+  return BASE_URLS[environment][region];
+}
+
+/** Backoff before retry `attempt` (1-based): 100 ms, 200 ms, 400 ms… ±50 % jitter, capped at 2 s. */
+function backoffMs(attempt: number): number {
+  const base = Math.min(2000, 100 * 2 ** (attempt - 1));
+  return base / 2 + Math.random() * base;
+}
+
+/** An attempt that cannot get this much of the budget is not worth starting. */
+const MIN_ATTEMPT_MS = 50;
+
+/** Junction's "already exists" answer to `POST /v2/user`: the user id when it says, null when not. */
+function existingUserId(body: unknown): string | null | undefined {
+  const detail =
+    typeof body === 'object' && body !== null ? (body as { detail?: unknown }).detail : undefined;
+  if (typeof detail === 'object' && detail !== null) {
+    const { user_id: userId, error_message: message } = detail as {
+      user_id?: unknown;
+      error_message?: unknown;
+    };
+    if (typeof userId === 'string' && userId !== '') return userId;
+    if (typeof message === 'string' && /already exists/i.test(message)) return null;
+  }
+  if (typeof detail === 'string' && /already exists/i.test(detail)) return null;
+  return undefined;
+}
+
+export class JunctionApiClient implements JunctionApi {
+  private readonly sdk: JunctionClient;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly metrics: Metrics | undefined;
+
+  constructor(options: JunctionClientOptions) {
+    this.timeoutMs = options.timeoutMs;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.metrics = options.metrics;
+    this.sdk = new JunctionClient({
+      apiKey: options.apiKey,
+      baseUrl: options.baseUrl ?? junctionBaseUrl(options.environment, options.region),
+      timeoutInSeconds: options.timeoutMs / 1000,
+      maxRetries: 0,
+    });
+  }
+
+  async ensureUser(clientUserId: string): Promise<string> {
+    return this.run('ensure_user', async (budget) => {
+      const userId = await this.send(budget, 'ensure_user', true, [], async (options) => {
+        try {
+          return (await this.sdk.user.create({ clientUserId }, options)).userId;
+        } catch (err) {
+          if (err instanceof Junction.BadRequestError) {
+            const existing = existingUserId(err.body);
+            if (existing !== undefined) return existing;
+          }
+          throw err;
+        }
+      });
+      if (userId !== null) return userId;
+      // "Already exists" without the id: look the user up by our id.
+      const user = await this.send(budget, 'ensure_user', true, [], (options) =>
+        this.sdk.user.getByClientUserId({ clientUserId }, options),
+      );
+      return user.userId;
+    });
+  }
+
+  async createOrder(order: CreateJunctionOrder, idempotencyKey: string): Promise<JunctionOrder> {
+    const { patient, address } = order;
+    const phi = [
+      patient.firstName,
+      patient.lastName,
+      patient.dob,
+      patient.phoneNumber,
+      patient.email,
+      address.firstLine,
+      address.secondLine ?? '',
+      address.city,
+      address.zip,
+    ];
+    // Without a key a repeated POST could create a second order: retry only with one.
+    const retrySafe = idempotencyKey.trim() !== '';
+    return this.run('create_order', async (budget) => {
+      const response = await this.send(budget, 'create_order', retrySafe, phi, (options) =>
+        this.sdk.labTests.createOrder(
+          {
+            idempotencyKey: retrySafe ? idempotencyKey : undefined,
+            userId: order.userId,
+            orderSet: { labTestIds: [order.labTestId] },
+            passthrough: order.passthrough,
+            patientDetails: {
+              firstName: patient.firstName,
+              lastName: patient.lastName,
+              dob: patient.dob,
+              gender: patient.gender,
+              phoneNumber: patient.phoneNumber,
+              email: patient.email,
+            },
+            patientAddress: {
+              receiverName: `${patient.firstName} ${patient.lastName}`,
+              firstLine: address.firstLine,
+              secondLine: address.secondLine ?? undefined,
+              city: address.city,
+              state: address.state,
+              zip: address.zip,
+              country: address.country,
+            },
+          },
+          options,
+        ),
+      );
+      return mapOrder(response.order);
+    });
+  }
+
+  async getOrder(orderId: string): Promise<JunctionOrder> {
+    return this.run('get_order', async (budget) =>
+      mapOrder(
+        await this.send(budget, 'get_order', true, [], (o) => this.sdk.labTests.getOrder({ orderId }, o)),
+      ),
+    );
+  }
+
+  async cancelOrder(orderId: string): Promise<JunctionOrder> {
+    return this.run('cancel_order', async (budget) => {
+      const response = await this.send(budget, 'cancel_order', false, [], (o) =>
+        this.sdk.labTests.cancelOrder({ orderId }, o),
+      );
+      return mapOrder(response.order);
+    });
+  }
+
+  async getResults(orderId: string): Promise<JunctionResults> {
+    return this.run('get_results', async (budget) => {
+      const raw = await this.send(budget, 'get_results', true, [], (o) =>
+        this.sdk.labTests.getResultRaw({ orderId }, o),
+      );
+      return mapResults(orderId, raw);
+    });
+  }
+
+  async getResultPdf(orderId: string): Promise<Uint8Array> {
+    return this.run('get_result_pdf', (budget) =>
+      // The body is read inside the attempt: a connection lost mid-download is retried too.
+      this.send(budget, 'get_result_pdf', true, [], async (o) => {
+        const binary = await this.sdk.labTests.getResultPdf({ orderId }, o);
+        try {
+          return new Uint8Array(await binary.arrayBuffer());
+        } catch (cause) {
+          throw new JunctionError({ message: 'the report download was cut off', cause });
+        }
+      }),
+    );
+  }
+
+  async listLabTests(): Promise<JunctionLabTest[]> {
+    return this.run('list_lab_tests', async (budget) => {
+      const tests = await this.send(budget, 'list_lab_tests', true, [], (o) => this.sdk.labTests.get({}, o));
+      return tests.map(mapLabTest);
+    });
+  }
+
+  /**
+   * Sandbox only (`POST /v3/order/{id}/test`): moves an order through its lifecycle up to
+   * `finalStatus` (default: completed), as the lab would. Junction then sends webhooks.
+   */
+  async simulateOrder(orderId: string, finalStatus?: Junction.OrderStatus): Promise<void> {
+    await this.run('simulate_order', (budget) =>
+      this.send(budget, 'simulate_order', false, [], (o) =>
+        this.sdk.labTests.simulateOrderProcess({ orderId, finalStatus }, o),
+      ),
+    );
+  }
+
+  /** One call: its budget, its metric; anything unexpected in the answer is "unavailable". */
+  private async run<T>(operation: JunctionOperation, call: (budget: CallBudget) => Promise<T>): Promise<T> {
+    const budget = new CallBudget(this.timeoutMs);
+    const started = performance.now();
+    const observe = (outcome: 'ok' | 'rejected' | 'unavailable') =>
+      this.metrics?.junctionDuration.observe({ operation, outcome }, (performance.now() - started) / 1000);
+    try {
+      const result = await call(budget);
+      observe('ok');
+      return result;
+    } catch (err) {
+      if (err instanceof JunctionRejected) observe('rejected');
+      else if (err instanceof JunctionUnavailable) observe('unavailable');
+      else if (err instanceof UnexpectedJunctionAnswer) {
+        observe('unavailable');
+        throw new JunctionUnavailable(operation, `unexpected answer (${err.message})`);
+      }
+      throw err;
+    } finally {
+      budget.dispose();
+    }
+  }
+
+  /** One HTTP request, retried within the budget when `retrySafe` and the failure is not definite. */
+  private async send<T>(
+    budget: CallBudget,
+    operation: JunctionOperation,
+    retrySafe: boolean,
+    phi: readonly string[],
+    request: (options: JunctionClient.RequestOptions) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request({
+          abortSignal: budget.signal,
+          maxRetries: 0,
+          timeoutInSeconds: Math.max(budget.remainingMs(), 1) / 1000,
+        });
+      } catch (err) {
+        const classified = classifyError(err, operation, budget.expired, phi);
+        // Not about Junction (e.g. a request the SDK refuses to serialise): a bug, reported by
+        // name only, since the SDK's own message may quote patient values.
+        if (classified === null) {
+          // eslint-disable-next-line preserve-caught-error -- the cause's message may carry PHI
+          throw new Error(
+            `Junction ${operation}: unexpected ${(err as Error)?.name ?? 'error'} before an answer`,
+          );
+        }
+        const { error, retryAfterMs } = classified;
+        if (retrySafe && error instanceof JunctionUnavailable && attempt < this.maxAttempts) {
+          const pause = Math.max(backoffMs(attempt), retryAfterMs ?? 0);
+          if (pause + MIN_ATTEMPT_MS < budget.remainingMs()) {
+            await budget.pause(pause);
+            if (!budget.expired) continue;
+            throw new JunctionUnavailable(operation, 'no answer within the time budget');
+          }
+        }
+        throw error;
+      }
+    }
+  }
+}
+
+export function createJunctionClient(options: JunctionClientOptions): JunctionApiClient {
+  return new JunctionApiClient(options);
+}

@@ -1,0 +1,124 @@
+/**
+ * Fault injection: what can go wrong between labline and Junction, on demand. Shares are
+ * probabilities per request (1 = every request); `times` makes a fault one-shot or N-shot.
+ */
+
+/** The simulator's operations, so a fault can target some of them. */
+export const SIMULATOR_OPERATIONS = [
+  'create_user',
+  'resolve_user',
+  'get_user',
+  'create_order',
+  'get_order',
+  'cancel_order',
+  'get_result',
+  'get_result_pdf',
+  'list_lab_tests',
+  'simulate_order',
+] as const;
+export type SimulatorOperation = (typeof SIMULATOR_OPERATIONS)[number];
+
+export interface Faults {
+  /** added before every answer (ms) */
+  latencyMs?: number;
+  /** share of requests answered with one of `errorStatuses` */
+  errorRate?: number;
+  /** default 500, 503, 429 (picked at random) */
+  errorStatuses?: number[];
+  /** share of requests never answered */
+  hangRate?: number;
+  /** share of requests whose connection is destroyed without an answer */
+  dropRate?: number;
+  /** share of new `POST /v3/order` requests that store the order, then lose the answer */
+  createThenFailRate?: number;
+  /** how the answer is lost: a 500, or a destroyed connection (default `error`) */
+  createThenFailMode?: 'error' | 'drop';
+  /** only these operations are affected (default: all) */
+  operations?: SimulatorOperation[];
+  /** after this many injected failures, failures stop (latency stays) */
+  times?: number;
+}
+
+export type Failure =
+  { kind: 'none' } | { kind: 'hang' } | { kind: 'drop' } | { kind: 'error'; status: number };
+
+const RATES = ['errorRate', 'hangRate', 'dropRate', 'createThenFailRate'] as const;
+
+export function validateFaults(faults: Faults): Faults {
+  for (const key of RATES) {
+    const v = faults[key];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1)) {
+      throw new RangeError(`${key} must be a number from 0 to 1`);
+    }
+  }
+  if (faults.latencyMs !== undefined && !(Number.isFinite(faults.latencyMs) && faults.latencyMs >= 0)) {
+    throw new RangeError('latencyMs must be a number >= 0');
+  }
+  for (const s of faults.errorStatuses ?? []) {
+    if (!Number.isInteger(s) || s < 400 || s > 599)
+      throw new RangeError('errorStatuses must be HTTP error statuses');
+  }
+  if (faults.errorStatuses !== undefined && faults.errorStatuses.length === 0) {
+    throw new RangeError('errorStatuses must not be empty');
+  }
+  for (const op of faults.operations ?? []) {
+    if (!(SIMULATOR_OPERATIONS as readonly string[]).includes(op))
+      throw new RangeError(`unknown operation ${op}`);
+  }
+  if (faults.times !== undefined && !(Number.isInteger(faults.times) && faults.times >= 0)) {
+    throw new RangeError('times must be an integer >= 0');
+  }
+  if (faults.createThenFailMode !== undefined && !['error', 'drop'].includes(faults.createThenFailMode)) {
+    throw new RangeError('createThenFailMode must be error or drop');
+  }
+  return { ...faults };
+}
+
+/** Decides, request by request, which fault (if any) applies. */
+export class FaultPlan {
+  private faults: Faults = {};
+
+  set(faults: Faults): void {
+    this.faults = validateFaults(faults);
+  }
+
+  get(): Faults {
+    return { ...this.faults };
+  }
+
+  latencyMs(operation: SimulatorOperation): number {
+    return this.applies(operation) ? (this.faults.latencyMs ?? 0) : 0;
+  }
+
+  /** hang, drop or error for this request, drawn from the configured shares */
+  draw(operation: SimulatorOperation): Failure {
+    if (!this.applies(operation) || this.faults.times === 0) return { kind: 'none' };
+    const { hangRate = 0, dropRate = 0, errorRate = 0 } = this.faults;
+    const r = Math.random();
+    let failure: Failure = { kind: 'none' };
+    if (r < hangRate) failure = { kind: 'hang' };
+    else if (r < hangRate + dropRate) failure = { kind: 'drop' };
+    else if (r < hangRate + dropRate + errorRate) {
+      const statuses = this.faults.errorStatuses ?? [500, 503, 429];
+      failure = { kind: 'error', status: statuses[Math.floor(Math.random() * statuses.length)]! };
+    }
+    if (failure.kind !== 'none') this.spend();
+    return failure;
+  }
+
+  /** after a new order is stored: lose its answer? */
+  drawCreateThenFail(): Failure {
+    if (!this.applies('create_order') || this.faults.times === 0) return { kind: 'none' };
+    if (Math.random() >= (this.faults.createThenFailRate ?? 0)) return { kind: 'none' };
+    this.spend();
+    return this.faults.createThenFailMode === 'drop' ? { kind: 'drop' } : { kind: 'error', status: 500 };
+  }
+
+  private applies(operation: SimulatorOperation): boolean {
+    return this.faults.operations === undefined || this.faults.operations.includes(operation);
+  }
+
+  private spend(): void {
+    if (this.faults.times !== undefined) this.faults.times--;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * `npm run simulator -- [--flag value …]`: the Junction simulator as its own process. Every flag
+ * can also come from the environment as SIMULATOR_<FLAG> (e.g. --latency-ms → SIMULATOR_LATENCY_MS).
+ */
+import { parseArgs } from 'node:util';
+import type { Faults } from './faults.js';
+import { startSimulator } from './server.js';
+import { SIMULATOR_PANELS } from './catalog.js';
+
+const FLAGS = {
+  port: 'port to listen on (default 4010; 0 = any)',
+  host: 'address to listen on (default 127.0.0.1)',
+  'api-key': 'the only accepted x-vital-api-key (default: any non-empty key)',
+  'webhook-url': 'where labtest.order.* webhooks are POSTed (default: none)',
+  'webhook-secret': 'Svix signing secret whsec_… (default: generated and printed)',
+  'latency-ms': 'added latency of every answer',
+  'error-rate': 'share (0..1) of requests answered with 500/503/429',
+  'error-statuses': 'comma-separated statuses for --error-rate (default 500,503,429)',
+  'hang-rate': 'share of requests never answered',
+  'drop-rate': 'share of requests whose connection is dropped',
+  'create-then-fail-rate': 'share of new orders stored whose answer is then lost',
+  'create-then-fail-mode': 'error (a 500) or drop (default error)',
+} as const;
+type Flag = keyof typeof FLAGS;
+
+function usage(): string {
+  const lines = Object.entries(FLAGS).map(([flag, help]) => `  --${flag.padEnd(22)} ${help}`);
+  return `usage: npm run simulator -- [flags]\n${lines.join('\n')}\n\nFaults can be changed at run time: PUT /_simulator/faults {"errorRate": 0.1, …}\n`;
+}
+
+function readOptions(): Partial<Record<Flag, string>> {
+  const { values } = parseArgs({
+    options: {
+      ...Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }])),
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(usage());
+    process.exit(0);
+  }
+  // A standalone developer tool, not the service: it reads its own environment.
+  // eslint-disable-next-line no-restricted-properties
+  const env = process.env;
+  const out: Partial<Record<Flag, string>> = {};
+  for (const flag of Object.keys(FLAGS) as Flag[]) {
+    const v =
+      (values as Record<string, unknown>)[flag] ??
+      env[`SIMULATOR_${flag.toUpperCase().replaceAll('-', '_')}`];
+    if (typeof v === 'string' && v !== '') out[flag] = v;
+  }
+  return out;
+}
+
+function number(flag: Flag, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`--${flag} must be a number (got "${v}")`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const o = readOptions();
+  const faults: Faults = {
+    latencyMs: number('latency-ms', o['latency-ms']),
+    errorRate: number('error-rate', o['error-rate']),
+    errorStatuses: o['error-statuses']?.split(',').map((s) => Number(s.trim())),
+    hangRate: number('hang-rate', o['hang-rate']),
+    dropRate: number('drop-rate', o['drop-rate']),
+    createThenFailRate: number('create-then-fail-rate', o['create-then-fail-rate']),
+    createThenFailMode: o['create-then-fail-mode'] as Faults['createThenFailMode'],
+  };
+  for (const k of Object.keys(faults) as (keyof Faults)[]) if (faults[k] === undefined) delete faults[k];
+
+  const sim = await startSimulator({
+    port: number('port', o.port) ?? 4010,
+    host: o.host ?? '127.0.0.1',
+    apiKey: o['api-key'] ?? null,
+    webhookUrl: o['webhook-url'] ?? null,
+    webhookSecret: o['webhook-secret'],
+    faults,
+    log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
+  });
+  const panels = Object.entries(SIMULATOR_PANELS)
+    .map(([panel, id]) => `${panel}=${id}`)
+    .join(',');
+  process.stdout.write(
+    [
+      `Junction simulator listening on ${sim.url}`,
+      `  JUNCTION_BASE_URL=${sim.url} JUNCTION_API_KEY=<any non-empty key>`,
+      `  JUNCTION_PANELS=${panels}`,
+      `  webhooks: ${o['webhook-url'] ?? 'off (--webhook-url)'}; secret ${sim.webhookSecret}`,
+      `  faults: ${JSON.stringify(sim.faults())}`,
+      '',
+    ].join('\n'),
+  );
+
+  const stop = () => {
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`junction simulator: ${(err as Error).message}\n${usage()}`);
+  process.exit(1);
+});

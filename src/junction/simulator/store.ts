@@ -1,0 +1,161 @@
+/**
+ * The simulator's memory: users, orders (with their event history) and the idempotency keys of
+ * `POST /v3/order`. Every change of an order is reported to `onOrderChange` (for webhooks).
+ */
+import { randomUUID } from 'node:crypto';
+import type { SimulatorLabTest } from './catalog.js';
+import { CANCELLED, LifecycleError, WALK_IN_PATH, canCancel, stepsTowards, topLevel } from './lifecycle.js';
+import type { Interpretation } from './results.js';
+import type { PatientAddress, PatientDetails, Physician, ValidOrder } from './validate-order.js';
+
+export interface SimUser {
+  userId: string;
+  clientUserId: string;
+  createdOn: string;
+}
+
+export interface SimOrderEvent {
+  id: number;
+  created_at: string;
+  status: string;
+  status_detail: string | null;
+}
+
+export interface SimOrder {
+  id: string;
+  userId: string;
+  labTest: SimulatorLabTest;
+  patientDetails: PatientDetails;
+  patientAddress: PatientAddress;
+  physician: Physician | null;
+  priority: boolean;
+  passthrough: string | null;
+  /** id of the walk-in details record (`details.data.id`) */
+  walkInId: string;
+  sampleId: string | null;
+  events: SimOrderEvent[];
+  createdAt: string;
+  updatedAt: string;
+  /** how results come out (sandbox simulation flag) */
+  interpretation: Interpretation;
+  reportedAt: string | null;
+}
+
+export type OrderChange = 'labtest.order.created' | 'labtest.order.updated';
+
+export interface StoredResponse {
+  status: number;
+  body: string;
+}
+
+interface IdempotencyEntry extends StoredResponse {
+  expiresAt: number;
+}
+
+export class SimulatorStore {
+  readonly users = new Map<string, SimUser>();
+  private readonly usersByClientId = new Map<string, SimUser>();
+  readonly orders = new Map<string, SimOrder>();
+  private readonly idempotency = new Map<string, IdempotencyEntry>();
+  private nextEventId = 1;
+  private nextSample = 100_000;
+
+  constructor(
+    private readonly idempotencyTtlMs: number,
+    private readonly onOrderChange: (change: OrderChange, order: SimOrder) => void,
+  ) {}
+
+  userByClientId(clientUserId: string): SimUser | undefined {
+    return this.usersByClientId.get(clientUserId);
+  }
+
+  createUser(clientUserId: string): SimUser {
+    const user: SimUser = { userId: randomUUID(), clientUserId, createdOn: new Date().toISOString() };
+    this.users.set(user.userId, user);
+    this.usersByClientId.set(clientUserId, user);
+    return user;
+  }
+
+  createOrder(valid: ValidOrder): SimOrder {
+    const now = new Date().toISOString();
+    const order: SimOrder = {
+      id: randomUUID(),
+      userId: valid.userId,
+      labTest: valid.labTest,
+      patientDetails: valid.patientDetails,
+      patientAddress: valid.patientAddress,
+      physician: valid.physician,
+      passthrough: valid.passthrough,
+      priority: valid.priority,
+      walkInId: randomUUID(),
+      sampleId: null,
+      events: [this.event(WALK_IN_PATH[0], now)],
+      createdAt: now,
+      updatedAt: now,
+      interpretation: 'normal',
+      reportedAt: null,
+    };
+    this.orders.set(order.id, order);
+    this.onOrderChange('labtest.order.created', order);
+    return order;
+  }
+
+  currentStatus(order: SimOrder): string {
+    return order.events[order.events.length - 1]!.status;
+  }
+
+  /** Moves the order towards `finalStatus` (see `stepsTowards`); one event and one webhook per step. */
+  advance(order: SimOrder, finalStatus?: string): SimOrder {
+    for (const status of stepsTowards(this.currentStatus(order), finalStatus)) this.apply(order, status);
+    return order;
+  }
+
+  cancel(order: SimOrder): SimOrder {
+    const current = this.currentStatus(order);
+    if (!canCancel(current)) {
+      throw new LifecycleError(`Order cannot be cancelled in status ${topLevel(current)}`);
+    }
+    this.apply(order, CANCELLED);
+    return order;
+  }
+
+  private apply(order: SimOrder, status: string): void {
+    const now = new Date().toISOString();
+    order.events.push(this.event(status, now));
+    order.updatedAt = now;
+    // The requisition number doubles as the sample id, as on a real PSC requisition.
+    if (order.sampleId === null && status !== WALK_IN_PATH[0] && topLevel(status) !== 'cancelled') {
+      order.sampleId = `SIM${this.nextSample++}`;
+    }
+    if (topLevel(status) === 'completed') order.reportedAt = now;
+    this.onOrderChange('labtest.order.updated', order);
+  }
+
+  private event(status: string, at: string): SimOrderEvent {
+    return {
+      id: this.nextEventId++,
+      created_at: at,
+      status,
+      status_detail: topLevel(status) === 'failed' ? 'sample_hemolyzed' : null,
+    };
+  }
+
+  idempotentResponse(key: string): StoredResponse | undefined {
+    const entry = this.idempotency.get(key);
+    if (entry && entry.expiresAt <= Date.now()) {
+      this.idempotency.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  rememberResponse(key: string, response: StoredResponse): void {
+    if (this.idempotency.size > 0 && this.idempotency.size % 1000 === 0) this.purgeExpired();
+    this.idempotency.set(key, { ...response, expiresAt: Date.now() + this.idempotencyTtlMs });
+  }
+
+  private purgeExpired(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.idempotency) if (entry.expiresAt <= now) this.idempotency.delete(key);
+  }
+}
