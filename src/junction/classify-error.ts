@@ -101,6 +101,9 @@ export function classifyError(
   if (err instanceof UnexpectedJunctionAnswer) return unavailable(`unexpected answer (${err.message})`);
   if (err instanceof JunctionError) {
     const status = err.statusCode;
+    // The SDK's own per-request timeout aborts fetch with the bare string "timeout".
+    if (status === undefined && err.cause === 'timeout')
+      return unavailable('no answer within the time budget');
     if (status === undefined) return unavailable(`network error (${networkCode(err.cause) ?? 'no answer'})`);
     if (status === 429) return unavailable('rate limited (429)', retryAfterMs(err));
     if (status >= 500) return unavailable(`server error (${status})`, retryAfterMs(err));

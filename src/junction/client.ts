@@ -92,7 +92,7 @@ export class JunctionApiClient implements JunctionApi {
     this.sdk = new JunctionClient({
       apiKey: options.apiKey,
       baseUrl: options.baseUrl ?? junctionBaseUrl(options.environment, options.region),
-      timeoutInSeconds: options.timeoutMs / 1000,
+      timeoutInSeconds: (options.timeoutMs + 1000) / 1000,
       maxRetries: 0,
     });
   }
@@ -262,7 +262,8 @@ export class JunctionApiClient implements JunctionApi {
         return await request({
           abortSignal: budget.signal,
           maxRetries: 0,
-          timeoutInSeconds: Math.max(budget.remainingMs(), 1) / 1000,
+          // Our budget's signal must fire first: the SDK's own timeout aborts with a bare string.
+          timeoutInSeconds: (budget.remainingMs() + 1000) / 1000,
         });
       } catch (err) {
         const classified = classifyError(err, operation, budget.expired, phi);
