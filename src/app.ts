@@ -17,6 +17,8 @@ import { createLogger, genRequestId } from './http/logging.js';
 import { meRoutes } from './http/me.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
 import { validatorCompiler } from './http/validation.js';
+import { labVisitRoutes } from './lab-visits/routes.js';
+import { workspaceManagementRoutes } from './workspaces/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -78,6 +80,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(healthRoutes, { database });
   await app.register(meRoutes);
+  await app.register(workspaceManagementRoutes, { database });
+  await app.register(labVisitRoutes, { database });
 
   return app;
 }

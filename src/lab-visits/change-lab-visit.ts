@@ -1,0 +1,101 @@
+/**
+ * Reading and changing a visit: status moves, notes and date, results, soft delete. Each runs in
+ * the caller's transaction, locks the visit it changes, and writes its audit row alongside.
+ */
+import { audit, type AuditAction } from '../audit/audit.js';
+import type { Tx } from '../db/database.js';
+import { Errors } from '../http/errors.js';
+import { VISIT, type VisitContext } from './create-lab-visit.js';
+import { invalidTransition, transitionRefused, unknownLabTests } from './errors.js';
+import { acceptsResults, canReschedule, canTransition } from './lifecycle.js';
+import { findVisit, listVisits, updateVisit, type LabVisitRow, type VisitFilters } from './repository.js';
+import type { LabVisitStatus, ResultFlag, StoredLabTestResult } from './schema.js';
+
+const notFound = () => Errors.notFound('Lab visit not found.');
+
+async function auditVisit(tx: Tx, ctx: VisitContext, action: AuditAction, visitId: string): Promise<void> {
+  await audit(tx, ctx.actor, { action, resourceType: VISIT, resourceId: visitId, tenant: ctx.workspaceId });
+}
+
+export async function readLabVisit(tx: Tx, ctx: VisitContext, id: string): Promise<LabVisitRow> {
+  const visit = await findVisit(tx, ctx.workspaceId, id);
+  if (!visit) throw notFound();
+  await auditVisit(tx, ctx, 'read', visit.id);
+  return visit;
+}
+
+export async function listLabVisits(tx: Tx, ctx: VisitContext, filters: VisitFilters, limit: number): Promise<LabVisitRow[]> {
+  const visits = await listVisits(tx, ctx.workspaceId, filters, limit);
+  await audit(
+    tx,
+    ctx.actor,
+    visits.map((v) => ({ action: 'list' as const, resourceType: VISIT, resourceId: v.id, tenant: ctx.workspaceId })),
+  );
+  return visits;
+}
+
+export interface VisitChanges {
+  status?: LabVisitStatus;
+  notes?: string | null;
+  labVisitDate?: Date;
+}
+
+export async function changeLabVisit(tx: Tx, ctx: VisitContext, id: string, changes: VisitChanges): Promise<LabVisitRow> {
+  const visit = await findVisit(tx, ctx.workspaceId, id, { forUpdate: true });
+  if (!visit) throw notFound();
+  if (changes.status !== undefined && !canTransition(visit.status, changes.status)) {
+    throw transitionRefused(visit.status, changes.status);
+  }
+  if (changes.labVisitDate !== undefined && !canReschedule(visit.status)) {
+    throw invalidTransition(`A ${visit.status} visit cannot be moved to another date.`);
+  }
+  const updated = await updateVisit(tx, ctx.workspaceId, id, {
+    ...(changes.status === undefined ? {} : { status: changes.status }),
+    ...(changes.notes === undefined ? {} : { notes: changes.notes }),
+    ...(changes.labVisitDate === undefined ? {} : { labVisitDate: changes.labVisitDate }),
+  });
+  await auditVisit(tx, ctx, changes.status === 'cancelled' ? 'cancel' : 'update', id);
+  return updated!;
+}
+
+export interface ResultInput {
+  testId: number;
+  value: number | string;
+  unit?: string | null;
+  referenceRange?: string | null;
+  flag?: ResultFlag | null;
+}
+
+/** Adds results, replacing earlier ones for the same tests; results stay in the visit's test order. */
+export async function attachResults(tx: Tx, ctx: VisitContext, id: string, results: readonly ResultInput[]): Promise<LabVisitRow> {
+  const visit = await findVisit(tx, ctx.workspaceId, id, { forUpdate: true });
+  if (!visit) throw notFound();
+  if (!acceptsResults(visit.status)) {
+    throw invalidTransition(`Results can be attached once the sample is collected; this visit is ${visit.status}.`);
+  }
+  const foreign = results.map((r) => r.testId).filter((t) => !visit.labTestIds.includes(t));
+  if (foreign.length > 0) throw unknownLabTests(foreign, '/labTestResults');
+  const resultedAt = new Date().toISOString();
+  const byTest = new Map(visit.labTestResults.map((r) => [r.testId, r]));
+  for (const r of results) {
+    byTest.set(r.testId, {
+      testId: r.testId,
+      value: r.value,
+      unit: r.unit ?? null,
+      referenceRange: r.referenceRange ?? null,
+      flag: r.flag ?? null,
+      resultedAt,
+    } satisfies StoredLabTestResult);
+  }
+  const merged = visit.labTestIds.flatMap((t) => byTest.get(t) ?? []);
+  const updated = await updateVisit(tx, ctx.workspaceId, id, { labTestResults: merged });
+  await auditVisit(tx, ctx, 'update', id);
+  return updated!;
+}
+
+export async function deleteLabVisit(tx: Tx, ctx: VisitContext, id: string): Promise<LabVisitRow> {
+  const deleted = await updateVisit(tx, ctx.workspaceId, id, { deletedAt: new Date() });
+  if (!deleted) throw notFound();
+  await auditVisit(tx, ctx, 'delete', id);
+  return deleted;
+}

@@ -1,0 +1,121 @@
+/**
+ * Creating a lab visit, in one transaction: the Idempotency-Key claim, the checks, the coupon
+ * redemption, the visit and its audit row commit together or not at all.
+ */
+import { audit, type AuditActor } from '../audit/audit.js';
+import type { Tx } from '../db/database.js';
+import { Errors } from '../http/errors.js';
+import type { IdempotencyContext } from '../http/idempotency.js';
+import { workspaceTestsByIds, type WorkspaceTestRow } from '../workspaces/catalog-repository.js';
+import { findClient, findReferral } from '../workspaces/clients-repository.js';
+import { findCouponByCode, redeemCoupon, type CouponRow } from '../workspaces/coupons-repository.js';
+import { newObjectId } from '../workspaces/object-id.js';
+import { invalidCoupon, invalidReferral, unknownLabTests } from './errors.js';
+import { priceVisit } from './pricing.js';
+import { findVisit, insertVisit, type LabVisitRow } from './repository.js';
+import type { LabTestSnapshot, LabVisitType } from './schema.js';
+
+export interface VisitContext {
+  workspaceId: string;
+  userId: string;
+  actor: AuditActor;
+}
+
+/** The request, its ids already checked for shape and its money already in cents. */
+export interface NewVisitInput {
+  clientId: string;
+  referralId: string | null;
+  labVisitType: LabVisitType;
+  labTestIds: number[];
+  labVisitDate: Date;
+  notes: string | null;
+  couponCode: string | null;
+  subtotalCents: number | null;
+}
+
+export const VISIT = 'lab_visit';
+
+export async function createLabVisit(
+  tx: Tx,
+  ctx: VisitContext,
+  input: NewVisitInput,
+  idempotency: IdempotencyContext | null,
+): Promise<LabVisitRow> {
+  // An earlier attempt with this Idempotency-Key that recorded its visit but not its answer.
+  if (idempotency?.resumedResourceId) {
+    const earlier = await findVisit(tx, ctx.workspaceId, idempotency.resumedResourceId);
+    if (earlier) return earlier;
+  }
+  const id = newObjectId();
+  // First, so that a concurrent request with the same key waits here and then gets its 409.
+  await idempotency?.claim(tx, id);
+
+  if (!(await findClient(tx, ctx.workspaceId, input.clientId))) throw Errors.notFound('Client not found.');
+  if (input.referralId !== null) {
+    const referral = await findReferral(tx, ctx.workspaceId, input.referralId);
+    if (!referral) throw invalidReferral('The referral does not exist in this workspace.');
+    if (referral.clientId !== null && referral.clientId !== input.clientId) {
+      throw invalidReferral('The referral is for another client.');
+    }
+  }
+  const tests = await testsInOrder(tx, ctx.workspaceId, input.labTestIds);
+  const coupon = input.couponCode === null ? null : await useCoupon(tx, ctx.workspaceId, input.couponCode);
+  const price = priceVisit(
+    tests.map((t) => ({ catalogPriceCents: t.test.priceCents, workspacePriceCents: t.designTest?.priceCents ?? null })),
+    input.subtotalCents,
+    coupon,
+  );
+
+  const now = new Date();
+  const visit = await insertVisit(tx, {
+    id,
+    workspaceId: ctx.workspaceId,
+    clientId: input.clientId,
+    referralId: input.referralId,
+    labVisitType: input.labVisitType,
+    status: 'pending',
+    labTestIds: input.labTestIds,
+    labTestSnapshots: tests.map(snapshot),
+    labTestResults: [],
+    labVisitDate: input.labVisitDate,
+    notes: input.notes,
+    ...price,
+    couponId: coupon?.id ?? null,
+    couponCode: coupon?.code ?? null,
+    createdBy: ctx.userId,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await audit(tx, ctx.actor, { action: 'create', resourceType: VISIT, resourceId: visit.id, tenant: ctx.workspaceId });
+  return visit;
+}
+
+/** The requested tests in request order, or 422 `unknown_lab_tests` naming those not in the catalog. */
+async function testsInOrder(tx: Tx, workspaceId: string, testIds: readonly number[]): Promise<WorkspaceTestRow[]> {
+  const byId = new Map((await workspaceTestsByIds(tx, workspaceId, testIds)).map((t) => [t.test.testId, t]));
+  const missing = testIds.filter((id) => !byId.has(id));
+  if (missing.length > 0) throw unknownLabTests(missing, '/labTestIds');
+  return testIds.map((id) => byId.get(id)!);
+}
+
+function snapshot({ test, designTest }: WorkspaceTestRow): LabTestSnapshot {
+  return {
+    test: { testId: test.testId, testTitle: test.testTitle },
+    designTest:
+      designTest === null ? null : { testId: designTest.testId, testTitle: designTest.testTitle, priceCents: designTest.priceCents },
+  };
+}
+
+/** The coupon for `code` in this workspace, redeemed once; or 422 `invalid_coupon` saying why not. */
+async function useCoupon(tx: Tx, workspaceId: string, code: string): Promise<CouponRow> {
+  const coupon = await findCouponByCode(tx, workspaceId, code);
+  if (!coupon) throw invalidCoupon(`No coupon "${code}" exists in this workspace.`);
+  if (!coupon.active) throw invalidCoupon(`Coupon "${coupon.code}" is not active.`);
+  if (coupon.expiresAt !== null && coupon.expiresAt.getTime() <= Date.now()) {
+    throw invalidCoupon(`Coupon "${coupon.code}" has expired.`);
+  }
+  if (!(await redeemCoupon(tx, coupon.id))) {
+    throw invalidCoupon(`Coupon "${coupon.code}" has reached its maximum number of redemptions.`);
+  }
+  return coupon;
+}

@@ -1,0 +1,24 @@
+/** The visit status lifecycle (SPEC §7): pending → scheduled → collected → completed; cancelled from pending or scheduled. */
+import type { LabVisitStatus } from './schema.js';
+
+const NEXT: Record<LabVisitStatus, readonly LabVisitStatus[]> = {
+  pending: ['scheduled', 'cancelled'],
+  scheduled: ['collected', 'cancelled'],
+  collected: ['completed'],
+  completed: [],
+  cancelled: [],
+};
+
+export function canTransition(from: LabVisitStatus, to: LabVisitStatus): boolean {
+  return NEXT[from].includes(to);
+}
+
+/** A visit can be moved to another date only before its sample is taken. */
+export function canReschedule(status: LabVisitStatus): boolean {
+  return status === 'pending' || status === 'scheduled';
+}
+
+/** Results exist only once a sample was collected. */
+export function acceptsResults(status: LabVisitStatus): boolean {
+  return status === 'collected' || status === 'completed';
+}

@@ -1,0 +1,231 @@
+/**
+ * The lab visit routes, under /v1 and the contract's /api/v1 alias. Reading needs membership of
+ * the workspace; creating and changing visits needs `labs.run` (owners have every permission).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { auditActor } from '../audit/audit.js';
+import type { Database } from '../db/database.js';
+import { Errors } from '../http/errors.js';
+import { errorResponses } from '../http/schemas.js';
+import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
+import { SURFACES, TAG_VISITS, WorkspaceParams, type Surface } from '../workspaces/http.js';
+import { hundredthsOf } from '../workspaces/money.js';
+import { parseObjectId } from '../workspaces/object-id.js';
+import { decodeCursor, toPage } from '../workspaces/pagination.js';
+import { attachResults, changeLabVisit, deleteLabVisit, listLabVisits, readLabVisit } from './change-lab-visit.js';
+import { createLabVisit, type VisitContext } from './create-lab-visit.js';
+import { presentLabVisit } from './present.js';
+import type { VisitFilters } from './repository.js';
+import {
+  AttachResultsBody,
+  CreateLabVisitBody,
+  LabVisitListResponse,
+  LabVisitResponse,
+  ListLabVisitsQuery,
+  UpdateLabVisitBody,
+  WorkspaceVisitParams,
+} from './schemas.js';
+
+function contextOf(request: FastifyRequest): VisitContext {
+  const { workspaceId, userId } = workspaceAccessOf(request);
+  return { workspaceId, userId, actor: auditActor(request) };
+}
+
+/** A date-time the schema accepted, as a Date; 400 for the rare one JavaScript cannot represent (a leap second). */
+function dateOf(value: string, path: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw Errors.validation(`Invalid ${path}: not a representable date-time`, [{ path, message: 'is not a representable date-time' }]);
+  }
+  return date;
+}
+
+function isVisitKey(value: unknown): value is readonly [string, string] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === 'string' &&
+    !Number.isNaN(Date.parse(value[0])) &&
+    typeof value[1] === 'string' &&
+    /^[0-9a-f]{24}$/.test(value[1])
+  );
+}
+
+const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (app, { database, surface }) => {
+  app.post(
+    '/workspace/:workspaceId/labs/visits',
+    {
+      preValidation: workspaceGuard(database, 'labs.run'),
+      config: { idempotency: 'optional' },
+      schema: {
+        tags: [TAG_VISITS],
+        operationId: surface.operationId('createLabVisit'),
+        summary: surface.summary('Create a lab visit for a client with tests, pricing, coupon and referral'),
+        description:
+          'Owner, or staff with `labs.run`. Optional `Idempotency-Key` header: a retry with the same key and body ' +
+          'returns the first answer with `Idempotent-Replayed: true`.',
+        params: WorkspaceParams,
+        body: CreateLabVisitBody,
+        response: { 201: LabVisitResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const input = {
+        clientId: parseObjectId(body.clientId, 'clientId'),
+        referralId: body.referralId == null ? null : parseObjectId(body.referralId, 'referralId'),
+        labVisitType: body.labVisitType,
+        labTestIds: body.labTestIds,
+        labVisitDate: dateOf(body.labVisitDate, '/labVisitDate'),
+        notes: body.labVisitNotes ?? null,
+        couponCode: body.labCouponCode ?? null,
+        subtotalCents: body.labVisitSubtotal == null ? null : hundredthsOf(body.labVisitSubtotal, '/labVisitSubtotal'),
+      };
+      const ctx = contextOf(request);
+      // The answer is serialized inside the transaction so that the stored replay is these exact bytes.
+      const text = await database.transaction(async (tx) => {
+        const visit = await createLabVisit(tx, ctx, input, request.idempotency);
+        const json = reply.code(201).serialize({ labVisit: presentLabVisit(visit) }) as string;
+        await request.idempotency?.complete(tx, 201, json);
+        return json;
+      });
+      // A string goes out as is: these are the bytes the key stored, already serialized by the route schema.
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(text);
+    },
+  );
+
+  app.get(
+    '/workspace/:workspaceId/labs/visits',
+    {
+      preValidation: workspaceGuard(database, 'member'),
+      schema: {
+        tags: [TAG_VISITS],
+        operationId: surface.operationId('listLabVisits'),
+        summary: surface.summary('Lab visits, newest visit date first (members)'),
+        params: WorkspaceParams,
+        querystring: ListLabVisitsQuery,
+        response: { 200: LabVisitListResponse, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 50;
+      const filters: VisitFilters = {
+        clientId: q.clientId === undefined ? undefined : parseObjectId(q.clientId, 'clientId'),
+        status: q.labVisitStatus,
+        from: q.from === undefined ? undefined : dateOf(q.from, 'querystring:/from'),
+        to: q.to === undefined ? undefined : dateOf(q.to, 'querystring:/to'),
+      };
+      if (q.cursor !== undefined) {
+        const [date, id] = decodeCursor(q.cursor, isVisitKey);
+        filters.after = { date, id };
+      }
+      const ctx = contextOf(request);
+      const rows = await database.transaction((tx) => listLabVisits(tx, ctx, filters, limit + 1));
+      const page = toPage(rows, limit, (v) => [v.labVisitDate.toISOString(), v.id]);
+      return { labVisits: page.items.map(presentLabVisit), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/workspace/:workspaceId/labs/visits/:visitId',
+    {
+      preValidation: workspaceGuard(database, 'member'),
+      schema: {
+        tags: [TAG_VISITS],
+        operationId: surface.operationId('getLabVisit'),
+        summary: surface.summary('A lab visit (members)'),
+        params: WorkspaceVisitParams,
+        response: { 200: LabVisitResponse, ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const id = parseObjectId(request.params.visitId, 'visitId');
+      const ctx = contextOf(request);
+      const visit = await database.transaction((tx) => readLabVisit(tx, ctx, id));
+      return { labVisit: presentLabVisit(visit) };
+    },
+  );
+
+  app.patch(
+    '/workspace/:workspaceId/labs/visits/:visitId',
+    {
+      preValidation: workspaceGuard(database, 'labs.run'),
+      schema: {
+        tags: [TAG_VISITS],
+        operationId: surface.operationId('updateLabVisit'),
+        summary: surface.summary('Move a visit along its lifecycle, or change its notes or date (labs.run)'),
+        params: WorkspaceVisitParams,
+        body: UpdateLabVisitBody,
+        response: { 200: LabVisitResponse, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const id = parseObjectId(request.params.visitId, 'visitId');
+      const body = request.body;
+      const changes = {
+        status: body.labVisitStatus,
+        notes: body.labVisitNotes,
+        labVisitDate: body.labVisitDate === undefined ? undefined : dateOf(body.labVisitDate, '/labVisitDate'),
+      };
+      const ctx = contextOf(request);
+      const visit = await database.transaction((tx) => changeLabVisit(tx, ctx, id, changes));
+      return { labVisit: presentLabVisit(visit) };
+    },
+  );
+
+  app.post(
+    '/workspace/:workspaceId/labs/visits/:visitId/results',
+    {
+      preValidation: workspaceGuard(database, 'labs.run'),
+      schema: {
+        tags: [TAG_VISITS],
+        operationId: surface.operationId('attachLabVisitResults'),
+        summary: surface.summary("Attach results to a collected or completed visit's tests (labs.run)"),
+        description: 'A result for a test that already has one replaces it.',
+        params: WorkspaceVisitParams,
+        body: AttachResultsBody,
+        response: { 200: LabVisitResponse, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const id = parseObjectId(request.params.visitId, 'visitId');
+      const results = request.body.labTestResults;
+      const seen = new Set<number>();
+      const repeated = results.findIndex((r) => seen.size === seen.add(r.testId).size);
+      if (repeated !== -1) {
+        throw Errors.validation('Invalid body: each test may have one result per request', [
+          { path: `/labTestResults/${repeated}/testId`, message: 'repeats an earlier testId' },
+        ]);
+      }
+      const ctx = contextOf(request);
+      const visit = await database.transaction((tx) => attachResults(tx, ctx, id, results));
+      return { labVisit: presentLabVisit(visit) };
+    },
+  );
+
+  app.delete(
+    '/workspace/:workspaceId/labs/visits/:visitId',
+    {
+      preValidation: workspaceGuard(database, 'labs.run'),
+      schema: {
+        tags: [TAG_VISITS],
+        operationId: surface.operationId('deleteLabVisit'),
+        summary: surface.summary('Soft-delete a visit: it disappears from every read (labs.run)'),
+        params: WorkspaceVisitParams,
+        response: { 200: LabVisitResponse, ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const id = parseObjectId(request.params.visitId, 'visitId');
+      const ctx = contextOf(request);
+      const visit = await database.transaction((tx) => deleteLabVisit(tx, ctx, id));
+      return { labVisit: presentLabVisit(visit) };
+    },
+  );
+};
+
+export const labVisitRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
+  for (const surface of SURFACES) await app.register(visitRoutes, { prefix: surface.prefix, database, surface });
+};

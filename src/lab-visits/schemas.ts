@@ -1,0 +1,133 @@
+/**
+ * The lab visit schemas. The create request and the `{"labVisit": …}` answer are the contract's
+ * (contracts/workspace-lab-visits.txt), field for field; the rest is this service's API around it.
+ * Ids are plain strings here so that a malformed one is 422 `invalid_id`, not a schema 400.
+ */
+import { Type, type Static } from 'typebox';
+import { Money } from '../workspaces/money.js';
+import { NullableObjectIdString, NullableTimestamp, ObjectIdString, Timestamp } from '../workspaces/http.js';
+import { NextCursor, PageQuery } from '../workspaces/pagination.js';
+import { LAB_VISIT_STATUSES, LAB_VISIT_TYPES, RESULT_FLAGS } from './schema.js';
+
+const TestId = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Numeric catalog test id', examples: [101] });
+const Notes = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], { description: 'Notes, at most 2000 characters' });
+const VisitType = Type.Enum(LAB_VISIT_TYPES, { description: '`in-lab` or `at-home`' });
+const VisitStatus = Type.Enum(LAB_VISIT_STATUSES, {
+  description: 'pending → scheduled → collected → completed; cancelled from pending or scheduled',
+});
+const Flag = Type.Enum(RESULT_FLAGS);
+
+export const CreateLabVisitBody = Type.Object(
+  {
+    clientId: ObjectIdString('Client identifier; a client of this workspace'),
+    referralId: Type.Optional(NullableObjectIdString('Referral identifier; must belong to the same workspace')),
+    labVisitType: VisitType,
+    labTestIds: Type.Array(TestId, { minItems: 1, maxItems: 100, uniqueItems: true, description: 'Catalog test ids (numbers)' }),
+    labVisitDate: Type.String({ format: 'date-time', description: 'ISO date-time with a time zone' }),
+    labVisitNotes: Type.Optional(Notes),
+    labCouponCode: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], { description: 'Coupon code (any letter case)' }),
+    ),
+    labVisitSubtotal: Type.Optional(
+      Type.Union([Money('The subtotal to charge instead of the sum of the test prices'), Type.Null()], {
+        description: 'Optional subtotal; omitted or null: the sum of the tests’ prices',
+      }),
+    ),
+  },
+  { additionalProperties: false, title: 'CreateLabVisitRequest' },
+);
+export type CreateLabVisitBody = Static<typeof CreateLabVisitBody>;
+
+export const UpdateLabVisitBody = Type.Object(
+  {
+    labVisitStatus: Type.Optional(VisitStatus),
+    labVisitNotes: Type.Optional(Notes),
+    labVisitDate: Type.Optional(Type.String({ format: 'date-time', description: 'New date; only while pending or scheduled' })),
+  },
+  { additionalProperties: false, minProperties: 1, title: 'UpdateLabVisitRequest' },
+);
+export type UpdateLabVisitBody = Static<typeof UpdateLabVisitBody>;
+
+export const AttachResultsBody = Type.Object(
+  {
+    labTestResults: Type.Array(
+      Type.Object(
+        {
+          testId: TestId,
+          value: Type.Union([Type.Number(), Type.String({ minLength: 1, maxLength: 200 })], {
+            description: 'The measured value: a number, or text such as "negative" or "<0.5"',
+          }),
+          unit: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()])),
+          referenceRange: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+          flag: Type.Optional(Type.Union([Flag, Type.Null()])),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100 },
+    ),
+  },
+  { additionalProperties: false, title: 'AttachLabResultsRequest' },
+);
+export type AttachResultsBody = Static<typeof AttachResultsBody>;
+
+export const ListLabVisitsQuery = Type.Object({
+  clientId: Type.Optional(ObjectIdString('Only this client’s visits')),
+  labVisitStatus: Type.Optional(VisitStatus),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'labVisitDate on or after' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'labVisitDate on or before' })),
+  ...PageQuery,
+});
+export type ListLabVisitsQuery = Static<typeof ListLabVisitsQuery>;
+
+export const WorkspaceVisitParams = Type.Object({
+  workspaceId: ObjectIdString('Workspace identifier'),
+  visitId: ObjectIdString('Lab visit identifier'),
+});
+
+const LabTestSnapshot = Type.Object({
+  test: Type.Object({ testId: Type.Integer(), testTitle: Type.String() }),
+  designTest: Type.Union([Type.Object({ testId: Type.Integer(), testTitle: Type.String(), price: Type.Number() }), Type.Null()], {
+    description: "The workspace's own title and price when the visit was made, if it had one",
+  }),
+});
+
+const LabTestResult = Type.Object({
+  testId: Type.Integer(),
+  value: Type.Union([Type.Number(), Type.String()]),
+  unit: Type.Union([Type.String(), Type.Null()]),
+  referenceRange: Type.Union([Type.String(), Type.Null()]),
+  flag: Type.Union([Flag, Type.Null()]),
+  resultedAt: Timestamp,
+});
+
+/** The contract's `labVisit`, every field. */
+export const LabVisit = Type.Object(
+  {
+    id: Type.String(),
+    workspaceId: Type.String(),
+    clientId: Type.String(),
+    referralId: Type.Union([Type.String(), Type.Null()]),
+    labVisitType: VisitType,
+    labVisitStatus: VisitStatus,
+    labTestIds: Type.Array(Type.Integer()),
+    labTestSnapshots: Type.Array(LabTestSnapshot),
+    labTestResults: Type.Array(LabTestResult),
+    labVisitDate: Timestamp,
+    labVisitNotes: Type.Union([Type.String(), Type.Null()]),
+    labVisitPricing: Type.Object({
+      labVisitSubtotal: Type.Number(),
+      labCouponId: Type.Union([Type.String(), Type.Null()]),
+      labCouponCode: Type.Union([Type.String(), Type.Null()]),
+      labVisitDiscountAmount: Type.Number(),
+      labVisitTotal: Type.Number(),
+    }),
+    deletedAt: NullableTimestamp,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { title: 'LabVisit' },
+);
+export type LabVisit = Static<typeof LabVisit>;
+
+export const LabVisitResponse = Type.Object({ labVisit: LabVisit });
+export const LabVisitListResponse = Type.Object({ labVisits: Type.Array(LabVisit), nextCursor: NextCursor });

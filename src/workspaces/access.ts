@@ -1,0 +1,85 @@
+/**
+ * Who may use a workspace-scoped route (SPEC §3, the contract's persona table). Runs as the
+ * route's preValidation hook: after the token is verified, before the body is validated, so a
+ * caller without access learns nothing about a route's body rules. Order of the answers:
+ *   platform admin or customer persona → 403; malformed workspace id → 422 `invalid_id`;
+ *   unknown workspace → 404; not a member → 403; member without the route's permission → 403.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { FastifyRequest } from 'fastify';
+import type { Database } from '../db/database.js';
+import { principalOf, type Principal } from '../http/auth.js';
+import { Errors } from '../http/errors.js';
+import { parseObjectId } from './object-id.js';
+import { workspaceMembers, workspaces, type WorkspacePermission, type WorkspaceRole } from './schema.js';
+
+/** What a route needs: any membership, the owner role, or a permission (owners have them all). */
+export type WorkspaceNeed = 'member' | 'owner' | WorkspacePermission;
+
+export interface WorkspaceAccess {
+  workspaceId: string;
+  userId: string;
+  role: WorkspaceRole;
+  permissions: readonly string[];
+}
+
+const granted = new WeakMap<FastifyRequest, WorkspaceAccess>();
+
+/** 403 for end customers, who have no part in the workspace surface. */
+export function refuseCustomer(principal: Principal): void {
+  if (principal.persona === 'customer') throw Errors.forbidden('Customers may not use workspace routes.');
+}
+
+/** 403 for the personas that never act inside a workspace. */
+export function refuseWorkspacePersonas(principal: Principal): void {
+  if (principal.persona === 'admin') {
+    throw Errors.forbidden('Platform admins do not act inside workspaces; use a workspace member token.');
+  }
+  refuseCustomer(principal);
+}
+
+export function allows(access: Pick<WorkspaceAccess, 'role' | 'permissions'>, need: WorkspaceNeed): boolean {
+  if (access.role === 'owner') return true;
+  if (need === 'member') return true;
+  if (need === 'owner') return false;
+  return access.permissions.includes(need);
+}
+
+export function workspaceGuard(database: Database, need: WorkspaceNeed) {
+  return async function guardWorkspace(request: FastifyRequest): Promise<void> {
+    const principal = principalOf(request);
+    refuseWorkspacePersonas(principal);
+    const workspaceId = parseObjectId((request.params as { workspaceId: string }).workspaceId, 'workspaceId');
+    const [row] = await database.db
+      .select({ role: workspaceMembers.role, permissions: workspaceMembers.permissions })
+      .from(workspaces)
+      .leftJoin(
+        workspaceMembers,
+        and(eq(workspaceMembers.workspaceId, workspaces.id), eq(workspaceMembers.userId, principal.sub)),
+      )
+      .where(eq(workspaces.id, workspaceId));
+    if (!row) throw Errors.notFound('Workspace not found.');
+    if (row.role === null) throw Errors.forbidden('You are not a member of this workspace.');
+    const access = { workspaceId, userId: principal.sub, role: row.role, permissions: row.permissions ?? [] };
+    if (!allows(access, need)) {
+      throw Errors.forbidden(
+        need === 'owner'
+          ? 'Only a workspace owner may do this.'
+          : `This needs the "${need}" permission in this workspace.`,
+      );
+    }
+    granted.set(request, access);
+  };
+}
+
+/** The access the route's guard granted. */
+export function workspaceAccessOf(request: FastifyRequest): WorkspaceAccess {
+  const access = granted.get(request);
+  if (!access) throw new Error('workspaceGuard did not run for this route');
+  return access;
+}
+
+/** preValidation hook of the platform admin's routes (workspace creation, the catalog). */
+export async function requirePlatformAdmin(request: FastifyRequest): Promise<void> {
+  if (principalOf(request).persona !== 'admin') throw Errors.forbidden('Only a platform admin may do this.');
+}

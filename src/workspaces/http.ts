@@ -1,0 +1,51 @@
+/**
+ * What every workspace-surface route shares: the two prefixes it is served under, its OpenAPI
+ * tags, id and timestamp schemas, and the 409 for duplicate creates.
+ */
+import { Type } from 'typebox';
+import { HttpError } from '../http/errors.js';
+import { ErrorResponse } from '../http/schemas.js';
+
+export const TAG_VISITS = 'Workspace lab visits';
+export const TAG_MANAGEMENT = 'Workspace management';
+
+export interface Surface {
+  prefix: string;
+  operationId(name: string): string;
+  summary(text: string): string;
+}
+
+/**
+ * `/v1` is the backend path; `/api/v1` the contract's public path. Both run the same handlers
+ * with the same schemas; the alias gets its own operation ids (OpenAPI requires them unique).
+ */
+export const SURFACES: readonly Surface[] = [
+  { prefix: '/v1', operationId: (name) => name, summary: (text) => text },
+  { prefix: '/api/v1', operationId: (name) => `${name}ViaApiPath`, summary: (text) => `${text} (/api alias)` },
+];
+
+/** Ids are schema-checked only as strings: a malformed ObjectId is 422 `invalid_id`, not 400. */
+export const ObjectIdString = (description: string) =>
+  Type.String({ description: `${description} (24-hex ObjectId)`, examples: ['507f1f77bcf86cd799439013'] });
+
+export const NullableObjectIdString = (description: string) =>
+  Type.Union([ObjectIdString(description), Type.Null()]);
+
+export const Timestamp = Type.String({ format: 'date-time' });
+export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+
+export const WorkspaceParams = Type.Object({ workspaceId: ObjectIdString('Workspace id') });
+
+export function conflict(message: string): HttpError {
+  return new HttpError(409, 'conflict', message);
+}
+
+export const ConflictResponse = { 409: { ...ErrorResponse, description: 'Already exists' } as typeof ErrorResponse };
+
+/** Optional text fields accept null as "not given"; stored as null either way. */
+export function orNull<T>(value: T | null | undefined): T | null {
+  return value ?? null;
+}
+
+export const iso = (d: Date): string => d.toISOString();
+export const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString());
