@@ -29,6 +29,8 @@ export interface JunctionOrder {
   /** detailed `high.modality.low` status, e.g. `received.walk_in_test.ordered` */
   statusDetail: string;
   sampleId: string | null;
+  /** what the order was created with as `passthrough` (labline: its own order id) */
+  passthrough: string | null;
   events: JunctionOrderEvent[];
   createdAt: string;
   updatedAt: string;
@@ -58,6 +60,8 @@ export interface CreateJunctionOrder {
   labTestId: string;
   patient: JunctionPatient;
   address: JunctionAddress;
+  /** Junction keeps it on the order and returns it in webhooks: our local order id. */
+  passthrough?: string;
 }
 
 export interface JunctionResultMarker {

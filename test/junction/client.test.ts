@@ -120,6 +120,16 @@ describe('createOrder', () => {
     expect(stored?.patient_address?.second_line).toBe(orderFor(userId).address.secondLine);
   });
 
+  it("carries labline's passthrough reference on the order", async () => {
+    const userId = await client.ensureUser(patientId());
+    const order = await client.createOrder(
+      { ...orderFor(userId), passthrough: 'local-order-1' },
+      `key-${patientId()}`,
+    );
+    expect(order.passthrough).toBe('local-order-1');
+    expect((await client.getOrder(order.id)).passthrough).toBe('local-order-1');
+  });
+
   it('replays the same order for the same idempotency key, storing one order', async () => {
     const userId = await client.ensureUser(patientId());
     const key = `key-${patientId()}`;
