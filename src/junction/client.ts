@@ -281,7 +281,6 @@ export class JunctionApiClient implements JunctionApi {
           if (pause + MIN_ATTEMPT_MS < budget.remainingMs()) {
             await budget.pause(pause);
             if (!budget.expired) continue;
-            throw new JunctionUnavailable(operation, 'no answer within the time budget');
           }
         }
         throw error;

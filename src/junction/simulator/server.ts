@@ -103,6 +103,10 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
     });
     req.on('end', () => resolve(size > BODY_LIMIT ? 'too_large' : Buffer.concat(chunks)));
     req.on('error', reject);
+    // A client that goes away mid-body never sends 'end'.
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('request closed before its body was read'));
+    });
   });
 }
 
@@ -137,13 +141,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     log,
   );
   const store = new SimulatorStore(options.idempotencyTtlMs ?? DAY_MS, (change, order) => {
-    webhooks.send(change, order.id, {
+    webhooks.send(change, order.id, () => ({
       event_type: change,
       user_id: order.userId,
       client_user_id: store.users.get(order.userId)?.clientUserId ?? null,
       team_id: teamId,
       data: orderJson(order, teamId),
-    });
+    }));
   });
   const faults = new FaultPlan();
   faults.set(options.faults ?? {});

@@ -66,8 +66,8 @@ export class WebhookSender {
     return this.deliveries.map((d) => ({ ...d }));
   }
 
-  /** Queues one message; a no-op when no URL is configured. */
-  send(eventType: string, orderId: string, payload: unknown): void {
+  /** Queues one message; a no-op when no URL is configured (so `payload` is built lazily). */
+  send(eventType: string, orderId: string, payload: () => unknown): void {
     const url = this.url;
     if (url === null || this.abort.signal.aborted) return;
     const delivery: WebhookDelivery = {
@@ -81,7 +81,7 @@ export class WebhookSender {
     this.deliveries.push(delivery);
     if (this.deliveries.length > MAX_RECORDS) this.deliveries.splice(0, this.deliveries.length - MAX_RECORDS);
     // Serialised once: every attempt carries the same bytes, as Svix retries do.
-    const body = JSON.stringify(payload);
+    const body = JSON.stringify(payload());
     const task = this.deliver(url, delivery, body).finally(() => this.inFlight.delete(task));
     this.inFlight.add(task);
   }
