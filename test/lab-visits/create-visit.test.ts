@@ -3,6 +3,8 @@
  * each reason SPEC §3–4 and §7 give, the personas, pricing and coupons, and Idempotency-Key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../src/http/idempotency.js';
+import { idempotencyKeys } from '../../src/http/idempotency-schema.js';
 import { newObjectId } from '../../src/workspaces/object-id.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { PHI } from '../helpers/phi.js';
@@ -333,6 +335,33 @@ describe('creating a lab visit', () => {
       const res = await post(w.staff.token, visitBody(clientId, { labTestIds: [101] }), path, headers);
       expect(res.status).toBe(409);
       expect(res.body.error).toBe('idempotency_key_reused');
+    });
+
+    it('resumes the visit of an attempt that died after recording it, instead of creating another', async () => {
+      const client = await createClient(t, w);
+      const body = visitBody(client.id);
+      const earlier = await ok(post(w.staff.token, body));
+      // What a request killed between its commit and its answer would leave: the key, its visit, no response.
+      await t.database.db.insert(idempotencyKeys).values({
+        principal: w.staff.id,
+        route: 'POST /v1/workspace/:workspaceId/labs/visits',
+        key: 'visit-create-died',
+        fingerprint: fingerprint({ params: { workspaceId: w.workspaceId }, body }),
+        state: 'in_progress',
+        lockedUntil: new Date(0),
+        resourceId: earlier.labVisit.id,
+        createdAt: new Date(),
+        expiresAt: new Date(Date.now() + 3_600_000),
+      });
+      const headers = { 'idempotency-key': 'visit-create-died' };
+      const resumed = await post(w.staff.token, body, path, headers);
+      expect(resumed.status, resumed.text).toBe(201);
+      expect(resumed.body).toEqual(earlier);
+      const replay = await post(w.staff.token, body, path, headers);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(replay.text).toBe(resumed.text);
+      const list = await ok(t.request('GET', `${path}?clientId=${client.id}`, { token: w.owner.token }), 200);
+      expect(list.labVisits).toHaveLength(1);
     });
 
     it('stores nothing for a refused request: the key can be used again once the request is fixed', async () => {
