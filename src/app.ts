@@ -17,6 +17,11 @@ import { createLogger, genRequestId } from './http/logging.js';
 import { meRoutes } from './http/me.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
 import { validatorCompiler } from './http/validation.js';
+import { createJunctionClient } from './junction/client.js';
+import type { JunctionApi } from './junction/types.js';
+import { labOrderRoutes } from './lab-orders/routes.js';
+import { patientRoutes } from './lab-orders/patient-routes.js';
+import { junctionWebhookRoutes } from './lab-orders/webhook-route.js';
 import { labVisitRoutes } from './lab-visits/routes.js';
 import { workspaceManagementRoutes } from './workspaces/routes.js';
 
@@ -29,6 +34,31 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Override token verification (tests of JWKS); defaults to the configured secret/JWKS. */
   verifyToken?: (token: string) => Promise<Principal>;
+  /**
+   * The Junction to use. Defaults to the real API from configuration (JUNCTION_API_KEY …);
+   * demo mode passes the client of its in-process simulator.
+   */
+  junction?: JunctionDeps;
+}
+
+export interface JunctionDeps {
+  api: JunctionApi;
+  /** Svix secret of incoming Junction webhooks */
+  webhookSecret: string;
+  /** default panel_id → Junction lab test id */
+  panels: Readonly<Record<string, string>>;
+}
+
+function junctionFromConfig(config: Config, metrics: Metrics): JunctionDeps {
+  const { apiKey, webhookSecret } = config.junction;
+  if (apiKey === null || webhookSecret === null) {
+    throw new Error('Junction is not configured: set JUNCTION_API_KEY (main.ts starts the simulator in demo mode)');
+  }
+  return {
+    api: createJunctionClient({ ...config.junction, apiKey, metrics }),
+    webhookSecret,
+    panels: config.junction.panels,
+  };
 }
 
 /** The app as route plugins see it: TypeBox schemas give handlers their types. */
@@ -53,8 +83,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   // Only JSON bodies: text/plain would otherwise reach validation as a string.
   app.removeContentTypeParser('text/plain');
+  // Graceful shutdown: requests in flight when closing starts finish, then their keep-alive
+  // connections close (Node only reaps connections that are idle when close() is called).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    if (closing) void reply.header('connection', 'close');
   });
 
   await app.register(errorHandlerPlugin);
@@ -82,6 +119,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(meRoutes);
   await app.register(workspaceManagementRoutes, { database });
   await app.register(labVisitRoutes, { database });
+
+  const junction = deps.junction ?? junctionFromConfig(config, metrics);
+  await app.register(labOrderRoutes, { database, junction: junction.api, panels: junction.panels });
+  await app.register(patientRoutes, { database });
+  await app.register(junctionWebhookRoutes, { database, metrics, secret: junction.webhookSecret });
 
   return app;
 }

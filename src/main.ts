@@ -1,10 +1,13 @@
 /** Start-up: config → database (migrated) → app → listen; graceful shutdown on SIGTERM/SIGINT. */
-import { buildApp } from './app.js';
+import { buildApp, type JunctionDeps } from './app.js';
 import { resolveJwtSecret } from './auth-secret.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
 import { signToken } from './http/auth.js';
 import { createLogger } from './http/logging.js';
+import { Metrics } from './http/metrics.js';
+import { createJunctionClient } from './junction/client.js';
+import { SIMULATOR_PANELS, startSimulator, type Simulator } from './junction/simulator/index.js';
 
 function loadConfigOrExit(): Config {
   try {
@@ -30,7 +33,21 @@ async function main(): Promise<void> {
   const database = await openDatabase(config.database);
   await migrateDatabase(config.database, database);
   const jwt = resolveJwtSecret(config);
-  const app = await buildApp({ config, database, jwtSecret: jwt.secret, logger });
+  const metrics = new Metrics(() => database.poolStats());
+
+  // Without a Junction key, the built-in simulator plays Junction, in-process but over HTTP.
+  let simulator: Simulator | null = null;
+  let junction: JunctionDeps | undefined;
+  if (config.junction.apiKey === null) {
+    simulator = await startSimulator({ apiKey: 'demo-simulator-key', log: (entry) => logger.debug(entry, 'simulator') });
+    junction = {
+      api: createJunctionClient({ ...config.junction, apiKey: 'demo-simulator-key', baseUrl: simulator.url, metrics }),
+      webhookSecret: simulator.webhookSecret,
+      panels: SIMULATOR_PANELS,
+    };
+    logger.info({ simulator: simulator.url }, 'no JUNCTION_API_KEY: using the built-in Junction simulator');
+  }
+  const app = await buildApp({ config, database, jwtSecret: jwt.secret, logger, metrics, junction });
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -44,6 +61,7 @@ async function main(): Promise<void> {
     force.unref();
     app
       .close()
+      .then(() => simulator?.close())
       .then(() => database.close())
       .then(() => {
         logger.info('shutdown complete');
@@ -59,6 +77,7 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ host: config.host, port: config.port });
   const base = address.replace('[::1]', 'localhost');
+  simulator?.setWebhookUrl(`${base}/v1/webhooks/junction`);
   const lines = [``, `labline is listening on ${base}`, `  API reference: ${base}/docs`];
   if (jwt.generated && jwt.secret) {
     const token = await signToken(jwt.secret, {

@@ -22,6 +22,7 @@ import { affectedRows, type Database, type Queryable } from '../db/database.js';
 import { Errors, HttpError } from './errors.js';
 import { idempotencyKeys } from './idempotency-schema.js';
 import type { Metrics } from './metrics.js';
+import { sendJsonText } from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -189,11 +190,8 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
         }
         if (row.state === 'completed') {
           metrics.idempotency.inc({ route, outcome: 'replayed' });
-          return reply
-            .code(row.responseStatus ?? 200)
-            .header('idempotent-replayed', 'true')
-            .type('application/json; charset=utf-8')
-            .send(row.responseBody ?? '');
+          void reply.header('idempotent-replayed', 'true');
+          return sendJsonText(reply, row.responseStatus ?? 200, row.responseBody ?? '');
         }
         // In progress: take it over only if its lease ran out (the request died or gave up).
         const taken = await database.db

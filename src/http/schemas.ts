@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 
 /** The body of every error response (SPEC §4). */
@@ -28,10 +29,18 @@ const DESCRIPTIONS: Record<number, string> = {
 };
 
 /** Response schemas for the given error statuses, for a route's `schema.response`. */
-export function errorResponses(...statuses: number[]): Record<number, typeof ErrorResponse> {
-  const out: Record<number, typeof ErrorResponse> = {};
+export function errorResponses<S extends number>(...statuses: S[]): Record<S, typeof ErrorResponse> {
+  const out = {} as Record<S, typeof ErrorResponse>;
   for (const s of statuses) {
     out[s] = { ...ErrorResponse, description: DESCRIPTIONS[s] ?? 'Error' } as typeof ErrorResponse;
   }
   return out;
+}
+
+/**
+ * Sends JSON text that is already serialized (a stored idempotent answer, or one about to be
+ * stored), bypassing the route's serializer so the bytes are exactly the ones kept.
+ */
+export function sendJsonText(reply: FastifyReply, status: number, text: string): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send(text);
 }

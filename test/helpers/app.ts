@@ -10,12 +10,29 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { migrateDatabase, openDatabase, type Database } from '../../src/db/database.js';
 import { signToken, type TokenClaims } from '../../src/http/auth.js';
 import { createLogger } from '../../src/http/logging.js';
+import { SIMULATOR_PANELS, startSimulator, type Simulator } from '../../src/junction/simulator/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+export const SIM_KEY = 'sk_test_simulator';
+
+/** Configuration that points the service at a Junction — here the simulator — as production would. */
+export function junctionEnv(sim: Simulator): Record<string, string> {
+  return {
+    JUNCTION_API_KEY: SIM_KEY,
+    JUNCTION_BASE_URL: sim.url,
+    JUNCTION_WEBHOOK_SECRET: sim.webhookSecret,
+    JUNCTION_PANELS: Object.entries(SIMULATOR_PANELS)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+    JUNCTION_TIMEOUT_MS: '1500',
+  };
+}
 
 export interface TestApp {
   app: App;
+  /** the Junction simulator this app talks to over HTTP */
+  sim: Simulator;
   config: Config;
   database: Database;
   baseUrl: string;
@@ -46,6 +63,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** reuse a database (two app instances on one database); otherwise a fresh one is made */
   databaseUrl?: string;
+  /** a running simulator to use (shared between apps); otherwise one is started and stopped with the app */
+  sim?: Simulator;
   /** extra routes for a test (registered after the production ones, before listening) */
   extend?: (app: App) => void;
 }
@@ -59,7 +78,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     testDb = await createTestDatabase();
     databaseUrl = testDb.url;
   }
+  const sim = options.sim ?? (await startSimulator({ apiKey: SIM_KEY }));
   const config = loadConfig({
+    ...junctionEnv(sim),
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: databaseUrl,
     DB_POOL_SIZE: '10',
@@ -90,9 +111,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');
   const baseUrl = `http://127.0.0.1:${address.port}`;
+  sim.setWebhookUrl(`${baseUrl}/v1/webhooks/junction`);
 
   return {
     app,
+    sim,
     config,
     database,
     baseUrl,
@@ -103,6 +126,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await app.close();
       await database.close();
       await testDb?.drop();
+      if (!options.sim) await sim.close();
     },
   };
 }

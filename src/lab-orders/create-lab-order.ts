@@ -1,0 +1,201 @@
+/**
+ * POST /v1/lab-orders, exactly once (SPEC §5–6). Three phases, none holding a transaction or a
+ * pooled connection across the network call:
+ *   1. one transaction: claim the Idempotency-Key, keep the patient profile, insert the order
+ *      as `submitting`, audit;
+ *   2. Junction: ensure the user, create the order with X-Idempotency-Key = our order id, so a
+ *      retry after a crash or a lost answer can never make a second Junction order;
+ *   3. one transaction: store Junction's answer and the response for replay.
+ * An unknown outcome (timeout, 5xx, reset) leaves the order `submitting` and the key resumable:
+ * a retry with the same key resumes this same order with the same Junction key.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { audit, auditActor } from '../audit/audit.js';
+import type { Database, Tx } from '../db/database.js';
+import { principalOf, requireBrand } from '../http/auth.js';
+import { Errors, HttpError } from '../http/errors.js';
+import type { IdempotencyContext } from '../http/idempotency.js';
+import { JunctionRejected, JunctionUnavailable, type JunctionApi } from '../junction/types.js';
+import {
+  applyJunctionOrder,
+  brandPanelOverride,
+  cacheJunctionUser,
+  cachedJunctionUser,
+  findOrder,
+  insertOrder,
+  markRejected,
+  type LabOrderRow,
+} from './orders-repository.js';
+import { findPatient, isPastDate, junctionPatientOf, profileAsChanges, upsertPatient, type PatientChanges } from './patients.js';
+import type { CreateLabOrderBody, LabOrder } from './schemas.js';
+
+export interface LabOrderDeps {
+  database: Database;
+  junction: JunctionApi;
+  /** default panel_id → Junction lab test id (configuration, or the simulator's tests in demo mode) */
+  panels: Readonly<Record<string, string>>;
+}
+
+/** Turns a response body into the exact text sent and stored for replay. */
+export type Serialize = (status: number, body: unknown) => string;
+
+export interface CreateResult {
+  status: 201 | 502;
+  text: string;
+}
+
+export function toContractOrder(row: LabOrderRow): LabOrder {
+  return {
+    id: row.id,
+    brand_id: row.brandId,
+    patient_id: row.patientId,
+    junction_order_id: row.junctionOrderId ?? '',
+    panel_id: row.panelId,
+    status: row.status,
+    created_at: row.createdAt.toISOString(),
+    completed_at: row.completedAt ? row.completedAt.toISOString() : null,
+  };
+}
+
+/** What the request itself says about the patient, as profile changes. */
+function changesFromBody(body: CreateLabOrderBody): PatientChanges {
+  const c: PatientChanges = {};
+  if (body.patient) {
+    c.firstName = body.patient.first_name;
+    c.lastName = body.patient.last_name;
+    c.dob = body.patient.dob;
+    c.email = body.patient.email;
+    if (body.patient.gender) c.gender = body.patient.gender;
+    if (body.patient.phone_number) c.phoneNumber = body.patient.phone_number;
+  }
+  if (body.address) c.address = body.address;
+  return c;
+}
+
+export async function resolvePanel(deps: LabOrderDeps, brandId: string, panelId: string): Promise<string | null> {
+  return (await brandPanelOverride(deps.database.db, brandId, panelId)) ?? deps.panels[panelId] ?? null;
+}
+
+export async function createLabOrder(
+  deps: LabOrderDeps,
+  request: FastifyRequest,
+  body: CreateLabOrderBody,
+  idem: IdempotencyContext,
+  serialize: Serialize,
+): Promise<CreateResult> {
+  const { database } = deps;
+  const principal = principalOf(request);
+  requireBrand(principal, body.brand_id);
+  if (body.patient && !isPastDate(body.patient.dob)) {
+    throw Errors.validation('Invalid body: /patient/dob must be a date in the past', [
+      { path: '/patient/dob', message: 'must be a date in the past' },
+    ]);
+  }
+  const who = auditActor(request);
+
+  const fromBody = changesFromBody(body);
+  const stored = await findPatient(database.db, body.brand_id, body.patient_id);
+  const junctionPatient = junctionPatientOf({ ...profileAsChanges(stored), ...fromBody });
+  if (!junctionPatient.ok) throw Errors.patientIncomplete(junctionPatient.missing);
+
+  let order = idem.resumedResourceId ? await findOrder(database.db, idem.resumedResourceId) : null;
+  if (order === null) {
+    const labTestId = await resolvePanel(deps, body.brand_id, body.panel_id);
+    if (!labTestId) {
+      throw new HttpError(
+        400,
+        'panel_not_configured',
+        `Panel "${body.panel_id}" has no Junction lab test for brand "${body.brand_id}"; set one with PUT /v1/brands/{brandId}/panels/{panelId}.`,
+      );
+    }
+    const id = randomUUID();
+    order = await database.transaction(async (tx) => {
+      // The claim comes first: a concurrent twin fails here before doing any other work.
+      await idem.claim(tx, id);
+      const tenant = body.brand_id;
+      if (body.patient || body.address) {
+        await upsertPatient(tx, body.brand_id, body.patient_id, fromBody);
+        await audit(tx, who, { action: stored ? 'update' : 'create', resourceType: 'patient', resourceId: body.patient_id, tenant });
+      } else {
+        await audit(tx, who, { action: 'read', resourceType: 'patient', resourceId: body.patient_id, tenant });
+      }
+      const row = await insertOrder(tx, {
+        id,
+        brandId: body.brand_id,
+        patientId: body.patient_id,
+        panelId: body.panel_id,
+        labTestId,
+        status: 'submitting',
+        createdBy: principal.sub,
+      });
+      await audit(tx, who, { action: 'create', resourceType: 'lab_order', resourceId: id, tenant });
+      return row;
+    });
+  }
+  const orderId = order.id;
+
+  /** Phase 3: Junction's answer, the order and the stored response commit together. */
+  const finish = (apply: (tx: Tx, row: LabOrderRow) => Promise<CreateResult>) =>
+    database.transaction(async (tx) => {
+      const locked = await findOrder(tx, orderId, { lock: true });
+      if (!locked) throw new Error('order vanished');
+      const result = await apply(tx, locked);
+      await idem.complete(tx, result.status, result.text);
+      return result;
+    });
+  const answer = (row: LabOrderRow): CreateResult =>
+    row.status === 'rejected'
+      ? { status: 502, text: serialize(502, rejectionError(row).toBody()) }
+      : { status: 201, text: serialize(201, toContractOrder(row)) };
+
+  if (order.status !== 'submitting') {
+    // An earlier attempt stored Junction's answer but died before answering: answer from it.
+    return finish(async (_tx, row) => answer(row));
+  }
+
+  try {
+    const junctionUserId = await ensureJunctionUser(deps, body.patient_id);
+    const placed = await deps.junction.createOrder(
+      {
+        userId: junctionUserId,
+        labTestId: order.labTestId,
+        patient: junctionPatient.patient,
+        address: junctionPatient.address,
+        passthrough: orderId,
+      },
+      orderId,
+    );
+    return await finish(async (tx, row) => answer((await applyJunctionOrder(tx, row, placed)).row));
+  } catch (err) {
+    if (err instanceof JunctionRejected) {
+      request.log.warn(
+        { order_id: orderId, junction_status: err.statusCode, operation: err.operation },
+        'Junction rejected the order',
+      );
+      const rejection = { statusCode: err.statusCode, reason: err.reason };
+      return finish(async (tx, row) => answer((await markRejected(tx, row.id, rejection)) ?? row));
+    }
+    if (err instanceof JunctionUnavailable) {
+      request.log.warn(
+        { order_id: orderId, operation: err.operation, reason: err.reason },
+        'Junction unavailable; order left resumable',
+      );
+      throw Errors.junctionUnavailable();
+    }
+    throw err;
+  }
+}
+
+function rejectionError(order: LabOrderRow): HttpError {
+  const r = order.rejection as { reason?: string } | null;
+  return Errors.junctionRejected(r?.reason ?? 'the order was refused');
+}
+
+async function ensureJunctionUser(deps: LabOrderDeps, patientId: string): Promise<string> {
+  const cached = await cachedJunctionUser(deps.database.db, patientId);
+  if (cached) return cached;
+  const userId = await deps.junction.ensureUser(patientId);
+  await cacheJunctionUser(deps.database.db, patientId, userId);
+  return userId;
+}

@@ -1,0 +1,118 @@
+/**
+ * Patient profiles per (brand, patient): what an order or PUT /v1/patients sent is kept, and an
+ * order that omits demographics or address uses what is kept. Junction needs all of them.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Queryable } from '../db/database.js';
+import type { JunctionAddress, JunctionPatient } from '../junction/types.js';
+import { patients } from './schema.js';
+
+export type PatientRow = typeof patients.$inferSelect;
+
+export interface PatientChanges {
+  firstName?: string;
+  lastName?: string;
+  dob?: string;
+  email?: string;
+  gender?: string;
+  phoneNumber?: string;
+  address?: { line1: string; line2?: string | undefined; city: string; state: string; zip: string; country: string };
+}
+
+export async function findPatient(q: Queryable, brandId: string, patientId: string): Promise<PatientRow | null> {
+  const [row] = await q
+    .select()
+    .from(patients)
+    .where(and(eq(patients.brandId, brandId), eq(patients.patientId, patientId)));
+  return row ?? null;
+}
+
+/** Creates or updates the profile with the fields given; fields not given keep their value. */
+export async function upsertPatient(
+  q: Queryable,
+  brandId: string,
+  patientId: string,
+  changes: PatientChanges,
+): Promise<PatientRow> {
+  const set: Partial<typeof patients.$inferInsert> = {};
+  if (changes.firstName !== undefined) set.firstName = changes.firstName;
+  if (changes.lastName !== undefined) set.lastName = changes.lastName;
+  if (changes.dob !== undefined) set.dob = changes.dob;
+  if (changes.email !== undefined) set.email = changes.email;
+  if (changes.gender !== undefined) set.gender = changes.gender;
+  if (changes.phoneNumber !== undefined) set.phoneNumber = changes.phoneNumber;
+  if (changes.address) {
+    // An address is replaced as a whole: a missing line2 clears the old one.
+    set.addressLine1 = changes.address.line1;
+    set.addressLine2 = changes.address.line2 ?? null;
+    set.city = changes.address.city;
+    set.state = changes.address.state;
+    set.zip = changes.address.zip;
+    set.country = changes.address.country;
+  }
+  const [row] = await q
+    .insert(patients)
+    .values({ brandId, patientId, ...set })
+    .onConflictDoUpdate({
+      target: [patients.brandId, patients.patientId],
+      set: { ...set, updatedAt: sql`now()` },
+    })
+    .returning();
+  if (!row) throw new Error('patient upsert returned no row');
+  return row;
+}
+
+/** Junction's patient and address from a profile, or the names of the fields still missing. */
+export function junctionPatientOf(
+  p: PatientChanges,
+): { ok: true; patient: JunctionPatient; address: JunctionAddress } | { ok: false; missing: string[] } {
+  const missing: string[] = [];
+  const need = <T>(value: T | undefined | null, name: string): T => {
+    if (value === undefined || value === null || value === '') missing.push(name);
+    return value as T;
+  };
+  const patient: JunctionPatient = {
+    firstName: need(p.firstName, 'patient.first_name'),
+    lastName: need(p.lastName, 'patient.last_name'),
+    dob: need(p.dob, 'patient.dob'),
+    email: need(p.email, 'patient.email'),
+    gender: need(p.gender as JunctionPatient['gender'] | undefined, 'patient.gender'),
+    phoneNumber: need(p.phoneNumber, 'patient.phone_number'),
+  };
+  const a = p.address;
+  if (!a) missing.push('address');
+  if (missing.length > 0 || !a) return { ok: false, missing };
+  return {
+    ok: true,
+    patient,
+    address: { firstLine: a.line1, secondLine: a.line2 ?? null, city: a.city, state: a.state, zip: a.zip, country: a.country },
+  };
+}
+
+/** A stored profile as changes, so it can be merged with what a request sends. */
+export function profileAsChanges(row: PatientRow | null): PatientChanges {
+  if (!row) return {};
+  const out: PatientChanges = {};
+  if (row.firstName) out.firstName = row.firstName;
+  if (row.lastName) out.lastName = row.lastName;
+  if (row.dob) out.dob = row.dob;
+  if (row.email) out.email = row.email;
+  if (row.gender) out.gender = row.gender;
+  if (row.phoneNumber) out.phoneNumber = row.phoneNumber;
+  if (row.addressLine1 && row.city && row.state && row.zip && row.country) {
+    out.address = {
+      line1: row.addressLine1,
+      line2: row.addressLine2 ?? undefined,
+      city: row.city,
+      state: row.state,
+      zip: row.zip,
+      country: row.country,
+    };
+  }
+  return out;
+}
+
+/** Today's date in UTC as YYYY-MM-DD, for "dob must be in the past". */
+export function isPastDate(dob: string, now = new Date()): boolean {
+  return dob < now.toISOString().slice(0, 10);
+}

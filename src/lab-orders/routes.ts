@@ -1,0 +1,312 @@
+/** The clinical surface's routes (contracts/clinical-lab-orders.txt and SPEC §5). */
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import type { App } from '../app.js';
+import { audit, auditActor } from '../audit/audit.js';
+import { principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
+import { Errors, HttpError } from '../http/errors.js';
+import { errorResponses, sendJsonText } from '../http/schemas.js';
+import { JunctionRejected, JunctionUnavailable } from '../junction/types.js';
+import { createLabOrder, type LabOrderDeps } from './create-lab-order.js';
+import { decodeCursor, encodeCursor, toDetail, toSummary } from './presenters.js';
+import {
+  applyJunctionOrder,
+  brandPanelOverride,
+  findOrder,
+  listOrders,
+  orderEvents,
+  setBrandPanel,
+  statusRank,
+  type LabOrderRow,
+} from './orders-repository.js';
+import {
+  CreateLabOrderBody,
+  LabOrder,
+  LabOrderDetail,
+  LabOrderList,
+  LabOrderListQuery,
+  LabResults,
+  OrderIdParams,
+  PanelMapping,
+  PanelParams,
+  PutPanelBody,
+} from './schemas.js';
+
+const TAGS = ['Clinical lab orders'];
+
+/** An order the token may see, or 404 (another brand's order is not revealed). */
+async function visibleOrder(deps: LabOrderDeps, principal: Principal, id: string): Promise<LabOrderRow> {
+  const order = await findOrder(deps.database.db, id);
+  if (!order || (principal.brandIds !== null && !principal.brandIds.includes(order.brandId))) {
+    throw Errors.notFound(`No lab order ${id}.`);
+  }
+  return order;
+}
+
+function junctionError(err: unknown): HttpError | null {
+  if (err instanceof JunctionRejected) return Errors.junctionRejected(err.reason);
+  if (err instanceof JunctionUnavailable) return Errors.junctionUnavailable('Junction did not answer in time; retry shortly.');
+  return null;
+}
+
+export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
+  const { database, junction } = deps;
+
+  app.post(
+    '/v1/lab-orders',
+    {
+      config: { scope: SCOPES.labOrdersWrite, idempotency: 'required' },
+      schema: {
+        tags: TAGS,
+        operationId: 'createLabOrder',
+        summary: 'Create a Junction lab panel order for a patient',
+        description:
+          'Requires the `Idempotency-Key` header and the `lab-orders:write` scope. A retry with the same key and body ' +
+          'replays the first answer (`Idempotent-Replayed: true`); a retry after a 502 `junction_unavailable` resumes the same order.',
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(Type.String({ description: 'Unique per order attempt, 1–255 printable ASCII characters' })),
+        }),
+        body: CreateLabOrderBody,
+        response: {
+          201: { ...LabOrder, description: 'Lab order created' },
+          ...errorResponses(400, 401, 403, 409, 413, 415, 502),
+        },
+      },
+    },
+    async (request, reply) => {
+      const idem = request.idempotency;
+      if (!idem) throw Errors.missingIdempotencyKey();
+      const raw = reply as FastifyReply;
+      const result = await createLabOrder(deps, request, request.body, idem, (status, body) => {
+        // The 201 goes through the contract schema's serializer; error bodies are plain JSON.
+        return status === 201 ? (raw.code(201).serialize(body) as string) : JSON.stringify(body);
+      });
+      return sendJsonText(raw, result.status, result.text);
+    },
+  );
+
+  app.get(
+    '/v1/lab-orders/:id',
+    {
+      config: { scope: SCOPES.labOrdersRead },
+      schema: {
+        tags: TAGS,
+        operationId: 'getLabOrder',
+        summary: 'A lab order with its detailed status and event history',
+        params: OrderIdParams,
+        response: { 200: LabOrderDetail, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const order = await visibleOrder(deps, principal, request.params.id);
+      const events = await orderEvents(database.db, order.id);
+      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'lab_order', resourceId: order.id, tenant: order.brandId });
+      return toDetail(order, events);
+    },
+  );
+
+  app.get(
+    '/v1/lab-orders',
+    {
+      config: { scope: SCOPES.labOrdersRead },
+      schema: {
+        tags: TAGS,
+        operationId: 'listLabOrders',
+        summary: 'Lab orders, newest first, keyset-paginated; limited to the brands of the token',
+        querystring: LabOrderListQuery,
+        response: { 200: LabOrderList, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const q = request.query;
+      let brandIds = principal.brandIds;
+      if (q.brand_id) {
+        requireBrand(principal, q.brand_id);
+        brandIds = [q.brand_id];
+      }
+      const limit = q.limit ?? 50;
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      const rows = await listOrders(database.db, { brandIds, patientId: q.patient_id, status: q.status, after, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      await audit(database.db, auditActor(request), {
+        action: 'list',
+        resourceType: 'lab_order',
+        resourceId: q.patient_id ? `patient:${q.patient_id}` : '*',
+        tenant: brandIds?.join(',') ?? null,
+      });
+      return { data: page.map(toSummary), next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
+    },
+  );
+
+  app.post(
+    '/v1/lab-orders/:id/cancel',
+    {
+      config: { scope: SCOPES.labOrdersWrite },
+      schema: {
+        tags: TAGS,
+        operationId: 'cancelLabOrder',
+        summary: 'Cancel a lab order at Junction while it is still early enough',
+        description:
+          'Cancelling an order that is already cancelled answers 200 with the order. 409 `order_not_cancellable` when the ' +
+          'order is too far along (sample with the lab, completed, failed, rejected) or still being submitted.',
+        params: OrderIdParams,
+        response: { 200: LabOrderDetail, ...errorResponses(400, 401, 403, 404, 409, 502) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const order = await visibleOrder(deps, principal, request.params.id);
+      if (order.status !== 'cancelled') {
+        if (!order.junctionOrderId || order.status === 'submitting' || statusRank(order.status) >= statusRank('sample_with_lab')) {
+          throw new HttpError(409, 'order_not_cancellable', `The order is ${order.status} and can no longer be cancelled.`);
+        }
+        let cancelled;
+        try {
+          cancelled = await junction.cancelOrder(order.junctionOrderId);
+        } catch (err) {
+          throw junctionError(err) ?? err;
+        }
+        await database.transaction(async (tx) => {
+          const locked = await findOrder(tx, order.id, { lock: true });
+          if (locked) await applyJunctionOrder(tx, locked, cancelled);
+          await audit(tx, auditActor(request), { action: 'cancel', resourceType: 'lab_order', resourceId: order.id, tenant: order.brandId });
+        });
+      }
+      const fresh = (await findOrder(database.db, order.id)) ?? order;
+      return toDetail(fresh, await orderEvents(database.db, order.id));
+    },
+  );
+
+  const resultsReady = async (principal: Principal, id: string) => {
+    const order = await visibleOrder(deps, principal, id);
+    if (order.status !== 'completed' || !order.junctionOrderId) {
+      throw new HttpError(
+        404,
+        'results_not_available',
+        `Results are available once the order is completed; it is ${order.status}.`,
+      );
+    }
+    return order as LabOrderRow & { junctionOrderId: string };
+  };
+
+  app.get(
+    '/v1/lab-orders/:id/results',
+    {
+      config: { scope: SCOPES.labOrdersRead },
+      schema: {
+        tags: TAGS,
+        operationId: 'getLabOrderResults',
+        summary: 'Structured results of a completed order, from Junction',
+        params: OrderIdParams,
+        response: { 200: LabResults, ...errorResponses(400, 401, 403, 404, 502) },
+      },
+    },
+    async (request) => {
+      const order = await resultsReady(principalOf(request), request.params.id);
+      let results;
+      try {
+        results = await junction.getResults(order.junctionOrderId);
+      } catch (err) {
+        throw junctionError(err) ?? err;
+      }
+      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'lab_results', resourceId: order.id, tenant: order.brandId });
+      return {
+        order_id: order.id,
+        junction_order_id: order.junctionOrderId,
+        status: results.status,
+        sample_id: results.sampleId,
+        reported_at: results.reportedAt,
+        results: results.markers.map((m) => ({
+          name: m.name,
+          slug: m.slug,
+          value: m.value,
+          unit: m.unit,
+          min_range_value: m.minRangeValue,
+          max_range_value: m.maxRangeValue,
+          interpretation: m.interpretation,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/lab-orders/:id/results/pdf',
+    {
+      config: { scope: SCOPES.labOrdersRead },
+      schema: {
+        tags: TAGS,
+        operationId: 'getLabOrderResultsPdf',
+        summary: 'The results report of a completed order as a PDF, from Junction',
+        params: OrderIdParams,
+        response: {
+          200: Type.String({ contentEncoding: 'binary', contentMediaType: 'application/pdf', description: 'PDF report' }),
+          ...errorResponses(400, 401, 403, 404, 502),
+        },
+      },
+    },
+    async (request, reply) => {
+      const order = await resultsReady(principalOf(request), request.params.id);
+      let pdf;
+      try {
+        pdf = await junction.getResultPdf(order.junctionOrderId);
+      } catch (err) {
+        throw junctionError(err) ?? err;
+      }
+      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'lab_results', resourceId: order.id, tenant: order.brandId });
+      return (reply as FastifyReply)
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="lab-order-${order.id}.pdf"`)
+        .send(Buffer.from(pdf));
+    },
+  );
+
+  app.put(
+    '/v1/brands/:brandId/panels/:panelId',
+    {
+      config: { scope: SCOPES.labOrdersAdmin },
+      schema: {
+        tags: TAGS,
+        operationId: 'setBrandPanel',
+        summary: "Map a panel to a Junction lab test for one brand (overrides the configured default)",
+        params: PanelParams,
+        body: PutPanelBody,
+        response: { 200: PanelMapping, ...errorResponses(400, 401, 403, 413, 415) },
+      },
+    },
+    async (request) => {
+      const { brandId, panelId } = request.params;
+      requireBrand(principalOf(request), brandId);
+      await setBrandPanel(database.db, brandId, panelId, request.body.lab_test_id);
+      return { brand_id: brandId, panel_id: panelId, lab_test_id: request.body.lab_test_id, source: 'brand' };
+    },
+  );
+
+  app.get(
+    '/v1/brands/:brandId/panels/:panelId',
+    {
+      config: { scope: SCOPES.labOrdersRead },
+      schema: {
+        tags: TAGS,
+        operationId: 'getBrandPanel',
+        summary: 'The Junction lab test a panel orders for a brand',
+        params: PanelParams,
+        response: { 200: PanelMapping, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { brandId, panelId } = request.params;
+      requireBrand(principalOf(request), brandId);
+      const override = await brandPanelOverride(database.db, brandId, panelId);
+      const fallback = deps.panels[panelId] ?? null;
+      return {
+        brand_id: brandId,
+        panel_id: panelId,
+        lab_test_id: override ?? fallback,
+        source: override ? 'brand' : fallback ? 'default' : 'none',
+      };
+    },
+  );
+}

@@ -1,0 +1,200 @@
+/**
+ * The clinical surface's schemas. The create request and its 201 answer are the contract's
+ * (contracts/clinical-lab-orders.txt) as written, plus the two optional patient fields
+ * Junction needs (SPEC §5); the rest is this service's own API around it.
+ */
+import { Type, type Static } from 'typebox';
+import { PANEL_IDS } from '../config.js';
+
+const NonEmpty = (description?: string) => Type.String({ minLength: 1, ...(description ? { description } : {}) });
+
+export const Gender = Type.Enum(['female', 'male', 'other', 'unknown'], {
+  type: 'string',
+  description: 'Sex as Junction records it (extension to the contract; Junction requires it)',
+});
+export const PhoneNumber = Type.String({
+  pattern: '^\\+[1-9][0-9]{6,14}$',
+  description: 'E.164, e.g. +15555550123 (extension to the contract; Junction requires it)',
+});
+export const Dob = Type.String({
+  minLength: 1,
+  format: 'date',
+  description: 'Date of birth, a real past date YYYY-MM-DD',
+  examples: ['1987-03-14'],
+});
+
+export const PatientInput = Type.Object(
+  {
+    first_name: NonEmpty(),
+    last_name: NonEmpty(),
+    dob: Dob,
+    email: Type.String({ format: 'email' }),
+    gender: Type.Optional(Gender),
+    phone_number: Type.Optional(PhoneNumber),
+  },
+  { description: 'Patient demographics; stored in the patient profile for later orders' },
+);
+
+export const AddressInput = Type.Object({
+  line1: NonEmpty(),
+  line2: Type.Optional(NonEmpty()),
+  city: NonEmpty(),
+  state: NonEmpty(),
+  zip: NonEmpty(),
+  country: NonEmpty('ISO 3166-1 alpha-2 country code, e.g. US'),
+});
+
+export const PanelId = Type.Enum([...PANEL_IDS], {
+  type: 'string',
+  description: 'Lab panel; mapped per brand to a Junction lab test',
+});
+
+export const CreateLabOrderBody = Type.Object({
+  brand_id: NonEmpty(),
+  patient_id: Type.String({ format: 'uuid' }),
+  panel_id: PanelId,
+  patient: Type.Optional(PatientInput),
+  address: Type.Optional(AddressInput),
+});
+export type CreateLabOrderBody = Static<typeof CreateLabOrderBody>;
+
+/** The contract's 201 body, exactly. */
+export const LabOrder = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    brand_id: Type.String(),
+    patient_id: Type.String({ format: 'uuid' }),
+    junction_order_id: Type.String(),
+    panel_id: Type.String(),
+    status: Type.String({
+      description: "Junction's top-level status: received, collecting_sample, sample_with_lab, completed, cancelled, failed",
+    }),
+    created_at: Type.String({ format: 'date-time' }),
+    completed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { title: 'LabOrder' },
+);
+export type LabOrder = Static<typeof LabOrder>;
+
+export const LabOrderEvent = Type.Object({
+  status: Type.String(),
+  status_detail: Type.Union([Type.String(), Type.Null()]),
+  source: Type.String({ description: 'junction (the order answer or a webhook) or api (this service)' }),
+  occurred_at: Type.String({ format: 'date-time' }),
+});
+
+/** What reads return: the contract's fields with the pre-Junction states, detail and history. */
+export const LabOrderDetail = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    brand_id: Type.String(),
+    patient_id: Type.String({ format: 'uuid' }),
+    junction_order_id: Type.Union([Type.String(), Type.Null()], {
+      description: 'null while the order is still being submitted, or when Junction rejected it',
+    }),
+    panel_id: Type.String(),
+    status: Type.String({
+      description:
+        "Junction's top-level status, or `submitting` (Junction's answer not yet known) or `rejected` (Junction refused the order)",
+    }),
+    status_detail: Type.Union([Type.String(), Type.Null()], {
+      description: "Junction's detailed status, e.g. received.walk_in_test.ordered",
+    }),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    completed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    events: Type.Array(LabOrderEvent),
+  },
+  { title: 'LabOrderDetail' },
+);
+export type LabOrderDetail = Static<typeof LabOrderDetail>;
+
+export const LabOrderSummary = Type.Omit(LabOrderDetail, ['events'], { title: 'LabOrderSummary' });
+export type LabOrderSummary = Static<typeof LabOrderSummary>;
+
+export const LabOrderListQuery = Type.Object({
+  patient_id: Type.Optional(Type.String({ format: 'uuid' })),
+  brand_id: Type.Optional(NonEmpty()),
+  status: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+export type LabOrderListQuery = Static<typeof LabOrderListQuery>;
+
+export const LabOrderList = Type.Object({
+  data: Type.Array(LabOrderSummary),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page' }),
+});
+
+export const OrderIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const LabResults = Type.Object({
+  order_id: Type.String({ format: 'uuid' }),
+  junction_order_id: Type.String(),
+  status: Type.String(),
+  sample_id: Type.Union([Type.String(), Type.Null()]),
+  reported_at: Type.Union([Type.String(), Type.Null()]),
+  results: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      slug: Type.Union([Type.String(), Type.Null()]),
+      value: Type.String(),
+      unit: Type.Union([Type.String(), Type.Null()]),
+      min_range_value: Type.Union([Type.Number(), Type.Null()]),
+      max_range_value: Type.Union([Type.Number(), Type.Null()]),
+      interpretation: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+
+export const PatientParams = Type.Object({ patientId: Type.String({ format: 'uuid' }) });
+export const PutPatientBody = Type.Object({
+  brand_id: Type.Optional(NonEmpty('Required unless the token names exactly one brand')),
+  patient: Type.Optional(
+    Type.Object({
+      first_name: Type.Optional(NonEmpty()),
+      last_name: Type.Optional(NonEmpty()),
+      dob: Type.Optional(Dob),
+      email: Type.Optional(Type.String({ format: 'email' })),
+      gender: Type.Optional(Gender),
+      phone_number: Type.Optional(PhoneNumber),
+    }),
+  ),
+  address: Type.Optional(AddressInput),
+});
+export type PutPatientBody = Static<typeof PutPatientBody>;
+
+export const PatientProfile = Type.Object({
+  brand_id: Type.String(),
+  patient_id: Type.String({ format: 'uuid' }),
+  patient: Type.Object({
+    first_name: Type.Union([Type.String(), Type.Null()]),
+    last_name: Type.Union([Type.String(), Type.Null()]),
+    dob: Type.Union([Type.String(), Type.Null()]),
+    email: Type.Union([Type.String(), Type.Null()]),
+    gender: Type.Union([Type.String(), Type.Null()]),
+    phone_number: Type.Union([Type.String(), Type.Null()]),
+  }),
+  address: Type.Union([
+    Type.Object({
+      line1: Type.String(),
+      line2: Type.Union([Type.String(), Type.Null()]),
+      city: Type.String(),
+      state: Type.String(),
+      zip: Type.String(),
+      country: Type.String(),
+    }),
+    Type.Null(),
+  ]),
+  complete: Type.Boolean({ description: 'true when an order can be placed from this profile alone' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+export const PanelParams = Type.Object({ brandId: NonEmpty(), panelId: PanelId });
+export const PutPanelBody = Type.Object({ lab_test_id: NonEmpty('The Junction lab test id this panel orders for the brand') });
+export const PanelMapping = Type.Object({
+  brand_id: Type.String(),
+  panel_id: Type.String(),
+  lab_test_id: Type.Union([Type.String(), Type.Null()]),
+  source: Type.String({ description: 'brand (an override), default (configuration) or none' }),
+});

@@ -1,0 +1,86 @@
+/**
+ * POST /v1/webhooks/junction: Junction's `labtest.order.created|updated` events, Svix-signed.
+ * The signature is checked over the raw body (so this route parses JSON itself), stale
+ * timestamps are refused, each Svix message id is applied once across all replicas (its row
+ * commits with the change), and an order never moves backwards. Answers fast: one transaction.
+ */
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import type { App } from '../app.js';
+import type { Database } from '../db/database.js';
+import { HttpError } from '../http/errors.js';
+import type { Metrics } from '../http/metrics.js';
+import { errorResponses } from '../http/schemas.js';
+import { JunctionWebhookError, verifyJunctionWebhook } from '../junction/webhooks.js';
+import { applyJunctionOrder, findOrderForJunction } from './orders-repository.js';
+import { webhookMessages } from './schema.js';
+
+const ORDER_EVENTS = new Set(['labtest.order.created', 'labtest.order.updated']);
+
+const WebhookAck = Type.Object({
+  status: Type.Enum(['applied', 'stale', 'duplicate', 'unknown_order', 'ignored'], {
+    type: 'string',
+    description:
+      'applied: the order moved on; stale: older than what is known; duplicate: this svix-id was seen; ' +
+      'unknown_order: no such order here (acknowledged); ignored: not an order event',
+  }),
+});
+
+export async function junctionWebhookRoutes(
+  app: App,
+  { database, metrics, secret }: { database: Database; metrics: Metrics; secret: string },
+) {
+  // The signature covers the exact bytes: keep the body as text for this route only.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.post(
+    '/v1/webhooks/junction',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['Clinical lab orders'],
+        operationId: 'receiveJunctionWebhook',
+        summary: "Junction's order webhooks (Svix-signed; register this URL in Junction's dashboard)",
+        security: [],
+        response: { 200: WebhookAck, ...errorResponses(400, 401, 413, 415) },
+      },
+    },
+    async (request, reply: FastifyReply) => {
+      let event;
+      try {
+        event = verifyJunctionWebhook(secret, request.body as string, request.headers);
+      } catch (err) {
+        if (err instanceof JunctionWebhookError) {
+          metrics.webhooks.inc({ outcome: err.failure });
+          if (err.failure === 'malformed_payload') throw new HttpError(400, 'malformed_webhook', `The webhook is not readable: ${err.message}.`);
+          throw new HttpError(401, 'invalid_signature', `The webhook could not be verified: ${err.message}.`);
+        }
+        throw err;
+      }
+      const ack = (status: string) => {
+        metrics.webhooks.inc({ outcome: status });
+        return reply.code(200).send({ status });
+      };
+      if (!ORDER_EVENTS.has(event.eventType) || !event.order) return ack('ignored');
+      const order = event.order;
+
+      const outcome = await database.transaction(async (tx) => {
+        const fresh = await tx
+          .insert(webhookMessages)
+          .values({ svixId: event.messageId, eventType: event.eventType })
+          .onConflictDoNothing()
+          .returning({ id: webhookMessages.svixId });
+        if (fresh.length === 0) return 'duplicate';
+        const current = await findOrderForJunction(tx, order.id, order.passthrough);
+        if (!current) return 'unknown_order';
+        const { changed } = await applyJunctionOrder(tx, current, order);
+        return changed ? 'applied' : 'stale';
+      });
+      if (outcome === 'unknown_order') {
+        request.log.warn({ junction_order_id: order.id, svix_id: event.messageId }, 'webhook for an unknown order acknowledged');
+      }
+      return ack(outcome);
+    },
+  );
+}
