@@ -4,6 +4,7 @@
  * timestamps are refused, each Svix message id is applied once across all replicas (its row
  * commits with the change), and an order never moves backwards. Answers fast: one transaction.
  */
+import { lt } from 'drizzle-orm';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../app.js';
@@ -16,6 +17,16 @@ import { applyJunctionOrder, findOrderForJunction } from './orders-repository.js
 import { webhookMessages } from './schema.js';
 
 const ORDER_EVENTS = new Set(['labtest.order.created', 'labtest.order.updated']);
+/** Svix retries a message for about three days; its id is kept well past that. */
+const KEEP_MESSAGE_IDS_DAYS = 30;
+
+export async function purgeWebhookMessages(database: Database): Promise<number> {
+  const deleted = await database.db
+    .delete(webhookMessages)
+    .where(lt(webhookMessages.receivedAt, new Date(Date.now() - KEEP_MESSAGE_IDS_DAYS * 86_400_000)))
+    .returning({ id: webhookMessages.svixId });
+  return deleted.length;
+}
 
 const WebhookAck = Type.Object({
   status: Type.Enum(['applied', 'stale', 'duplicate', 'unknown_order', 'ignored'], {
@@ -33,6 +44,14 @@ export async function junctionWebhookRoutes(
   // The signature covers the exact bytes: keep the body as text for this route only.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  const timer = setInterval(() => {
+    purgeWebhookMessages(database).catch((err: unknown) => {
+      app.log.warn({ err: { message: (err as Error).message } }, 'webhook message purge failed');
+    });
+  }, 3_600_000);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
 
   app.post(
     '/v1/webhooks/junction',

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookMessages } from '../../src/db/schema.js';
+import { purgeWebhookMessages } from '../../src/lab-orders/webhook-route.js';
+import { startTestApp } from '../helpers/app.js';
 import { BRAND, createOrder, orderBody, startLabStack, type LabStack } from '../helpers/lab-stack.js';
 
 describe('lab order lifecycle, reads and webhooks', () => {
@@ -223,6 +226,23 @@ describe('lab order lifecycle, reads and webhooks', () => {
       expect(res.body.error).toBe('junction_rejected');
     } finally {
       s.sim.setWebhookUrl(`${s.t.baseUrl}/v1/webhooks/junction`);
+    }
+  });
+});
+
+describe('webhook message ids', () => {
+  it('are purged after 30 days', async () => {
+    const t = await startTestApp();
+    try {
+      await t.database.db.insert(webhookMessages).values([
+        { svixId: 'old', eventType: 'x', receivedAt: new Date(Date.now() - 31 * 86_400_000) },
+        { svixId: 'new', eventType: 'x' },
+      ]);
+      expect(await purgeWebhookMessages(t.database)).toBe(1);
+      const left = await t.database.db.select().from(webhookMessages);
+      expect(left.map((r) => r.svixId)).toEqual(['new']);
+    } finally {
+      await t.close();
     }
   });
 });
