@@ -5,6 +5,8 @@
 import { audit, type AuditAction } from '../audit/audit.js';
 import type { Tx } from '../db/database.js';
 import { Errors } from '../http/errors.js';
+import { isObjectId } from '../workspaces/object-id.js';
+import { fetchPage, type PageParams } from '../workspaces/pagination.js';
 import { VISIT, type VisitContext } from './create-lab-visit.js';
 import { invalidTransition, transitionRefused, unknownLabTests } from './errors.js';
 import { acceptsResults, canReschedule, canTransition } from './lifecycle.js';
@@ -24,14 +26,37 @@ export async function readLabVisit(tx: Tx, ctx: VisitContext, id: string): Promi
   return visit;
 }
 
-export async function listLabVisits(tx: Tx, ctx: VisitContext, filters: VisitFilters, limit: number): Promise<LabVisitRow[]> {
-  const visits = await listVisits(tx, ctx.workspaceId, filters, limit);
+/** A cursor of the visit list: the (labVisitDate, id) of the last visit of the previous page. */
+function isVisitKey(value: unknown): value is readonly [string, string] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === 'string' &&
+    !Number.isNaN(Date.parse(value[0])) &&
+    typeof value[1] === 'string' &&
+    isObjectId(value[1])
+  );
+}
+
+/** A page of visits; only the visits returned are audited (not the look-ahead row). */
+export async function listLabVisits(
+  tx: Tx,
+  ctx: VisitContext,
+  filters: Omit<VisitFilters, 'after'>,
+  query: PageParams,
+): Promise<{ items: LabVisitRow[]; nextCursor: string | null }> {
+  const page = await fetchPage(
+    query,
+    isVisitKey,
+    (after, limit) => listVisits(tx, ctx.workspaceId, { ...filters, after: after && { date: after[0], id: after[1] } }, limit),
+    (v) => [v.labVisitDate.toISOString(), v.id],
+  );
   await audit(
     tx,
     ctx.actor,
-    visits.map((v) => ({ action: 'list' as const, resourceType: VISIT, resourceId: v.id, tenant: ctx.workspaceId })),
+    page.items.map((v) => ({ action: 'list' as const, resourceType: VISIT, resourceId: v.id, tenant: ctx.workspaceId })),
   );
-  return visits;
+  return page;
 }
 
 export interface VisitChanges {

@@ -32,7 +32,7 @@ export interface VisitFilters {
   from?: Date;
   to?: Date;
   /** keyset position: the (labVisitDate, id) of the last visit of the previous page */
-  after?: { date: string; id: string };
+  after?: { date: string; id: string } | null;
 }
 
 /** Newest visit date first, id breaking ties (the order of lab_visits_workspace_date_idx). */
@@ -44,7 +44,7 @@ export async function listVisits(q: Queryable, workspaceId: string, filters: Vis
     filters.status === undefined ? undefined : eq(labVisits.status, filters.status),
     filters.from === undefined ? undefined : gte(labVisits.labVisitDate, filters.from),
     filters.to === undefined ? undefined : lte(labVisits.labVisitDate, filters.to),
-    filters.after === undefined
+    filters.after == null
       ? undefined
       : sql`(${labVisits.labVisitDate}, ${labVisits.id}) < (${filters.after.date}::timestamptz, ${filters.after.id})`,
   ];

@@ -12,11 +12,9 @@ import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
 import { SURFACES, TAG_VISITS, WorkspaceParams, type Surface } from '../workspaces/http.js';
 import { hundredthsOf } from '../workspaces/money.js';
 import { parseObjectId } from '../workspaces/object-id.js';
-import { decodeCursor, toPage } from '../workspaces/pagination.js';
 import { attachResults, changeLabVisit, deleteLabVisit, listLabVisits, readLabVisit } from './change-lab-visit.js';
 import { createLabVisit, type VisitContext } from './create-lab-visit.js';
 import { presentLabVisit } from './present.js';
-import type { VisitFilters } from './repository.js';
 import {
   AttachResultsBody,
   CreateLabVisitBody,
@@ -39,17 +37,6 @@ function dateOf(value: string, path: string): Date {
     throw Errors.validation(`Invalid ${path}: not a representable date-time`, [{ path, message: 'is not a representable date-time' }]);
   }
   return date;
-}
-
-function isVisitKey(value: unknown): value is readonly [string, string] {
-  return (
-    Array.isArray(value) &&
-    value.length === 2 &&
-    typeof value[0] === 'string' &&
-    !Number.isNaN(Date.parse(value[0])) &&
-    typeof value[1] === 'string' &&
-    /^[0-9a-f]{24}$/.test(value[1])
-  );
 }
 
 const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (app, { database, surface }) => {
@@ -110,20 +97,14 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
     },
     async (request) => {
       const q = request.query;
-      const limit = q.limit ?? 50;
-      const filters: VisitFilters = {
+      const filters = {
         clientId: q.clientId === undefined ? undefined : parseObjectId(q.clientId, 'clientId'),
         status: q.labVisitStatus,
         from: q.from === undefined ? undefined : dateOf(q.from, 'querystring:/from'),
         to: q.to === undefined ? undefined : dateOf(q.to, 'querystring:/to'),
       };
-      if (q.cursor !== undefined) {
-        const [date, id] = decodeCursor(q.cursor, isVisitKey);
-        filters.after = { date, id };
-      }
       const ctx = contextOf(request);
-      const rows = await database.transaction((tx) => listLabVisits(tx, ctx, filters, limit + 1));
-      const page = toPage(rows, limit, (v) => [v.labVisitDate.toISOString(), v.id]);
+      const page = await database.transaction((tx) => listLabVisits(tx, ctx, filters, q));
       return { labVisits: page.items.map(presentLabVisit), nextCursor: page.nextCursor };
     },
   );

@@ -19,9 +19,9 @@ import {
   type DesignTestRow,
   type LabTestRow,
 } from './catalog-repository.js';
-import { ConflictResponse, iso, ObjectIdString, TAG_MANAGEMENT, Timestamp, WorkspaceParams, type Surface } from './http.js';
+import { ConflictResponse, iso, Nullable, ObjectIdString, TAG_MANAGEMENT, Timestamp, WorkspaceParams, type Surface } from './http.js';
 import { fromHundredths, hundredthsOf, Money } from './money.js';
-import { decodeCursor, NextCursor, PageQuery, toPage } from './pagination.js';
+import { fetchPage, NextCursor, PageQuery } from './pagination.js';
 
 const TestId = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Numeric test id', examples: [101] });
 const Title = Type.String({ minLength: 1, maxLength: 200 });
@@ -47,7 +47,7 @@ const DesignTest = Type.Object(
 const WorkspaceLabTest = Type.Object(
   {
     ...LabTest.properties,
-    designTest: Type.Union([DesignTest, Type.Null()], { description: "The workspace's version; its price is the one visits use" }),
+    designTest: Nullable(DesignTest, { description: "The workspace's version; its price is the one visits use" }),
   },
   { title: 'WorkspaceLabTest' },
 );
@@ -82,7 +82,6 @@ function isTestIdKey(value: unknown): value is readonly [number] {
   return Array.isArray(value) && value.length === 1 && Number.isInteger(value[0]);
 }
 
-const afterTestIdOf = (cursor: string | undefined) => (cursor === undefined ? null : decodeCursor(cursor, isTestIdKey)[0]);
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (
   app,
@@ -149,9 +148,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const rows = await listLabTests(database.db, afterTestIdOf(request.query.cursor), limit + 1);
-      const page = toPage(rows, limit, (r) => [r.testId]);
+      const page = await fetchPage(
+        request.query,
+        isTestIdKey,
+        (after, limit) => listLabTests(database.db, after?.[0] ?? null, limit),
+        (r) => [r.testId],
+      );
       return { labTests: page.items.map(presentLabTest), nextCursor: page.nextCursor };
     },
   );
@@ -221,9 +223,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     },
     async (request) => {
       const { workspaceId } = workspaceAccessOf(request);
-      const limit = request.query.limit ?? 50;
-      const rows = await listWorkspaceTests(database.db, workspaceId, afterTestIdOf(request.query.cursor), limit + 1);
-      const page = toPage(rows, limit, (r) => [r.test.testId]);
+      const page = await fetchPage(
+        request.query,
+        isTestIdKey,
+        (after, limit) => listWorkspaceTests(database.db, workspaceId, after?.[0] ?? null, limit),
+        (r) => [r.test.testId],
+      );
       return {
         labTests: page.items.map((r) => ({
           ...presentLabTest(r.test),

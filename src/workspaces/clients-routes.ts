@@ -21,6 +21,7 @@ import {
 } from './clients-repository.js';
 import {
   iso,
+  Nullable,
   NullableObjectIdString,
   ObjectIdString,
   orNull,
@@ -30,9 +31,7 @@ import {
   type Surface,
 } from './http.js';
 import { parseObjectId } from './object-id.js';
-import { afterIdOf, idPage, NextCursor, PageQuery } from './pagination.js';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
 
 const Email = Type.String({ format: 'email', maxLength: 320 });
 const Dob = Type.String({ format: 'date', description: 'Date of birth, a past date YYYY-MM-DD', examples: ['1987-03-14'] });
@@ -168,10 +167,8 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     },
     async (request) => {
       const { workspaceId } = workspaceAccessOf(request);
-      const limit = request.query.limit ?? 50;
-      const afterId = afterIdOf(request.query.cursor);
       const page = await database.transaction(async (tx) => {
-        const result = idPage(await listClients(tx, workspaceId, afterId, limit + 1), limit);
+        const result = await fetchPageById(request.query, (afterId, limit) => listClients(tx, workspaceId, afterId, limit));
         await audit(
           tx,
           auditActor(request),
@@ -263,10 +260,8 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     },
     async (request) => {
       const { workspaceId } = workspaceAccessOf(request);
-      const limit = request.query.limit ?? 50;
-      const afterId = afterIdOf(request.query.cursor);
       const page = await database.transaction(async (tx) => {
-        const result = idPage(await listReferrals(tx, workspaceId, afterId, limit + 1), limit);
+        const result = await fetchPageById(request.query, (afterId, limit) => listReferrals(tx, workspaceId, afterId, limit));
         await audit(
           tx,
           auditActor(request),

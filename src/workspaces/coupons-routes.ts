@@ -10,6 +10,7 @@ import {
   ConflictResponse,
   iso,
   isoOrNull,
+  Nullable,
   NullableTimestamp,
   ObjectIdString,
   TAG_MANAGEMENT,
@@ -19,7 +20,7 @@ import {
 } from './http.js';
 import { fromHundredths, hundredthsOf, MAX_AMOUNT } from './money.js';
 import { parseObjectId } from './object-id.js';
-import { afterIdOf, idPage, NextCursor, PageQuery } from './pagination.js';
+import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
 import { COUPON_TYPES } from './schema.js';
 
 const Code = Type.String({
@@ -44,7 +45,7 @@ const Coupon = Type.Object(
     value: Type.Number(),
     active: Type.Boolean(),
     expiresAt: NullableTimestamp,
-    maxRedemptions: Type.Union([Type.Integer(), Type.Null()]),
+    maxRedemptions: Nullable(Type.Integer()),
     redemptions: Type.Integer({ description: 'Visits that used this coupon' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -89,7 +90,7 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
             type: CouponKind,
             value: Value,
             expiresAt: Type.Optional(NullableTimestamp),
-            maxRedemptions: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), Type.Null()])),
+            maxRedemptions: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 2_147_483_647 }))),
             active: Type.Optional(Type.Boolean({ default: true })),
           },
           { additionalProperties: false },
@@ -139,9 +140,8 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const rows = await listCoupons(database.db, workspaceAccessOf(request).workspaceId, afterIdOf(request.query.cursor), limit + 1);
-      const page = idPage(rows, limit);
+      const { workspaceId } = workspaceAccessOf(request);
+      const page = await fetchPageById(request.query, (afterId, limit) => listCoupons(database.db, workspaceId, afterId, limit));
       return { labCoupons: page.items.map(presentCoupon), nextCursor: page.nextCursor };
     },
   );

@@ -2,7 +2,7 @@
  * What every workspace-surface route shares: the two prefixes it is served under, its OpenAPI
  * tags, id and timestamp schemas, and the 409 for duplicate creates.
  */
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { HttpError } from '../http/errors.js';
 import { ErrorResponse } from '../http/schemas.js';
 
@@ -24,15 +24,18 @@ export const SURFACES: readonly Surface[] = [
   { prefix: '/api/v1', operationId: (name) => `${name}ViaApiPath`, summary: (text) => `${text} (/api alias)` },
 ];
 
+export const Nullable = <T extends TSchema>(schema: T, options?: { description?: string }) =>
+  Type.Union([schema, Type.Null()], options);
+
 /** Ids are schema-checked only as strings: a malformed ObjectId is 422 `invalid_id`, not 400. */
 export const ObjectIdString = (description: string) =>
   Type.String({ description: `${description} (24-hex ObjectId)`, examples: ['507f1f77bcf86cd799439013'] });
 
 export const NullableObjectIdString = (description: string) =>
-  Type.Union([ObjectIdString(description), Type.Null()]);
+  Nullable(ObjectIdString(description));
 
 export const Timestamp = Type.String({ format: 'date-time' });
-export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+export const NullableTimestamp = Nullable(Timestamp);
 
 export const WorkspaceParams = Type.Object({ workspaceId: ObjectIdString('Workspace id') });
 

@@ -59,12 +59,30 @@ export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => CursorKey
   return { items, nextCursor: encodeCursor(keyOf(items[items.length - 1] as T)) };
 }
 
-/** The id after which an id-ordered page starts. */
-export function afterIdOf(cursor: string | undefined): string | null {
-  return cursor === undefined ? null : decodeCursor(cursor, isIdKey)[0];
+export interface PageParams {
+  limit?: number;
+  cursor?: string;
 }
 
-/** A page of an id-ordered list, from `limit + 1` fetched rows. */
-export function idPage<T extends { id: string }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
-  return toPage(rows, limit, (row) => [row.id]);
+/**
+ * One page of a keyset-ordered list: `fetch` gets the cursor's key (null on the first page) and
+ * `limit + 1`; the extra row only tells whether a next page exists. `keyOf` gives a row's sort key.
+ */
+export async function fetchPage<T, K extends CursorKey>(
+  query: PageParams,
+  isKey: (value: unknown) => value is K,
+  fetch: (after: K | null, limit: number) => Promise<T[]>,
+  keyOf: (row: T) => CursorKey,
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  const limit = query.limit ?? DEFAULT_LIMIT;
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, isKey);
+  return toPage(await fetch(after, limit + 1), limit, keyOf);
+}
+
+/** A page of a list ordered by id. */
+export function fetchPageById<T extends { id: string }>(
+  query: PageParams,
+  fetch: (afterId: string | null, limit: number) => Promise<T[]>,
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  return fetchPage(query, isIdKey, (after, limit) => fetch(after?.[0] ?? null, limit), (row) => [row.id]);
 }

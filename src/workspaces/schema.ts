@@ -50,7 +50,7 @@ export const workspaceMembers = pgTable(
     /** the token `sub` of the person */
     userId: text('user_id').notNull(),
     role: text('role', { enum: WORKSPACE_ROLES }).notNull(),
-    permissions: text('permissions').array().notNull().default(sql`'{}'::text[]`),
+    permissions: text('permissions').array().$type<WorkspacePermission[]>().notNull().default(sql`'{}'::text[]`),
     ...timestamps,
   },
   (t) => [

@@ -11,7 +11,7 @@ import { errorResponses } from '../http/schemas.js';
 import { refuseCustomer, requirePlatformAdmin, workspaceAccessOf, workspaceGuard } from './access.js';
 import { ConflictResponse, iso, ObjectIdString, TAG_MANAGEMENT, Timestamp, WorkspaceParams, type Surface } from './http.js';
 import { parseObjectId } from './object-id.js';
-import { afterIdOf, idPage, NextCursor, PageQuery } from './pagination.js';
+import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
 import { WORKSPACE_PERMISSIONS, WORKSPACE_ROLES } from './schema.js';
 import {
   findWorkspace,
@@ -63,9 +63,7 @@ function presentMember(row: MemberRow) {
     workspaceId: row.workspaceId,
     userId: row.userId,
     role: row.role,
-    permissions: row.permissions.filter((p): p is (typeof WORKSPACE_PERMISSIONS)[number] =>
-      (WORKSPACE_PERMISSIONS as readonly string[]).includes(p),
-    ),
+    permissions: row.permissions,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -119,14 +117,10 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
     async (request) => {
       const principal = principalOf(request);
       refuseCustomer(principal);
-      const limit = request.query.limit ?? 50;
-      const rows = await listWorkspaces(
-        database.db,
-        principal.persona === 'admin' ? null : principal.sub,
-        afterIdOf(request.query.cursor),
-        limit + 1,
+      const memberUserId = principal.persona === 'admin' ? null : principal.sub;
+      const page = await fetchPageById(request.query, (afterId, limit) =>
+        listWorkspaces(database.db, memberUserId, afterId, limit),
       );
-      const page = idPage(rows, limit);
       return { workspaces: page.items.map(presentWorkspace), nextCursor: page.nextCursor };
     },
   );
@@ -207,9 +201,8 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
       },
     },
     async (request) => {
-      const limit = request.query.limit ?? 50;
-      const rows = await listMembers(database.db, workspaceAccessOf(request).workspaceId, afterIdOf(request.query.cursor), limit + 1);
-      const page = idPage(rows, limit);
+      const { workspaceId } = workspaceAccessOf(request);
+      const page = await fetchPageById(request.query, (afterId, limit) => listMembers(database.db, workspaceId, afterId, limit));
       return { members: page.items.map(presentMember), nextCursor: page.nextCursor };
     },
   );

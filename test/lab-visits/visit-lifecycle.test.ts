@@ -306,6 +306,18 @@ describe('lab visits after creation', () => {
       expect(rows[1]).toMatchObject({ actor: w.owner.id, requestId: 'audit-read-1' });
     });
 
+    it('audits only the visits a list page returns, not the row fetched to find the next page', async () => {
+      const client = await createClient(t, w);
+      const older = await create({ labVisitDate: '2026-01-01T00:00:00.000Z' }, client.id);
+      const newer = await create({ labVisitDate: '2026-01-02T00:00:00.000Z' }, client.id);
+      const page = await ok(t.request('GET', `${base}?clientId=${client.id}&limit=1`, { token: w.owner.token }), 200);
+      expect(page.labVisits.map((v: any) => v.id)).toEqual([newer.id]);
+      const actions = async (id: string) =>
+        (await t.database.db.select().from(auditEvents).where(eq(auditEvents.resourceId, id))).map((r) => r.action);
+      expect(await actions(newer.id)).toEqual(['create', 'list']);
+      expect(await actions(older.id)).toEqual(['create']);
+    });
+
     it('writes nothing for a refused change', async () => {
       const visit = await create();
       await patch(visit.id, { labVisitStatus: 'completed' });
