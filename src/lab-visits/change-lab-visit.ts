@@ -48,13 +48,24 @@ export async function listLabVisits(
   const page = await fetchPage(
     query,
     isVisitKey,
-    (after, limit) => listVisits(tx, ctx.workspaceId, { ...filters, after: after && { date: after[0], id: after[1] } }, limit),
+    (after, limit) =>
+      listVisits(
+        tx,
+        ctx.workspaceId,
+        { ...filters, after: after && { date: after[0], id: after[1] } },
+        limit,
+      ),
     (v) => [v.labVisitDate.toISOString(), v.id],
   );
   await audit(
     tx,
     ctx.actor,
-    page.items.map((v) => ({ action: 'list' as const, resourceType: VISIT, resourceId: v.id, tenant: ctx.workspaceId })),
+    page.items.map((v) => ({
+      action: 'list' as const,
+      resourceType: VISIT,
+      resourceId: v.id,
+      tenant: ctx.workspaceId,
+    })),
   );
   return page;
 }
@@ -65,7 +76,12 @@ export interface VisitChanges {
   labVisitDate?: Date;
 }
 
-export async function changeLabVisit(tx: Tx, ctx: VisitContext, id: string, changes: VisitChanges): Promise<LabVisitRow> {
+export async function changeLabVisit(
+  tx: Tx,
+  ctx: VisitContext,
+  id: string,
+  changes: VisitChanges,
+): Promise<LabVisitRow> {
   const visit = await findVisit(tx, ctx.workspaceId, id, { forUpdate: true });
   if (!visit) throw notFound();
   if (changes.status !== undefined && !canTransition(visit.status, changes.status)) {
@@ -92,11 +108,18 @@ export interface ResultInput {
 }
 
 /** Adds results, replacing earlier ones for the same tests; results stay in the visit's test order. */
-export async function attachResults(tx: Tx, ctx: VisitContext, id: string, results: readonly ResultInput[]): Promise<LabVisitRow> {
+export async function attachResults(
+  tx: Tx,
+  ctx: VisitContext,
+  id: string,
+  results: readonly ResultInput[],
+): Promise<LabVisitRow> {
   const visit = await findVisit(tx, ctx.workspaceId, id, { forUpdate: true });
   if (!visit) throw notFound();
   if (!acceptsResults(visit.status)) {
-    throw invalidTransition(`Results can be attached once the sample is collected; this visit is ${visit.status}.`);
+    throw invalidTransition(
+      `Results can be attached once the sample is collected; this visit is ${visit.status}.`,
+    );
   }
   const foreign = results.map((r) => r.testId).filter((t) => !visit.labTestIds.includes(t));
   if (foreign.length > 0) throw unknownLabTests(foreign, '/labTestResults');

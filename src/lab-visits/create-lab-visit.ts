@@ -61,7 +61,10 @@ export async function createLabVisit(
   const tests = await testsInOrder(tx, ctx.workspaceId, input.labTestIds);
   const coupon = input.couponCode === null ? null : await useCoupon(tx, ctx.workspaceId, input.couponCode);
   const price = priceVisit(
-    tests.map((t) => ({ catalogPriceCents: t.test.priceCents, workspacePriceCents: t.designTest?.priceCents ?? null })),
+    tests.map((t) => ({
+      catalogPriceCents: t.test.priceCents,
+      workspacePriceCents: t.designTest?.priceCents ?? null,
+    })),
     input.subtotalCents,
     coupon,
   );
@@ -86,12 +89,21 @@ export async function createLabVisit(
     createdAt: now,
     updatedAt: now,
   });
-  await audit(tx, ctx.actor, { action: 'create', resourceType: VISIT, resourceId: visit.id, tenant: ctx.workspaceId });
+  await audit(tx, ctx.actor, {
+    action: 'create',
+    resourceType: VISIT,
+    resourceId: visit.id,
+    tenant: ctx.workspaceId,
+  });
   return visit;
 }
 
 /** The requested tests in request order, or 422 `unknown_lab_tests` naming those not in the catalog. */
-async function testsInOrder(tx: Tx, workspaceId: string, testIds: readonly number[]): Promise<WorkspaceTestRow[]> {
+async function testsInOrder(
+  tx: Tx,
+  workspaceId: string,
+  testIds: readonly number[],
+): Promise<WorkspaceTestRow[]> {
   const byId = new Map((await workspaceTestsByIds(tx, workspaceId, testIds)).map((t) => [t.test.testId, t]));
   const missing = testIds.filter((id) => !byId.has(id));
   if (missing.length > 0) throw unknownLabTests(missing, '/labTestIds');
@@ -102,7 +114,9 @@ function snapshot({ test, designTest }: WorkspaceTestRow): LabTestSnapshot {
   return {
     test: { testId: test.testId, testTitle: test.testTitle },
     designTest:
-      designTest === null ? null : { testId: designTest.testId, testTitle: designTest.testTitle, priceCents: designTest.priceCents },
+      designTest === null
+        ? null
+        : { testId: designTest.testId, testTitle: designTest.testTitle, priceCents: designTest.priceCents },
   };
 }
 

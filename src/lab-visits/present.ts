@@ -18,7 +18,11 @@ export function presentLabVisit(row: LabVisitRow): LabVisit {
       designTest:
         s.designTest === null
           ? null
-          : { testId: s.designTest.testId, testTitle: s.designTest.testTitle, price: fromHundredths(s.designTest.priceCents) },
+          : {
+              testId: s.designTest.testId,
+              testTitle: s.designTest.testTitle,
+              price: fromHundredths(s.designTest.priceCents),
+            },
     })),
     labTestResults: row.labTestResults,
     labVisitDate: iso(row.labVisitDate),

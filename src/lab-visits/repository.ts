@@ -36,7 +36,12 @@ export interface VisitFilters {
 }
 
 /** Newest visit date first, id breaking ties (the order of lab_visits_workspace_date_idx). */
-export async function listVisits(q: Queryable, workspaceId: string, filters: VisitFilters, limit: number): Promise<LabVisitRow[]> {
+export async function listVisits(
+  q: Queryable,
+  workspaceId: string,
+  filters: VisitFilters,
+  limit: number,
+): Promise<LabVisitRow[]> {
   const where: (SQL | undefined)[] = [
     eq(labVisits.workspaceId, workspaceId),
     isNull(labVisits.deletedAt),

@@ -12,7 +12,13 @@ import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
 import { SURFACES, TAG_VISITS, WorkspaceParams, type Surface } from '../workspaces/http.js';
 import { hundredthsOf } from '../workspaces/money.js';
 import { parseObjectId } from '../workspaces/object-id.js';
-import { attachResults, changeLabVisit, deleteLabVisit, listLabVisits, readLabVisit } from './change-lab-visit.js';
+import {
+  attachResults,
+  changeLabVisit,
+  deleteLabVisit,
+  listLabVisits,
+  readLabVisit,
+} from './change-lab-visit.js';
 import { createLabVisit, type VisitContext } from './create-lab-visit.js';
 import { presentLabVisit } from './present.js';
 import {
@@ -34,12 +40,17 @@ function contextOf(request: FastifyRequest): VisitContext {
 function dateOf(value: string, path: string): Date {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw Errors.validation(`Invalid ${path}: not a representable date-time`, [{ path, message: 'is not a representable date-time' }]);
+    throw Errors.validation(`Invalid ${path}: not a representable date-time`, [
+      { path, message: 'is not a representable date-time' },
+    ]);
   }
   return date;
 }
 
-const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (app, { database, surface }) => {
+const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (
+  app,
+  { database, surface },
+) => {
   app.post(
     '/workspace/:workspaceId/labs/visits',
     {
@@ -67,7 +78,8 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
         labVisitDate: dateOf(body.labVisitDate, '/labVisitDate'),
         notes: body.labVisitNotes ?? null,
         couponCode: body.labCouponCode ?? null,
-        subtotalCents: body.labVisitSubtotal == null ? null : hundredthsOf(body.labVisitSubtotal, '/labVisitSubtotal'),
+        subtotalCents:
+          body.labVisitSubtotal == null ? null : hundredthsOf(body.labVisitSubtotal, '/labVisitSubtotal'),
       };
       const ctx = contextOf(request);
       // The answer is serialized inside the transaction so that the stored replay is these exact bytes.
@@ -148,7 +160,8 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
       const changes = {
         status: body.labVisitStatus,
         notes: body.labVisitNotes,
-        labVisitDate: body.labVisitDate === undefined ? undefined : dateOf(body.labVisitDate, '/labVisitDate'),
+        labVisitDate:
+          body.labVisitDate === undefined ? undefined : dateOf(body.labVisitDate, '/labVisitDate'),
       };
       const ctx = contextOf(request);
       const visit = await database.transaction((tx) => changeLabVisit(tx, ctx, id, changes));
@@ -207,6 +220,10 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
   );
 };
 
-export const labVisitRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
-  for (const surface of SURFACES) await app.register(visitRoutes, { prefix: surface.prefix, database, surface });
+export const labVisitRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (
+  app,
+  { database },
+) => {
+  for (const surface of SURFACES)
+    await app.register(visitRoutes, { prefix: surface.prefix, database, surface });
 };

@@ -80,7 +80,10 @@ export const labVisits = pgTable(
     index('lab_visits_client_date_idx')
       .on(t.workspaceId, t.clientId, t.labVisitDate.desc(), t.id.desc())
       .where(sql`${t.deletedAt} is null`),
-    check('lab_visits_status_check', sql`${t.status} in ('pending', 'scheduled', 'collected', 'completed', 'cancelled')`),
+    check(
+      'lab_visits_status_check',
+      sql`${t.status} in ('pending', 'scheduled', 'collected', 'completed', 'cancelled')`,
+    ),
     check('lab_visits_type_check', sql`${t.labVisitType} in ('in-lab', 'at-home')`),
     check(
       'lab_visits_pricing_check',

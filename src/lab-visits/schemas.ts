@@ -5,12 +5,23 @@
  */
 import { Type, type Static } from 'typebox';
 import { Money } from '../workspaces/money.js';
-import { NullableObjectIdString, NullableTimestamp, ObjectIdString, Timestamp } from '../workspaces/http.js';
+import {
+  Nullable,
+  NullableObjectIdString,
+  NullableTimestamp,
+  ObjectIdString,
+  Timestamp,
+} from '../workspaces/http.js';
 import { NextCursor, PageQuery } from '../workspaces/pagination.js';
 import { LAB_VISIT_STATUSES, LAB_VISIT_TYPES, RESULT_FLAGS } from './schema.js';
 
-const TestId = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Numeric catalog test id', examples: [101] });
-const Notes = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], { description: 'Notes, at most 2000 characters' });
+const TestId = Type.Integer({
+  minimum: 1,
+  maximum: 2_147_483_647,
+  description: 'Numeric catalog test id',
+  examples: [101],
+});
+const Notes = Nullable(Type.String({ maxLength: 2000 }), { description: 'Notes, at most 2000 characters' });
 const VisitType = Type.Enum(LAB_VISIT_TYPES, { description: '`in-lab` or `at-home`' });
 const VisitStatus = Type.Enum(LAB_VISIT_STATUSES, {
   description: 'pending → scheduled → collected → completed; cancelled from pending or scheduled',
@@ -20,16 +31,25 @@ const Flag = Type.Enum(RESULT_FLAGS);
 export const CreateLabVisitBody = Type.Object(
   {
     clientId: ObjectIdString('Client identifier; a client of this workspace'),
-    referralId: Type.Optional(NullableObjectIdString('Referral identifier; must belong to the same workspace')),
+    referralId: Type.Optional(
+      NullableObjectIdString('Referral identifier; must belong to the same workspace'),
+    ),
     labVisitType: VisitType,
-    labTestIds: Type.Array(TestId, { minItems: 1, maxItems: 100, uniqueItems: true, description: 'Catalog test ids (numbers)' }),
+    labTestIds: Type.Array(TestId, {
+      minItems: 1,
+      maxItems: 100,
+      uniqueItems: true,
+      description: 'Catalog test ids (numbers)',
+    }),
     labVisitDate: Type.String({ format: 'date-time', description: 'ISO date-time with a time zone' }),
     labVisitNotes: Type.Optional(Notes),
     labCouponCode: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], { description: 'Coupon code (any letter case)' }),
+      Nullable(Type.String({ minLength: 1, maxLength: 200 }), {
+        description: 'Coupon code (any letter case)',
+      }),
     ),
     labVisitSubtotal: Type.Optional(
-      Type.Union([Money('The subtotal to charge instead of the sum of the test prices'), Type.Null()], {
+      Nullable(Money('The subtotal to charge instead of the sum of the test prices'), {
         description: 'Optional subtotal; omitted or null: the sum of the tests’ prices',
       }),
     ),
@@ -42,7 +62,9 @@ export const UpdateLabVisitBody = Type.Object(
   {
     labVisitStatus: Type.Optional(VisitStatus),
     labVisitNotes: Type.Optional(Notes),
-    labVisitDate: Type.Optional(Type.String({ format: 'date-time', description: 'New date; only while pending or scheduled' })),
+    labVisitDate: Type.Optional(
+      Type.String({ format: 'date-time', description: 'New date; only while pending or scheduled' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1, title: 'UpdateLabVisitRequest' },
 );
@@ -57,9 +79,9 @@ export const AttachResultsBody = Type.Object(
           value: Type.Union([Type.Number(), Type.String({ minLength: 1, maxLength: 200 })], {
             description: 'The measured value: a number, or text such as "negative" or "<0.5"',
           }),
-          unit: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()])),
-          referenceRange: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
-          flag: Type.Optional(Type.Union([Flag, Type.Null()])),
+          unit: Type.Optional(Nullable(Type.String({ maxLength: 50 }))),
+          referenceRange: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+          flag: Type.Optional(Nullable(Flag)),
         },
         { additionalProperties: false },
       ),
@@ -86,17 +108,20 @@ export const WorkspaceVisitParams = Type.Object({
 
 const LabTestSnapshot = Type.Object({
   test: Type.Object({ testId: Type.Integer(), testTitle: Type.String() }),
-  designTest: Type.Union([Type.Object({ testId: Type.Integer(), testTitle: Type.String(), price: Type.Number() }), Type.Null()], {
-    description: "The workspace's own title and price when the visit was made, if it had one",
-  }),
+  designTest: Nullable(
+    Type.Object({ testId: Type.Integer(), testTitle: Type.String(), price: Type.Number() }),
+    {
+      description: "The workspace's own title and price when the visit was made, if it had one",
+    },
+  ),
 });
 
 const LabTestResult = Type.Object({
   testId: Type.Integer(),
   value: Type.Union([Type.Number(), Type.String()]),
-  unit: Type.Union([Type.String(), Type.Null()]),
-  referenceRange: Type.Union([Type.String(), Type.Null()]),
-  flag: Type.Union([Flag, Type.Null()]),
+  unit: Nullable(Type.String()),
+  referenceRange: Nullable(Type.String()),
+  flag: Nullable(Flag),
   resultedAt: Timestamp,
 });
 
@@ -106,18 +131,18 @@ export const LabVisit = Type.Object(
     id: Type.String(),
     workspaceId: Type.String(),
     clientId: Type.String(),
-    referralId: Type.Union([Type.String(), Type.Null()]),
+    referralId: Nullable(Type.String()),
     labVisitType: VisitType,
     labVisitStatus: VisitStatus,
     labTestIds: Type.Array(Type.Integer()),
     labTestSnapshots: Type.Array(LabTestSnapshot),
     labTestResults: Type.Array(LabTestResult),
     labVisitDate: Timestamp,
-    labVisitNotes: Type.Union([Type.String(), Type.Null()]),
+    labVisitNotes: Nullable(Type.String()),
     labVisitPricing: Type.Object({
       labVisitSubtotal: Type.Number(),
-      labCouponId: Type.Union([Type.String(), Type.Null()]),
-      labCouponCode: Type.Union([Type.String(), Type.Null()]),
+      labCouponId: Nullable(Type.String()),
+      labCouponCode: Nullable(Type.String()),
       labVisitDiscountAmount: Type.Number(),
       labVisitTotal: Type.Number(),
     }),

@@ -41,7 +41,11 @@ export async function findLabTest(q: Queryable, testId: number): Promise<LabTest
   return row ?? null;
 }
 
-export async function listLabTests(q: Queryable, afterTestId: number | null, limit: number): Promise<LabTestRow[]> {
+export async function listLabTests(
+  q: Queryable,
+  afterTestId: number | null,
+  limit: number,
+): Promise<LabTestRow[]> {
   return q
     .select()
     .from(labTests)
@@ -86,18 +90,28 @@ export async function listWorkspaceTests(
   return q
     .select({ test: labTests, designTest: workspaceLabTests })
     .from(labTests)
-    .leftJoin(workspaceLabTests, and(eq(workspaceLabTests.testId, labTests.testId), eq(workspaceLabTests.workspaceId, workspaceId)))
+    .leftJoin(
+      workspaceLabTests,
+      and(eq(workspaceLabTests.testId, labTests.testId), eq(workspaceLabTests.workspaceId, workspaceId)),
+    )
     .where(afterTestId === null ? undefined : gt(labTests.testId, afterTestId))
     .orderBy(asc(labTests.testId))
     .limit(limit);
 }
 
 /** The given catalog tests with the workspace's versions; ids that are not in the catalog are absent. */
-export async function workspaceTestsByIds(q: Queryable, workspaceId: string, testIds: readonly number[]): Promise<WorkspaceTestRow[]> {
+export async function workspaceTestsByIds(
+  q: Queryable,
+  workspaceId: string,
+  testIds: readonly number[],
+): Promise<WorkspaceTestRow[]> {
   if (testIds.length === 0) return [];
   return q
     .select({ test: labTests, designTest: workspaceLabTests })
     .from(labTests)
-    .leftJoin(workspaceLabTests, and(eq(workspaceLabTests.testId, labTests.testId), eq(workspaceLabTests.workspaceId, workspaceId)))
+    .leftJoin(
+      workspaceLabTests,
+      and(eq(workspaceLabTests.testId, labTests.testId), eq(workspaceLabTests.workspaceId, workspaceId)),
+    )
     .where(inArray(labTests.testId, [...testIds]));
 }

@@ -19,15 +19,36 @@ import {
   type DesignTestRow,
   type LabTestRow,
 } from './catalog-repository.js';
-import { ConflictResponse, iso, Nullable, ObjectIdString, TAG_MANAGEMENT, Timestamp, WorkspaceParams, type Surface } from './http.js';
+import {
+  ConflictResponse,
+  iso,
+  Nullable,
+  ObjectIdString,
+  TAG_MANAGEMENT,
+  Timestamp,
+  WorkspaceParams,
+  type Surface,
+} from './http.js';
 import { fromHundredths, hundredthsOf, Money } from './money.js';
 import { fetchPage, NextCursor, PageQuery } from './pagination.js';
 
-const TestId = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Numeric test id', examples: [101] });
+const TestId = Type.Integer({
+  minimum: 1,
+  maximum: 2_147_483_647,
+  description: 'Numeric test id',
+  examples: [101],
+});
 const Title = Type.String({ minLength: 1, maxLength: 200 });
 
 const LabTest = Type.Object(
-  { id: Type.String(), testId: Type.Integer(), testTitle: Type.String(), price: Type.Number(), createdAt: Timestamp, updatedAt: Timestamp },
+  {
+    id: Type.String(),
+    testId: Type.Integer(),
+    testTitle: Type.String(),
+    price: Type.Number(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
   { title: 'LabTest' },
 );
 
@@ -47,7 +68,9 @@ const DesignTest = Type.Object(
 const WorkspaceLabTest = Type.Object(
   {
     ...LabTest.properties,
-    designTest: Nullable(DesignTest, { description: "The workspace's version; its price is the one visits use" }),
+    designTest: Nullable(DesignTest, {
+      description: "The workspace's version; its price is the one visits use",
+    }),
   },
   { title: 'WorkspaceLabTest' },
 );
@@ -82,7 +105,6 @@ function isTestIdKey(value: unknown): value is readonly [number] {
   return Array.isArray(value) && value.length === 1 && Number.isInteger(value[0]);
 }
 
-
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (
   app,
   { database, surface },
@@ -95,13 +117,24 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
         tags: [TAG_MANAGEMENT],
         operationId: surface.operationId('createLabTest'),
         summary: surface.summary('Add a test to the catalog (platform admin)'),
-        body: Type.Object({ testId: TestId, testTitle: Title, price: Money('Catalog price') }, { additionalProperties: false }),
-        response: { 201: Type.Object({ labTest: LabTest }), ...errorResponses(400, 401, 403), ...ConflictResponse },
+        body: Type.Object(
+          { testId: TestId, testTitle: Title, price: Money('Catalog price') },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ labTest: LabTest }),
+          ...errorResponses(400, 401, 403),
+          ...ConflictResponse,
+        },
       },
     },
     async (request, reply) => {
       const { testId, testTitle, price } = request.body;
-      const row = await insertLabTest(database.db, { testId, testTitle, priceCents: hundredthsOf(price, '/price') });
+      const row = await insertLabTest(database.db, {
+        testId,
+        testTitle,
+        priceCents: hundredthsOf(price, '/price'),
+      });
       return reply.code(201).send({ labTest: presentLabTest(row) });
     },
   );
@@ -113,7 +146,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       schema: {
         tags: [TAG_MANAGEMENT],
         operationId: surface.operationId('updateLabTest'),
-        summary: surface.summary("Change a catalog test's title or price (platform admin); existing visits keep their snapshots"),
+        summary: surface.summary(
+          "Change a catalog test's title or price (platform admin); existing visits keep their snapshots",
+        ),
         params: TestParams,
         body: Type.Object(
           { testTitle: Type.Optional(Title), price: Type.Optional(Money('Catalog price')) },
@@ -185,7 +220,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
         operationId: surface.operationId('setWorkspaceLabTest'),
         summary: surface.summary("Set the workspace's own title and price for a catalog test (owner)"),
         params: WorkspaceTestParams,
-        body: Type.Object({ testTitle: Title, price: Money('The workspace price') }, { additionalProperties: false }),
+        body: Type.Object(
+          { testTitle: Title, price: Money('The workspace price') },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object({ designTest: DesignTest }, { description: 'Replaced' }),
           201: Type.Object({ designTest: DesignTest }, { description: 'Created' }),
@@ -212,7 +250,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       schema: {
         tags: [TAG_MANAGEMENT],
         operationId: surface.operationId('listWorkspaceLabTests'),
-        summary: surface.summary("The catalog as this workspace sees it: each test with the workspace's own version (members)"),
+        summary: surface.summary(
+          "The catalog as this workspace sees it: each test with the workspace's own version (members)",
+        ),
         params: WorkspaceParams,
         querystring: Type.Object(PageQuery),
         response: {

@@ -15,7 +15,12 @@ export interface ClientInput {
   phone: string | null;
 }
 
-export async function insertClient(q: Queryable, workspaceId: string, createdBy: string, input: ClientInput): Promise<ClientRow> {
+export async function insertClient(
+  q: Queryable,
+  workspaceId: string,
+  createdBy: string,
+  input: ClientInput,
+): Promise<ClientRow> {
   const now = new Date();
   const [row] = await q
     .insert(workspaceClients)
@@ -32,11 +37,21 @@ export async function findClient(q: Queryable, workspaceId: string, id: string):
   return row ?? null;
 }
 
-export async function listClients(q: Queryable, workspaceId: string, afterId: string | null, limit: number): Promise<ClientRow[]> {
+export async function listClients(
+  q: Queryable,
+  workspaceId: string,
+  afterId: string | null,
+  limit: number,
+): Promise<ClientRow[]> {
   return q
     .select()
     .from(workspaceClients)
-    .where(and(eq(workspaceClients.workspaceId, workspaceId), afterId === null ? undefined : gt(workspaceClients.id, afterId)))
+    .where(
+      and(
+        eq(workspaceClients.workspaceId, workspaceId),
+        afterId === null ? undefined : gt(workspaceClients.id, afterId),
+      ),
+    )
     .orderBy(asc(workspaceClients.id))
     .limit(limit);
 }
@@ -61,7 +76,11 @@ export async function insertReferral(
   return row!;
 }
 
-export async function findReferral(q: Queryable, workspaceId: string, id: string): Promise<ReferralRow | null> {
+export async function findReferral(
+  q: Queryable,
+  workspaceId: string,
+  id: string,
+): Promise<ReferralRow | null> {
   const [row] = await q
     .select()
     .from(workspaceReferrals)
@@ -79,7 +98,10 @@ export async function listReferrals(
     .select()
     .from(workspaceReferrals)
     .where(
-      and(eq(workspaceReferrals.workspaceId, workspaceId), afterId === null ? undefined : gt(workspaceReferrals.id, afterId)),
+      and(
+        eq(workspaceReferrals.workspaceId, workspaceId),
+        afterId === null ? undefined : gt(workspaceReferrals.id, afterId),
+      ),
     )
     .orderBy(asc(workspaceReferrals.id))
     .limit(limit);

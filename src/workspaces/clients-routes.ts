@@ -34,7 +34,11 @@ import { parseObjectId } from './object-id.js';
 import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
 
 const Email = Type.String({ format: 'email', maxLength: 320 });
-const Dob = Type.String({ format: 'date', description: 'Date of birth, a past date YYYY-MM-DD', examples: ['1987-03-14'] });
+const Dob = Type.String({
+  format: 'date',
+  description: 'Date of birth, a past date YYYY-MM-DD',
+  examples: ['1987-03-14'],
+});
 const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +15555550123' });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 
@@ -66,8 +70,14 @@ const Referral = Type.Object(
   { title: 'WorkspaceReferral' },
 );
 
-const ClientParams = Type.Object({ workspaceId: ObjectIdString('Workspace id'), clientId: ObjectIdString('Client id') });
-const ReferralParams = Type.Object({ workspaceId: ObjectIdString('Workspace id'), referralId: ObjectIdString('Referral id') });
+const ClientParams = Type.Object({
+  workspaceId: ObjectIdString('Workspace id'),
+  clientId: ObjectIdString('Client id'),
+});
+const ReferralParams = Type.Object({
+  workspaceId: ObjectIdString('Workspace id'),
+  referralId: ObjectIdString('Referral id'),
+});
 
 const CLIENT = 'workspace_client';
 const REFERRAL = 'workspace_referral';
@@ -132,7 +142,9 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       const { workspaceId, userId } = workspaceAccessOf(request);
       const body = request.body;
       if (body.dob && body.dob >= todayUtc()) {
-        throw Errors.validation('Invalid body: /dob must be a date in the past', [{ path: '/dob', message: 'must be in the past' }]);
+        throw Errors.validation('Invalid body: /dob must be a date in the past', [
+          { path: '/dob', message: 'must be in the past' },
+        ]);
       }
       const client = await database.transaction(async (tx) => {
         const row = await insertClient(tx, workspaceId, userId, {
@@ -142,7 +154,12 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
           dob: orNull(body.dob),
           phone: orNull(body.phone),
         });
-        await audit(tx, auditActor(request), { action: 'create', resourceType: CLIENT, resourceId: row.id, tenant: workspaceId });
+        await audit(tx, auditActor(request), {
+          action: 'create',
+          resourceType: CLIENT,
+          resourceId: row.id,
+          tenant: workspaceId,
+        });
         return row;
       });
       return reply.code(201).send({ client: presentClient(client) });
@@ -168,11 +185,18 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     async (request) => {
       const { workspaceId } = workspaceAccessOf(request);
       const page = await database.transaction(async (tx) => {
-        const result = await fetchPageById(request.query, (afterId, limit) => listClients(tx, workspaceId, afterId, limit));
+        const result = await fetchPageById(request.query, (afterId, limit) =>
+          listClients(tx, workspaceId, afterId, limit),
+        );
         await audit(
           tx,
           auditActor(request),
-          result.items.map((c) => ({ action: 'list' as const, resourceType: CLIENT, resourceId: c.id, tenant: workspaceId })),
+          result.items.map((c) => ({
+            action: 'list' as const,
+            resourceType: CLIENT,
+            resourceId: c.id,
+            tenant: workspaceId,
+          })),
         );
         return result;
       });
@@ -198,7 +222,12 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       const client = await database.transaction(async (tx) => {
         const row = await findClient(tx, workspaceId, clientId);
         if (!row) throw Errors.notFound('Client not found.');
-        await audit(tx, auditActor(request), { action: 'read', resourceType: CLIENT, resourceId: row.id, tenant: workspaceId });
+        await audit(tx, auditActor(request), {
+          action: 'read',
+          resourceType: CLIENT,
+          resourceId: row.id,
+          tenant: workspaceId,
+        });
         return row;
       });
       return { client: presentClient(client) };
@@ -212,12 +241,16 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       schema: {
         tags: [TAG_MANAGEMENT],
         operationId: surface.operationId('createWorkspaceReferral'),
-        summary: surface.summary('Create a referral: the referring provider or source (owner, or staff with clients.write)'),
+        summary: surface.summary(
+          'Create a referral: the referring provider or source (owner, or staff with clients.write)',
+        ),
         params: WorkspaceParams,
         body: Type.Object(
           {
             name: Name,
-            clientId: Type.Optional(NullableObjectIdString('The client this referral is for; a client of this workspace')),
+            clientId: Type.Optional(
+              NullableObjectIdString('The client this referral is for; a client of this workspace'),
+            ),
             notes: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
           },
           { additionalProperties: false },
@@ -229,13 +262,19 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       const { workspaceId, userId } = workspaceAccessOf(request);
       const clientId = request.body.clientId ? parseObjectId(request.body.clientId, 'clientId') : null;
       const referral = await database.transaction(async (tx) => {
-        if (clientId !== null && !(await findClient(tx, workspaceId, clientId))) throw Errors.notFound('Client not found.');
+        if (clientId !== null && !(await findClient(tx, workspaceId, clientId)))
+          throw Errors.notFound('Client not found.');
         const row = await insertReferral(tx, workspaceId, userId, {
           name: request.body.name,
           clientId,
           notes: orNull(request.body.notes),
         });
-        await audit(tx, auditActor(request), { action: 'create', resourceType: REFERRAL, resourceId: row.id, tenant: workspaceId });
+        await audit(tx, auditActor(request), {
+          action: 'create',
+          resourceType: REFERRAL,
+          resourceId: row.id,
+          tenant: workspaceId,
+        });
         return row;
       });
       return reply.code(201).send({ referral: presentReferral(referral) });
@@ -261,11 +300,18 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     async (request) => {
       const { workspaceId } = workspaceAccessOf(request);
       const page = await database.transaction(async (tx) => {
-        const result = await fetchPageById(request.query, (afterId, limit) => listReferrals(tx, workspaceId, afterId, limit));
+        const result = await fetchPageById(request.query, (afterId, limit) =>
+          listReferrals(tx, workspaceId, afterId, limit),
+        );
         await audit(
           tx,
           auditActor(request),
-          result.items.map((r) => ({ action: 'list' as const, resourceType: REFERRAL, resourceId: r.id, tenant: workspaceId })),
+          result.items.map((r) => ({
+            action: 'list' as const,
+            resourceType: REFERRAL,
+            resourceId: r.id,
+            tenant: workspaceId,
+          })),
         );
         return result;
       });
@@ -291,7 +337,12 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       const referral = await database.transaction(async (tx) => {
         const row = await findReferral(tx, workspaceId, referralId);
         if (!row) throw Errors.notFound('Referral not found.');
-        await audit(tx, auditActor(request), { action: 'read', resourceType: REFERRAL, resourceId: row.id, tenant: workspaceId });
+        await audit(tx, auditActor(request), {
+          action: 'read',
+          resourceType: REFERRAL,
+          resourceId: row.id,
+          tenant: workspaceId,
+        });
         return row;
       });
       return { referral: presentReferral(referral) };

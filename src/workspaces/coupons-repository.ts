@@ -17,7 +17,12 @@ export interface CouponInput {
 }
 
 /** 409 `conflict` when the workspace has a coupon with the same code in any letter case. */
-export async function insertCoupon(q: Queryable, workspaceId: string, createdBy: string, input: CouponInput): Promise<CouponRow> {
+export async function insertCoupon(
+  q: Queryable,
+  workspaceId: string,
+  createdBy: string,
+  input: CouponInput,
+): Promise<CouponRow> {
   const now = new Date();
   const [row] = await q
     .insert(labCoupons)
@@ -29,23 +34,39 @@ export async function insertCoupon(q: Queryable, workspaceId: string, createdBy:
 }
 
 export async function findCoupon(q: Queryable, workspaceId: string, id: string): Promise<CouponRow | null> {
-  const [row] = await q.select().from(labCoupons).where(and(eq(labCoupons.workspaceId, workspaceId), eq(labCoupons.id, id)));
-  return row ?? null;
-}
-
-export async function findCouponByCode(q: Queryable, workspaceId: string, code: string): Promise<CouponRow | null> {
   const [row] = await q
     .select()
     .from(labCoupons)
-    .where(and(eq(labCoupons.workspaceId, workspaceId), eq(sql`lower(${labCoupons.code})`, code.toLowerCase())));
+    .where(and(eq(labCoupons.workspaceId, workspaceId), eq(labCoupons.id, id)));
   return row ?? null;
 }
 
-export async function listCoupons(q: Queryable, workspaceId: string, afterId: string | null, limit: number): Promise<CouponRow[]> {
+export async function findCouponByCode(
+  q: Queryable,
+  workspaceId: string,
+  code: string,
+): Promise<CouponRow | null> {
+  const [row] = await q
+    .select()
+    .from(labCoupons)
+    .where(
+      and(eq(labCoupons.workspaceId, workspaceId), eq(sql`lower(${labCoupons.code})`, code.toLowerCase())),
+    );
+  return row ?? null;
+}
+
+export async function listCoupons(
+  q: Queryable,
+  workspaceId: string,
+  afterId: string | null,
+  limit: number,
+): Promise<CouponRow[]> {
   return q
     .select()
     .from(labCoupons)
-    .where(and(eq(labCoupons.workspaceId, workspaceId), afterId === null ? undefined : gt(labCoupons.id, afterId)))
+    .where(
+      and(eq(labCoupons.workspaceId, workspaceId), afterId === null ? undefined : gt(labCoupons.id, afterId)),
+    )
     .orderBy(asc(labCoupons.id))
     .limit(limit);
 }

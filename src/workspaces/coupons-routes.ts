@@ -28,7 +28,9 @@ const Code = Type.String({
   description: 'Letters, digits, - and _; matched case-insensitively',
   examples: ['WINTER10'],
 });
-const CouponKind = Type.Enum(COUPON_TYPES, { description: '`percent` of the subtotal, or a `fixed` amount off' });
+const CouponKind = Type.Enum(COUPON_TYPES, {
+  description: '`percent` of the subtotal, or a `fixed` amount off',
+});
 const Value = Type.Number({
   minimum: 0,
   maximum: MAX_AMOUNT,
@@ -53,7 +55,10 @@ const Coupon = Type.Object(
   { title: 'LabCoupon' },
 );
 
-const CouponParams = Type.Object({ workspaceId: ObjectIdString('Workspace id'), couponId: ObjectIdString('Coupon id') });
+const CouponParams = Type.Object({
+  workspaceId: ObjectIdString('Workspace id'),
+  couponId: ObjectIdString('Coupon id'),
+});
 
 function presentCoupon(row: CouponRow) {
   return {
@@ -141,7 +146,9 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     },
     async (request) => {
       const { workspaceId } = workspaceAccessOf(request);
-      const page = await fetchPageById(request.query, (afterId, limit) => listCoupons(database.db, workspaceId, afterId, limit));
+      const page = await fetchPageById(request.query, (afterId, limit) =>
+        listCoupons(database.db, workspaceId, afterId, limit),
+      );
       return { labCoupons: page.items.map(presentCoupon), nextCursor: page.nextCursor };
     },
   );
@@ -159,7 +166,11 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       },
     },
     async (request) => {
-      const row = await findCoupon(database.db, workspaceAccessOf(request).workspaceId, parseObjectId(request.params.couponId, 'couponId'));
+      const row = await findCoupon(
+        database.db,
+        workspaceAccessOf(request).workspaceId,
+        parseObjectId(request.params.couponId, 'couponId'),
+      );
       if (!row) throw Errors.notFound('Coupon not found.');
       return { labCoupon: presentCoupon(row) };
     },

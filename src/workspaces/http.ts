@@ -21,7 +21,11 @@ export interface Surface {
  */
 export const SURFACES: readonly Surface[] = [
   { prefix: '/v1', operationId: (name) => name, summary: (text) => text },
-  { prefix: '/api/v1', operationId: (name) => `${name}ViaApiPath`, summary: (text) => `${text} (/api alias)` },
+  {
+    prefix: '/api/v1',
+    operationId: (name) => `${name}ViaApiPath`,
+    summary: (text) => `${text} (/api alias)`,
+  },
 ];
 
 export const Nullable = <T extends TSchema>(schema: T, options?: { description?: string }) =>
@@ -31,8 +35,7 @@ export const Nullable = <T extends TSchema>(schema: T, options?: { description?:
 export const ObjectIdString = (description: string) =>
   Type.String({ description: `${description} (24-hex ObjectId)`, examples: ['507f1f77bcf86cd799439013'] });
 
-export const NullableObjectIdString = (description: string) =>
-  Nullable(ObjectIdString(description));
+export const NullableObjectIdString = (description: string) => Nullable(ObjectIdString(description));
 
 export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableTimestamp = Nullable(Timestamp);
@@ -43,7 +46,9 @@ export function conflict(message: string): HttpError {
   return new HttpError(409, 'conflict', message);
 }
 
-export const ConflictResponse = { 409: { ...ErrorResponse, description: 'Already exists' } as typeof ErrorResponse };
+export const ConflictResponse = {
+  409: { ...ErrorResponse, description: 'Already exists' } as typeof ErrorResponse,
+};
 
 /** Optional text fields accept null as "not given"; stored as null either way. */
 export function orNull<T>(value: T | null | undefined): T | null {

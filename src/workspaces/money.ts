@@ -9,7 +9,12 @@ import { Errors } from '../http/errors.js';
 export const MAX_AMOUNT = 10_000_000;
 
 export const Money = (description: string) =>
-  Type.Number({ minimum: 0, maximum: MAX_AMOUNT, description: `${description}; at most two decimals`, examples: [40] });
+  Type.Number({
+    minimum: 0,
+    maximum: MAX_AMOUNT,
+    description: `${description}; at most two decimals`,
+    examples: [40],
+  });
 
 /** `amount` in hundredths, or null when it has more than two decimals. */
 export function toHundredths(amount: number): number | null {

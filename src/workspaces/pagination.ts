@@ -11,7 +11,12 @@ export const MAX_LIMIT = 200;
 
 export const PageQuery = {
   limit: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: 'Page size (default 50, at most 200)' }),
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_LIMIT,
+      default: DEFAULT_LIMIT,
+      description: 'Page size (default 50, at most 200)',
+    }),
   ),
   cursor: Type.Optional(
     Type.String({ minLength: 1, maxLength: 512, description: 'The `nextCursor` of the previous page' }),
@@ -46,14 +51,23 @@ export function decodeCursor<K extends CursorKey>(cursor: string, isKey: (value:
 
 /** A cursor holding one id (lists ordered by id). */
 export function isIdKey(value: unknown): value is readonly [string] {
-  return Array.isArray(value) && value.length === 1 && typeof value[0] === 'string' && /^[0-9a-f]{24}$/.test(value[0]);
+  return (
+    Array.isArray(value) &&
+    value.length === 1 &&
+    typeof value[0] === 'string' &&
+    /^[0-9a-f]{24}$/.test(value[0])
+  );
 }
 
 /**
  * Splits `limit + 1` fetched rows into the page and the cursor of the next one (null when the
  * extra row did not exist, i.e. this is the last page).
  */
-export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => CursorKey): { items: T[]; nextCursor: string | null } {
+export function toPage<T>(
+  rows: T[],
+  limit: number,
+  keyOf: (row: T) => CursorKey,
+): { items: T[]; nextCursor: string | null } {
   if (rows.length <= limit) return { items: rows, nextCursor: null };
   const items = rows.slice(0, limit);
   return { items, nextCursor: encodeCursor(keyOf(items[items.length - 1] as T)) };
@@ -84,5 +98,10 @@ export function fetchPageById<T extends { id: string }>(
   query: PageParams,
   fetch: (afterId: string | null, limit: number) => Promise<T[]>,
 ): Promise<{ items: T[]; nextCursor: string | null }> {
-  return fetchPage(query, isIdKey, (after, limit) => fetch(after?.[0] ?? null, limit), (row) => [row.id]);
+  return fetchPage(
+    query,
+    isIdKey,
+    (after, limit) => fetch(after?.[0] ?? null, limit),
+    (row) => [row.id],
+  );
 }

@@ -7,7 +7,10 @@ import { couponsRoutes } from './coupons-routes.js';
 import { SURFACES } from './http.js';
 import { workspacesRoutes } from './workspaces-routes.js';
 
-export const workspaceManagementRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (app, { database }) => {
+export const workspaceManagementRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (
+  app,
+  { database },
+) => {
   for (const surface of SURFACES) {
     for (const routes of [workspacesRoutes, clientsRoutes, catalogRoutes, couponsRoutes]) {
       await app.register(routes, { prefix: surface.prefix, database, surface });

@@ -50,7 +50,11 @@ export const workspaceMembers = pgTable(
     /** the token `sub` of the person */
     userId: text('user_id').notNull(),
     role: text('role', { enum: WORKSPACE_ROLES }).notNull(),
-    permissions: text('permissions').array().$type<WorkspacePermission[]>().notNull().default(sql`'{}'::text[]`),
+    permissions: text('permissions')
+      .array()
+      .$type<WorkspacePermission[]>()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     ...timestamps,
   },
   (t) => [
@@ -165,7 +169,10 @@ export const labCoupons = pgTable(
     uniqueIndex('lab_coupons_workspace_code_idx').on(t.workspaceId, sql`lower(${t.code})`),
     unique('lab_coupons_workspace_id_key').on(t.workspaceId, t.id),
     check('lab_coupons_type_check', sql`${t.type} in ('percent', 'fixed')`),
-    check('lab_coupons_value_check', sql`${t.value} >= 0 and (${t.type} <> 'percent' or ${t.value} <= 10000)`),
+    check(
+      'lab_coupons_value_check',
+      sql`${t.value} >= 0 and (${t.type} <> 'percent' or ${t.value} <= 10000)`,
+    ),
     // The last line of defence against over-redemption; the redeeming UPDATE never reaches it.
     check(
       'lab_coupons_redemptions_check',

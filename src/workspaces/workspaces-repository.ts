@@ -55,7 +55,10 @@ export async function listWorkspaces(
     where.push(
       inArray(
         workspaces.id,
-        q.select({ id: workspaceMembers.workspaceId }).from(workspaceMembers).where(eq(workspaceMembers.userId, memberUserId)),
+        q
+          .select({ id: workspaceMembers.workspaceId })
+          .from(workspaceMembers)
+          .where(eq(workspaceMembers.userId, memberUserId)),
       ),
     );
   }
@@ -82,11 +85,21 @@ export async function insertMember(
   return row;
 }
 
-export async function listMembers(q: Queryable, workspaceId: string, afterId: string | null, limit: number): Promise<MemberRow[]> {
+export async function listMembers(
+  q: Queryable,
+  workspaceId: string,
+  afterId: string | null,
+  limit: number,
+): Promise<MemberRow[]> {
   return q
     .select()
     .from(workspaceMembers)
-    .where(and(eq(workspaceMembers.workspaceId, workspaceId), afterId === null ? undefined : gt(workspaceMembers.id, afterId)))
+    .where(
+      and(
+        eq(workspaceMembers.workspaceId, workspaceId),
+        afterId === null ? undefined : gt(workspaceMembers.id, afterId),
+      ),
+    )
     .orderBy(asc(workspaceMembers.id))
     .limit(limit);
 }

@@ -9,7 +9,15 @@ import { principalOf } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
 import { errorResponses } from '../http/schemas.js';
 import { refuseCustomer, requirePlatformAdmin, workspaceAccessOf, workspaceGuard } from './access.js';
-import { ConflictResponse, iso, ObjectIdString, TAG_MANAGEMENT, Timestamp, WorkspaceParams, type Surface } from './http.js';
+import {
+  ConflictResponse,
+  iso,
+  ObjectIdString,
+  TAG_MANAGEMENT,
+  Timestamp,
+  WorkspaceParams,
+  type Surface,
+} from './http.js';
 import { parseObjectId } from './object-id.js';
 import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
 import { WORKSPACE_PERMISSIONS, WORKSPACE_ROLES } from './schema.js';
@@ -35,7 +43,9 @@ const Workspace = Type.Object(
   { title: 'Workspace' },
 );
 
-const Role = Type.Enum(WORKSPACE_ROLES, { description: '`owner` may do everything; `staff` what its permissions grant' });
+const Role = Type.Enum(WORKSPACE_ROLES, {
+  description: '`owner` may do everything; `staff` what its permissions grant',
+});
 const Permission = Type.Enum(WORKSPACE_PERMISSIONS, {
   description: '`labs.run`: create and change lab visits; `clients.write`: create clients and referrals',
 });
@@ -54,7 +64,13 @@ const Member = Type.Object(
 );
 
 function presentWorkspace(row: WorkspaceRow) {
-  return { id: row.id, name: row.name, ownerUserId: row.ownerUserId, createdAt: iso(row.createdAt), updatedAt: iso(row.updatedAt) };
+  return {
+    id: row.id,
+    name: row.name,
+    ownerUserId: row.ownerUserId,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
 }
 
 function presentMember(row: MemberRow) {
@@ -106,7 +122,9 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
       schema: {
         tags: [TAG_MANAGEMENT],
         operationId: surface.operationId('listWorkspaces'),
-        summary: surface.summary('Workspaces: all of them for a platform admin, else those the caller belongs to'),
+        summary: surface.summary(
+          'Workspaces: all of them for a platform admin, else those the caller belongs to',
+        ),
         querystring: Type.Object(PageQuery),
         response: {
           200: Type.Object({ workspaces: Type.Array(Workspace), nextCursor: NextCursor }),
@@ -139,7 +157,10 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
     async (request) => {
       const principal = principalOf(request);
       refuseCustomer(principal);
-      const workspace = await findWorkspace(database.db, parseObjectId(request.params.workspaceId, 'workspaceId'));
+      const workspace = await findWorkspace(
+        database.db,
+        parseObjectId(request.params.workspaceId, 'workspaceId'),
+      );
       if (!workspace) throw Errors.notFound('Workspace not found.');
       if (principal.persona !== 'admin' && !(await isMember(database.db, workspace.id, principal.sub))) {
         throw Errors.forbidden('You are not a member of this workspace.');
@@ -202,7 +223,9 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
     },
     async (request) => {
       const { workspaceId } = workspaceAccessOf(request);
-      const page = await fetchPageById(request.query, (afterId, limit) => listMembers(database.db, workspaceId, afterId, limit));
+      const page = await fetchPageById(request.query, (afterId, limit) =>
+        listMembers(database.db, workspaceId, afterId, limit),
+      );
       return { members: page.items.map(presentMember), nextCursor: page.nextCursor };
     },
   );

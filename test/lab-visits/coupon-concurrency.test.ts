@@ -50,7 +50,12 @@ describe('coupon redemption under concurrency', () => {
     );
 
   const couponOf = async (id: string) =>
-    (await ok(t.request('GET', `/v1/workspace/${w.workspaceId}/labs/coupons/${id}`, { token: w.owner.token }), 200)).labCoupon;
+    (
+      await ok(
+        t.request('GET', `/v1/workspace/${w.workspaceId}/labs/coupons/${id}`, { token: w.owner.token }),
+        200,
+      )
+    ).labCoupon;
 
   it('20 concurrent visits on a coupon with maxRedemptions 5: exactly 5 redeemed, 15 × 422 invalid_coupon', async () => {
     const coupon = await createCoupon(t, w, { code: 'FIVE', type: 'percent', value: 10, maxRedemptions: 5 });
@@ -62,11 +67,18 @@ describe('coupon redemption under concurrency', () => {
     expect(refused).toHaveLength(15);
     for (const r of refused) expect(r.body.error).toBe('invalid_coupon');
     for (const r of created) {
-      expect(r.body.labVisit.labVisitPricing).toMatchObject({ labCouponId: coupon.id, labVisitDiscountAmount: 10, labVisitTotal: 90 });
+      expect(r.body.labVisit.labVisitPricing).toMatchObject({
+        labCouponId: coupon.id,
+        labVisitDiscountAmount: 10,
+        labVisitTotal: 90,
+      });
     }
     expect((await couponOf(coupon.id)).redemptions).toBe(5);
 
-    const list = await ok(t.request('GET', `${visitsPath(w.workspaceId)}?limit=200`, { token: w.owner.token }), 200);
+    const list = await ok(
+      t.request('GET', `${visitsPath(w.workspaceId)}?limit=200`, { token: w.owner.token }),
+      200,
+    );
     expect(list.labVisits.filter((v: any) => v.labVisitPricing.labCouponId === coupon.id)).toHaveLength(5);
   });
 

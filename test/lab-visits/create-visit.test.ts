@@ -54,7 +54,10 @@ describe('creating a lab visit', () => {
       expect((await post(w.staff.token, visitBody(clientId))).status).toBe(201);
       const res = await post(w.bareStaff.token, visitBody(clientId));
       expect(res.status).toBe(403);
-      expect(res.body).toEqual({ error: 'forbidden', message: 'This needs the "labs.run" permission in this workspace.' });
+      expect(res.body).toEqual({
+        error: 'forbidden',
+        message: 'This needs the "labs.run" permission in this workspace.',
+      });
     });
 
     it('403 for a platform admin ("not applicable") and for a customer', async () => {
@@ -98,24 +101,60 @@ describe('creating a lab visit', () => {
 
   describe('400: a body that fails the schema', () => {
     const cases: [string, (c: string) => unknown, string][] = [
-      ['missing clientId', () => ({ labVisitType: 'in-lab', labTestIds: [101], labVisitDate: '2026-01-10T12:00:00.000Z' }), '/clientId'],
-      ['missing labTestIds', (c) => ({ clientId: c, labVisitType: 'in-lab', labVisitDate: '2026-01-10T12:00:00.000Z' }), '/labTestIds'],
-      ['missing labVisitDate', (c) => ({ clientId: c, labVisitType: 'in-lab', labTestIds: [101] }), '/labVisitDate'],
+      [
+        'missing clientId',
+        () => ({ labVisitType: 'in-lab', labTestIds: [101], labVisitDate: '2026-01-10T12:00:00.000Z' }),
+        '/clientId',
+      ],
+      [
+        'missing labTestIds',
+        (c) => ({ clientId: c, labVisitType: 'in-lab', labVisitDate: '2026-01-10T12:00:00.000Z' }),
+        '/labTestIds',
+      ],
+      [
+        'missing labVisitDate',
+        (c) => ({ clientId: c, labVisitType: 'in-lab', labTestIds: [101] }),
+        '/labVisitDate',
+      ],
       ['unknown labVisitType', (c) => visitBody(c, { labVisitType: 'drive-through' }), '/labVisitType'],
-      ['labTestIds as strings (no coercion)', (c) => visitBody(c, { labTestIds: ['101', '205'] }), '/labTestIds/0'],
+      [
+        'labTestIds as strings (no coercion)',
+        (c) => visitBody(c, { labTestIds: ['101', '205'] }),
+        '/labTestIds/0',
+      ],
       ['labTestIds not an array', (c) => visitBody(c, { labTestIds: 101 }), '/labTestIds'],
       ['empty labTestIds', (c) => visitBody(c, { labTestIds: [] }), '/labTestIds'],
       ['a fractional test id', (c) => visitBody(c, { labTestIds: [101.5] }), '/labTestIds/0'],
       ['the same test twice', (c) => visitBody(c, { labTestIds: [101, 101] }), '/labTestIds'],
-      ['notes over 2000 characters', (c) => visitBody(c, { labVisitNotes: 'x'.repeat(2001) }), '/labVisitNotes'],
-      ['a date that is not an ISO date-time', (c) => visitBody(c, { labVisitDate: '10/01/2026' }), '/labVisitDate'],
-      ['a date-time without a time zone', (c) => visitBody(c, { labVisitDate: '2026-01-10T12:00:00' }), '/labVisitDate'],
+      [
+        'notes over 2000 characters',
+        (c) => visitBody(c, { labVisitNotes: 'x'.repeat(2001) }),
+        '/labVisitNotes',
+      ],
+      [
+        'a date that is not an ISO date-time',
+        (c) => visitBody(c, { labVisitDate: '10/01/2026' }),
+        '/labVisitDate',
+      ],
+      [
+        'a date-time without a time zone',
+        (c) => visitBody(c, { labVisitDate: '2026-01-10T12:00:00' }),
+        '/labVisitDate',
+      ],
       ['clientId as a number', () => visitBody(123 as unknown as string), '/clientId'],
       ['a negative subtotal', (c) => visitBody(c, { labVisitSubtotal: -1 }), '/labVisitSubtotal'],
-      ['a subtotal with three decimals', (c) => visitBody(c, { labVisitSubtotal: 10.005 }), '/labVisitSubtotal'],
+      [
+        'a subtotal with three decimals',
+        (c) => visitBody(c, { labVisitSubtotal: 10.005 }),
+        '/labVisitSubtotal',
+      ],
       ['a subtotal as a string', (c) => visitBody(c, { labVisitSubtotal: '100' }), '/labVisitSubtotal'],
       ['an empty coupon code', (c) => visitBody(c, { labCouponCode: '' }), '/labCouponCode'],
-      ['an unknown field (a misspelt coupon field must not be ignored)', (c) => visitBody(c, { labCoupon: 'WINTER10' }), '/labCoupon'],
+      [
+        'an unknown field (a misspelt coupon field must not be ignored)',
+        (c) => visitBody(c, { labCoupon: 'WINTER10' }),
+        '/labCoupon',
+      ],
     ];
     it.each(cases)('%s', async (_name, body, detailPath) => {
       const res = await post(w.owner.token, body(clientId));
@@ -133,14 +172,23 @@ describe('creating a lab visit', () => {
       });
       expect(bad.status).toBe(400);
       expect(bad.body.error).toBe('malformed_json');
-      const text = await t.request('POST', path, { token: w.owner.token, rawBody: 'hi', headers: { 'content-type': 'text/plain' } });
+      const text = await t.request('POST', path, {
+        token: w.owner.token,
+        rawBody: 'hi',
+        headers: { 'content-type': 'text/plain' },
+      });
       expect(text.status).toBe(415);
     });
 
     it('accepts notes of exactly 2000 characters, and null for every optional field', async () => {
       const res = await post(
         w.owner.token,
-        visitBody(clientId, { labVisitNotes: 'n'.repeat(2000), referralId: null, labCouponCode: null, labVisitSubtotal: null }),
+        visitBody(clientId, {
+          labVisitNotes: 'n'.repeat(2000),
+          referralId: null,
+          labCouponCode: null,
+          labVisitSubtotal: null,
+        }),
       );
       expect(res.status, res.text).toBe(201);
       expect(res.body.labVisit.labVisitNotes).toHaveLength(2000);
@@ -152,16 +200,22 @@ describe('creating a lab visit', () => {
     it('422 invalid_id for a malformed workspace, client or referral id', async () => {
       const ws = await post(w.owner.token, visitBody(clientId), visitsPath('not-an-object-id'));
       expect(ws.status).toBe(422);
-      expect(ws.body).toMatchObject({ error: 'invalid_id', message: 'workspaceId must be a 24-character hexadecimal ObjectId.' });
+      expect(ws.body).toMatchObject({
+        error: 'invalid_id',
+        message: 'workspaceId must be a 24-character hexadecimal ObjectId.',
+      });
       const client = await post(w.owner.token, visitBody('12345'));
       expect(client.status).toBe(422);
       expect(client.body.error).toBe('invalid_id');
-      const referral = await post(w.owner.token, visitBody(clientId, { referralId: 'zz7f1f77bcf86cd799439099' }));
+      const referral = await post(
+        w.owner.token,
+        visitBody(clientId, { referralId: 'zz7f1f77bcf86cd799439099' }),
+      );
       expect(referral.status).toBe(422);
       expect(referral.body.error).toBe('invalid_id');
     });
 
-    it("404 for a client of another workspace, exactly as for a client that does not exist", async () => {
+    it('404 for a client of another workspace, exactly as for a client that does not exist', async () => {
       const foreign = await createClient(t, other);
       const theirs = await post(w.owner.token, visitBody(foreign.id));
       const nobody = await post(w.owner.token, visitBody(newObjectId()));
@@ -187,7 +241,10 @@ describe('creating a lab visit', () => {
       for (const referralId of [theirs.id, newObjectId()]) {
         const res = await post(w.owner.token, visitBody(clientId, { referralId }));
         expect(res.status).toBe(422);
-        expect(res.body).toMatchObject({ error: 'invalid_referral', message: 'The referral does not exist in this workspace.' });
+        expect(res.body).toMatchObject({
+          error: 'invalid_referral',
+          message: 'The referral does not exist in this workspace.',
+        });
       }
       const someoneElse = await createClient(t, w);
       const forThem = await createReferral(t, w, { clientId: someoneElse.id });
@@ -202,7 +259,12 @@ describe('creating a lab visit', () => {
 
     it('422 invalid_coupon for an unknown, inactive, expired or used-up coupon, and for another workspace’s code', async () => {
       await createCoupon(t, w, { code: 'OFF', type: 'fixed', value: 5, active: false });
-      await createCoupon(t, w, { code: 'OLD', type: 'fixed', value: 5, expiresAt: '2020-01-01T00:00:00.000Z' });
+      await createCoupon(t, w, {
+        code: 'OLD',
+        type: 'fixed',
+        value: 5,
+        expiresAt: '2020-01-01T00:00:00.000Z',
+      });
       await createCoupon(t, w, { code: 'ONCE', type: 'fixed', value: 5, maxRedemptions: 1 });
       await createCoupon(t, other, { code: 'THEIRS', type: 'percent', value: 50 });
       expect((await post(w.owner.token, visitBody(clientId, { labCouponCode: 'ONCE' }))).status).toBe(201);
@@ -217,16 +279,34 @@ describe('creating a lab visit', () => {
       for (const [code, message] of expectations) {
         const res = await post(w.owner.token, visitBody(clientId, { labCouponCode: code }));
         expect(res.status, code).toBe(422);
-        expect(res.body).toEqual({ error: 'invalid_coupon', message, details: [{ path: '/labCouponCode', message }] });
+        expect(res.body).toEqual({
+          error: 'invalid_coupon',
+          message,
+          details: [{ path: '/labCouponCode', message }],
+        });
       }
     });
 
     it('a refused visit redeems nothing: its coupon count is unchanged', async () => {
-      const coupon = await createCoupon(t, w, { code: 'COUNTME', type: 'percent', value: 5, maxRedemptions: 3 });
-      expect((await post(w.owner.token, visitBody(clientId, { labCouponCode: 'COUNTME', labTestIds: [101, 4242] }))).status).toBe(422);
+      const coupon = await createCoupon(t, w, {
+        code: 'COUNTME',
+        type: 'percent',
+        value: 5,
+        maxRedemptions: 3,
+      });
+      expect(
+        (
+          await post(
+            w.owner.token,
+            visitBody(clientId, { labCouponCode: 'COUNTME', labTestIds: [101, 4242] }),
+          )
+        ).status,
+      ).toBe(422);
       expect((await post(w.owner.token, visitBody(clientId, { labCouponCode: 'countme' }))).status).toBe(201);
       const read = await ok(
-        t.request('GET', `/v1/workspace/${w.workspaceId}/labs/coupons/${coupon.id}`, { token: w.owner.token }),
+        t.request('GET', `/v1/workspace/${w.workspaceId}/labs/coupons/${coupon.id}`, {
+          token: w.owner.token,
+        }),
         200,
       );
       expect(read.labCoupon.redemptions).toBe(1);
@@ -257,7 +337,10 @@ describe('creating a lab visit', () => {
         labVisitDiscountAmount: 25.05,
         labVisitTotal: 225.45,
       });
-      expect(await pricingOf({ labVisitSubtotal: 0 })).toMatchObject({ labVisitSubtotal: 0, labVisitTotal: 0 });
+      expect(await pricingOf({ labVisitSubtotal: 0 })).toMatchObject({
+        labVisitSubtotal: 0,
+        labVisitTotal: 0,
+      });
     });
 
     it('caps a fixed coupon above the subtotal at the subtotal: total 0', async () => {
@@ -296,9 +379,15 @@ describe('creating a lab visit', () => {
       expect(res.status).toBe(201);
       expect(res.body.labVisit.labTestSnapshots).toEqual([
         { test: { testId: 101, testTitle: 'CBC' }, designTest: null },
-        { test: { testId: 205, testTitle: 'CRP' }, designTest: { testId: 205, testTitle: 'C-Reactive Protein (hs)', price: 55.5 } },
+        {
+          test: { testId: 205, testTitle: 'CRP' },
+          designTest: { testId: 205, testTitle: 'C-Reactive Protein (hs)', price: 55.5 },
+        },
       ]);
-      expect(res.body.labVisit.labVisitPricing).toMatchObject({ labVisitSubtotal: 95.5, labVisitTotal: 95.5 });
+      expect(res.body.labVisit.labVisitPricing).toMatchObject({
+        labVisitSubtotal: 95.5,
+        labVisitTotal: 95.5,
+      });
       // The override is this workspace's alone.
       expect((await pricingOf({})).labVisitSubtotal).toBe(100);
     });
@@ -325,7 +414,12 @@ describe('creating a lab visit', () => {
 
       const list = await ok(t.request('GET', `${path}?clientId=${client.id}`, { token: w.owner.token }), 200);
       expect(list.labVisits.map((v: { id: string }) => v.id)).toEqual([first.body.labVisit.id]);
-      const read = await ok(t.request('GET', `/v1/workspace/${w.workspaceId}/labs/coupons/${coupon.id}`, { token: w.owner.token }), 200);
+      const read = await ok(
+        t.request('GET', `/v1/workspace/${w.workspaceId}/labs/coupons/${coupon.id}`, {
+          token: w.owner.token,
+        }),
+        200,
+      );
       expect(read.labCoupon.redemptions).toBe(1);
     });
 

@@ -8,12 +8,18 @@ const catalog = (cents: number) => ({ catalogPriceCents: cents, workspacePriceCe
 describe('pricing (integer cents)', () => {
   it('sums the tests, a workspace price winning over the catalog price', () => {
     expect(testsSubtotalCents([catalog(4000), catalog(6000)])).toBe(10_000);
-    expect(testsSubtotalCents([catalog(4000), { catalogPriceCents: 6000, workspacePriceCents: 5550 }])).toBe(9550);
+    expect(testsSubtotalCents([catalog(4000), { catalogPriceCents: 6000, workspacePriceCents: 5550 }])).toBe(
+      9550,
+    );
     expect(testsSubtotalCents([{ catalogPriceCents: 6000, workspacePriceCents: 0 }])).toBe(0);
   });
 
   it('uses a given subtotal instead of the sum, zero included', () => {
-    expect(priceVisit([catalog(4000)], 2500, null)).toEqual({ subtotalCents: 2500, discountCents: 0, totalCents: 2500 });
+    expect(priceVisit([catalog(4000)], 2500, null)).toEqual({
+      subtotalCents: 2500,
+      discountCents: 0,
+      totalCents: 2500,
+    });
     expect(priceVisit([catalog(4000)], 0, { type: 'percent', value: 1000 })).toEqual({
       subtotalCents: 0,
       discountCents: 0,
@@ -52,7 +58,13 @@ describe('visit lifecycle', () => {
       LAB_VISIT_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}→${to}`),
     );
     expect(allowed.sort()).toEqual(
-      ['collected→completed', 'pending→cancelled', 'pending→scheduled', 'scheduled→cancelled', 'scheduled→collected'].sort(),
+      [
+        'collected→completed',
+        'pending→cancelled',
+        'pending→scheduled',
+        'scheduled→cancelled',
+        'scheduled→collected',
+      ].sort(),
     );
   });
 

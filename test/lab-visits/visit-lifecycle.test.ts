@@ -26,7 +26,8 @@ describe('lab visits after creation', () => {
 
   const create = async (extra: Record<string, unknown> = {}, client = clientId) =>
     (await ok(t.request('POST', base, { token: w.staff.token, body: visitBody(client, extra) }))).labVisit;
-  const patch = (id: string, body: unknown, token = w.staff.token) => t.request('PATCH', `${base}/${id}`, { token, body });
+  const patch = (id: string, body: unknown, token = w.staff.token) =>
+    t.request('PATCH', `${base}/${id}`, { token, body });
   const get = (id: string, token = w.owner.token) => t.request('GET', `${base}/${id}`, { token });
 
   beforeAll(async () => {
@@ -49,7 +50,10 @@ describe('lab visits after creation', () => {
 
     it('404 for an unknown visit, 422 invalid_id for a malformed one, 403 for non-members and personas', async () => {
       const visit = await create();
-      expect((await get(newObjectId())).body).toEqual({ error: 'not_found', message: 'Lab visit not found.' });
+      expect((await get(newObjectId())).body).toEqual({
+        error: 'not_found',
+        message: 'Lab visit not found.',
+      });
       expect((await get('nope')).body.error).toBe('invalid_id');
       expect((await get(visit.id, w.outsider.token)).status).toBe(403);
       expect((await get(visit.id, w.admin.token)).status).toBe(403);
@@ -59,17 +63,28 @@ describe('lab visits after creation', () => {
     it('keeps the snapshot of the catalog as it was: later edits of the test do not change the visit', async () => {
       await createCatalogTest(t, w.admin, 777, 'Ferritin', 25);
       const visit = await create({ labTestIds: [777] });
-      const edit = await t.request('PATCH', '/v1/labs/tests/777', { token: w.admin.token, body: { testTitle: 'Ferritin (serum)', price: 99 } });
+      const edit = await t.request('PATCH', '/v1/labs/tests/777', {
+        token: w.admin.token,
+        body: { testTitle: 'Ferritin (serum)', price: 99 },
+      });
       expect(edit.status, edit.text).toBe(200);
       await ok(
-        t.request('PUT', `/v1/workspace/${w.workspaceId}/labs/tests/777`, { token: w.owner.token, body: { testTitle: 'Iron stores', price: 12 } }),
+        t.request('PUT', `/v1/workspace/${w.workspaceId}/labs/tests/777`, {
+          token: w.owner.token,
+          body: { testTitle: 'Iron stores', price: 12 },
+        }),
       );
       const read = (await get(visit.id)).body.labVisit;
-      expect(read.labTestSnapshots).toEqual([{ test: { testId: 777, testTitle: 'Ferritin' }, designTest: null }]);
+      expect(read.labTestSnapshots).toEqual([
+        { test: { testId: 777, testTitle: 'Ferritin' }, designTest: null },
+      ]);
       expect(read.labVisitPricing.labVisitSubtotal).toBe(25);
       const later = await create({ labTestIds: [777] });
       expect(later.labTestSnapshots).toEqual([
-        { test: { testId: 777, testTitle: 'Ferritin (serum)' }, designTest: { testId: 777, testTitle: 'Iron stores', price: 12 } },
+        {
+          test: { testId: 777, testTitle: 'Ferritin (serum)' },
+          designTest: { testId: 777, testTitle: 'Iron stores', price: 12 },
+        },
       ]);
     });
   });
@@ -87,10 +102,14 @@ describe('lab visits after creation', () => {
 
     it('cancels from pending and from scheduled', async () => {
       const a = await create();
-      expect((await patch(a.id, { labVisitStatus: 'cancelled' })).body.labVisit.labVisitStatus).toBe('cancelled');
+      expect((await patch(a.id, { labVisitStatus: 'cancelled' })).body.labVisit.labVisitStatus).toBe(
+        'cancelled',
+      );
       const b = await create();
       await patch(b.id, { labVisitStatus: 'scheduled' });
-      expect((await patch(b.id, { labVisitStatus: 'cancelled' })).body.labVisit.labVisitStatus).toBe('cancelled');
+      expect((await patch(b.id, { labVisitStatus: 'cancelled' })).body.labVisit.labVisitStatus).toBe(
+        'cancelled',
+      );
     });
 
     it('422 invalid_transition for every other move, the visit unchanged', async () => {
@@ -115,14 +134,23 @@ describe('lab visits after creation', () => {
       }
       await patch(visit.id, { labVisitStatus: 'cancelled' });
       const res = await patch(visit.id, { labVisitStatus: 'scheduled' });
-      expect(res.body).toEqual({ error: 'invalid_transition', message: 'A cancelled visit cannot become scheduled.' });
+      expect(res.body).toEqual({
+        error: 'invalid_transition',
+        message: 'A cancelled visit cannot become scheduled.',
+      });
     });
 
     it('changes notes any time and the date only before collection', async () => {
       const visit = await create({ labVisitNotes: 'first' });
-      const res = await patch(visit.id, { labVisitNotes: PHI.notes, labVisitDate: '2026-02-01T09:30:00+01:00' });
+      const res = await patch(visit.id, {
+        labVisitNotes: PHI.notes,
+        labVisitDate: '2026-02-01T09:30:00+01:00',
+      });
       expect(res.status, res.text).toBe(200);
-      expect(res.body.labVisit).toMatchObject({ labVisitNotes: PHI.notes, labVisitDate: '2026-02-01T08:30:00.000Z' });
+      expect(res.body.labVisit).toMatchObject({
+        labVisitNotes: PHI.notes,
+        labVisitDate: '2026-02-01T08:30:00.000Z',
+      });
       expect((await patch(visit.id, { labVisitNotes: null })).body.labVisit.labVisitNotes).toBeNull();
       await patch(visit.id, { labVisitStatus: 'scheduled' });
       await patch(visit.id, { labVisitStatus: 'collected' });
@@ -134,7 +162,12 @@ describe('lab visits after creation', () => {
 
     it('400 for an empty change, an unknown status, notes over 2000 characters or an unknown field', async () => {
       const visit = await create();
-      for (const body of [{}, { labVisitStatus: 'lost' }, { labVisitNotes: 'x'.repeat(2001) }, { labVisitType: 'at-home' }]) {
+      for (const body of [
+        {},
+        { labVisitStatus: 'lost' },
+        { labVisitNotes: 'x'.repeat(2001) },
+        { labVisitType: 'at-home' },
+      ]) {
         const res = await patch(visit.id, body);
         expect(res.status, JSON.stringify(body)).toBe(400);
         expect(res.body.error).toBe('validation_error');
@@ -157,7 +190,9 @@ describe('lab visits after creation', () => {
       const visit = await create();
       await patch(visit.id, { labVisitStatus: 'scheduled' });
       await patch(visit.id, { labVisitStatus: 'collected' });
-      const first = await attach(visit.id, [{ testId: 205, value: 12.4, unit: 'mg/L', referenceRange: '0-10', flag: 'high' }]);
+      const first = await attach(visit.id, [
+        { testId: 205, value: 12.4, unit: 'mg/L', referenceRange: '0-10', flag: 'high' },
+      ]);
       expect(first.status, first.text).toBe(200);
       const second = await attach(visit.id, [
         { testId: 101, value: 'normal' },
@@ -167,7 +202,14 @@ describe('lab visits after creation', () => {
       const results = second.body.labVisit.labTestResults;
       expect(results.map((r: any) => ({ ...r, resultedAt: typeof r.resultedAt }))).toEqual([
         { testId: 101, value: 'normal', unit: null, referenceRange: null, flag: null, resultedAt: 'string' },
-        { testId: 205, value: 3.1, unit: 'mg/L', referenceRange: '0-10', flag: 'normal', resultedAt: 'string' },
+        {
+          testId: 205,
+          value: 3.1,
+          unit: 'mg/L',
+          referenceRange: '0-10',
+          flag: 'normal',
+          resultedAt: 'string',
+        },
       ]);
       expect((await get(visit.id)).body.labVisit.labTestResults).toEqual(results);
       await patch(visit.id, { labVisitStatus: 'completed' });
@@ -188,7 +230,15 @@ describe('lab visits after creation', () => {
 
     it('400 for no results, a repeated test, a bad flag or a missing value; 403 without labs.run', async () => {
       const visit = await create();
-      for (const results of [[], [{ testId: 101, value: 1 }, { testId: 101, value: 2 }], [{ testId: 101, value: 1, flag: 'weird' }], [{ testId: 101 }]]) {
+      for (const results of [
+        [],
+        [
+          { testId: 101, value: 1 },
+          { testId: 101, value: 2 },
+        ],
+        [{ testId: 101, value: 1, flag: 'weird' }],
+        [{ testId: 101 }],
+      ]) {
         const res = await attach(visit.id, results);
         expect(res.status, JSON.stringify(results)).toBe(400);
         expect(res.body.error).toBe('validation_error');
@@ -213,7 +263,9 @@ describe('lab visits after creation', () => {
 
     it('needs labs.run', async () => {
       const visit = await create();
-      expect((await t.request('DELETE', `${base}/${visit.id}`, { token: w.bareStaff.token })).status).toBe(403);
+      expect((await t.request('DELETE', `${base}/${visit.id}`, { token: w.bareStaff.token })).status).toBe(
+        403,
+      );
     });
   });
 
@@ -239,7 +291,8 @@ describe('lab visits after creation', () => {
       }
     });
 
-    const list = async (query: string) => ok(t.request('GET', `${listBase}${query}`, { token: ws.bareStaff.token }), 200);
+    const list = async (query: string) =>
+      ok(t.request('GET', `${listBase}${query}`, { token: ws.bareStaff.token }), 200);
 
     it('pages through every visit, newest date first, with an opaque cursor; the last page has nextCursor null', async () => {
       const all = (await list('?limit=200')).labVisits;
@@ -270,13 +323,26 @@ describe('lab visits after creation', () => {
         '2026-01-02T10:00:00.000Z',
       ]);
       const first = (await list(`?clientId=${b}&limit=1`)).labVisits[0];
-      await ok(t.request('PATCH', `${listBase}/${first.id}`, { token: ws.owner.token, body: { labVisitStatus: 'scheduled' } }), 200);
+      await ok(
+        t.request('PATCH', `${listBase}/${first.id}`, {
+          token: ws.owner.token,
+          body: { labVisitStatus: 'scheduled' },
+        }),
+        200,
+      );
       expect((await list('?labVisitStatus=scheduled')).labVisits.map((v: any) => v.id)).toEqual([first.id]);
       expect((await list(`?labVisitStatus=scheduled&clientId=${a}`)).labVisits).toEqual([]);
     });
 
     it('400 for a bad limit, status, date or cursor; 422 for a malformed clientId', async () => {
-      for (const q of ['?limit=0', '?limit=201', '?limit=ten', '?labVisitStatus=lost', '?from=yesterday', '?cursor=garbage']) {
+      for (const q of [
+        '?limit=0',
+        '?limit=201',
+        '?limit=ten',
+        '?labVisitStatus=lost',
+        '?from=yesterday',
+        '?cursor=garbage',
+      ]) {
         const res = await t.request('GET', `${listBase}${q}`, { token: ws.owner.token });
         expect(res.status, q).toBe(400);
         expect(res.body.error).toBe('validation_error');
@@ -290,7 +356,10 @@ describe('lab visits after creation', () => {
   describe('audit trail', () => {
     it('records create, read, list, update, cancel and delete of a visit, with the actor and request id', async () => {
       const visit = await create();
-      await t.request('GET', `${base}/${visit.id}`, { token: w.owner.token, headers: { 'x-request-id': 'audit-read-1' } });
+      await t.request('GET', `${base}/${visit.id}`, {
+        token: w.owner.token,
+        headers: { 'x-request-id': 'audit-read-1' },
+      });
       await t.request('GET', `${base}?clientId=${clientId}&limit=200`, { token: w.owner.token });
       await patch(visit.id, { labVisitNotes: 'changed' });
       await patch(visit.id, { labVisitStatus: 'cancelled' });
@@ -310,10 +379,15 @@ describe('lab visits after creation', () => {
       const client = await createClient(t, w);
       const older = await create({ labVisitDate: '2026-01-01T00:00:00.000Z' }, client.id);
       const newer = await create({ labVisitDate: '2026-01-02T00:00:00.000Z' }, client.id);
-      const page = await ok(t.request('GET', `${base}?clientId=${client.id}&limit=1`, { token: w.owner.token }), 200);
+      const page = await ok(
+        t.request('GET', `${base}?clientId=${client.id}&limit=1`, { token: w.owner.token }),
+        200,
+      );
       expect(page.labVisits.map((v: any) => v.id)).toEqual([newer.id]);
       const actions = async (id: string) =>
-        (await t.database.db.select().from(auditEvents).where(eq(auditEvents.resourceId, id))).map((r) => r.action);
+        (await t.database.db.select().from(auditEvents).where(eq(auditEvents.resourceId, id))).map(
+          (r) => r.action,
+        );
       expect(await actions(newer.id)).toEqual(['create', 'list']);
       expect(await actions(older.id)).toEqual(['create']);
     });

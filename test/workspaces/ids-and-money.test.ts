@@ -23,8 +23,16 @@ describe('ObjectIds', () => {
   it('are recognised in either letter case and stored in lowercase; anything else is 422 invalid_id', () => {
     expect(isObjectId('507F1F77BCF86CD799439011')).toBe(true);
     expect(parseObjectId('507F1F77BCF86CD799439011', 'clientId')).toBe('507f1f77bcf86cd799439011');
-    for (const bad of ['', '507f1f77bcf86cd79943901', '507f1f77bcf86cd7994390111', '507f1f77bcf86cd79943901g', ' 507f1f77bcf86cd79943901']) {
-      expect(() => parseObjectId(bad, 'clientId')).toThrow(expect.objectContaining({ statusCode: 422, code: 'invalid_id' }));
+    for (const bad of [
+      '',
+      '507f1f77bcf86cd79943901',
+      '507f1f77bcf86cd7994390111',
+      '507f1f77bcf86cd79943901g',
+      ' 507f1f77bcf86cd79943901',
+    ]) {
+      expect(() => parseObjectId(bad, 'clientId')).toThrow(
+        expect.objectContaining({ statusCode: 422, code: 'invalid_id' }),
+      );
     }
   });
 });
@@ -46,7 +54,12 @@ describe('cursors', () => {
   it('round-trip their key and refuse anything else with 400', () => {
     const id = newObjectId();
     expect(decodeCursor(encodeCursor([id]), isIdKey)).toEqual([id]);
-    for (const bad of ['not-base64!', encodeCursor(['x']), encodeCursor([1]), Buffer.from('{').toString('base64url')]) {
+    for (const bad of [
+      'not-base64!',
+      encodeCursor(['x']),
+      encodeCursor([1]),
+      Buffer.from('{').toString('base64url'),
+    ]) {
       expect(() => decodeCursor(bad, isIdKey)).toThrow(expect.objectContaining({ statusCode: 400 }));
     }
   });
@@ -54,6 +67,9 @@ describe('cursors', () => {
   it('give a next cursor only when there is another row', () => {
     const rows = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
     expect(toPage(rows, 3, (r) => [r.id])).toEqual({ items: rows, nextCursor: null });
-    expect(toPage(rows, 2, (r) => [r.id])).toEqual({ items: rows.slice(0, 2), nextCursor: encodeCursor(['b']) });
+    expect(toPage(rows, 2, (r) => [r.id])).toEqual({
+      items: rows.slice(0, 2),
+      nextCursor: encodeCursor(['b']),
+    });
   });
 });

@@ -37,7 +37,11 @@ describe('workspace isolation', () => {
     const { labVisit } = await ok(
       t.request('POST', visitsPath(a.workspaceId), {
         token: a.owner.token,
-        body: visitBody(client.id, { referralId: referral.id, labCouponCode: 'ASECRET', labVisitNotes: PHI.notes }),
+        body: visitBody(client.id, {
+          referralId: referral.id,
+          labCouponCode: 'ASECRET',
+          labVisitNotes: PHI.notes,
+        }),
       }),
     );
     ids = { visit: labVisit.id, client: client.id, referral: referral.id, coupon: coupon.id };
@@ -45,9 +49,20 @@ describe('workspace isolation', () => {
   afterAll(() => t.close());
 
   /** B's answer for A's id must equal B's answer for an id that exists nowhere, byte for byte. */
-  async function sameAsNonexistent(method: string, pathFor: (id: string) => string, realId: string, body?: unknown) {
-    const theirs = await t.request(method, pathFor(realId), { token: b.owner.token, ...(body ? { body } : {}) });
-    const nobody = await t.request(method, pathFor(newObjectId()), { token: b.owner.token, ...(body ? { body } : {}) });
+  async function sameAsNonexistent(
+    method: string,
+    pathFor: (id: string) => string,
+    realId: string,
+    body?: unknown,
+  ) {
+    const theirs = await t.request(method, pathFor(realId), {
+      token: b.owner.token,
+      ...(body ? { body } : {}),
+    });
+    const nobody = await t.request(method, pathFor(newObjectId()), {
+      token: b.owner.token,
+      ...(body ? { body } : {}),
+    });
     expect(theirs.status, `${method} ${pathFor(':id')}`).toBe(404);
     expect(theirs.text).toBe(nobody.text);
     return theirs;
@@ -59,10 +74,15 @@ describe('workspace isolation', () => {
     const visit = (id: string) => inB(`/labs/visits/${id}`);
     await sameAsNonexistent('GET', visit, ids.visit);
     await sameAsNonexistent('PATCH', visit, ids.visit, { labVisitStatus: 'cancelled' });
-    await sameAsNonexistent('POST', (id) => `${visit(id)}/results`, ids.visit, { labTestResults: [{ testId: 101, value: 1 }] });
+    await sameAsNonexistent('POST', (id) => `${visit(id)}/results`, ids.visit, {
+      labTestResults: [{ testId: 101, value: 1 }],
+    });
     await sameAsNonexistent('DELETE', visit, ids.visit);
     // ...and the visit is untouched.
-    const still = await ok(t.request('GET', `${visitsPath(a.workspaceId)}/${ids.visit}`, { token: a.owner.token }), 200);
+    const still = await ok(
+      t.request('GET', `${visitsPath(a.workspaceId)}/${ids.visit}`, { token: a.owner.token }),
+      200,
+    );
     expect(still.labVisit).toMatchObject({ labVisitStatus: 'pending', deletedAt: null });
   });
 
@@ -74,20 +94,32 @@ describe('workspace isolation', () => {
   });
 
   it("refuses A's client for B's visits and referrals exactly as an unknown client", async () => {
-    const theirs = await t.request('POST', visitsPath(b.workspaceId), { token: b.owner.token, body: visitBody(ids.client) });
-    const nobody = await t.request('POST', visitsPath(b.workspaceId), { token: b.owner.token, body: visitBody(newObjectId()) });
+    const theirs = await t.request('POST', visitsPath(b.workspaceId), {
+      token: b.owner.token,
+      body: visitBody(ids.client),
+    });
+    const nobody = await t.request('POST', visitsPath(b.workspaceId), {
+      token: b.owner.token,
+      body: visitBody(newObjectId()),
+    });
     expect(theirs.status).toBe(404);
     expect(theirs.text).toBe(nobody.text);
-    const referral = await t.request('POST', inB('/referrals'), { token: b.owner.token, body: { name: 'x', clientId: ids.client } });
-    const referralNobody = await t.request('POST', inB('/referrals'), { token: b.owner.token, body: { name: 'x', clientId: newObjectId() } });
+    const referral = await t.request('POST', inB('/referrals'), {
+      token: b.owner.token,
+      body: { name: 'x', clientId: ids.client },
+    });
+    const referralNobody = await t.request('POST', inB('/referrals'), {
+      token: b.owner.token,
+      body: { name: 'x', clientId: newObjectId() },
+    });
     expect(referral.status).toBe(404);
     expect(referral.text).toBe(referralNobody.text);
   });
 
   it("shows none of A's records in B's lists, whatever the filter", async () => {
     const lists = await Promise.all(
-      [`/labs/visits?clientId=${ids.client}`, '/labs/visits', '/clients', '/referrals', '/labs/coupons'].map((p) =>
-        ok(t.request('GET', inB(p), { token: b.owner.token }), 200),
+      [`/labs/visits?clientId=${ids.client}`, '/labs/visits', '/clients', '/referrals', '/labs/coupons'].map(
+        (p) => ok(t.request('GET', inB(p), { token: b.owner.token }), 200),
       ),
     );
     const json = JSON.stringify(lists);

@@ -8,7 +8,16 @@ import { auditEvents } from '../../src/audit/schema.js';
 import { newObjectId } from '../../src/workspaces/object-id.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { PHI } from '../helpers/phi.js';
-import { createCatalogTest, createClient, createCoupon, createWorkspace, ok, person, type Person, type WorkspaceWorld } from './world.js';
+import {
+  createCatalogTest,
+  createClient,
+  createCoupon,
+  createWorkspace,
+  ok,
+  person,
+  type Person,
+  type WorkspaceWorld,
+} from './world.js';
 
 describe('workspace management', () => {
   let t: TestApp;
@@ -28,7 +37,10 @@ describe('workspace management', () => {
   describe('workspaces', () => {
     it('a platform admin creates one with its first owner, who can then use it', async () => {
       const owner = await person(t);
-      const res = await t.request('POST', '/v1/workspaces', { token: admin.token, body: { name: 'Eastside Lab', ownerUserId: owner.id } });
+      const res = await t.request('POST', '/v1/workspaces', {
+        token: admin.token,
+        body: { name: 'Eastside Lab', ownerUserId: owner.id },
+      });
       expect(res.status, res.text).toBe(201);
       expect(res.body.workspace).toEqual({
         id: expect.stringMatching(/^[0-9a-f]{24}$/),
@@ -37,8 +49,13 @@ describe('workspace management', () => {
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
-      const members = await ok(t.request('GET', `/v1/workspace/${res.body.workspace.id}/members`, { token: owner.token }), 200);
-      expect(members.members).toEqual([expect.objectContaining({ userId: owner.id, role: 'owner', permissions: [] })]);
+      const members = await ok(
+        t.request('GET', `/v1/workspace/${res.body.workspace.id}/members`, { token: owner.token }),
+        200,
+      );
+      expect(members.members).toEqual([
+        expect.objectContaining({ userId: owner.id, role: 'owner', permissions: [] }),
+      ]);
     });
 
     it('403 for anyone but a platform admin; 400 for a bad body; 422 for a malformed owner id; 401 without a token', async () => {
@@ -47,9 +64,21 @@ describe('workspace management', () => {
         expect((await t.request('POST', '/v1/workspaces', { token, body })).status).toBe(403);
       }
       expect((await t.request('POST', '/v1/workspaces', { body })).status).toBe(401);
-      expect((await t.request('POST', '/v1/workspaces', { token: admin.token, body: { name: '', ownerUserId: newObjectId() } })).status).toBe(400);
-      expect((await t.request('POST', '/v1/workspaces', { token: admin.token, body: { name: 'X' } })).status).toBe(400);
-      const bad = await t.request('POST', '/v1/workspaces', { token: admin.token, body: { name: 'X', ownerUserId: 'user-1' } });
+      expect(
+        (
+          await t.request('POST', '/v1/workspaces', {
+            token: admin.token,
+            body: { name: '', ownerUserId: newObjectId() },
+          })
+        ).status,
+      ).toBe(400);
+      expect(
+        (await t.request('POST', '/v1/workspaces', { token: admin.token, body: { name: 'X' } })).status,
+      ).toBe(400);
+      const bad = await t.request('POST', '/v1/workspaces', {
+        token: admin.token,
+        body: { name: 'X', ownerUserId: 'user-1' },
+      });
       expect(bad.status).toBe(422);
       expect(bad.body.error).toBe('invalid_id');
     });
@@ -63,7 +92,9 @@ describe('workspace management', () => {
       }
       expect((await t.request('GET', path, { token: w.outsider.token })).status).toBe(403);
       expect((await t.request('GET', path, { token: w.customer.token })).status).toBe(403);
-      expect((await t.request('GET', `/v1/workspaces/${newObjectId()}`, { token: admin.token })).status).toBe(404);
+      expect((await t.request('GET', `/v1/workspaces/${newObjectId()}`, { token: admin.token })).status).toBe(
+        404,
+      );
       expect((await t.request('GET', '/v1/workspaces/abc', { token: admin.token })).status).toBe(422);
     });
 
@@ -71,9 +102,15 @@ describe('workspace management', () => {
       const all = await ok(t.request('GET', '/v1/workspaces?limit=200', { token: admin.token }), 200);
       expect(all.workspaces.length).toBeGreaterThanOrEqual(2);
       const mine = await ok(t.request('GET', '/v1/workspaces', { token: w.bareStaff.token }), 200);
-      expect(mine).toEqual({ workspaces: [expect.objectContaining({ id: w.workspaceId })], nextCursor: null });
+      expect(mine).toEqual({
+        workspaces: [expect.objectContaining({ id: w.workspaceId })],
+        nextCursor: null,
+      });
       const first = await ok(t.request('GET', '/v1/workspaces?limit=1', { token: admin.token }), 200);
-      const second = await ok(t.request('GET', `/v1/workspaces?limit=1&cursor=${first.nextCursor}`, { token: admin.token }), 200);
+      const second = await ok(
+        t.request('GET', `/v1/workspaces?limit=1&cursor=${first.nextCursor}`, { token: admin.token }),
+        200,
+      );
       expect(second.workspaces[0].id > first.workspaces[0].id).toBe(true);
     });
   });
@@ -86,10 +123,21 @@ describe('workspace management', () => {
         body: { userId: newbie.id, role: 'staff', permissions: ['labs.run'] },
       });
       expect(res.status, res.text).toBe(201);
-      expect(res.body.member).toMatchObject({ workspaceId: w.workspaceId, userId: newbie.id, role: 'staff', permissions: ['labs.run'] });
-      const again = await t.request('POST', `${ws}/members`, { token: w.owner.token, body: { userId: newbie.id, role: 'owner' } });
+      expect(res.body.member).toMatchObject({
+        workspaceId: w.workspaceId,
+        userId: newbie.id,
+        role: 'staff',
+        permissions: ['labs.run'],
+      });
+      const again = await t.request('POST', `${ws}/members`, {
+        token: w.owner.token,
+        body: { userId: newbie.id, role: 'owner' },
+      });
       expect(again.status).toBe(409);
-      expect(again.body).toEqual({ error: 'conflict', message: 'This user is already a member of the workspace.' });
+      expect(again.body).toEqual({
+        error: 'conflict',
+        message: 'This user is already a member of the workspace.',
+      });
     });
 
     it('only owners add members (403 for staff with every permission, and the admin persona); members list them', async () => {
@@ -97,7 +145,9 @@ describe('workspace management', () => {
       expect((await t.request('POST', `${ws}/members`, { token: w.staff.token, body })).status).toBe(403);
       expect((await t.request('POST', `${ws}/members`, { token: admin.token, body })).status).toBe(403);
       const list = await ok(t.request('GET', `${ws}/members`, { token: w.bareStaff.token }), 200);
-      expect(list.members.map((m: any) => m.userId)).toEqual(expect.arrayContaining([w.owner.id, w.staff.id, w.bareStaff.id]));
+      expect(list.members.map((m: any) => m.userId)).toEqual(
+        expect.arrayContaining([w.owner.id, w.staff.id, w.bareStaff.id]),
+      );
     });
 
     it('400 for an unknown role or permission, 422 for a malformed user id', async () => {
@@ -108,14 +158,23 @@ describe('workspace management', () => {
       ]) {
         expect((await t.request('POST', `${ws}/members`, { token: w.owner.token, body })).status).toBe(400);
       }
-      const res = await t.request('POST', `${ws}/members`, { token: w.owner.token, body: { userId: 'u1', role: 'staff' } });
+      const res = await t.request('POST', `${ws}/members`, {
+        token: w.owner.token,
+        body: { userId: 'u1', role: 'staff' },
+      });
       expect(res.status).toBe(422);
     });
   });
 
   describe('clients (PHI)', () => {
     it('owner and staff with clients.write create them; staff without it 403; every member reads them', async () => {
-      const body = { firstName: PHI.firstName, lastName: PHI.lastName, email: PHI.email, dob: PHI.dob, phone: PHI.phone };
+      const body = {
+        firstName: PHI.firstName,
+        lastName: PHI.lastName,
+        email: PHI.email,
+        dob: PHI.dob,
+        phone: PHI.phone,
+      };
       const created = await t.request('POST', `${ws}/clients`, { token: w.staff.token, body });
       expect(created.status, created.text).toBe(201);
       expect(created.body.client).toEqual({
@@ -126,7 +185,10 @@ describe('workspace management', () => {
         updatedAt: expect.any(String),
       });
       expect((await t.request('POST', `${ws}/clients`, { token: w.bareStaff.token, body })).status).toBe(403);
-      const read = await ok(t.request('GET', `${ws}/clients/${created.body.client.id}`, { token: w.bareStaff.token }), 200);
+      const read = await ok(
+        t.request('GET', `${ws}/clients/${created.body.client.id}`, { token: w.bareStaff.token }),
+        200,
+      );
       expect(read.client).toEqual(created.body.client);
       const list = await ok(t.request('GET', `${ws}/clients`, { token: w.bareStaff.token }), 200);
       expect(list.clients.map((c: any) => c.id)).toContain(created.body.client.id);
@@ -160,7 +222,9 @@ describe('workspace management', () => {
     });
 
     it('404 for an unknown client, 422 for a malformed id', async () => {
-      expect((await t.request('GET', `${ws}/clients/${newObjectId()}`, { token: w.owner.token })).body).toEqual({
+      expect(
+        (await t.request('GET', `${ws}/clients/${newObjectId()}`, { token: w.owner.token })).body,
+      ).toEqual({
         error: 'not_found',
         message: 'Client not found.',
       });
@@ -171,7 +235,11 @@ describe('workspace management', () => {
       const client = await createClient(t, w);
       await t.request('GET', `${ws}/clients/${client.id}`, { token: w.owner.token });
       await t.request('GET', `${ws}/clients?limit=200`, { token: w.bareStaff.token });
-      const rows = await t.database.db.select().from(auditEvents).where(eq(auditEvents.resourceId, client.id)).orderBy(auditEvents.id);
+      const rows = await t.database.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.resourceId, client.id))
+        .orderBy(auditEvents.id);
       expect(rows.map((r) => [r.action, r.resourceType, r.actor, r.tenant])).toEqual([
         ['create', 'workspace_client', w.owner.id, w.workspaceId],
         ['read', 'workspace_client', w.owner.id, w.workspaceId],
@@ -188,13 +256,24 @@ describe('workspace management', () => {
         body: { name: 'Dr. Ada Referrer', clientId: client.id, notes: PHI.notes },
       });
       expect(res.status, res.text).toBe(201);
-      expect(res.body.referral).toMatchObject({ name: 'Dr. Ada Referrer', clientId: client.id, notes: PHI.notes });
-      const read = await ok(t.request('GET', `${ws}/referrals/${res.body.referral.id}`, { token: w.bareStaff.token }), 200);
+      expect(res.body.referral).toMatchObject({
+        name: 'Dr. Ada Referrer',
+        clientId: client.id,
+        notes: PHI.notes,
+      });
+      const read = await ok(
+        t.request('GET', `${ws}/referrals/${res.body.referral.id}`, { token: w.bareStaff.token }),
+        200,
+      );
       expect(read.referral).toEqual(res.body.referral);
-      const bare = await ok(t.request('POST', `${ws}/referrals`, { token: w.owner.token, body: { name: 'Walk-in' } }));
+      const bare = await ok(
+        t.request('POST', `${ws}/referrals`, { token: w.owner.token, body: { name: 'Walk-in' } }),
+      );
       expect(bare.referral).toMatchObject({ clientId: null, notes: null });
       const list = await ok(t.request('GET', `${ws}/referrals`, { token: w.bareStaff.token }), 200);
-      expect(list.referrals.map((r: any) => r.id)).toEqual(expect.arrayContaining([res.body.referral.id, bare.referral.id]));
+      expect(list.referrals.map((r: any) => r.id)).toEqual(
+        expect.arrayContaining([res.body.referral.id, bare.referral.id]),
+      );
     });
 
     it('404 for an unknown client, 422 for a malformed one, 403 without clients.write, 400 for notes over 2000', async () => {
@@ -203,16 +282,29 @@ describe('workspace management', () => {
       expect((await post(w.owner.token, { name: 'x', clientId: 'abc' })).status).toBe(422);
       expect((await post(w.bareStaff.token, { name: 'x' })).status).toBe(403);
       expect((await post(w.owner.token, { name: 'x', notes: 'n'.repeat(2001) })).status).toBe(400);
-      expect((await t.request('GET', `${ws}/referrals/${newObjectId()}`, { token: w.owner.token })).status).toBe(404);
+      expect(
+        (await t.request('GET', `${ws}/referrals/${newObjectId()}`, { token: w.owner.token })).status,
+      ).toBe(404);
     });
   });
 
   describe('the lab test catalog', () => {
     it('a platform admin adds tests; a duplicate test id is 409; anyone authenticated reads the catalog', async () => {
-      const res = await t.request('POST', '/v1/labs/tests', { token: admin.token, body: { testId: 205, testTitle: 'CRP', price: 60 } });
+      const res = await t.request('POST', '/v1/labs/tests', {
+        token: admin.token,
+        body: { testId: 205, testTitle: 'CRP', price: 60 },
+      });
       expect(res.status).toBe(201);
-      expect(res.body.labTest).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{24}$/), testId: 205, testTitle: 'CRP', price: 60 });
-      const dup = await t.request('POST', '/v1/labs/tests', { token: admin.token, body: { testId: 205, testTitle: 'Other', price: 1 } });
+      expect(res.body.labTest).toMatchObject({
+        id: expect.stringMatching(/^[0-9a-f]{24}$/),
+        testId: 205,
+        testTitle: 'CRP',
+        price: 60,
+      });
+      const dup = await t.request('POST', '/v1/labs/tests', {
+        token: admin.token,
+        body: { testId: 205, testTitle: 'Other', price: 1 },
+      });
       expect(dup.status).toBe(409);
       expect(dup.body).toEqual({ error: 'conflict', message: 'Lab test 205 already exists.' });
       for (const token of [w.customer.token, w.outsider.token, w.bareStaff.token]) {
@@ -220,27 +312,44 @@ describe('workspace management', () => {
         expect(list.labTests.map((x: any) => x.testId)).toEqual(expect.arrayContaining([101, 205]));
       }
       expect((await t.request('GET', '/v1/labs/tests')).status).toBe(401);
-      expect((await ok(t.request('GET', '/v1/labs/tests/205', { token: w.customer.token }), 200)).labTest.testTitle).toBe('CRP');
+      expect(
+        (await ok(t.request('GET', '/v1/labs/tests/205', { token: w.customer.token }), 200)).labTest
+          .testTitle,
+      ).toBe('CRP');
       expect((await t.request('GET', '/v1/labs/tests/9999', { token: w.customer.token })).status).toBe(404);
     });
 
     it('pages the catalog by test id', async () => {
       await createCatalogTest(t, admin, 150, 'TSH', 22.5);
       const first = await ok(t.request('GET', '/v1/labs/tests?limit=2', { token: w.owner.token }), 200);
-      const rest = await ok(t.request('GET', `/v1/labs/tests?limit=2&cursor=${first.nextCursor}`, { token: w.owner.token }), 200);
-      expect([...first.labTests, ...rest.labTests].map((x: any) => x.testId).slice(0, 3)).toEqual([101, 150, 205]);
+      const rest = await ok(
+        t.request('GET', `/v1/labs/tests?limit=2&cursor=${first.nextCursor}`, { token: w.owner.token }),
+        200,
+      );
+      expect([...first.labTests, ...rest.labTests].map((x: any) => x.testId).slice(0, 3)).toEqual([
+        101, 150, 205,
+      ]);
     });
 
     it('403 for anyone but a platform admin; 400 for a price with three decimals or a test id that is not a number', async () => {
       const body = { testId: 301, testTitle: 'A1c', price: 30 };
       expect((await t.request('POST', '/v1/labs/tests', { token: w.owner.token, body })).status).toBe(403);
-      for (const bad of [{ ...body, price: 30.001 }, { ...body, testId: '301' }, { ...body, price: -1 }, { ...body, testId: 0 }]) {
+      for (const bad of [
+        { ...body, price: 30.001 },
+        { ...body, testId: '301' },
+        { ...body, price: -1 },
+        { ...body, testId: 0 },
+      ]) {
         const res = await t.request('POST', '/v1/labs/tests', { token: admin.token, body: bad });
         expect(res.status, JSON.stringify(bad)).toBe(400);
         expect(res.body.error).toBe('validation_error');
       }
-      expect((await t.request('PATCH', '/v1/labs/tests/101', { token: w.owner.token, body: { price: 1 } })).status).toBe(403);
-      expect((await t.request('PATCH', '/v1/labs/tests/9999', { token: admin.token, body: { price: 1 } })).status).toBe(404);
+      expect(
+        (await t.request('PATCH', '/v1/labs/tests/101', { token: w.owner.token, body: { price: 1 } })).status,
+      ).toBe(403);
+      expect(
+        (await t.request('PATCH', '/v1/labs/tests/9999', { token: admin.token, body: { price: 1 } })).status,
+      ).toBe(404);
     });
 
     it("an owner sets the workspace's own title and price (201, then 200 when replaced); members see it", async () => {
@@ -248,7 +357,12 @@ describe('workspace management', () => {
         t.request('PUT', `${ws}/labs/tests/${testId}`, { token, body });
       const first = await put(w.owner.token, { testTitle: 'Blood count', price: 35 });
       expect(first.status, first.text).toBe(201);
-      expect(first.body.designTest).toMatchObject({ workspaceId: w.workspaceId, testId: 101, testTitle: 'Blood count', price: 35 });
+      expect(first.body.designTest).toMatchObject({
+        workspaceId: w.workspaceId,
+        testId: 101,
+        testTitle: 'Blood count',
+        price: 35,
+      });
       const second = await put(w.owner.token, { testTitle: 'Blood count', price: 33.3 });
       expect(second.status).toBe(200);
       expect(second.body.designTest).toMatchObject({ id: first.body.designTest.id, price: 33.3 });
@@ -258,7 +372,11 @@ describe('workspace management', () => {
 
       const view = await ok(t.request('GET', `${ws}/labs/tests`, { token: w.bareStaff.token }), 200);
       const cbc = view.labTests.find((x: any) => x.testId === 101);
-      expect(cbc).toMatchObject({ testTitle: 'CBC', price: 40, designTest: { testTitle: 'Blood count', price: 33.3 } });
+      expect(cbc).toMatchObject({
+        testTitle: 'CBC',
+        price: 40,
+        designTest: { testTitle: 'Blood count', price: 33.3 },
+      });
       expect(view.labTests.find((x: any) => x.testId === 205).designTest).toBeNull();
     });
   });
@@ -267,7 +385,13 @@ describe('workspace management', () => {
     it('an owner creates coupons; the same code in another letter case is 409; members read them', async () => {
       const res = await t.request('POST', `${ws}/labs/coupons`, {
         token: w.owner.token,
-        body: { code: 'Spring25', type: 'percent', value: 25, expiresAt: '2030-01-01T00:00:00Z', maxRedemptions: 100 },
+        body: {
+          code: 'Spring25',
+          type: 'percent',
+          value: 25,
+          expiresAt: '2030-01-01T00:00:00Z',
+          maxRedemptions: 100,
+        },
       });
       expect(res.status, res.text).toBe(201);
       expect(res.body.labCoupon).toMatchObject({
@@ -279,14 +403,19 @@ describe('workspace management', () => {
         maxRedemptions: 100,
         redemptions: 0,
       });
-      const dup = await t.request('POST', `${ws}/labs/coupons`, { token: w.owner.token, body: { code: 'SPRING25', type: 'fixed', value: 5 } });
+      const dup = await t.request('POST', `${ws}/labs/coupons`, {
+        token: w.owner.token,
+        body: { code: 'SPRING25', type: 'fixed', value: 5 },
+      });
       expect(dup.status).toBe(409);
       expect(dup.body.error).toBe('conflict');
       const list = await ok(t.request('GET', `${ws}/labs/coupons`, { token: w.bareStaff.token }), 200);
       expect(list.labCoupons.map((c: any) => c.code)).toContain('Spring25');
       // Codes are per workspace: another workspace may use the same one.
       const other = await createWorkspace(t, admin);
-      expect((await createCoupon(t, other, { code: 'spring25', type: 'fixed', value: 5 })).code).toBe('spring25');
+      expect((await createCoupon(t, other, { code: 'spring25', type: 'fixed', value: 5 })).code).toBe(
+        'spring25',
+      );
     });
 
     it('403 for staff; 400 for a percent over 100, three decimals, a bad code or type', async () => {
@@ -312,9 +441,14 @@ describe('workspace management', () => {
       const off = await t.request('PATCH', path, { token: w.owner.token, body: { active: false } });
       expect(off.status).toBe(200);
       expect(off.body.labCoupon.active).toBe(false);
-      expect((await t.request('PATCH', path, { token: w.staff.token, body: { active: true } })).status).toBe(403);
+      expect((await t.request('PATCH', path, { token: w.staff.token, body: { active: true } })).status).toBe(
+        403,
+      );
       expect((await t.request('PATCH', path, { token: w.owner.token, body: {} })).status).toBe(400);
-      expect((await ok(t.request('PATCH', path, { token: w.owner.token, body: { active: true } }), 200)).labCoupon.active).toBe(true);
+      expect(
+        (await ok(t.request('PATCH', path, { token: w.owner.token, body: { active: true } }), 200)).labCoupon
+          .active,
+      ).toBe(true);
     });
   });
 

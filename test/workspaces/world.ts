@@ -31,7 +31,10 @@ export async function person(t: TestApp, persona?: 'admin' | 'customer'): Promis
 }
 
 /** 2xx or fail with the body, so a broken fixture says why. */
-export async function ok(promise: Promise<{ status: number; body: any; text: string }>, status = 201): Promise<any> {
+export async function ok(
+  promise: Promise<{ status: number; body: any; text: string }>,
+  status = 201,
+): Promise<any> {
   const res = await promise;
   expect(res.status, res.text).toBe(status);
   return res.body;
@@ -41,7 +44,10 @@ export async function createWorkspace(t: TestApp, admin?: Person): Promise<Works
   const a = admin ?? (await person(t, 'admin'));
   const owner = await person(t);
   const { workspace } = await ok(
-    t.request('POST', '/v1/workspaces', { token: a.token, body: { name: 'Northside Clinic', ownerUserId: owner.id } }),
+    t.request('POST', '/v1/workspaces', {
+      token: a.token,
+      body: { name: 'Northside Clinic', ownerUserId: owner.id },
+    }),
   );
   const staff = await person(t);
   const bareStaff = await person(t);
@@ -52,7 +58,12 @@ export async function createWorkspace(t: TestApp, admin?: Person): Promise<Works
       body: { userId: staff.id, role: 'staff', permissions: ['labs.run', 'clients.write'] },
     }),
   );
-  await ok(t.request('POST', `${base}/members`, { token: owner.token, body: { userId: bareStaff.id, role: 'staff' } }));
+  await ok(
+    t.request('POST', `${base}/members`, {
+      token: owner.token,
+      body: { userId: bareStaff.id, role: 'staff' },
+    }),
+  );
   return {
     workspaceId: workspace.id,
     owner,
@@ -64,13 +75,30 @@ export async function createWorkspace(t: TestApp, admin?: Person): Promise<Works
   };
 }
 
-export async function createCatalogTest(t: TestApp, admin: Person, testId: number, testTitle: string, price: number) {
-  return (await ok(t.request('POST', '/v1/labs/tests', { token: admin.token, body: { testId, testTitle, price } }))).labTest;
+export async function createCatalogTest(
+  t: TestApp,
+  admin: Person,
+  testId: number,
+  testTitle: string,
+  price: number,
+) {
+  return (
+    await ok(t.request('POST', '/v1/labs/tests', { token: admin.token, body: { testId, testTitle, price } }))
+  ).labTest;
 }
 
 export async function createClient(t: TestApp, w: WorkspaceWorld, extra: Record<string, unknown> = {}) {
-  const body = { firstName: PHI.firstName, lastName: PHI.lastName, email: PHI.email, dob: PHI.dob, phone: PHI.phone, ...extra };
-  return (await ok(t.request('POST', `/v1/workspace/${w.workspaceId}/clients`, { token: w.owner.token, body }))).client;
+  const body = {
+    firstName: PHI.firstName,
+    lastName: PHI.lastName,
+    email: PHI.email,
+    dob: PHI.dob,
+    phone: PHI.phone,
+    ...extra,
+  };
+  return (
+    await ok(t.request('POST', `/v1/workspace/${w.workspaceId}/clients`, { token: w.owner.token, body }))
+  ).client;
 }
 
 export async function createReferral(t: TestApp, w: WorkspaceWorld, body: Record<string, unknown> = {}) {
@@ -85,7 +113,9 @@ export async function createReferral(t: TestApp, w: WorkspaceWorld, body: Record
 }
 
 export async function createCoupon(t: TestApp, w: WorkspaceWorld, body: Record<string, unknown>) {
-  return (await ok(t.request('POST', `/v1/workspace/${w.workspaceId}/labs/coupons`, { token: w.owner.token, body }))).labCoupon;
+  return (
+    await ok(t.request('POST', `/v1/workspace/${w.workspaceId}/labs/coupons`, { token: w.owner.token, body }))
+  ).labCoupon;
 }
 
 export function visitBody(clientId: string, extra: Record<string, unknown> = {}) {

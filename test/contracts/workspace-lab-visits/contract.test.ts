@@ -54,7 +54,10 @@ describe('contract: POST /api/v1/workspace/:workspaceId/labs/visits', () => {
   afterAll(() => t.close());
 
   it('answers 201 with the example response: same values where the example fixes them, same keys and types everywhere', async () => {
-    const res = await t.request('POST', `/api/v1/workspace/${w.workspaceId}/labs/visits`, { token: w.owner.token, body });
+    const res = await t.request('POST', `/api/v1/workspace/${w.workspaceId}/labs/visits`, {
+      token: w.owner.token,
+      body,
+    });
     expect(res.status, res.text).toBe(201);
     expect(res.headers.get('content-type')).toContain('application/json');
     expect(shape(res.body)).toEqual(shape(exampleResponse));
@@ -72,7 +75,11 @@ describe('contract: POST /api/v1/workspace/:workspaceId/labs/visits', () => {
       updatedAt: visit.updatedAt,
     });
     // The values the example fixes, spelled out.
-    expect(visit.labVisitPricing).toMatchObject({ labVisitSubtotal: 100, labVisitDiscountAmount: 10, labVisitTotal: 90 });
+    expect(visit.labVisitPricing).toMatchObject({
+      labVisitSubtotal: 100,
+      labVisitDiscountAmount: 10,
+      labVisitTotal: 90,
+    });
     expect(visit.labTestSnapshots).toEqual([
       { test: { testId: 101, testTitle: 'CBC' }, designTest: null },
       { test: { testId: 205, testTitle: 'CRP' }, designTest: null },
@@ -83,10 +90,17 @@ describe('contract: POST /api/v1/workspace/:workspaceId/labs/visits', () => {
   });
 
   it('serves the same route at the backend path /v1, and the visit reads back identically', async () => {
-    const res = await t.request('POST', `/v1/workspace/${w.workspaceId}/labs/visits`, { token: w.owner.token, body });
+    const res = await t.request('POST', `/v1/workspace/${w.workspaceId}/labs/visits`, {
+      token: w.owner.token,
+      body,
+    });
     expect(res.status, res.text).toBe(201);
     expect(shape(res.body)).toEqual(shape(exampleResponse));
-    const read = await t.request('GET', `/v1/workspace/${w.workspaceId}/labs/visits/${res.body.labVisit.id}`, { token: w.owner.token });
+    const read = await t.request(
+      'GET',
+      `/v1/workspace/${w.workspaceId}/labs/visits/${res.body.labVisit.id}`,
+      { token: w.owner.token },
+    );
     expect(read.status).toBe(200);
     expect(read.body).toEqual(res.body);
   });
@@ -97,6 +111,8 @@ describe('contract: POST /api/v1/workspace/:workspaceId/labs/visits', () => {
     expect(op.operationId).toBe('createLabVisit');
     expect(op.tags).toEqual(['Workspace lab visits']);
     expect(Object.keys(op.responses).sort()).toEqual(['201', '400', '401', '403', '404', '409', '422']);
-    expect(doc.paths['/api/v1/workspace/{workspaceId}/labs/visits'].post.operationId).toBe('createLabVisitViaApiPath');
+    expect(doc.paths['/api/v1/workspace/{workspaceId}/labs/visits'].post.operationId).toBe(
+      'createLabVisitViaApiPath',
+    );
   });
 });
