@@ -4,7 +4,7 @@
  * Ids are plain strings here so that a malformed one is 422 `invalid_id`, not a schema 400.
  */
 import { Type, type Static } from 'typebox';
-import { Money } from '../workspaces/money.js';
+import { MAX_TESTS_PER_VISIT, Money } from '../workspaces/money.js';
 import {
   Nullable,
   NullableObjectIdString,
@@ -37,7 +37,7 @@ export const CreateLabVisitBody = Type.Object(
     labVisitType: VisitType,
     labTestIds: Type.Array(TestId, {
       minItems: 1,
-      maxItems: 100,
+      maxItems: MAX_TESTS_PER_VISIT,
       uniqueItems: true,
       description: 'Catalog test ids (numbers)',
     }),
@@ -85,7 +85,7 @@ export const AttachResultsBody = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { minItems: 1, maxItems: 100 },
+      { minItems: 1, maxItems: MAX_TESTS_PER_VISIT },
     ),
   },
   { additionalProperties: false, title: 'AttachLabResultsRequest' },

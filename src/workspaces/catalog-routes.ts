@@ -29,7 +29,7 @@ import {
   WorkspaceParams,
   type Surface,
 } from './http.js';
-import { fromHundredths, hundredthsOf, Money } from './money.js';
+import { fromHundredths, hundredthsOf, MAX_TEST_PRICE, Money } from './money.js';
 import { fetchPage, NextCursor, PageQuery } from './pagination.js';
 
 const TestId = Type.Integer({
@@ -118,7 +118,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
         operationId: surface.operationId('createLabTest'),
         summary: surface.summary('Add a test to the catalog (platform admin)'),
         body: Type.Object(
-          { testId: TestId, testTitle: Title, price: Money('Catalog price') },
+          { testId: TestId, testTitle: Title, price: Money('Catalog price', MAX_TEST_PRICE) },
           { additionalProperties: false },
         ),
         response: {
@@ -151,7 +151,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
         ),
         params: TestParams,
         body: Type.Object(
-          { testTitle: Type.Optional(Title), price: Type.Optional(Money('Catalog price')) },
+          { testTitle: Type.Optional(Title), price: Type.Optional(Money('Catalog price', MAX_TEST_PRICE)) },
           { additionalProperties: false, minProperties: 1 },
         ),
         response: { 200: Type.Object({ labTest: LabTest }), ...errorResponses(400, 401, 403, 404) },
@@ -221,7 +221,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
         summary: surface.summary("Set the workspace's own title and price for a catalog test (owner)"),
         params: WorkspaceTestParams,
         body: Type.Object(
-          { testTitle: Title, price: Money('The workspace price') },
+          { testTitle: Title, price: Money('The workspace price', MAX_TEST_PRICE) },
           { additionalProperties: false },
         ),
         response: {

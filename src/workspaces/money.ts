@@ -7,11 +7,14 @@ import { Errors } from '../http/errors.js';
 
 /** Upper bound of any amount, so that cents fit a PostgreSQL integer with room to spare. */
 export const MAX_AMOUNT = 10_000_000;
+export const MAX_TESTS_PER_VISIT = 100;
+/** Upper bound of a test's price, so that the sum of a visit's test prices stays within MAX_AMOUNT. */
+export const MAX_TEST_PRICE = MAX_AMOUNT / MAX_TESTS_PER_VISIT;
 
-export const Money = (description: string) =>
+export const Money = (description: string, maximum: number = MAX_AMOUNT) =>
   Type.Number({
     minimum: 0,
-    maximum: MAX_AMOUNT,
+    maximum,
     description: `${description}; at most two decimals`,
     examples: [40],
   });

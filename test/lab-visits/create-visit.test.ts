@@ -124,6 +124,16 @@ describe('creating a lab visit', () => {
       ],
       ['labTestIds not an array', (c) => visitBody(c, { labTestIds: 101 }), '/labTestIds'],
       ['empty labTestIds', (c) => visitBody(c, { labTestIds: [] }), '/labTestIds'],
+      [
+        'more than 100 tests',
+        (c) => visitBody(c, { labTestIds: Array.from({ length: 101 }, (_, i) => i + 1) }),
+        '/labTestIds',
+      ],
+      [
+        'a subtotal above 10 000 000',
+        (c) => visitBody(c, { labVisitSubtotal: 10_000_000.01 }),
+        '/labVisitSubtotal',
+      ],
       ['a fractional test id', (c) => visitBody(c, { labTestIds: [101.5] }), '/labTestIds/0'],
       ['the same test twice', (c) => visitBody(c, { labTestIds: [101, 101] }), '/labTestIds'],
       [

@@ -331,7 +331,7 @@ describe('workspace management', () => {
       ]);
     });
 
-    it('403 for anyone but a platform admin; 400 for a price with three decimals or a test id that is not a number', async () => {
+    it('403 for anyone but a platform admin; 400 for a price with three decimals or above 100 000, or a test id that is not a number', async () => {
       const body = { testId: 301, testTitle: 'A1c', price: 30 };
       expect((await t.request('POST', '/v1/labs/tests', { token: w.owner.token, body })).status).toBe(403);
       for (const bad of [
@@ -339,6 +339,8 @@ describe('workspace management', () => {
         { ...body, testId: '301' },
         { ...body, price: -1 },
         { ...body, testId: 0 },
+        // a visit may have 100 tests, and their sum must stay within the 10 000 000 an amount may be
+        { ...body, price: 100_000.01 },
       ]) {
         const res = await t.request('POST', '/v1/labs/tests', { token: admin.token, body: bad });
         expect(res.status, JSON.stringify(bad)).toBe(400);
