@@ -1,13 +1,13 @@
 /** Start-up: config → database (migrated) → app → listen; graceful shutdown on SIGTERM/SIGINT. */
-import { buildApp, type JunctionDeps } from './app.js';
+import { buildApp } from './app.js';
 import { resolveJwtSecret } from './auth-secret.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
-import { signToken } from './http/auth.js';
+import { demoBanner, demoTokens } from './demo/banner.js';
+import { startDemoJunction } from './demo/junction.js';
+import { seedDemo } from './demo/seed.js';
 import { createLogger } from './http/logging.js';
 import { Metrics } from './http/metrics.js';
-import { createJunctionClient } from './junction/client.js';
-import { SIMULATOR_PANELS, startSimulator, type Simulator } from './junction/simulator/index.js';
 
 function loadConfigOrExit(): Config {
   try {
@@ -35,19 +35,17 @@ async function main(): Promise<void> {
   const jwt = resolveJwtSecret(config);
   const metrics = new Metrics(() => database.poolStats());
 
-  // Without a Junction key, the built-in simulator plays Junction, in-process but over HTTP.
-  let simulator: Simulator | null = null;
-  let junction: JunctionDeps | undefined;
-  if (config.junction.apiKey === null) {
-    simulator = await startSimulator({ apiKey: 'demo-simulator-key', log: (entry) => logger.debug(entry, 'simulator') });
-    junction = {
-      api: createJunctionClient({ ...config.junction, apiKey: 'demo-simulator-key', baseUrl: simulator.url, metrics }),
-      webhookSecret: simulator.webhookSecret,
-      panels: SIMULATOR_PANELS,
-    };
-    logger.info({ simulator: simulator.url }, 'no JUNCTION_API_KEY: using the built-in Junction simulator');
-  }
-  const app = await buildApp({ config, database, jwtSecret: jwt.secret, logger, metrics, junction });
+  const demo = config.junction.apiKey === null ? await startDemoJunction(config, metrics, logger) : null;
+  if (demo && (await seedDemo(database))) logger.info('demo data seeded');
+  const app = await buildApp({
+    config,
+    database,
+    jwtSecret: jwt.secret,
+    logger,
+    metrics,
+    ...(demo ? { junction: demo.junction, demo: { simulator: demo.simulator } } : {}),
+  });
+  const simulator = demo?.simulator ?? null;
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -78,16 +76,14 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.host, port: config.port });
   const base = address.replace('[::1]', 'localhost');
   simulator?.setWebhookUrl(`${base}/v1/webhooks/junction`);
-  const lines = [``, `labline is listening on ${base}`, `  API reference: ${base}/docs`];
-  if (jwt.generated && jwt.secret) {
-    const token = await signToken(jwt.secret, {
-      sub: 'demo-clinical-service',
-      scope: 'lab-orders:write lab-orders:read lab-orders:admin',
-    });
-    lines.push(`  No auth configured: tokens are signed with the secret in ${config.dataDir}/jwt-secret.`);
-    lines.push(`  Bearer token (clinical service): ${token}`);
-  }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  process.stdout.write(await startupBanner(config, base, jwt.secret, demo !== null));
+}
+
+/** Demo mode: tokens per persona and a curl per contract. Otherwise: where it listens. */
+async function startupBanner(config: Config, base: string, secret: string | null, demo: boolean): Promise<string> {
+  if (demo && secret) return demoBanner(base, config.dataDir, await demoTokens(secret));
+  return `\nlabline is listening on ${base}\n  API reference: ${base}/docs\n\n`;
+
 }
 
 main().catch((err: unknown) => {

@@ -9,8 +9,8 @@ describe('main: the service as `npm start` runs it', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-main-'));
     const p = spawnTs('src/main.ts', [], { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' });
     try {
-      const [, base] = await p.waitFor(/listening on (http:\/\/\S+)/, 60_000);
-      const [, token] = await p.waitFor(/Bearer token \(clinical service\): (\S+)/);
+      const [, base] = await p.waitFor(/ready at (http:\/\/\S+)/, 90_000);
+      const [, token] = await p.waitFor(/export CLINICAL_TOKEN=(\S+)/);
       expect(p.output()).toContain('not durable and not for production');
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       expect((await fetch(`${base}/docs`)).status).toBe(200);

@@ -3,12 +3,14 @@
  * benchmarks). `startSimulator` runs it in-process; main.ts runs it standalone.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultPlan, validateFaults, type Failure, type Faults, type SimulatorOperation } from './faults.js';
 import { LifecycleError } from './lifecycle.js';
 import { detail, handle, json, type Reply, type RouteContext } from './routes.js';
-import { SimulatorStore, type SimOrder } from './store.js';
+import { findLabTest } from './catalog.js';
+import { SimulatorStore, type SimOrder, type StoreSnapshot } from './store.js';
 import {
   generateWebhookSecret,
   WebhookSender,
@@ -33,6 +35,11 @@ export interface SimulatorOptions {
   /** how long an `X-Idempotency-Key` is remembered (default 24 h) */
   idempotencyTtlMs?: number;
   teamId?: string;
+  /**
+   * Keep the simulator's memory in this JSON file (loaded at start, rewritten after each change),
+   * so that labline's demo mode finds its Junction users and orders again after a restart.
+   */
+  stateFile?: string;
   /** PHI-free structured log entries (faults injected, failed webhooks, internal errors) */
   log?: (entry: Record<string, unknown>) => void;
 }
@@ -131,6 +138,22 @@ function errorReply(status: number): Reply {
   return detail(status, messages[status] ?? 'Error');
 }
 
+/** Loads the store from `file` when it exists; returns the function that saves it (atomically). */
+function stateFile(file: string, store: SimulatorStore, log: (entry: Record<string, unknown>) => void): () => void {
+  if (fs.existsSync(file)) {
+    try {
+      store.restore(JSON.parse(fs.readFileSync(file, 'utf8')) as StoreSnapshot, findLabTest);
+    } catch (err) {
+      log({ event: 'simulator_state_unreadable', message: (err as Error).message });
+    }
+  }
+  return () => {
+    const tmp = `${file}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(store.snapshot()), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  };
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const teamId = options.teamId ?? randomUUID();
   const log = options.log ?? (() => undefined);
@@ -149,6 +172,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       data: orderJson(order, teamId),
     }));
   });
+  const persist = options.stateFile ? stateFile(options.stateFile, store, log) : () => undefined;
   const faults = new FaultPlan();
   faults.set(options.faults ?? {});
 
@@ -238,6 +262,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       headers: req.headers,
       body,
     });
+    if (req.method !== 'GET') persist();
     if (reply.created) {
       const lost = faults.drawCreateThenFail();
       if (lost.kind !== 'none') return fail(res, lost, 'create_order (after storing the order)');
@@ -286,7 +311,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults: () => faults.get(),
     setWebhookUrl: (url) => webhooks.setUrl(url),
     advance(orderId, finalStatus) {
-      return orderJson(store.advance(orderOrThrow(orderId), finalStatus), teamId);
+      const order = orderJson(store.advance(orderOrThrow(orderId), finalStatus), teamId);
+      persist();
+      return order;
     },
     order(orderId) {
       const order = store.orders.get(orderId);

@@ -52,6 +52,14 @@ interface IdempotencyEntry extends StoredResponse {
   expiresAt: number;
 }
 
+export interface StoreSnapshot {
+  users: SimUser[];
+  orders: (Omit<SimOrder, 'labTest'> & { labTest: string })[];
+  idempotency: [string, IdempotencyEntry][];
+  nextEventId: number;
+  nextSample: number;
+}
+
 export class SimulatorStore {
   readonly users = new Map<string, SimUser>();
   private readonly usersByClientId = new Map<string, SimUser>();
@@ -152,6 +160,31 @@ export class SimulatorStore {
   rememberResponse(key: string, response: StoredResponse): void {
     if (this.idempotency.size > 0 && this.idempotency.size % 1000 === 0) this.purgeExpired();
     this.idempotency.set(key, { ...response, expiresAt: Date.now() + this.idempotencyTtlMs });
+  }
+
+  /** Everything the store remembers, as JSON (lab tests by id), so a demo can survive a restart. */
+  snapshot(): StoreSnapshot {
+    return {
+      users: [...this.users.values()],
+      orders: [...this.orders.values()].map((o) => ({ ...o, labTest: o.labTest.id })),
+      idempotency: [...this.idempotency.entries()],
+      nextEventId: this.nextEventId,
+      nextSample: this.nextSample,
+    };
+  }
+
+  restore(snap: StoreSnapshot, labTest: (id: string) => SimulatorLabTest | undefined): void {
+    for (const user of snap.users) {
+      this.users.set(user.userId, user);
+      this.usersByClientId.set(user.clientUserId, user);
+    }
+    for (const o of snap.orders) {
+      const test = labTest(o.labTest);
+      if (test) this.orders.set(o.id, { ...o, labTest: test });
+    }
+    for (const [key, entry] of snap.idempotency) this.idempotency.set(key, entry);
+    this.nextEventId = snap.nextEventId;
+    this.nextSample = snap.nextSample;
   }
 
   private purgeExpired(): void {

@@ -1,0 +1,106 @@
+/** What `npm start` prints in demo mode: where the docs are, a token per persona, a curl per contract. */
+import { signToken } from '../http/auth.js';
+import { DEMO } from './seed.js';
+
+export interface DemoTokens {
+  clinical: string;
+  admin: string;
+  owner: string;
+  staff: string;
+  customer: string;
+}
+
+export async function demoTokens(secret: string): Promise<DemoTokens> {
+  return {
+    clinical: await signToken(secret, {
+      sub: DEMO.clinicalServiceSub,
+      scope: 'lab-orders:write lab-orders:read lab-orders:admin',
+      brandIds: [DEMO.brandId],
+    }),
+    admin: await signToken(secret, { sub: DEMO.adminUserId, persona: 'admin' }),
+    owner: await signToken(secret, { sub: DEMO.ownerUserId }),
+    staff: await signToken(secret, { sub: DEMO.staffUserId }),
+    customer: await signToken(secret, { sub: DEMO.customerUserId, persona: 'customer' }),
+  };
+}
+
+const quote = (body: unknown) => `'${JSON.stringify(body)}'`;
+
+/** The shell variables the printed curls use; the banner prints their `export` lines. */
+export const TOKEN_VARS: Record<keyof DemoTokens, string> = {
+  clinical: 'CLINICAL_TOKEN',
+  admin: 'ADMIN_TOKEN',
+  owner: 'OWNER_TOKEN',
+  staff: 'STAFF_TOKEN',
+  customer: 'CUSTOMER_TOKEN',
+};
+
+export function labOrderCurl(base: string): string {
+  const body = {
+    brand_id: DEMO.brandId,
+    patient_id: DEMO.patientId,
+    panel_id: 'hashimotos',
+    patient: {
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      dob: '1985-12-10',
+      email: 'ada@example.com',
+      gender: 'female',
+      phone_number: '+15555550100',
+    },
+    address: { line1: '1 Analytical Way', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
+  };
+  return (
+    `curl -sS -X POST ${base}/v1/lab-orders -H "Authorization: Bearer $${TOKEN_VARS.clinical}" ` +
+    `-H "Content-Type: application/json" -H "Idempotency-Key: demo-order-$(date +%s)" -d ${quote(body)}`
+  );
+}
+
+export function labVisitCurl(base: string): string {
+  const body = {
+    clientId: DEMO.clientIds[0],
+    referralId: DEMO.referralId,
+    labVisitType: 'in-lab',
+    labTestIds: [101, 205],
+    labVisitDate: '2026-01-10T12:00:00.000Z',
+    labVisitNotes: 'Priority visit',
+    labCouponCode: DEMO.couponCode,
+    labVisitSubtotal: null,
+  };
+  return (
+    `curl -sS -X POST ${base}/api/v1/workspace/${DEMO.workspaceId}/labs/visits -H "Authorization: Bearer $${TOKEN_VARS.owner}" ` +
+    `-H "Content-Type: application/json" -d ${quote(body)}`
+  );
+}
+
+export function demoBanner(base: string, dataDir: string, tokens: DemoTokens): string {
+  const label: Record<keyof DemoTokens, string> = {
+    clinical: 'clinical service (lab-orders:write read admin, brand demo-brand)',
+    admin: 'platform admin',
+    owner: 'workspace owner',
+    staff: 'staff with labs.run',
+    customer: 'customer',
+  };
+  const exports = (Object.keys(TOKEN_VARS) as (keyof DemoTokens)[]).flatMap((k) => [
+    `    # ${label[k]}`,
+    `    export ${TOKEN_VARS[k]}=${tokens[k]}`,
+  ]);
+  return [
+    '',
+    `labline demo is ready at ${base}  (embedded PGlite in ${dataDir}, Junction simulator in-process)`,
+    `  API reference: ${base}/docs`,
+    '',
+    '  Bearer tokens, one per persona (valid 30 days; paste into your shell):',
+    ...exports,
+    '',
+    '  Place a lab order (clinical lab orders):',
+    `    ${labOrderCurl(base)}`,
+    '',
+    '  Book a lab visit (workspace lab visits):',
+    `    ${labVisitCurl(base)}`,
+    '',
+    '  Move a lab order to completed at the simulated Junction (its webhooks then update the order):',
+    `    curl -sS -X POST ${base}/v1/demo/lab-orders/<order id>/advance -H "Authorization: Bearer $${TOKEN_VARS.clinical}"`,
+    '',
+  ].join('\n');
+}

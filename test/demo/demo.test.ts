@@ -1,0 +1,125 @@
+/**
+ * The README cannot drift from the product: start the service as `npm start` does (a child
+ * process, nothing configured, a fresh DATA_DIR), take the tokens and curls it prints, and run
+ * them in a shell exactly as a new user would paste them.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnTs, type Spawned } from '../helpers/process.js';
+
+const run = promisify(execFile);
+
+interface Printed {
+  base: string;
+  exports: string[];
+  curls: string[];
+}
+
+async function startDemo(dataDir: string): Promise<{ p: Spawned; printed: Printed }> {
+  const p = spawnTs('src/main.ts', [], { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' });
+  const [, base] = await p.waitFor(/labline demo is ready at (http:\/\/\S+)/, 90_000);
+  await p.waitFor(/Move a lab order to completed[^\n]*\n\s+curl[^\n]*\n/);
+  const lines = p.output().split('\n');
+  return {
+    p,
+    printed: {
+      base: base!,
+      exports: lines.filter((l) => /^\s+export \w+_TOKEN=/.test(l)).map((l) => l.trim()),
+      curls: lines.filter((l) => /^\s+curl /.test(l)).map((l) => l.trim()),
+    },
+  };
+}
+
+/** Runs a printed curl in bash with the printed exports; returns HTTP status and body. */
+async function shell(printed: Printed, curl: string): Promise<{ status: number; body: any }> {
+  const script = `${printed.exports.join('\n')}\n${curl} -w '\\n%{http_code}'`;
+  const { stdout } = await run('bash', ['-c', script]);
+  const at = stdout.lastIndexOf('\n');
+  return { status: Number(stdout.slice(at + 1)), body: JSON.parse(stdout.slice(0, at)) };
+}
+
+async function api(printed: Printed, token: string, urlPath: string) {
+  const value = printed.exports.find((e) => e.startsWith(`export ${token}=`))!.split('=')[1];
+  const res = await fetch(`${printed.base}${urlPath}`, { headers: { authorization: `Bearer ${value}` } });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+describe('demo mode: `npm start` on a fresh clone', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-demo-'));
+  const started: Spawned[] = [];
+  afterAll(() => {
+    for (const p of started) p.child.kill('SIGKILL');
+  });
+
+  let orderId = '';
+  let visitId = '';
+
+  it('prints the docs URL, a token per persona and a curl per contract; the curls answer 201', async () => {
+    const { p, printed } = await startDemo(dataDir);
+    started.push(p);
+    expect(p.output()).toContain(`API reference: ${printed.base}/docs`);
+    expect(printed.exports.map((e) => e.split('=')[0])).toEqual([
+      'export CLINICAL_TOKEN',
+      'export ADMIN_TOKEN',
+      'export OWNER_TOKEN',
+      'export STAFF_TOKEN',
+      'export CUSTOMER_TOKEN',
+    ]);
+    const [orderCurl, visitCurl, advanceCurl] = printed.curls;
+    expect(printed.curls).toHaveLength(3);
+
+    const order = await shell(printed, orderCurl!);
+    expect(order.status).toBe(201);
+    expect(order.body).toMatchObject({ brand_id: 'demo-brand', panel_id: 'hashimotos', status: 'received' });
+    orderId = order.body.id;
+
+    const visit = await shell(printed, visitCurl!);
+    expect(visit.status).toBe(201);
+    expect(visit.body.labVisit.labVisitPricing).toMatchObject({ labVisitSubtotal: 100, labVisitDiscountAmount: 10, labVisitTotal: 90 });
+    visitId = visit.body.labVisit.id;
+
+    // The simulator's webhooks come back to the service: the order really advances.
+    const advanced = await shell(printed, advanceCurl!.replace('<order id>', orderId));
+    expect(advanced.status).toBe(200);
+    expect(advanced.body.status).toBe('completed');
+    expect(advanced.body.completed_at).toEqual(expect.any(String));
+
+    const staff = await api(printed, 'STAFF_TOKEN', `/v1/workspace/65a000000000000000000001/labs/visits/${visitId}`);
+    expect(staff.status).toBe(200);
+    const customer = await api(printed, 'CUSTOMER_TOKEN', `/v1/workspace/65a000000000000000000001/labs/visits/${visitId}`);
+    expect(customer.status).toBe(403);
+
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
+  it('a second start on the same DATA_DIR keeps orders and visits and seeds nothing twice', async () => {
+    const { p, printed } = await startDemo(dataDir);
+    started.push(p);
+    const order = await api(printed, 'CLINICAL_TOKEN', `/v1/lab-orders/${orderId}`);
+    expect(order.status).toBe(200);
+    expect(order.body.status).toBe('completed');
+    const results = await api(printed, 'CLINICAL_TOKEN', `/v1/lab-orders/${orderId}/results`);
+    expect(results.status).toBe(200);
+
+    const visits = await api(printed, 'OWNER_TOKEN', '/v1/workspace/65a000000000000000000001/labs/visits');
+    expect(visits.status).toBe(200);
+    expect(visits.body.labVisits.map((v: { id: string }) => v.id)).toEqual([visitId]);
+    const clients = await api(printed, 'OWNER_TOKEN', '/v1/workspace/65a000000000000000000001/clients');
+    expect(clients.body.clients).toHaveLength(2);
+    const tests = await api(printed, 'OWNER_TOKEN', '/v1/labs/tests');
+    expect(tests.body.labTests.filter((t: { testId: number }) => t.testId === 101)).toHaveLength(1);
+
+    // The same patient orders again: the simulated Junction still knows them.
+    const again = await shell(printed, printed.curls[0]!.replace('demo-order-$(date +%s)', 'demo-order-second-start'));
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(orderId);
+
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+});
