@@ -3,11 +3,11 @@
  * the workspace; creating and changing visits needs `labs.run` (owners have every permission).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { auditActor } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import { Errors } from '../http/errors.js';
-import { errorResponses } from '../http/schemas.js';
+import { errorResponses, sendJsonText } from '../http/schemas.js';
 import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
 import { SURFACES, TAG_VISITS, WorkspaceParams, type Surface } from '../workspaces/http.js';
 import { hundredthsOf } from '../workspaces/money.js';
@@ -89,8 +89,7 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
         await request.idempotency?.complete(tx, 201, json);
         return json;
       });
-      // A string goes out as is: these are the bytes the key stored, already serialized by the route schema.
-      return (reply as FastifyReply).type('application/json; charset=utf-8').send(text);
+      return sendJsonText(reply, 201, text);
     },
   );
 
