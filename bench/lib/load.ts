@@ -1,0 +1,114 @@
+/**
+ * Load through autocannon's programmatic API: a warm-up run, then the measured run. Latencies are
+ * taken from autocannon's per-response event in fractional milliseconds (its own histogram keeps
+ * whole milliseconds, too coarse for ratios of 2–3 ms figures).
+ */
+import autocannon from 'autocannon';
+
+export interface LoadSpec {
+  url: string;
+  method?: 'GET' | 'POST';
+  path: string;
+  connections: number;
+  headers?: Record<string, string>;
+  /**
+   * Builds request number `n` (counted across the warm-up and the measured run): its body and any
+   * headers that change per request (an Idempotency-Key).
+   */
+  request?: (n: number) => { body?: string; headers?: Record<string, string> };
+  timeoutSeconds?: number;
+}
+
+export interface LoadResult {
+  seconds: number;
+  /** 2xx answers per second */
+  rps: number;
+  ok: number;
+  non2xx: number;
+  /** connection errors and timeouts */
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** latency of 2xx answers, ms */
+  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+let counter = 0;
+
+async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => void): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const baseHeaders = { 'content-type': 'application/json', ...spec.headers };
+  let settle!: (r: autocannon.Result) => void;
+  let fail!: (err: unknown) => void;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    settle = resolve;
+    fail = reject;
+  });
+  const instance = autocannon(
+    {
+      url: spec.url,
+      connections: spec.connections,
+      duration: durationSeconds,
+      timeout: spec.timeoutSeconds ?? 10,
+      method: spec.method ?? 'GET',
+      headers: baseHeaders,
+      requests: [
+        {
+          method: spec.method ?? 'GET',
+          path: spec.path,
+          ...(spec.request && {
+            setupRequest: (req: autocannon.Request) => {
+              const { body, headers } = spec.request!(counter++);
+              return { ...req, body, headers: { ...baseHeaders, ...headers } } as autocannon.Request;
+            },
+          }),
+        },
+      ],
+    },
+    (err: unknown, result: autocannon.Result) => (err ? fail(err) : settle(result)),
+  );
+  // Emitted per answer with the client first (the typings describe a Client's event).
+  (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+  });
+  const ticker = onTick ? setInterval(onTick, 100) : null;
+  const result = await done;
+  if (ticker) clearInterval(ticker);
+  const sorted = Float64Array.from(latencies).sort();
+  const statusCodes: Record<string, number> = {};
+  for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = Number((v as { count: number }).count);
+  const ok = sorted.length;
+  const seconds = result.duration;
+  return {
+    seconds,
+    rps: ok / seconds,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+    latency: {
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      max: percentile(sorted, 100),
+      mean: ok === 0 ? NaN : sorted.reduce((a, b) => a + b, 0) / ok,
+    },
+  };
+}
+
+/** Warms up for `warmSeconds`, then measures for `seconds`; `onTick` runs every 100 ms of the measured run. */
+export async function measure(
+  spec: LoadSpec,
+  timing: { warmSeconds: number; seconds: number },
+  onTick?: () => void,
+): Promise<LoadResult> {
+  if (timing.warmSeconds > 0) await runOnce(spec, timing.warmSeconds);
+  return runOnce(spec, timing.seconds, onTick);
+}

@@ -1,0 +1,120 @@
+/** Child processes of a bench run: labline, the Junction simulator and the baseline, on 127.0.0.1. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface Service {
+  readonly name: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly logFile: string;
+  /** resident set size now and at its peak (VmHWM), in bytes; null once the process is gone */
+  memory(): { rss: number; peak: number } | null;
+  /** SIGTERM, then wait for the exit (SIGKILL after `graceMs`) */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function readMemory(pid: number | undefined): { rss: number; peak: number } | null {
+  if (pid === undefined) return null;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+export interface StartOptions {
+  name: string;
+  /** a JavaScript file, or a TypeScript one run with tsx as `npm run simulator` does */
+  entry: string;
+  args?: string[];
+  env: Record<string, string>;
+  port: number;
+  /** path polled until it answers 200 */
+  readyPath: string;
+  readyHeaders?: Record<string, string>;
+  logDir: string;
+  /** extra node flags (e.g. --cpu-prof) */
+  nodeFlags?: string[];
+  timeoutMs?: number;
+}
+
+/** Starts a node process (output to a log file, not through the bench's own event loop) and waits until it answers. */
+export async function startService(o: StartOptions): Promise<Service> {
+  const logFile = path.join(o.logDir, `${o.name}.log`);
+  const fd = fs.openSync(logFile, 'a');
+  const loader = o.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), ...loader, o.entry, ...(o.args ?? [])], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...o.env },
+    stdio: ['ignore', fd, fd],
+  });
+  fs.closeSync(fd);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve();
+    }),
+  );
+  const url = `http://127.0.0.1:${o.port}`;
+  const deadline = Date.now() + (o.timeoutMs ?? 60_000);
+  for (;;) {
+    if (exitCode !== undefined) {
+      throw new Error(`${o.name} exited with ${exitCode} while starting; see ${logFile}:\n${tail(logFile)}`);
+    }
+    try {
+      const res = await fetch(`${url}${o.readyPath}`, { headers: o.readyHeaders });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${o.name} did not become ready; see ${logFile}:\n${tail(logFile)}`);
+    }
+    await sleep(100);
+  }
+  return {
+    name: o.name,
+    url,
+    child,
+    logFile,
+    memory: () => (exitCode === undefined ? readMemory(child.pid) : null),
+    async stop(graceMs = 30_000) {
+      if (exitCode !== undefined) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function tail(file: string, lines = 20): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

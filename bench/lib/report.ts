@@ -1,0 +1,24 @@
+/** The bench's table, as Markdown (it goes to stdout and, pasted, into the README). */
+export interface Row {
+  figure: string;
+  value: string;
+  detail: string;
+  target: string;
+  /** null: no target */
+  met: boolean | null;
+}
+
+export function markdownTable(rows: Row[]): string {
+  const lines = ['| figure | value | measured | target | met |', '|---|---:|---|---|---|'];
+  for (const r of rows) {
+    lines.push(`| ${r.figure} | ${r.value} | ${r.detail} | ${r.target} | ${r.met === null ? '' : r.met ? 'yes' : '**no**'} |`);
+  }
+  return lines.join('\n');
+}
+
+export function printTable(rows: Row[], machine: Record<string, unknown>): void {
+  process.stdout.write(`${markdownTable(rows)}\n\n`);
+  process.stdout.write(
+    `machine: ${machine.nproc} cores (${String(machine.cpu)}), ${String(machine.memoryGiB)} GiB, node ${String(machine.node)}, ${String(machine.database)}\n`,
+  );
+}

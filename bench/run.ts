@@ -1,0 +1,574 @@
+/**
+ * `npm run bench [-- --quick] [--db pglite] [--only create,replay,…] [--profile]`
+ *
+ * labline, the Junction simulator and the baseline (bench/baseline/server.ts) run as separate
+ * processes on 127.0.0.1; autocannon drives them from this process. Every figure is reported as
+ * a ratio measured side by side in the same run, since absolute figures on a shared 2-core
+ * machine move ±15 % between runs. See the README's "Benchmarks" section.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { signToken } from '../src/http/auth.js';
+import { SIMULATOR_PANELS } from '../src/junction/simulator/catalog.js';
+import { createBenchDatabase, DEFAULT_SERVER_URL, type BenchDatabase } from './lib/database.js';
+import { measure, type LoadResult, type LoadSpec } from './lib/load.js';
+import { freePort, ROOT, startService, type Service } from './lib/processes.js';
+import { printTable, type Row } from './lib/report.js';
+import { loadOrders, loadVisits, resetGrowthTables, seedGrowthClients } from './lib/growth-data.js';
+
+const SCENARIOS = ['create', 'replay', 'slow', 'visits', 'growth'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    db: { type: 'string', default: 'postgres' },
+    only: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    'database-url': { type: 'string' },
+  },
+});
+if (args.db !== 'postgres' && args.db !== 'pglite') throw new Error('--db must be postgres or pglite');
+const dbKind: 'postgres' | 'pglite' = args.db;
+const quick = args.quick ?? false;
+const only = new Set<Scenario>(
+  args.only ? (args.only.split(',').map((s) => s.trim()) as Scenario[]) : SCENARIOS,
+);
+for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
+if (only.has('replay')) only.add('create');
+
+const T = quick
+  ? { warm: 1, seconds: 3, patients: 50, growthSmall: 1_000, growthLarge: 20_000, growthWarm: 1, growthSeconds: 2 }
+  : { warm: 3, seconds: 10, patients: 1000, growthSmall: 1_000, growthLarge: 1_000_000, growthWarm: 2, growthSeconds: 10 };
+const POOL_SIZE = 20;
+const CREATE_CONNECTIONS = 50;
+const SLOW_CONNECTIONS = 400;
+const SLOW_LATENCY_MS = 1000;
+const LIST_CONNECTIONS = 10;
+const GROWTH_ROWS_PER_KEY = 20;
+const BRAND = 'brand-bench';
+const SIM_KEY = 'sk_bench_simulator';
+
+const started = Date.now();
+const runId = randomBytes(4).toString('hex');
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-bench-'));
+const log = (msg: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
+
+const secret = randomBytes(32).toString('hex');
+const panels = Object.entries(SIMULATOR_PANELS)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(',');
+
+/** The same demographics for every patient: the body's size, not its values, is what costs. */
+function orderBody(patientId: string): string {
+  return JSON.stringify({
+    brand_id: BRAND,
+    patient_id: patientId,
+    panel_id: 'hashimotos',
+    patient: {
+      first_name: 'Ada',
+      last_name: 'Bench',
+      dob: '1985-04-12',
+      email: 'ada.bench@example.com',
+      gender: 'female',
+      phone_number: '+15555550123',
+    },
+    address: { line1: '1 Bench Street', line2: 'Suite 2', city: 'San Francisco', state: 'CA', zip: '94110', country: 'US' },
+  });
+}
+
+async function call(
+  base: string,
+  method: string,
+  url: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body };
+}
+
+async function expectStatus(what: string, p: Promise<{ status: number; body: any }>, ...ok: number[]): Promise<any> {
+  const res = await p;
+  if (!ok.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Runs `fn` over `items` with at most `concurrency` at a time. */
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+function machine(dbVersion: string) {
+  const cpus = os.cpus();
+  return {
+    nproc: os.availableParallelism(),
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    database: dbVersion,
+    os: `${os.type()} ${os.release()}`,
+  };
+}
+
+async function main(): Promise<void> {
+  log(`labline bench ${quick ? '(quick smoke) ' : ''}on ${dbKind}; scenarios: ${[...only].join(', ')}; work dir ${workDir}`);
+  const serverUrl = args['database-url'] ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL;
+  const db: BenchDatabase = await createBenchDatabase(dbKind, workDir, serverUrl);
+  const services: Service[] = [];
+  let labline: Service | null = null;
+  const peaks = { rss: 0 };
+  const watchMemory = () => {
+    const m = labline?.memory();
+    if (m) peaks.rss = Math.max(peaks.rss, m.peak, m.rss);
+  };
+  const memoryTimer = setInterval(watchMemory, 500);
+
+  try {
+    const dbVersion = await db.version();
+    if (db.kind === 'pglite') await db.release();
+
+    // The simulator: no webhook URL, so labline gets no webhooks the baseline would not get.
+    const simPort = await freePort();
+    const sim = await startService({
+      name: 'simulator',
+      entry: 'src/junction/simulator/main.ts',
+      args: ['--port', String(simPort), '--api-key', SIM_KEY],
+      env: {},
+      port: simPort,
+      readyPath: '/_simulator/faults',
+      readyHeaders: { 'x-vital-api-key': SIM_KEY },
+      logDir: workDir,
+    });
+    services.push(sim);
+    const setFaults = (faults: object) =>
+      expectStatus(
+        'set simulator faults',
+        call(sim.url, 'PUT', '/_simulator/faults', { body: faults, headers: { 'x-vital-api-key': SIM_KEY } }),
+        200,
+      );
+
+    // labline runs as `npm start` runs it: the tsc build, plain node.
+    log('building labline (npm run build)…');
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    const lablinePort = await freePort();
+    const lablineEnv: Record<string, string> = {
+      HOST: '127.0.0.1',
+      PORT: String(lablinePort),
+      DATA_DIR: db.dataDir,
+      DB_POOL_SIZE: String(POOL_SIZE),
+      AUTH_JWT_SECRET: secret,
+      JUNCTION_API_KEY: SIM_KEY,
+      JUNCTION_BASE_URL: sim.url,
+      JUNCTION_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+      JUNCTION_PANELS: panels,
+      LOG_LEVEL: 'info',
+      ...(db.lablineUrl ? { DATABASE_URL: db.lablineUrl } : {}),
+    };
+    let lablineStarts = 0;
+    const startLabline = async () => {
+      lablineStarts++;
+      labline = await startService({
+        name: `labline-${lablineStarts}`,
+        entry: 'dist/main.js',
+        env: lablineEnv,
+        port: lablinePort,
+        readyPath: '/readyz',
+        logDir: workDir,
+        nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`] : [],
+      });
+      return labline;
+    };
+    const stopLabline = async () => {
+      watchMemory();
+      await labline?.stop();
+      labline = null;
+    };
+    /** SQL on the database; on PGlite labline holds the files, so it stops around the SQL. */
+    const withSql = async (fn: () => Promise<void>) => {
+      if (db.kind === 'pglite') await stopLabline();
+      await fn();
+      if (db.kind === 'pglite') {
+        await db.release();
+        await startLabline();
+      }
+    };
+    await startLabline();
+    const lablineUrl = () => labline!.url;
+    log(`labline ${lablineUrl()}, simulator ${sim.url}`);
+
+    const token = await signToken(secret, { sub: 'bench-clinical', scope: 'lab-orders:write lab-orders:read', brandIds: [BRAND] });
+    const auth = { authorization: `Bearer ${token}` };
+
+    // A fixed pool of patients whose Junction users exist and are cached by labline, as for a
+    // brand ordering for its patients; the baseline is handed the same user ids.
+    const patients = Array.from({ length: T.patients }, () => randomUUID());
+    const bodies = patients.map(orderBody);
+    const users: Record<string, string> = {};
+    await pool(patients, 20, async (p) => {
+      const res = await call(sim.url, 'POST', '/v2/user', { body: { client_user_id: p }, headers: { 'x-vital-api-key': SIM_KEY } });
+      if (res.status !== 200) throw new Error(`simulator user: HTTP ${res.status}`);
+      users[p] = res.body.user_id as string;
+    });
+    await pool(bodies, 20, async (body) => {
+      await expectStatus(
+        'first order of a patient',
+        call(lablineUrl(), 'POST', '/v1/lab-orders', { token, body, headers: { 'idempotency-key': randomUUID() } }),
+        201,
+      );
+    });
+    const usersFile = path.join(workDir, 'users.json');
+    fs.writeFileSync(usersFile, JSON.stringify(users));
+    log(`${T.patients} patients with Junction users, each with one order through labline`);
+
+    const figures: Record<string, unknown> = {};
+    const rows: Row[] = [];
+    const failures: string[] = [];
+    const timing = { warmSeconds: T.warm, seconds: T.seconds };
+    const createSpec = (url: string, prefix: string): LoadSpec => ({
+      url,
+      method: 'POST',
+      path: '/v1/lab-orders',
+      connections: CREATE_CONNECTIONS,
+      headers: auth,
+      request: (n) => ({ body: bodies[n % bodies.length], headers: { 'idempotency-key': `${prefix}-${runId}-${n}` } }),
+    });
+    const check = (name: string, r: LoadResult, allowErrors = false) => {
+      if (r.ok === 0) failures.push(`${name}: no successful answer`);
+      if (!allowErrors && (r.non2xx > 0 || r.errors > 0)) {
+        failures.push(`${name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors`);
+      }
+    };
+    const brief = (r: LoadResult) => ({
+      rps: round(r.rps),
+      p50_ms: round(r.latency.p50, 2),
+      p99_ms: round(r.latency.p99, 2),
+      ok: r.ok,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      status_codes: r.statusCodes,
+    });
+
+    // 1. create: labline vs the baseline, same body, same simulator, same database server.
+    let create: LoadResult | null = null;
+    if (only.has('create')) {
+      const basePort = await freePort();
+      const baseline = await startService({
+        name: 'baseline',
+        entry: 'bench/baseline/server.ts',
+        env: {
+          PORT: String(basePort),
+          DATABASE_URL: db.baselineUrl,
+          DB_POOL_SIZE: String(POOL_SIZE),
+          JUNCTION_BASE_URL: sim.url,
+          JUNCTION_API_KEY: SIM_KEY,
+          JUNCTION_PANELS: panels,
+          BASELINE_USERS_FILE: usersFile,
+        },
+        port: basePort,
+        readyPath: '/healthz',
+        logDir: workDir,
+      });
+      services.push(baseline);
+      log('1. create: labline…');
+      create = await measure(createSpec(lablineUrl(), 'create'), timing);
+      check('create (labline)', create);
+      log(`   labline  ${create.rps.toFixed(0)} req/s, p99 ${create.latency.p99.toFixed(1)} ms`);
+      log('1. create: baseline…');
+      const base = await measure(createSpec(baseline.url, 'baseline'), timing);
+      check('create (baseline)', base);
+      log(`   baseline ${base.rps.toFixed(0)} req/s, p99 ${base.latency.p99.toFixed(1)} ms`);
+      await baseline.stop();
+      const rpsRatio = create.rps / base.rps;
+      const p99Ratio = create.latency.p99 / base.latency.p99;
+      figures.create = { labline: brief(create), baseline: brief(base), rps_ratio: round(rpsRatio, 3), p99_ratio: round(p99Ratio, 3) };
+      rows.push(
+        { figure: 'create: labline ÷ baseline req/s', value: ratio(rpsRatio), detail: `${fmt(create.rps)} ÷ ${fmt(base.rps)} req/s`, target: '≥ 0.70', met: rpsRatio >= 0.7 },
+        { figure: 'create: labline ÷ baseline p99', value: ratio(p99Ratio), detail: `${ms(create.latency.p99)} ÷ ${ms(base.latency.p99)}`, target: '≤ 1.5', met: p99Ratio <= 1.5 },
+      );
+    }
+
+    // 2. replay: the same keys and bodies again, answered from the stored responses.
+    if (only.has('replay') && create) {
+      const stored = bodies.slice(0, Math.min(bodies.length, 200)).map((body, i) => ({ body, key: `replay-${runId}-${i}` }));
+      await pool(stored, 20, async ({ body, key }) => {
+        await expectStatus('order to replay', call(lablineUrl(), 'POST', '/v1/lab-orders', { token, body, headers: { 'idempotency-key': key } }), 201);
+      });
+      log('2. replay…');
+      const replay = await measure(
+        {
+          url: lablineUrl(),
+          method: 'POST',
+          path: '/v1/lab-orders',
+          connections: CREATE_CONNECTIONS,
+          headers: auth,
+          request: (n) => {
+            const s = stored[n % stored.length]!;
+            return { body: s.body, headers: { 'idempotency-key': s.key } };
+          },
+        },
+        timing,
+      );
+      check('replay', replay);
+      const r = replay.rps / create.rps;
+      log(`   replay ${replay.rps.toFixed(0)} req/s (${r.toFixed(2)} × create)`);
+      figures.replay = { ...brief(replay), ratio_to_create: round(r, 3) };
+      rows.push({ figure: 'replay ÷ create req/s', value: ratio(r), detail: `${fmt(replay.rps)} ÷ ${fmt(create.rps)} req/s`, target: '≥ 3', met: r >= 3 });
+    }
+
+    // 3. slow upstream: Junction answers after 1 s; 400 connections should get ~400 req/s.
+    if (only.has('slow')) {
+      await setFaults({ latencyMs: SLOW_LATENCY_MS });
+      const gauge = { inUse: 0, waiting: 0, total: 0, samples: 0 };
+      let sampling = false;
+      const sample = () => {
+        if (sampling || !labline) return;
+        sampling = true;
+        fetch(`${lablineUrl()}/metrics`)
+          .then((res) => res.text())
+          .then((text) => {
+            const read = (state: string) => Number(new RegExp(`^db_pool_connections\\{state="${state}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+            gauge.inUse = Math.max(gauge.inUse, read('in_use'));
+            gauge.waiting = Math.max(gauge.waiting, read('waiting'));
+            gauge.total = Math.max(gauge.total, read('in_use') + read('idle'));
+            gauge.samples++;
+          })
+          .catch(() => {})
+          .finally(() => {
+            sampling = false;
+          });
+      };
+      log(`3. slow upstream (${SLOW_LATENCY_MS} ms, ${SLOW_CONNECTIONS} connections)…`);
+      const slow = await measure({ ...createSpec(lablineUrl(), 'slow'), connections: SLOW_CONNECTIONS, timeoutSeconds: 10 }, timing, sample);
+      await setFaults({});
+      const bound = SLOW_CONNECTIONS / (SLOW_LATENCY_MS / 1000);
+      const r = slow.rps / bound;
+      const errors = slow.non2xx + slow.errors;
+      check('slow upstream', slow, true);
+      log(`   ${slow.rps.toFixed(0)} req/s of ${bound} (${r.toFixed(2)}), ${errors} errors, pool peak ${gauge.inUse}/${POOL_SIZE} in use, ${gauge.waiting} waiting`);
+      figures.slow = {
+        ...brief(slow),
+        bound_rps: bound,
+        ratio_to_bound: round(r, 3),
+        pool: { size: POOL_SIZE, peak_in_use: gauge.inUse, peak_waiting: gauge.waiting, samples: gauge.samples },
+      };
+      rows.push(
+        { figure: `slow upstream: req/s ÷ (${SLOW_CONNECTIONS} / 1 s)`, value: ratio(r), detail: `${fmt(slow.rps)} req/s`, target: '≥ 0.90', met: r >= 0.9 },
+        { figure: 'slow upstream: errors', value: String(errors), detail: JSON.stringify(slow.statusCodes), target: '0', met: errors === 0 },
+        {
+          figure: 'slow upstream: DB pool peak in use',
+          value: `${gauge.inUse}/${POOL_SIZE}`,
+          detail: `peak waiting ${gauge.waiting} (${gauge.samples} samples)`,
+          target: 'never waits',
+          met: gauge.waiting === 0 && gauge.samples > 0,
+        },
+      );
+    }
+
+    // Workspace data for scenarios 4 and 5, through the API.
+    let ws: { id: string; ownerToken: string; clientId: string } | null = null;
+    if (only.has('visits') || only.has('growth')) {
+      const admin = await signToken(secret, { sub: 'bench-admin', persona: 'admin' });
+      const ownerId = randomBytes(12).toString('hex');
+      const ownerToken = await signToken(secret, { sub: ownerId });
+      const workspace = await expectStatus(
+        'workspace',
+        call(lablineUrl(), 'POST', '/v1/workspaces', { token: admin, body: { name: 'Bench clinic', ownerUserId: ownerId } }),
+        201,
+      );
+      const id = workspace.workspace.id as string;
+      for (const [testId, testTitle, price] of [[9101, 'Bench CBC', 25], [9205, 'Bench CRP', 30.5]] as const) {
+        await expectStatus('catalog test', call(lablineUrl(), 'POST', '/v1/labs/tests', { token: admin, body: { testId, testTitle, price } }), 201, 409);
+      }
+      const client = await expectStatus(
+        'client',
+        call(lablineUrl(), 'POST', `/v1/workspace/${id}/clients`, { token: ownerToken, body: { firstName: 'Bea', lastName: 'Bench' } }),
+        201,
+      );
+      await expectStatus(
+        'coupon',
+        call(lablineUrl(), 'POST', `/v1/workspace/${id}/labs/coupons`, { token: ownerToken, body: { code: 'BENCH10', type: 'percent', value: 10 } }),
+        201,
+      );
+      ws = { id, ownerToken, clientId: client.client.id as string };
+    }
+
+    // 4. create lab visit with a coupon (no maxRedemptions): every visit redeems the same coupon row.
+    if (only.has('visits') && ws) {
+      const body = JSON.stringify({
+        clientId: ws.clientId,
+        labVisitType: 'in-lab',
+        labTestIds: [9101, 9205],
+        labVisitDate: '2030-01-15T09:30:00Z',
+        labCouponCode: 'bench10',
+      });
+      log('4. create lab visit with coupon…');
+      const visits = await measure(
+        {
+          url: lablineUrl(),
+          method: 'POST',
+          path: `/v1/workspace/${ws.id}/labs/visits`,
+          connections: CREATE_CONNECTIONS,
+          headers: { authorization: `Bearer ${ws.ownerToken}` },
+          request: () => ({ body }),
+        },
+        timing,
+      );
+      check('visits', visits);
+      log(`   ${visits.rps.toFixed(0)} req/s, p99 ${visits.latency.p99.toFixed(1)} ms`);
+      figures.visits = brief(visits);
+      rows.push(
+        { figure: 'create lab visit with coupon: req/s', value: fmt(visits.rps), detail: `${CREATE_CONNECTIONS} connections`, target: '—', met: null },
+        { figure: 'create lab visit with coupon: p99', value: ms(visits.latency.p99), detail: `p50 ${ms(visits.latency.p50)}`, target: '—', met: null },
+      );
+    }
+
+    // 5. growth: list p50 with 1M orders and visits in the tables ÷ p50 with 1k.
+    if (only.has('growth') && ws) {
+      const growthPatient = randomUUID();
+      const listOrders: LoadSpec = {
+        url: lablineUrl(),
+        path: `/v1/lab-orders?patient_id=${growthPatient}`,
+        connections: LIST_CONNECTIONS,
+        headers: auth,
+      };
+      const listVisits = (): LoadSpec => ({
+        url: lablineUrl(),
+        path: `/v1/workspace/${ws!.id}/labs/visits?clientId=${growthClient}`,
+        connections: LIST_CONNECTIONS,
+        headers: { authorization: `Bearer ${ws!.ownerToken}` },
+      });
+      const growthClient = await (async () => {
+        let id = '';
+        await withSql(async () => {
+          await resetGrowthTables(db);
+          id = await seedGrowthClients(db, ws!.id);
+          await loadOrders(db, { from: 1, to: T.growthSmall, patient: growthPatient, perKey: GROWTH_ROWS_PER_KEY, brand: BRAND });
+          await loadVisits(db, { from: 1, to: T.growthSmall, workspaceId: ws!.id, perKey: GROWTH_ROWS_PER_KEY });
+          for (const table of ['lab_orders', 'lab_visits']) await db.exec(`analyze ${table}`);
+        });
+        return id;
+      })();
+      const growthTiming = { warmSeconds: T.growthWarm, seconds: T.growthSeconds };
+      log(`5. growth: lists with ${fmt(T.growthSmall)} orders and visits…`);
+      const smallOrders = await measure({ ...listOrders, url: lablineUrl() }, growthTiming);
+      const smallVisits = await measure({ ...listVisits(), url: lablineUrl() }, growthTiming);
+      const loadStarted = Date.now();
+      let counts = { orders: 0, visits: 0 };
+      await withSql(async () => {
+        await loadOrders(db, { from: T.growthSmall + 1, to: T.growthLarge, patient: null, perKey: GROWTH_ROWS_PER_KEY, brand: BRAND });
+        await loadVisits(db, { from: T.growthSmall + 1, to: T.growthLarge, workspaceId: ws!.id, perKey: GROWTH_ROWS_PER_KEY });
+        for (const table of ['lab_orders', 'lab_visits']) await db.exec(`vacuum analyze ${table}`);
+        counts = await countGrowthRows(db);
+      });
+      const loadSeconds = (Date.now() - loadStarted) / 1000;
+      log(`   loaded to ${fmt(counts.orders)} orders and ${fmt(counts.visits)} visits in ${loadSeconds.toFixed(0)} s; lists again…`);
+      const largeOrders = await measure({ ...listOrders, url: lablineUrl() }, growthTiming);
+      const largeVisits = await measure({ ...listVisits(), url: lablineUrl() }, growthTiming);
+      for (const [name, r] of Object.entries({ smallOrders, smallVisits, largeOrders, largeVisits })) check(`growth ${name}`, r);
+      const ordersRatio = largeOrders.latency.p50 / smallOrders.latency.p50;
+      const visitsRatio = largeVisits.latency.p50 / smallVisits.latency.p50;
+      log(`   orders p50 ${ms(smallOrders.latency.p50)} → ${ms(largeOrders.latency.p50)}; visits p50 ${ms(smallVisits.latency.p50)} → ${ms(largeVisits.latency.p50)}`);
+      figures.growth = {
+        rows_small: T.growthSmall,
+        rows_large: counts,
+        rows_per_listed_key: GROWTH_ROWS_PER_KEY,
+        load_seconds: round(loadSeconds, 1),
+        orders: { small: brief(smallOrders), large: brief(largeOrders), p50_ratio: round(ordersRatio, 3) },
+        visits: { small: brief(smallVisits), large: brief(largeVisits), p50_ratio: round(visitsRatio, 3) },
+      };
+      const sizes = `${short(T.growthLarge)} ÷ ${short(T.growthSmall)} rows`;
+      rows.push(
+        { figure: `growth: GET /v1/lab-orders?patient_id= p50 (${sizes})`, value: ratio(ordersRatio), detail: `${ms(largeOrders.latency.p50)} ÷ ${ms(smallOrders.latency.p50)}`, target: '≤ 1.3', met: ordersRatio <= 1.3 },
+        { figure: `growth: GET …/labs/visits?clientId= p50 (${sizes})`, value: ratio(visitsRatio), detail: `${ms(largeVisits.latency.p50)} ÷ ${ms(smallVisits.latency.p50)}`, target: '≤ 1.3', met: visitsRatio <= 1.3 },
+      );
+    }
+
+    // 6. peak RSS of labline across the run (VmHWM; the highest of its processes on PGlite).
+    watchMemory();
+    const rssMb = peaks.rss / 2 ** 20;
+    figures.peak_rss_mb = round(rssMb, 1);
+    rows.push({ figure: 'labline peak RSS', value: `${rssMb.toFixed(0)} MB`, detail: `across the run`, target: '≤ 200 MB', met: rssMb <= 200 });
+
+    await stopLabline();
+    const result = {
+      generated_at: new Date().toISOString(),
+      mode: quick ? 'quick' : 'full',
+      database: dbKind,
+      machine: machine(dbVersion),
+      settings: {
+        warmup_seconds: T.warm,
+        measure_seconds: T.seconds,
+        db_pool_size: POOL_SIZE,
+        create_connections: CREATE_CONNECTIONS,
+        slow_connections: SLOW_CONNECTIONS,
+        slow_latency_ms: SLOW_LATENCY_MS,
+        list_connections: LIST_CONNECTIONS,
+        patients: T.patients,
+        labline: 'node dist/main.js after npm run build (LOG_LEVEL=info, logs to a file)',
+      },
+      figures,
+      table: rows,
+      duration_seconds: round((Date.now() - started) / 1000, 1),
+    };
+    const out = args.out ?? (quick ? path.join(ROOT, 'test-artifacts/bench/quick.json') : path.join(ROOT, `bench/results/${dbKind === 'postgres' ? 'latest' : 'latest-pglite'}.json`));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write('\n');
+    printTable(rows, result.machine);
+    process.stdout.write(`\n${path.relative(ROOT, out)} written; ${result.duration_seconds} s in all\n`);
+    if (failures.length > 0) {
+      process.stderr.write(`\nbench failed:\n  ${failures.join('\n  ')}\nlogs: ${workDir}\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    clearInterval(memoryTimer);
+    for (const s of [labline as Service | null, ...services].reverse()) await s?.stop().catch(() => {});
+    await db.drop().catch((err: unknown) => process.stderr.write(`could not drop the bench database: ${(err as Error).message}\n`));
+    if (process.exitCode !== 1) fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function countGrowthRows(db: BenchDatabase): Promise<{ orders: number; visits: number }> {
+  const [row] = await db.query<{ orders: string; visits: string }>(
+    'select (select count(*) from lab_orders) as orders, (select count(*) from lab_visits) as visits',
+  );
+  return { orders: Number(row?.orders), visits: Number(row?.visits) };
+}
+
+function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+const ratio = (n: number) => `${n.toFixed(2)}×`;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
+const short = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
