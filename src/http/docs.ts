@@ -28,6 +28,10 @@ export const docsPlugin = fp(
         ],
       },
     });
+    // Browsers ask for it on every page; an empty answer keeps their consoles clean.
+    app.get('/favicon.ico', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+      reply.code(204).send(),
+    );
     app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
     // The reference's own routes (page, script) are public, like the document they render.
     app.addHook('onRoute', (route) => {

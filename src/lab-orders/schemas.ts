@@ -6,7 +6,8 @@
 import { Type, type Static } from 'typebox';
 import { PANEL_IDS } from '../config.js';
 
-const NonEmpty = (description?: string) => Type.String({ minLength: 1, ...(description ? { description } : {}) });
+const NonEmpty = (description?: string, example?: string) =>
+  Type.String({ minLength: 1, ...(description ? { description } : {}), ...(example ? { examples: [example] } : {}) });
 
 export const Gender = Type.Enum(['female', 'male', 'other', 'unknown'], {
   type: 'string',
@@ -14,6 +15,7 @@ export const Gender = Type.Enum(['female', 'male', 'other', 'unknown'], {
 });
 export const PhoneNumber = Type.String({
   pattern: '^\\+[1-9][0-9]{6,14}$',
+  examples: ['+15555550100'],
   description: 'E.164, e.g. +15555550123 (extension to the contract; Junction requires it)',
 });
 export const Dob = Type.String({
@@ -25,10 +27,10 @@ export const Dob = Type.String({
 
 export const PatientInput = Type.Object(
   {
-    first_name: NonEmpty(),
-    last_name: NonEmpty(),
+    first_name: NonEmpty(undefined, 'Ada'),
+    last_name: NonEmpty(undefined, 'Lovelace'),
     dob: Dob,
-    email: Type.String({ format: 'email' }),
+    email: Type.String({ format: 'email', examples: ['ada@example.com'] }),
     gender: Type.Optional(Gender),
     phone_number: Type.Optional(PhoneNumber),
   },
@@ -36,12 +38,12 @@ export const PatientInput = Type.Object(
 );
 
 export const AddressInput = Type.Object({
-  line1: NonEmpty(),
-  line2: Type.Optional(NonEmpty()),
-  city: NonEmpty(),
-  state: NonEmpty(),
-  zip: NonEmpty(),
-  country: NonEmpty('ISO 3166-1 alpha-2 country code, e.g. US'),
+  line1: NonEmpty(undefined, '1 Analytical Way'),
+  line2: Type.Optional(NonEmpty(undefined, 'Suite 200')),
+  city: NonEmpty(undefined, 'San Francisco'),
+  state: NonEmpty(undefined, 'CA'),
+  zip: NonEmpty(undefined, '94105'),
+  country: NonEmpty('ISO 3166-1 alpha-2 country code', 'US'),
 });
 
 export const PanelId = Type.Enum([...PANEL_IDS], {
@@ -50,8 +52,8 @@ export const PanelId = Type.Enum([...PANEL_IDS], {
 });
 
 export const CreateLabOrderBody = Type.Object({
-  brand_id: NonEmpty(),
-  patient_id: Type.String({ format: 'uuid' }),
+  brand_id: NonEmpty(undefined, 'demo-brand'),
+  patient_id: Type.String({ format: 'uuid', examples: ['8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10'] }),
   panel_id: PanelId,
   patient: Type.Optional(PatientInput),
   address: Type.Optional(AddressInput),
