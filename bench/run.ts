@@ -457,17 +457,17 @@ async function main(): Promise<void> {
       };
       const listVisits = (): LoadSpec => ({
         url: lablineUrl(),
-        path: `/v1/workspace/${ws!.id}/labs/visits?clientId=${growthClient}`,
+        path: `/v1/workspace/${ws.id}/labs/visits?clientId=${growthClient}`,
         connections: LIST_CONNECTIONS,
-        headers: { authorization: `Bearer ${ws!.ownerToken}` },
+        headers: { authorization: `Bearer ${ws.ownerToken}` },
       });
       const growthClient = await (async () => {
         let id = '';
         await withSql(async () => {
           await resetGrowthTables(db);
-          id = await seedGrowthClients(db, ws!.id);
+          id = await seedGrowthClients(db, ws.id);
           await loadOrders(db, { from: 1, to: T.growthSmall, patient: growthPatient, perKey: GROWTH_ROWS_PER_KEY, brand: BRAND });
-          await loadVisits(db, { from: 1, to: T.growthSmall, workspaceId: ws!.id, perKey: GROWTH_ROWS_PER_KEY });
+          await loadVisits(db, { from: 1, to: T.growthSmall, workspaceId: ws.id, perKey: GROWTH_ROWS_PER_KEY });
           for (const table of ['lab_orders', 'lab_visits']) await db.exec(`analyze ${table}`);
         });
         return id;
@@ -480,7 +480,7 @@ async function main(): Promise<void> {
       let counts = { orders: 0, visits: 0 };
       await withSql(async () => {
         await loadOrders(db, { from: T.growthSmall + 1, to: T.growthLarge, patient: null, perKey: GROWTH_ROWS_PER_KEY, brand: BRAND });
-        await loadVisits(db, { from: T.growthSmall + 1, to: T.growthLarge, workspaceId: ws!.id, perKey: GROWTH_ROWS_PER_KEY });
+        await loadVisits(db, { from: T.growthSmall + 1, to: T.growthLarge, workspaceId: ws.id, perKey: GROWTH_ROWS_PER_KEY });
         for (const table of ['lab_orders', 'lab_visits']) await db.exec(`vacuum analyze ${table}`);
         counts = await countGrowthRows(db);
       });

@@ -72,7 +72,7 @@ async function createPostgres(workDir: string, serverUrl: string): Promise<Bench
       return `PostgreSQL ${row?.v ?? '?'}`;
     },
     async release() {
-      await (client as pg.Client | null)?.end();
+      await (client)?.end();
       client = null;
     },
     async drop() {
@@ -114,7 +114,7 @@ async function createPglite(workDir: string): Promise<BenchDatabase> {
       return `PGlite ${pkg.version} (PostgreSQL ${rows[0]?.v ?? '?'}, embedded)`;
     },
     async release() {
-      const current = db as InstanceType<typeof PGlite> | null;
+      const current = db;
       db = null;
       await current?.close();
     },

@@ -65,7 +65,7 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
           ...(spec.request && {
             setupRequest: (req: autocannon.Request) => {
               const { body, headers } = spec.request!(counter++);
-              return { ...req, body, headers: { ...baseHeaders, ...headers } } as autocannon.Request;
+              return { ...req, body, headers: { ...baseHeaders, ...headers } };
             },
           }),
         },

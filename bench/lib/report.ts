@@ -19,6 +19,6 @@ export function markdownTable(rows: Row[]): string {
 export function printTable(rows: Row[], machine: Record<string, unknown>): void {
   process.stdout.write(`${markdownTable(rows)}\n\n`);
   process.stdout.write(
-    `machine: ${machine.nproc} cores (${String(machine.cpu)}), ${String(machine.memoryGiB)} GiB, node ${String(machine.node)}, ${String(machine.database)}\n`,
+    `machine: ${String(machine.nproc)} cores (${String(machine.cpu)}), ${String(machine.memoryGiB)} GiB, node ${String(machine.node)}, ${String(machine.database)}\n`,
   );
 }

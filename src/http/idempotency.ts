@@ -84,9 +84,24 @@ export class IdempotencyContext {
 
   /** Records the key and the resource this request creates, in the caller's transaction. */
   async claim(tx: Queryable, resourceId: string | null): Promise<void> {
+    const claim = this.claimStatement(tx, resourceId);
+    if (claim.gated) {
+      if ((await claim.insert).length === 0) throw new IdempotencyRace();
+    } else {
+      await claim.update;
+    }
+    this.owned = true;
+  }
+
+  /**
+   * The statement `claim` runs, for callers that fold it into one SQL statement with the writes it
+   * guards (see create-lab-order.ts): `gated` when it returns a row only if this request won the
+   * key (a fresh claim), not when this request already holds the key (a takeover). Call
+   * `claimed()` once the statement succeeded and, when gated, returned its row.
+   */
+  claimStatement(q: Queryable, resourceId: string | null) {
     if (this.owned) {
-      await tx.update(idempotencyKeys).set({ resourceId }).where(this.where());
-      return;
+      return { gated: false as const, update: q.update(idempotencyKeys).set({ resourceId }).where(this.where()) };
     }
     const now = new Date();
     const row = {
@@ -103,7 +118,7 @@ export class IdempotencyContext {
       expiresAt: new Date(now.getTime() + this.options.ttlHours * 3600 * 1000),
     };
     // A row left by an expired key may be reused; a live one means another request won the race.
-    const inserted = await tx
+    const insert = q
       .insert(idempotencyKeys)
       .values(row)
       .onConflictDoUpdate({
@@ -112,17 +127,34 @@ export class IdempotencyContext {
         setWhere: lt(idempotencyKeys.expiresAt, now),
       })
       .returning({ key: idempotencyKeys.key });
-    if (inserted.length === 0) throw new IdempotencyRace();
+    return { gated: true as const, insert };
+  }
+
+  /** After a `claimStatement` that succeeded (and, when gated, returned its row). */
+  claimed(): void {
     this.owned = true;
   }
 
   /** Stores the final response for replay, in the caller's transaction. */
   async complete(tx: Queryable, status: number, body: string): Promise<void> {
     if (!this.owned) await this.claim(tx, this.resumedResourceId);
-    await tx
+    await this.completionStatement(tx, status, body);
+    this.completed = true;
+  }
+
+  /**
+   * The statement `complete` runs once the key is held, for callers that fold it into one SQL
+   * statement with the writes it completes; call `completedWith()` once that statement ran.
+   */
+  completionStatement(q: Queryable, status: number, body: string) {
+    if (!this.owned) throw new Error('the idempotency key must be claimed before it is completed');
+    return q
       .update(idempotencyKeys)
       .set({ state: 'completed', responseStatus: status, responseBody: body, lockedUntil: null })
       .where(this.where());
+  }
+
+  completedWith(): void {
     this.completed = true;
   }
 

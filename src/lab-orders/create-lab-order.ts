@@ -11,23 +11,24 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { audit, auditActor } from '../audit/audit.js';
+import { auditActor } from '../audit/audit.js';
 import type { Database, Tx } from '../db/database.js';
 import { principalOf, requireBrand } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';
-import type { IdempotencyContext } from '../http/idempotency.js';
+import { IdempotencyRace, type IdempotencyContext } from '../http/idempotency.js';
 import { JunctionRejected, JunctionUnavailable, type JunctionApi } from '../junction/types.js';
 import {
-  applyJunctionOrder,
   brandPanelOverride,
   cacheJunctionUser,
   cachedJunctionUser,
   findOrder,
-  insertOrder,
+  insertSubmittingOrder,
+  junctionOrderChange,
   markRejected,
+  writeJunctionOrderChange,
   type LabOrderRow,
 } from './orders-repository.js';
-import { findPatient, isPastDate, junctionPatientOf, profileAsChanges, upsertPatient, type PatientChanges } from './patients.js';
+import { findPatient, isPastDate, junctionPatientOf, profileAsChanges, type PatientChanges } from './patients.js';
 import type { CreateLabOrderBody, LabOrder } from './schemas.js';
 
 export interface LabOrderDeps {
@@ -73,10 +74,6 @@ function changesFromBody(body: CreateLabOrderBody): PatientChanges {
   return c;
 }
 
-export async function resolvePanel(deps: LabOrderDeps, brandId: string, panelId: string): Promise<string | null> {
-  return (await brandPanelOverride(deps.database.db, brandId, panelId)) ?? deps.panels[panelId] ?? null;
-}
-
 export async function createLabOrder(
   deps: LabOrderDeps,
   request: FastifyRequest,
@@ -95,14 +92,24 @@ export async function createLabOrder(
   const who = auditActor(request);
 
   const fromBody = changesFromBody(body);
-  const stored = await findPatient(database.db, body.brand_id, body.patient_id);
-  const junctionPatient = junctionPatientOf({ ...profileAsChanges(stored), ...fromBody });
-  if (!junctionPatient.ok) throw Errors.patientIncomplete(junctionPatient.missing);
+  // A request that sends the whole patient needs nothing from the stored profile.
+  let junctionPatient = junctionPatientOf(fromBody);
+  if (!junctionPatient.ok) {
+    const stored = await findPatient(database.db, body.brand_id, body.patient_id);
+    junctionPatient = junctionPatientOf({ ...profileAsChanges(stored), ...fromBody });
+    if (!junctionPatient.ok) throw Errors.patientIncomplete(junctionPatient.missing);
+  }
 
-  let order = idem.resumedResourceId ? await findOrder(database.db, idem.resumedResourceId) : null;
+  let order: Pick<LabOrderRow, 'id' | 'status' | 'labTestId'> | null = idem.resumedResourceId
+    ? await findOrder(database.db, idem.resumedResourceId)
+    : null;
+  /** the patient's cached Junction user, when already looked up (null: none cached) */
+  let cachedUser: string | null | undefined;
   if (order === null) {
-    const labTestId = await resolvePanel(deps, body.brand_id, body.panel_id);
-    if (!labTestId) {
+    // The brand's override wins over the configured default; without a default, 400 unless an
+    // override exists (checked first, before anything is written).
+    const defaultLabTestId = deps.panels[body.panel_id] ?? (await brandPanelOverride(database.db, body.brand_id, body.panel_id));
+    if (!defaultLabTestId) {
       throw new HttpError(
         400,
         'panel_not_configured',
@@ -110,28 +117,26 @@ export async function createLabOrder(
       );
     }
     const id = randomUUID();
-    order = await database.transaction(async (tx) => {
-      // The claim comes first: a concurrent twin fails here before doing any other work.
-      await idem.claim(tx, id);
-      const tenant = body.brand_id;
-      if (body.patient || body.address) {
-        await upsertPatient(tx, body.brand_id, body.patient_id, fromBody);
-        await audit(tx, who, { action: stored ? 'update' : 'create', resourceType: 'patient', resourceId: body.patient_id, tenant });
-      } else {
-        await audit(tx, who, { action: 'read', resourceType: 'patient', resourceId: body.patient_id, tenant });
-      }
-      const row = await insertOrder(tx, {
+    // One statement: the claim comes first, and a concurrent twin that loses it writes nothing.
+    const claim = idem.claimStatement(database.db, id);
+    const created = await insertSubmittingOrder(
+      database.db,
+      claim.gated ? { statement: claim.insert.getSQL(), gated: true } : { statement: claim.update.getSQL(), gated: false },
+      {
         id,
         brandId: body.brand_id,
         patientId: body.patient_id,
         panelId: body.panel_id,
-        labTestId,
-        status: 'submitting',
+        defaultLabTestId,
         createdBy: principal.sub,
-      });
-      await audit(tx, who, { action: 'create', resourceType: 'lab_order', resourceId: id, tenant });
-      return row;
-    });
+        profile: body.patient || body.address ? fromBody : null,
+        actor: who,
+      },
+    );
+    if (!created.claimed) throw new IdempotencyRace();
+    idem.claimed();
+    order = { id, status: 'submitting', labTestId: created.labTestId };
+    cachedUser = created.junctionUserId;
   }
   const orderId = order.id;
 
@@ -141,7 +146,7 @@ export async function createLabOrder(
       const locked = await findOrder(tx, orderId, { lock: true });
       if (!locked) throw new Error('order vanished');
       const result = await apply(tx, locked);
-      await idem.complete(tx, result.status, result.text);
+      if (!idem.completed) await idem.complete(tx, result.status, result.text);
       return result;
     });
   const answer = (row: LabOrderRow): CreateResult =>
@@ -155,7 +160,7 @@ export async function createLabOrder(
   }
 
   try {
-    const junctionUserId = await ensureJunctionUser(deps, body.patient_id);
+    const junctionUserId = cachedUser ?? (await ensureJunctionUser(deps, body.patient_id, cachedUser === null));
     const placed = await deps.junction.createOrder(
       {
         userId: junctionUserId,
@@ -166,7 +171,16 @@ export async function createLabOrder(
       },
       orderId,
     );
-    return await finish(async (tx, row) => answer((await applyJunctionOrder(tx, row, placed)).row));
+    return await finish(async (tx, row) => {
+      // The answer is what the order becomes, so that the order and the stored response for the
+      // key are written by one statement.
+      const change = junctionOrderChange(row, placed);
+      const result = answer(change.set ? { ...row, ...change.set } : row);
+      if (!idem.owned) await idem.claim(tx, idem.resumedResourceId);
+      await writeJunctionOrderChange(tx, row, change, idem.completionStatement(tx, result.status, result.text));
+      idem.completedWith();
+      return result;
+    });
   } catch (err) {
     if (err instanceof JunctionRejected) {
       request.log.warn(
@@ -192,8 +206,9 @@ function rejectionError(order: LabOrderRow): HttpError {
   return Errors.junctionRejected(r?.reason ?? 'the order was refused');
 }
 
-async function ensureJunctionUser(deps: LabOrderDeps, patientId: string): Promise<string> {
-  const cached = await cachedJunctionUser(deps.database.db, patientId);
+/** The patient's Junction user: cached, or made (or found) at Junction and cached. */
+async function ensureJunctionUser(deps: LabOrderDeps, patientId: string, knownUncached: boolean): Promise<string> {
+  const cached = knownUncached ? null : await cachedJunctionUser(deps.database.db, patientId);
   if (cached) return cached;
   const userId = await deps.junction.ensureUser(patientId);
   await cacheJunctionUser(deps.database.db, patientId, userId);

@@ -1,7 +1,10 @@
 /** SQL for lab orders and their events. Status changes only ever move an order forward. */
-import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Queryable } from '../db/database.js';
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import type { AuditActor } from '../audit/audit.js';
+import { auditEvents } from '../audit/schema.js';
+import { rows, type Queryable } from '../db/database.js';
 import type { JunctionOrder } from '../junction/types.js';
+import { upsertPatientStatement, type PatientChanges } from './patients.js';
 import { brandPanels, junctionUsers, labOrderEvents, labOrders, type LabOrderStatus } from './schema.js';
 
 export type LabOrderRow = typeof labOrders.$inferSelect;
@@ -33,6 +36,58 @@ export async function insertOrder(q: Queryable, order: typeof labOrders.$inferIn
   return row;
 }
 
+export interface NewSubmittingOrder {
+  id: string;
+  brandId: string;
+  patientId: string;
+  panelId: string;
+  /** the panel's lab test when the brand has no override of it */
+  defaultLabTestId: string;
+  createdBy: string;
+  /** what the request sends about the patient, kept in the profile; null when it sends nothing */
+  profile: PatientChanges | null;
+  actor: AuditActor;
+}
+
+/**
+ * The first phase of a create as one statement (atomic on its own, one round trip): the
+ * Idempotency-Key claim, the patient profile, the order as `submitting` and the audit rows of
+ * both; and, read along the way, the Junction user cached for the patient. `claim` is the
+ * key's statement (IdempotencyContext.claimStatement); when `gated`, nothing else is written
+ * unless it returned its row, and `claimed` is false.
+ */
+export async function insertSubmittingOrder(
+  q: Queryable,
+  claim: { statement: SQL; gated: boolean },
+  o: NewSubmittingOrder,
+): Promise<{ claimed: boolean; labTestId: string; junctionUserId: string | null }> {
+  const ctes = [sql`claim as (${claim.statement})`, sql`gate as (${claim.gated ? sql`select 1 from claim` : sql`select 1`})`];
+  if (o.profile) ctes.push(sql`patient as (${upsertPatientStatement(o.brandId, o.patientId, o.profile, 'gate')})`);
+  const patientAction = o.profile ? sql`case when (select created from patient) then 'create' else 'update' end` : sql`'read'`;
+  ctes.push(sql`ord as (
+    insert into ${labOrders} (id, brand_id, patient_id, panel_id, lab_test_id, status, created_by)
+    select ${o.id}::uuid, ${o.brandId}, ${o.patientId}::uuid, ${o.panelId},
+           coalesce((select lab_test_id from ${brandPanels} where brand_id = ${o.brandId} and panel_id = ${o.panelId}), ${o.defaultLabTestId}),
+           'submitting', ${o.createdBy}
+    from gate
+    returning lab_test_id)`);
+  // Audit rows in the order the changes happen: the patient, then the order.
+  ctes.push(sql`audit as (
+    insert into ${auditEvents} (actor, request_id, action, resource_type, resource_id, tenant)
+    select ${o.actor.actor}, ${o.actor.requestId}, a.action, a.resource_type, a.resource_id, ${o.brandId}
+    from gate, (values (1, ${patientAction}, 'patient', ${o.patientId}), (2, 'create', 'lab_order', ${o.id})) as a (n, action, resource_type, resource_id)
+    order by a.n)`);
+  const [row] = await rows<{ claimed: boolean; lab_test_id: string | null; junction_user_id: string | null }>(
+    q,
+    sql`with ${sql.join(ctes, sql`, `)}
+      select exists (select 1 from gate) as claimed,
+             (select lab_test_id from ord) as lab_test_id,
+             (select junction_user_id from ${junctionUsers} where client_user_id = ${o.patientId}) as junction_user_id`,
+  );
+  if (!row) throw new Error('order insert returned no row');
+  return { claimed: row.claimed, labTestId: row.lab_test_id ?? o.defaultLabTestId, junctionUserId: row.junction_user_id };
+}
+
 export async function findOrder(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<LabOrderRow | null> {
   const query = q.select().from(labOrders).where(eq(labOrders.id, id));
   const [row] = opts.lock ? await query.for('update') : await query;
@@ -62,15 +117,17 @@ export async function addEvent(
   await q.insert(labOrderEvents).values({ orderId, ...e });
 }
 
-/**
- * Applies Junction's view of an order (from its answer or a webhook) if it moves the order
- * forward; records the events not seen before. Must run in a transaction holding the row lock.
- */
-export async function applyJunctionOrder(
-  q: Queryable,
-  current: LabOrderRow,
-  order: JunctionOrder,
-): Promise<{ changed: boolean; row: LabOrderRow }> {
+/** What Junction's view of an order changes, decided from the locked row (see applyJunctionOrder). */
+export interface JunctionOrderChange {
+  /** the order moves forward in its lifecycle */
+  forward: boolean;
+  /** the order's new values; null when it stays as it is */
+  set: Partial<typeof labOrders.$inferInsert> | null;
+  /** Junction's events, in its order; those already stored (same detail and time) are skipped when written */
+  events: { status: string; statusDetail: string; occurredAt: Date }[];
+}
+
+export function junctionOrderChange(current: LabOrderRow, order: JunctionOrder): JunctionOrderChange {
   const at = new Date(order.updatedAt);
   const from = statusRank(current.status);
   const to = statusRank(order.status);
@@ -80,22 +137,13 @@ export async function applyJunctionOrder(
     order.statusDetail !== current.statusDetail &&
     (current.statusAt === null || at > current.statusAt);
   const forward = to > from || sameStepLater || (current.junctionOrderId === null && to >= from);
+  const events = order.events.map((ev) => ({
+    status: ev.status.split('.')[0] ?? ev.status,
+    statusDetail: ev.status,
+    occurredAt: new Date(ev.createdAt),
+  }));
 
-  // Events Junction reports that we have not stored yet (matched by detail and time).
-  const known = await orderEvents(q, current.id);
-  const seen = new Set(known.map((e) => `${e.statusDetail}|${e.occurredAt.toISOString()}`));
-  for (const ev of order.events) {
-    const occurredAt = new Date(ev.createdAt);
-    if (seen.has(`${ev.status}|${occurredAt.toISOString()}`)) continue;
-    await addEvent(q, current.id, {
-      status: ev.status.split('.')[0] ?? ev.status,
-      statusDetail: ev.status,
-      source: 'junction',
-      occurredAt,
-    });
-  }
-
-  if (!forward && current.junctionOrderId !== null) return { changed: false, row: current };
+  if (!forward && current.junctionOrderId !== null) return { forward, set: null, events };
   const set: Partial<typeof labOrders.$inferInsert> = {
     junctionOrderId: order.id,
     junctionUserId: order.userId,
@@ -107,8 +155,62 @@ export async function applyJunctionOrder(
     set.statusAt = at;
     if (order.status === 'completed' && current.completedAt === null) set.completedAt = at;
   }
-  const [row] = await q.update(labOrders).set(set).where(eq(labOrders.id, current.id)).returning();
-  return { changed: forward, row: row ?? current };
+  return { forward, set, events };
+}
+
+/** Inserts the events not stored yet (matched by detail and time), in Junction's order. */
+function newEventsStatement(orderId: string, events: JunctionOrderChange['events']): SQL | null {
+  if (events.length === 0) return null;
+  const values = sql.join(
+    events.map((e, i) => sql`(${sql.raw(String(i))}, ${e.status}, ${e.statusDetail}, ${e.occurredAt.toISOString()})`),
+    sql`, `,
+  );
+  return sql`
+    insert into ${labOrderEvents} (order_id, status, status_detail, source, occurred_at)
+    select ${orderId}::uuid, v.status, v.status_detail, 'junction', v.occurred_at::timestamptz
+    from (values ${values}) as v (n, status, status_detail, occurred_at)
+    where not exists (
+      select 1 from ${labOrderEvents} e
+      where e.order_id = ${orderId}::uuid and e.status_detail = v.status_detail and e.occurred_at = v.occurred_at::timestamptz
+    )
+    order by v.n`;
+}
+
+/**
+ * Applies Junction's view of an order (from its answer or a webhook) if it moves the order
+ * forward; records the events not seen before. Must run in a transaction holding the row lock.
+ * One statement: the events, the order and, when given, `also` (e.g. storing the response of an
+ * Idempotency-Key) are written together.
+ */
+export async function applyJunctionOrder(
+  q: Queryable,
+  current: LabOrderRow,
+  order: JunctionOrder,
+  also?: SQLWrapper,
+): Promise<{ changed: boolean; row: LabOrderRow }> {
+  return writeJunctionOrderChange(q, current, junctionOrderChange(current, order), also);
+}
+
+/** Writes a change from junctionOrderChange (the row it was decided from must still be locked). */
+export async function writeJunctionOrderChange(
+  q: Queryable,
+  current: LabOrderRow,
+  change: JunctionOrderChange,
+  also?: SQLWrapper,
+): Promise<{ changed: boolean; row: LabOrderRow }> {
+  const statements = [newEventsStatement(current.id, change.events), also?.getSQL() ?? null].filter(
+    (x): x is SQL => x !== null,
+  );
+  if (change.set === null) {
+    if (statements.length > 0) {
+      const ctes = statements.map((statement, i) => sql`${sql.identifier(`w${i}`)} as (${statement})`);
+      await q.execute(sql`with ${sql.join(ctes, sql`, `)} select 1`);
+    }
+    return { changed: false, row: current };
+  }
+  const ctes = statements.map((statement, i) => q.$with(`w${i}`, {}).as(statement));
+  const [row] = await q.with(...ctes).update(labOrders).set(change.set).where(eq(labOrders.id, current.id)).returning();
+  return { changed: change.forward, row: row ?? current };
 }
 
 /** Records Junction's refusal of a still-submitting order; null if the order had moved on. */

@@ -2,7 +2,7 @@
  * Patient profiles per (brand, patient): what an order or PUT /v1/patients sent is kept, and an
  * order that omits demographics or address uses what is kept. Junction needs all of them.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
 import type { JunctionAddress, JunctionPatient } from '../junction/types.js';
 import { patients } from './schema.js';
@@ -34,6 +34,41 @@ export async function upsertPatient(
   patientId: string,
   changes: PatientChanges,
 ): Promise<PatientRow> {
+  const set = profileColumns(changes);
+  const [row] = await q
+    .insert(patients)
+    .values({ brandId, patientId, ...set })
+    .onConflictDoUpdate({
+      target: [patients.brandId, patients.patientId],
+      set: { ...set, updatedAt: sql`now()` },
+    })
+    .returning();
+  if (!row) throw new Error('patient upsert returned no row');
+  return row;
+}
+
+/**
+ * upsertPatient as a statement to fold into a larger one: it writes only when `from` (a CTE name)
+ * has a row, and returns `created` (true when the profile is new).
+ */
+export function upsertPatientStatement(brandId: string, patientId: string, changes: PatientChanges, from: string): SQL {
+  const set = { brandId, patientId, ...profileColumns(changes) } as Record<string, unknown>;
+  const columns = getTableColumns(patients);
+  const keys = Object.keys(set) as (keyof typeof columns)[];
+  const names = keys.map((k) => sql.identifier(columns[k].name));
+  const values = keys.map((k) => sql`${set[k]}::${sql.raw(columns[k].getSQLType())}`);
+  const updates = keys
+    .filter((k) => k !== 'brandId' && k !== 'patientId')
+    .map((k) => sql`${sql.identifier(columns[k].name)} = excluded.${sql.identifier(columns[k].name)}`);
+  return sql`
+    insert into ${patients} (${sql.join(names, sql`, `)})
+    select ${sql.join(values, sql`, `)} from ${sql.identifier(from)}
+    on conflict (brand_id, patient_id) do update set ${sql.join([...updates, sql`updated_at = now()`], sql`, `)}
+    returning (xmax = 0) as created`;
+}
+
+/** The profile columns that `changes` sets. */
+function profileColumns(changes: PatientChanges): Partial<typeof patients.$inferInsert> {
   const set: Partial<typeof patients.$inferInsert> = {};
   if (changes.firstName !== undefined) set.firstName = changes.firstName;
   if (changes.lastName !== undefined) set.lastName = changes.lastName;
@@ -50,16 +85,7 @@ export async function upsertPatient(
     set.zip = changes.address.zip;
     set.country = changes.address.country;
   }
-  const [row] = await q
-    .insert(patients)
-    .values({ brandId, patientId, ...set })
-    .onConflictDoUpdate({
-      target: [patients.brandId, patients.patientId],
-      set: { ...set, updatedAt: sql`now()` },
-    })
-    .returning();
-  if (!row) throw new Error('patient upsert returned no row');
-  return row;
+  return set;
 }
 
 /** Junction's patient and address from a profile, or the names of the fields still missing. */
