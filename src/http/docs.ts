@@ -43,8 +43,12 @@ export const docsPlugin = fp(
       configuration: {
         url: '/openapi.json',
         title: 'labline API',
+        // Self-contained: no web fonts, telemetry or hosted (AI, MCP, deploy) features to call out to.
         withDefaultFonts: false,
-        hideClientButton: false,
+        telemetry: false,
+        showDeveloperTools: 'never',
+        agent: { disabled: true },
+        mcp: { disabled: true },
       },
     });
   },
