@@ -64,6 +64,8 @@ export const Errors = {
   routeNotFound: (method: string, url: string) =>
     new HttpError(404, 'not_found', `No route ${method} ${url.split('?')[0] ?? ''}.`),
   methodNotAllowed: (method: string) => new HttpError(405, 'method_not_allowed', `Method ${method} is not allowed here.`),
+  /** A create that would duplicate something unique (a member, a catalog test id, a coupon code). */
+  conflict: (message: string) => new HttpError(409, 'conflict', message),
   idempotencyKeyReused: () =>
     new HttpError(
       409,

@@ -1,7 +1,7 @@
 /** The platform lab test catalog and each workspace's own title and price for a test. */
 import { and, asc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
-import { conflict } from './http.js';
+import { Errors } from '../http/errors.js';
 import { newObjectId } from './object-id.js';
 import { labTests, workspaceLabTests } from './schema.js';
 
@@ -19,7 +19,7 @@ export async function insertLabTest(
     .values({ id: newObjectId(), ...input, createdAt: now, updatedAt: now })
     .onConflictDoNothing()
     .returning();
-  if (!row) throw conflict(`Lab test ${input.testId} already exists.`);
+  if (!row) throw Errors.conflict(`Lab test ${input.testId} already exists.`);
   return row;
 }
 

@@ -1,7 +1,7 @@
 /** A workspace's coupons, and their redemption. */
 import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
-import { conflict } from './http.js';
+import { Errors } from '../http/errors.js';
 import { newObjectId } from './object-id.js';
 import { labCoupons, type CouponType } from './schema.js';
 
@@ -29,7 +29,7 @@ export async function insertCoupon(
     .values({ id: newObjectId(), workspaceId, createdBy, ...input, createdAt: now, updatedAt: now })
     .onConflictDoNothing()
     .returning();
-  if (!row) throw conflict(`This workspace already has a coupon with the code "${input.code}".`);
+  if (!row) throw Errors.conflict(`This workspace already has a coupon with the code "${input.code}".`);
   return row;
 }
 

@@ -3,7 +3,6 @@
  * tags, id and timestamp schemas, and the 409 for duplicate creates.
  */
 import { Type, type TSchema } from 'typebox';
-import { HttpError } from '../http/errors.js';
 import { ErrorResponse } from '../http/schemas.js';
 
 export const TAG_VISITS = 'Workspace lab visits';
@@ -41,10 +40,6 @@ export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableTimestamp = Nullable(Timestamp);
 
 export const WorkspaceParams = Type.Object({ workspaceId: ObjectIdString('Workspace id') });
-
-export function conflict(message: string): HttpError {
-  return new HttpError(409, 'conflict', message);
-}
 
 export const ConflictResponse = {
   409: { ...ErrorResponse, description: 'Already exists' } as typeof ErrorResponse,

@@ -1,7 +1,7 @@
 /** Workspaces and their members. */
 import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/database.js';
-import { conflict } from './http.js';
+import { Errors } from '../http/errors.js';
 import { newObjectId } from './object-id.js';
 import { workspaceMembers, workspaces, type WorkspacePermission, type WorkspaceRole } from './schema.js';
 
@@ -81,7 +81,7 @@ export async function insertMember(
     .values({ id: newObjectId(), ...input, createdAt: now, updatedAt: now })
     .onConflictDoNothing()
     .returning();
-  if (!row) throw conflict('This user is already a member of the workspace.');
+  if (!row) throw Errors.conflict('This user is already a member of the workspace.');
   return row;
 }
 
