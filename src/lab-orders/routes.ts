@@ -43,10 +43,15 @@ async function visibleOrder(deps: LabOrderDeps, principal: Principal, id: string
   return order;
 }
 
-function junctionError(err: unknown): HttpError | null {
-  if (err instanceof JunctionRejected) return Errors.junctionRejected(err.reason);
-  if (err instanceof JunctionUnavailable) return Errors.junctionUnavailable('Junction did not answer in time; retry shortly.');
-  return null;
+/** A call to Junction from a read or a cancel: its failures become the 502s of the catalogue. */
+async function fromJunction<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof JunctionRejected) throw Errors.junctionRejected(err.reason);
+    if (err instanceof JunctionUnavailable) throw Errors.junctionUnavailable('Junction did not answer in time; retry shortly.');
+    throw err;
+  }
 }
 
 export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
@@ -163,12 +168,8 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
         if (!order.junctionOrderId || order.status === 'submitting' || statusRank(order.status) >= statusRank('sample_with_lab')) {
           throw new HttpError(409, 'order_not_cancellable', `The order is ${order.status} and can no longer be cancelled.`);
         }
-        let cancelled;
-        try {
-          cancelled = await junction.cancelOrder(order.junctionOrderId);
-        } catch (err) {
-          throw junctionError(err) ?? err;
-        }
+        const junctionOrderId = order.junctionOrderId;
+        const cancelled = await fromJunction(() => junction.cancelOrder(junctionOrderId));
         await database.transaction(async (tx) => {
           const locked = await findOrder(tx, order.id, { lock: true });
           if (locked) await applyJunctionOrder(tx, locked, cancelled);
@@ -206,12 +207,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
     },
     async (request) => {
       const order = await resultsReady(principalOf(request), request.params.id);
-      let results;
-      try {
-        results = await junction.getResults(order.junctionOrderId);
-      } catch (err) {
-        throw junctionError(err) ?? err;
-      }
+      const results = await fromJunction(() => junction.getResults(order.junctionOrderId));
       await audit(database.db, auditActor(request), { action: 'read', resourceType: 'lab_results', resourceId: order.id, tenant: order.brandId });
       return {
         order_id: order.id,
@@ -249,12 +245,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
     },
     async (request, reply) => {
       const order = await resultsReady(principalOf(request), request.params.id);
-      let pdf;
-      try {
-        pdf = await junction.getResultPdf(order.junctionOrderId);
-      } catch (err) {
-        throw junctionError(err) ?? err;
-      }
+      const pdf = await fromJunction(() => junction.getResultPdf(order.junctionOrderId));
       await audit(database.db, auditActor(request), { action: 'read', resourceType: 'lab_results', resourceId: order.id, tenant: order.brandId });
       return (reply as FastifyReply)
         .type('application/pdf')
