@@ -1,12 +1,37 @@
-import swagger from '@fastify/swagger';
+import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+
+/**
+ * The Idempotency-Key header is handled by the idempotency plugin (its own checks and errors),
+ * so route schemas do not declare it; the document shows it from the route's `config.idempotency`.
+ */
+const documentIdempotencyKey: SwaggerTransform = ({ schema, url, route }) => {
+  const mode = route.config?.idempotency;
+  if (!mode) return { schema, url };
+  const headers = {
+    type: 'object',
+    properties: {
+      'idempotency-key': {
+        type: 'string',
+        minLength: 1,
+        maxLength: 255,
+        description:
+          'Unique per attempt of this request (1–255 printable ASCII characters). A retry with the same key and body ' +
+          'replays the first answer with `Idempotent-Replayed: true`; see the README on idempotency.',
+      },
+    },
+    required: mode === 'required' ? ['idempotency-key'] : [],
+  };
+  return { schema: { ...schema, headers }, url };
+};
 
 /** OpenAPI 3.1 from the route schemas, served at /openapi.json, and an interactive reference at /docs. */
 export const docsPlugin = fp(
   async function docs(app: FastifyInstance) {
     await app.register(swagger, {
+      transform: documentIdempotencyKey,
       openapi: {
         openapi: '3.1.0',
         info: {

@@ -68,9 +68,6 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
         description:
           'Requires the `Idempotency-Key` header and the `lab-orders:write` scope. A retry with the same key and body ' +
           'replays the first answer (`Idempotent-Replayed: true`); a retry after a 502 `junction_unavailable` resumes the same order.',
-        headers: Type.Object({
-          'idempotency-key': Type.Optional(Type.String({ description: 'Unique per order attempt, 1–255 printable ASCII characters' })),
-        }),
         body: CreateLabOrderBody,
         response: {
           201: { ...LabOrder, description: 'Lab order created' },

@@ -55,6 +55,14 @@ describe('service foundation over HTTP', () => {
       expect(doc.body.openapi).toBe('3.1.0');
       expect(doc.body.paths['/v1/me'].get.operationId).toBe('getCurrentPrincipal');
       expect(doc.body.components.securitySchemes.bearerAuth.scheme).toBe('bearer');
+      // Both contracts, with their operation ids; the Idempotency-Key header as each route treats it.
+      const create = doc.body.paths['/v1/lab-orders'].post;
+      expect(create.operationId).toBe('createLabOrder');
+      expect(create.parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'idempotency-key', required: true }));
+      const visit = doc.body.paths['/v1/workspace/{workspaceId}/labs/visits'].post;
+      expect(visit.operationId).toBe('createLabVisit');
+      expect(visit.parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'idempotency-key', required: false }));
+      expect(create.responses['502'].content['application/json'].schema.required).toEqual(['error', 'message']);
       const page = await t.request('GET', '/docs');
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
