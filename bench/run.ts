@@ -173,7 +173,13 @@ async function main(): Promise<void> {
 
     // labline runs as `npm start` runs it: the tsc build, plain node.
     log('building labline (npm run build)…');
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    try {
+      execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      // tsc still writes its output when it finds type errors (a work tree mid-edit).
+      if (!fs.existsSync(path.join(ROOT, 'dist/main.js'))) throw err;
+      log(`npm run build reported errors; running what it emitted:\n${String((err as { stdout?: Buffer }).stdout ?? '').slice(0, 2000)}`);
+    }
     const lablinePort = await freePort();
     const lablineEnv: Record<string, string> = {
       HOST: '127.0.0.1',
@@ -185,7 +191,7 @@ async function main(): Promise<void> {
       JUNCTION_BASE_URL: sim.url,
       JUNCTION_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
       JUNCTION_PANELS: panels,
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       ...(db.lablineUrl ? { DATABASE_URL: db.lablineUrl } : {}),
     };
     let lablineStarts = 0;
@@ -198,7 +204,7 @@ async function main(): Promise<void> {
         port: lablinePort,
         readyPath: '/readyz',
         logDir: workDir,
-        nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`] : [],
+        nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`, `--cpu-prof-name=labline-${lablineStarts}.cpuprofile`] : [],
       });
       return labline;
     };
@@ -259,7 +265,7 @@ async function main(): Promise<void> {
     const check = (name: string, r: LoadResult, allowErrors = false) => {
       if (r.ok === 0) failures.push(`${name}: no successful answer`);
       if (!allowErrors && (r.non2xx > 0 || r.errors > 0)) {
-        failures.push(`${name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors`);
+        failures.push(`${name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors ${JSON.stringify(r.errorKinds)}`);
       }
     };
     const brief = (r: LoadResult) => ({
@@ -270,6 +276,8 @@ async function main(): Promise<void> {
       non2xx: r.non2xx,
       errors: r.errors,
       status_codes: r.statusCodes,
+      error_kinds: r.errorKinds,
+      ...(r.cpuMsPerRequest && { cpu_ms_per_request: r.cpuMsPerRequest }),
     });
 
     // 1. create: labline vs the baseline, same body, same simulator, same database server.
@@ -291,16 +299,17 @@ async function main(): Promise<void> {
         port: basePort,
         readyPath: '/healthz',
         logDir: workDir,
+        nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`] : [],
       });
       services.push(baseline);
       log('1. create: labline…');
-      create = await measure(createSpec(lablineUrl(), 'create'), timing);
+      create = await measure(createSpec(lablineUrl(), 'create'), timing, { cpu: { labline: () => labline!.cpuSeconds(), labline_system: () => labline!.systemCpuSeconds(), simulator: () => sim.cpuSeconds() } });
       check('create (labline)', create);
-      log(`   labline  ${create.rps.toFixed(0)} req/s, p99 ${create.latency.p99.toFixed(1)} ms`);
+      log(`   labline  ${create.rps.toFixed(0)} req/s, p99 ${create.latency.p99.toFixed(1)} ms, CPU ms per request ${JSON.stringify(create.cpuMsPerRequest)}`);
       log('1. create: baseline…');
-      const base = await measure(createSpec(baseline.url, 'baseline'), timing);
+      const base = await measure(createSpec(baseline.url, 'baseline'), timing, { cpu: { baseline: () => baseline.cpuSeconds(), baseline_system: () => baseline.systemCpuSeconds(), simulator: () => sim.cpuSeconds() } });
       check('create (baseline)', base);
-      log(`   baseline ${base.rps.toFixed(0)} req/s, p99 ${base.latency.p99.toFixed(1)} ms`);
+      log(`   baseline ${base.rps.toFixed(0)} req/s, p99 ${base.latency.p99.toFixed(1)} ms, CPU ms per request ${JSON.stringify(base.cpuMsPerRequest)}`);
       await baseline.stop();
       const rpsRatio = create.rps / base.rps;
       const p99Ratio = create.latency.p99 / base.latency.p99;
@@ -362,7 +371,7 @@ async function main(): Promise<void> {
           });
       };
       log(`3. slow upstream (${SLOW_LATENCY_MS} ms, ${SLOW_CONNECTIONS} connections)…`);
-      const slow = await measure({ ...createSpec(lablineUrl(), 'slow'), connections: SLOW_CONNECTIONS, timeoutSeconds: 10 }, timing, sample);
+      const slow = await measure({ ...createSpec(lablineUrl(), 'slow'), connections: SLOW_CONNECTIONS, timeoutSeconds: 10 }, timing, { onTick: sample });
       await setFaults({});
       const bound = SLOW_CONNECTIONS / (SLOW_LATENCY_MS / 1000);
       const r = slow.rps / bound;

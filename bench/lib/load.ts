@@ -29,6 +29,10 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
+  /** CPU milliseconds per 2xx answer, of the processes `measure` was asked to watch */
+  cpuMsPerRequest?: Record<string, number>;
+  /** connection errors by code */
+  errorKinds: Record<string, number>;
   /** latency of 2xx answers, ms */
   latency: { p50: number; p90: number; p99: number; max: number; mean: number };
 }
@@ -77,6 +81,11 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
   (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
   });
+  const errorKinds: Record<string, number> = {};
+  instance.on('reqError', (err: unknown) => {
+    const kind = (err as { code?: string; message?: string }).code ?? (err as Error).message ?? String(err);
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  });
   const ticker = onTick ? setInterval(onTick, 100) : null;
   const result = await done;
   if (ticker) clearInterval(ticker);
@@ -93,6 +102,7 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes,
+    errorKinds,
     latency: {
       p50: percentile(sorted, 50),
       p90: percentile(sorted, 90),
@@ -103,12 +113,22 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
   };
 }
 
-/** Warms up for `warmSeconds`, then measures for `seconds`; `onTick` runs every 100 ms of the measured run. */
+/**
+ * Warms up for `warmSeconds`, then measures for `seconds`; `onTick` runs every 100 ms of the
+ * measured run. `cpu` names processes whose CPU time (seconds so far) is read around the measured
+ * run, to report CPU milliseconds per successful request.
+ */
 export async function measure(
   spec: LoadSpec,
   timing: { warmSeconds: number; seconds: number },
-  onTick?: () => void,
+  options: { onTick?: () => void; cpu?: Record<string, () => number> } = {},
 ): Promise<LoadResult> {
   if (timing.warmSeconds > 0) await runOnce(spec, timing.warmSeconds);
-  return runOnce(spec, timing.seconds, onTick);
+  const cpu = Object.entries(options.cpu ?? {});
+  const before = cpu.map(([, read]) => read());
+  const result = await runOnce(spec, timing.seconds, options.onTick);
+  result.cpuMsPerRequest = Object.fromEntries(
+    cpu.map(([name, read], i) => [name, Math.round(((read() - before[i]!) * 1e5) / Math.max(1, result.ok)) / 100]),
+  );
+  return result;
 }

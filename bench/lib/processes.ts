@@ -13,6 +13,10 @@ export interface Service {
   readonly logFile: string;
   /** resident set size now and at its peak (VmHWM), in bytes; null once the process is gone */
   memory(): { rss: number; peak: number } | null;
+  /** CPU time used so far (user + system), in seconds */
+  cpuSeconds(): number;
+  /** the system (kernel) part of cpuSeconds */
+  systemCpuSeconds(): number;
   /** SIGTERM, then wait for the exit (SIGKILL after `graceMs`) */
   stop(graceMs?: number): Promise<void>;
 }
@@ -27,6 +31,18 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** utime + stime of a process, from /proc (clock ticks of 1/100 s on Linux). */
+function readCpuSeconds(pid: number | undefined, which: 'all' | 'system' = 'all'): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((which === 'all' ? Number(fields[11]) : 0) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 function readMemory(pid: number | undefined): { rss: number; peak: number } | null {
@@ -99,6 +115,8 @@ export async function startService(o: StartOptions): Promise<Service> {
     child,
     logFile,
     memory: () => (exitCode === undefined ? readMemory(child.pid) : null),
+    cpuSeconds: () => readCpuSeconds(child.pid),
+    systemCpuSeconds: () => readCpuSeconds(child.pid, 'system'),
     async stop(graceMs = 30_000) {
       if (exitCode !== undefined) return;
       child.kill('SIGTERM');

@@ -51,8 +51,14 @@ export function createTokenVerifier(options: AuthOptions): (token: string) => Pr
   const secret = options.jwtSecret === null ? null : new TextEncoder().encode(options.jwtSecret);
   const jwks = options.jwksUrl === null ? null : createRemoteJWKSet(new URL(options.jwksUrl));
   const algorithms = [...(secret ? HS_ALGS : []), ...(jwks ? ASYM_ALGS : [])];
+  // Imported once: handing jose the raw bytes would import them again for every token.
+  const hmacKey = secret
+    ? crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+    : null;
+  // A key that cannot be imported fails each verification (401), not the process.
+  hmacKey?.catch(() => {});
   const getKey: JWTVerifyGetKey = async (header, token) => {
-    if (header.alg === 'HS256' && secret) return secret;
+    if (header.alg === 'HS256' && hmacKey) return hmacKey;
     if (jwks) return jwks(header, token);
     throw new joseErrors.JOSEAlgNotAllowed('unexpected algorithm');
   };

@@ -15,10 +15,10 @@
  * A request that ends without completing leaves its key immediately resumable.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, lt, lte, sql } from 'drizzle-orm';
+import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { affectedRows, type Database, type Queryable } from '../db/database.js';
+import { affectedRows, rows, type Database, type Queryable } from '../db/database.js';
 import { Errors, HttpError } from './errors.js';
 import { idempotencyKeys } from './idempotency-schema.js';
 import type { Metrics } from './metrics.js';
@@ -84,50 +84,44 @@ export class IdempotencyContext {
 
   /** Records the key and the resource this request creates, in the caller's transaction. */
   async claim(tx: Queryable, resourceId: string | null): Promise<void> {
-    const claim = this.claimStatement(tx, resourceId);
-    if (claim.gated) {
-      if ((await claim.insert).length === 0) throw new IdempotencyRace();
-    } else {
-      await claim.update;
-    }
+    const claim = this.claimStatement(resourceId);
+    const won = await rows(tx, claim.statement);
+    if (claim.gated && won.length === 0) throw new IdempotencyRace();
     this.owned = true;
   }
 
   /**
-   * The statement `claim` runs, for callers that fold it into one SQL statement with the writes it
-   * guards (see create-lab-order.ts): `gated` when it returns a row only if this request won the
-   * key (a fresh claim), not when this request already holds the key (a takeover). Call
-   * `claimed()` once the statement succeeded and, when gated, returned its row.
+   * The one statement of `claim`, also for callers that fold it into a larger statement with the
+   * writes it guards (see create-lab-order.ts). `gated`: it returns a row only if this request won
+   * the key (a fresh claim); otherwise this request already holds the key (a takeover) and it
+   * only records the resource. Call `claimed()` once the statement succeeded (and, when gated,
+   * returned its row).
    */
-  claimStatement(q: Queryable, resourceId: string | null) {
+  claimStatement(resourceId: string | null): { gated: boolean; statement: SQL } {
     if (this.owned) {
-      return { gated: false as const, update: q.update(idempotencyKeys).set({ resourceId }).where(this.where()) };
+      return {
+        gated: false,
+        statement: sql`update ${idempotencyKeys} set resource_id = ${resourceId} where ${this.whereSql()}`,
+      };
     }
     const now = new Date();
-    const row = {
-      principal: this.principal,
-      route: this.route,
-      key: this.key,
-      fingerprint: this.fingerprint,
-      state: 'in_progress' as const,
-      lockedUntil: this.leaseUntil(),
-      resourceId,
-      responseStatus: null,
-      responseBody: null,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + this.options.ttlHours * 3600 * 1000),
-    };
+    const expiresAt = new Date(now.getTime() + this.options.ttlHours * 3600 * 1000);
     // A row left by an expired key may be reused; a live one means another request won the race.
-    const insert = q
-      .insert(idempotencyKeys)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [idempotencyKeys.principal, idempotencyKeys.route, idempotencyKeys.key],
-        set: row,
-        setWhere: lt(idempotencyKeys.expiresAt, now),
-      })
-      .returning({ key: idempotencyKeys.key });
-    return { gated: true as const, insert };
+    return {
+      gated: true,
+      statement: sql`
+        insert into ${idempotencyKeys} (principal, route, key, fingerprint, state, locked_until, resource_id,
+                                        response_status, response_body, created_at, expires_at)
+        values (${this.principal}, ${this.route}, ${this.key}, ${this.fingerprint}, 'in_progress',
+                ${this.leaseUntil().toISOString()}::timestamptz, ${resourceId}, null, null,
+                ${now.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz)
+        on conflict (principal, route, key) do update set
+          fingerprint = excluded.fingerprint, state = excluded.state, locked_until = excluded.locked_until,
+          resource_id = excluded.resource_id, response_status = null, response_body = null,
+          created_at = excluded.created_at, expires_at = excluded.expires_at
+        where ${idempotencyKeys}.expires_at < ${now.toISOString()}::timestamptz
+        returning key`,
+    };
   }
 
   /** After a `claimStatement` that succeeded (and, when gated, returned its row). */
@@ -138,7 +132,7 @@ export class IdempotencyContext {
   /** Stores the final response for replay, in the caller's transaction. */
   async complete(tx: Queryable, status: number, body: string): Promise<void> {
     if (!this.owned) await this.claim(tx, this.resumedResourceId);
-    await this.completionStatement(tx, status, body);
+    await tx.execute(this.completionStatement(status, body));
     this.completed = true;
   }
 
@@ -146,16 +140,20 @@ export class IdempotencyContext {
    * The statement `complete` runs once the key is held, for callers that fold it into one SQL
    * statement with the writes it completes; call `completedWith()` once that statement ran.
    */
-  completionStatement(q: Queryable, status: number, body: string) {
+  completionStatement(status: number, body: string): SQL {
     if (!this.owned) throw new Error('the idempotency key must be claimed before it is completed');
-    return q
-      .update(idempotencyKeys)
-      .set({ state: 'completed', responseStatus: status, responseBody: body, lockedUntil: null })
-      .where(this.where());
+    return sql`
+      update ${idempotencyKeys}
+      set state = 'completed', response_status = ${status}, response_body = ${body}, locked_until = null
+      where ${this.whereSql()}`;
   }
 
   completedWith(): void {
     this.completed = true;
+  }
+
+  private whereSql(): SQL {
+    return sql`principal = ${this.principal} and route = ${this.route} and key = ${this.key}`;
   }
 
   /** Makes an unfinished key resumable at once (the request ended without a final answer). */
@@ -190,6 +188,18 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
   async function idempotency(app: FastifyInstance, options) {
     const { database, metrics } = options;
     app.decorateRequest('idempotency', null);
+    // Every request with a key starts here: a prepared statement, built (and planned) once.
+    const lookup = database.db
+      .select()
+      .from(idempotencyKeys)
+      .where(
+        and(
+          eq(idempotencyKeys.principal, sql.placeholder('principal')),
+          eq(idempotencyKeys.route, sql.placeholder('route')),
+          eq(idempotencyKeys.key, sql.placeholder('key')),
+        ),
+      )
+      .prepare('idempotency_key_lookup');
 
     app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
       const mode = request.routeOptions.config.idempotency;
@@ -205,12 +215,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
       const principal = request.principal?.sub ?? 'anonymous';
       const route = routeId(request);
       const fp = fingerprint({ params: request.params ?? null, body: request.body ?? null });
-      const where = and(
-        eq(idempotencyKeys.principal, principal),
-        eq(idempotencyKeys.route, route),
-        eq(idempotencyKeys.key, key),
-      );
-      const [row] = await database.db.select().from(idempotencyKeys).where(where);
+      const [row] = await lookup.execute({ principal, route, key });
       const now = new Date();
       let resumed: string | null = null;
       let tookOver = false;
@@ -226,6 +231,11 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
           return sendJsonText(reply, row.responseStatus ?? 200, row.responseBody ?? '');
         }
         // In progress: take it over only if its lease ran out (the request died or gave up).
+        const where = and(
+          eq(idempotencyKeys.principal, principal),
+          eq(idempotencyKeys.route, route),
+          eq(idempotencyKeys.key, key),
+        );
         const taken = await database.db
           .update(idempotencyKeys)
           .set({ lockedUntil: new Date(now.getTime() + options.leaseSeconds * 1000) })

@@ -28,7 +28,13 @@ import {
   writeJunctionOrderChange,
   type LabOrderRow,
 } from './orders-repository.js';
-import { findPatient, isPastDate, junctionPatientOf, profileAsChanges, type PatientChanges } from './patients.js';
+import {
+  findPatient,
+  isPastDate,
+  junctionPatientOf,
+  profileAsChanges,
+  type PatientChanges,
+} from './patients.js';
 import type { CreateLabOrderBody, LabOrder } from './schemas.js';
 
 export interface LabOrderDeps {
@@ -108,7 +114,8 @@ export async function createLabOrder(
   if (order === null) {
     // The brand's override wins over the configured default; without a default, 400 unless an
     // override exists (checked first, before anything is written).
-    const defaultLabTestId = deps.panels[body.panel_id] ?? (await brandPanelOverride(database.db, body.brand_id, body.panel_id));
+    const defaultLabTestId =
+      deps.panels[body.panel_id] ?? (await brandPanelOverride(database.db, body.brand_id, body.panel_id));
     if (!defaultLabTestId) {
       throw new HttpError(
         400,
@@ -118,21 +125,16 @@ export async function createLabOrder(
     }
     const id = randomUUID();
     // One statement: the claim comes first, and a concurrent twin that loses it writes nothing.
-    const claim = idem.claimStatement(database.db, id);
-    const created = await insertSubmittingOrder(
-      database.db,
-      claim.gated ? { statement: claim.insert.getSQL(), gated: true } : { statement: claim.update.getSQL(), gated: false },
-      {
-        id,
-        brandId: body.brand_id,
-        patientId: body.patient_id,
-        panelId: body.panel_id,
-        defaultLabTestId,
-        createdBy: principal.sub,
-        profile: body.patient || body.address ? fromBody : null,
-        actor: who,
-      },
-    );
+    const created = await insertSubmittingOrder(database.db, idem.claimStatement(id), {
+      id,
+      brandId: body.brand_id,
+      patientId: body.patient_id,
+      panelId: body.panel_id,
+      defaultLabTestId,
+      createdBy: principal.sub,
+      profile: body.patient || body.address ? fromBody : null,
+      actor: who,
+    });
     if (!created.claimed) throw new IdempotencyRace();
     idem.claimed();
     order = { id, status: 'submitting', labTestId: created.labTestId };
@@ -160,7 +162,8 @@ export async function createLabOrder(
   }
 
   try {
-    const junctionUserId = cachedUser ?? (await ensureJunctionUser(deps, body.patient_id, cachedUser === null));
+    const junctionUserId =
+      cachedUser ?? (await ensureJunctionUser(deps, body.patient_id, cachedUser === null));
     const placed = await deps.junction.createOrder(
       {
         userId: junctionUserId,
@@ -177,7 +180,7 @@ export async function createLabOrder(
       const change = junctionOrderChange(row, placed);
       const result = answer(change.set ? { ...row, ...change.set } : row);
       if (!idem.owned) await idem.claim(tx, idem.resumedResourceId);
-      await writeJunctionOrderChange(tx, row, change, idem.completionStatement(tx, result.status, result.text));
+      await writeJunctionOrderChange(tx, row, change, idem.completionStatement(result.status, result.text));
       idem.completedWith();
       return result;
     });
@@ -207,7 +210,11 @@ function rejectionError(order: LabOrderRow): HttpError {
 }
 
 /** The patient's Junction user: cached, or made (or found) at Junction and cached. */
-async function ensureJunctionUser(deps: LabOrderDeps, patientId: string, knownUncached: boolean): Promise<string> {
+async function ensureJunctionUser(
+  deps: LabOrderDeps,
+  patientId: string,
+  knownUncached: boolean,
+): Promise<string> {
   const cached = knownUncached ? null : await cachedJunctionUser(deps.database.db, patientId);
   if (cached) return cached;
   const userId = await deps.junction.ensureUser(patientId);

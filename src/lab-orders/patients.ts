@@ -52,20 +52,25 @@ export async function upsertPatient(
  * has a row, and returns `created` (true when the profile is new).
  */
 export function upsertPatientStatement(brandId: string, patientId: string, changes: PatientChanges, from: string): SQL {
-  const set = { brandId, patientId, ...profileColumns(changes) } as Record<string, unknown>;
-  const columns = getTableColumns(patients);
-  const keys = Object.keys(set) as (keyof typeof columns)[];
-  const names = keys.map((k) => sql.identifier(columns[k].name));
-  const values = keys.map((k) => sql`${set[k]}::${sql.raw(columns[k].getSQLType())}`);
-  const updates = keys
-    .filter((k) => k !== 'brandId' && k !== 'patientId')
-    .map((k) => sql`${sql.identifier(columns[k].name)} = excluded.${sql.identifier(columns[k].name)}`);
+  const set = profileColumns(changes) as Record<string, unknown>;
+  const keys = Object.keys(set);
+  const names = keys.map((k) => PROFILE_COLUMNS[k]!.name);
+  const values = keys.map((k) => sql`${set[k]}::${PROFILE_COLUMNS[k]!.type}`);
+  const updates = names.map((n) => `${n} = excluded.${n}`).join(', ');
   return sql`
-    insert into ${patients} (${sql.join(names, sql`, `)})
-    select ${sql.join(values, sql`, `)} from ${sql.identifier(from)}
-    on conflict (brand_id, patient_id) do update set ${sql.join([...updates, sql`updated_at = now()`], sql`, `)}
+    insert into ${patients} (brand_id, patient_id${sql.raw(names.map((n) => `, ${n}`).join(''))})
+    select ${brandId}, ${patientId}::uuid${sql.join(values.map((v) => sql`, ${v}`))} from ${sql.identifier(from)}
+    on conflict (brand_id, patient_id) do update set ${sql.raw(updates ? `${updates}, ` : '')}updated_at = now()
     returning (xmax = 0) as created`;
 }
+
+/** Column name and SQL type (as a cast) of each profile field, from the table definition. */
+const PROFILE_COLUMNS: Record<string, { name: string; type: SQL }> = Object.fromEntries(
+  Object.entries(getTableColumns(patients)).map(([key, column]) => [
+    key,
+    { name: `"${column.name}"`, type: sql.raw(column.getSQLType()) },
+  ]),
+);
 
 /** The profile columns that `changes` sets. */
 function profileColumns(changes: PatientChanges): Partial<typeof patients.$inferInsert> {
