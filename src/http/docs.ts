@@ -1,6 +1,5 @@
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
-import scalar from '@scalar/fastify-api-reference';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 /**
@@ -26,6 +25,28 @@ const documentIdempotencyKey: SwaggerTransform = ({ schema, url, route }) => {
   };
   return { schema: { ...schema, headers }, url };
 };
+
+const HOP_BY_HOP = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding']);
+
+async function scalarReference(): Promise<FastifyInstance> {
+  const { default: scalar } = await import('@scalar/fastify-api-reference');
+  const inner = Fastify({ logger: false });
+  await inner.register(scalar, {
+    routePrefix: '/docs',
+    configuration: {
+      url: '/openapi.json',
+      title: 'labline API',
+      // Self-contained: no web fonts, telemetry or hosted (AI, MCP, deploy) features to call out to.
+      withDefaultFonts: false,
+      telemetry: false,
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+      mcp: { disabled: true },
+    },
+  });
+  await inner.ready();
+  return inner;
+}
 
 /** OpenAPI 3.1 from the route schemas, served at /openapi.json, and an interactive reference at /docs. */
 export const docsPlugin = fp(
@@ -58,23 +79,24 @@ export const docsPlugin = fp(
       reply.code(204).send(),
     );
     app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-    // The reference's own routes (page, script) are public, like the document they render.
-    app.addHook('onRoute', (route) => {
-      if (route.url.startsWith('/docs')) route.config = { ...route.config, public: true };
-    });
-    await app.register(scalar, {
-      routePrefix: '/docs',
-      logLevel: 'warn',
-      configuration: {
-        url: '/openapi.json',
-        title: 'labline API',
-        // Self-contained: no web fonts, telemetry or hosted (AI, MCP, deploy) features to call out to.
-        withDefaultFonts: false,
-        telemetry: false,
-        showDeveloperTools: 'never',
-        agent: { disabled: true },
-        mcp: { disabled: true },
-      },
+
+    // The reference page (Scalar) is loaded on its first request: replicas nobody browses do not
+    // carry its 4 MB bundle. It runs in an inner Fastify instance whose answers are passed on.
+    let reference: Promise<FastifyInstance> | null = null;
+    const serveReference = async (request: FastifyRequest, reply: FastifyReply) => {
+      reference ??= scalarReference();
+      const inner = await reference;
+      const res = await inner.inject({ method: 'GET', url: request.url });
+      for (const [name, value] of Object.entries(res.headers)) {
+        if (value !== undefined && !HOP_BY_HOP.has(name)) void reply.header(name, value);
+      }
+      return reply.code(res.statusCode).send(res.rawPayload);
+    };
+    const publicHidden = { config: { public: true }, schema: { hide: true } };
+    app.get('/docs', publicHidden, serveReference);
+    app.get('/docs/*', publicHidden, serveReference);
+    app.addHook('onClose', async () => {
+      if (reference) await (await reference).close();
     });
   },
   { name: 'labline-docs' },
