@@ -22,7 +22,6 @@ import type { JunctionApi } from './junction/types.js';
 import { labOrderRoutes } from './lab-orders/routes.js';
 import { patientRoutes } from './lab-orders/patient-routes.js';
 import { junctionWebhookRoutes } from './lab-orders/webhook-route.js';
-import { demoRoutes } from './demo/routes.js';
 import type { Simulator } from './junction/simulator/index.js';
 import { labVisitRoutes } from './lab-visits/routes.js';
 import { workspaceManagementRoutes } from './workspaces/routes.js';
@@ -128,7 +127,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(labOrderRoutes, { database, junction: junction.api, panels: junction.panels });
   await app.register(patientRoutes, { database });
   await app.register(junctionWebhookRoutes, { database, metrics, secret: junction.webhookSecret });
-  if (deps.demo) await app.register(demoRoutes, { database, simulator: deps.demo.simulator });
+  if (deps.demo) {
+    const { demoRoutes } = await import('./demo/routes.js');
+    await app.register(demoRoutes, { database, simulator: deps.demo.simulator });
+  }
 
   return app;
 }

@@ -3,9 +3,6 @@ import { buildApp } from './app.js';
 import { resolveJwtSecret } from './auth-secret.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
-import { demoBanner, demoTokens } from './demo/banner.js';
-import { startDemoJunction } from './demo/junction.js';
-import { seedDemo } from './demo/seed.js';
 import { createLogger } from './http/logging.js';
 import { Metrics } from './http/metrics.js';
 
@@ -35,8 +32,12 @@ async function main(): Promise<void> {
   const jwt = resolveJwtSecret(config);
   const metrics = new Metrics(() => database.poolStats());
 
-  const demo = config.junction.apiKey === null ? await startDemoJunction(config, metrics, logger) : null;
-  if (demo && (await seedDemo(database))) logger.info('demo data seeded');
+  // Demo mode (no Junction key) loads the simulator and the seed; production never does.
+  const demo =
+    config.junction.apiKey === null
+      ? await (await import('./demo/junction.js')).startDemoJunction(config, metrics, logger)
+      : null;
+  if (demo && (await (await import('./demo/seed.js')).seedDemo(database))) logger.info('demo data seeded');
   const app = await buildApp({
     config,
     database,
@@ -80,10 +81,17 @@ async function main(): Promise<void> {
 }
 
 /** Demo mode: tokens per persona and a curl per contract. Otherwise: where it listens. */
-async function startupBanner(config: Config, base: string, secret: string | null, demo: boolean): Promise<string> {
-  if (demo && secret) return demoBanner(base, config.dataDir, await demoTokens(secret));
+async function startupBanner(
+  config: Config,
+  base: string,
+  secret: string | null,
+  demo: boolean,
+): Promise<string> {
+  if (demo && secret) {
+    const { demoBanner, demoTokens } = await import('./demo/banner.js');
+    return demoBanner(base, config.dataDir, await demoTokens(secret));
+  }
   return `\nlabline is listening on ${base}\n  API reference: ${base}/docs\n\n`;
-
 }
 
 main().catch((err: unknown) => {
