@@ -33,6 +33,8 @@ export interface LoadResult {
   cpuMsPerRequest?: Record<string, number>;
   /** connection errors by code */
   errorKinds: Record<string, number>;
+  /** latencies of the 2xx answers, ms, sorted (for merging runs) */
+  samples: Float64Array;
   /** latency of 2xx answers, ms */
   latency: { p50: number; p90: number; p99: number; max: number; mean: number };
 }
@@ -90,10 +92,18 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
   const result = await done;
   if (ticker) clearInterval(ticker);
   const sorted = Float64Array.from(latencies).sort();
+  return summarize(sorted, result.duration, result, errorKinds);
+}
+
+function summarize(
+  sorted: Float64Array,
+  seconds: number,
+  result: Pick<autocannon.Result, 'non2xx' | 'errors' | 'timeouts' | 'statusCodeStats'>,
+  errorKinds: Record<string, number>,
+): LoadResult {
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = Number((v as { count: number }).count);
   const ok = sorted.length;
-  const seconds = result.duration;
   return {
     seconds,
     rps: ok / seconds,
@@ -103,6 +113,7 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
     timeouts: result.timeouts,
     statusCodes,
     errorKinds,
+    samples: sorted,
     latency: {
       p50: percentile(sorted, 50),
       p90: percentile(sorted, 90),
@@ -111,6 +122,34 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
       mean: ok === 0 ? NaN : sorted.reduce((a, b) => a + b, 0) / ok,
     },
   };
+}
+
+/** Two runs of the same load as one: counts added, latencies merged. */
+export function combine(a: LoadResult, b: LoadResult): LoadResult {
+  const samples = new Float64Array(a.samples.length + b.samples.length);
+  samples.set(a.samples);
+  samples.set(b.samples, a.samples.length);
+  samples.sort();
+  const statusCodeStats: Record<string, { count: number }> = {};
+  for (const r of [a, b]) {
+    for (const [code, n] of Object.entries(r.statusCodes)) statusCodeStats[code] = { count: (statusCodeStats[code]?.count ?? 0) + n };
+  }
+  const errorKinds = { ...a.errorKinds };
+  for (const [k, n] of Object.entries(b.errorKinds)) errorKinds[k] = (errorKinds[k] ?? 0) + n;
+  const combined = summarize(
+    samples,
+    a.seconds + b.seconds,
+    { non2xx: a.non2xx + b.non2xx, errors: a.errors + b.errors, timeouts: a.timeouts + b.timeouts, statusCodeStats } as never,
+    errorKinds,
+  );
+  const cpu: Record<string, number> = {};
+  for (const r of [a, b]) {
+    for (const [k, v] of Object.entries(r.cpuMsPerRequest ?? {})) cpu[k] = (cpu[k] ?? 0) + (v * r.ok) / Math.max(1, combined.ok);
+  }
+  if (a.cpuMsPerRequest || b.cpuMsPerRequest) {
+    combined.cpuMsPerRequest = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round(v * 100) / 100]));
+  }
+  return combined;
 }
 
 /**

@@ -127,6 +127,34 @@ export async function startService(o: StartOptions): Promise<Service> {
   };
 }
 
+/**
+ * A counter of the CPU seconds all PostgreSQL server processes on this machine used since it was
+ * made (other users of the server included; processes that exit in between are not counted).
+ */
+export function postgresCpuCounter(): () => number {
+  const read = () => {
+    const byPid = new Map<string, number>();
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (!stat.includes('(postgres)')) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        byPid.set(entry, (Number(fields[11]) + Number(fields[12])) / 100);
+      } catch {
+        // gone
+      }
+    }
+    return byPid;
+  };
+  const start = read();
+  return () => {
+    let total = 0;
+    for (const [pid, seconds] of read()) total += seconds - (start.get(pid) ?? 0);
+    return total;
+  };
+}
+
 export function tail(file: string, lines = 20): string {
   try {
     return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');

@@ -3,14 +3,15 @@
  * (embedded, in DATA_DIR or in memory) for demo and tests. Everything above this file sees
  * only `Db` (a Drizzle PostgreSQL database) and `Tx` (the same API bound to a transaction).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { is, sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import { drizzle as drizzlePg, NodePgSession } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { PgDatabase, PgDialect, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
@@ -109,6 +110,23 @@ export async function migrateDatabase(config: DatabaseConfig, database: Database
 export async function rows<T>(q: Queryable, query: ReturnType<typeof sql>): Promise<T[]> {
   const result: unknown = await q.execute(query);
   return (result as { rows: T[] }).rows;
+}
+
+/**
+ * `rows` for a statement of the hot path: on a PostgreSQL server it goes out as a named prepared
+ * statement (named by a hash of its text), so each pooled connection parses and plans it once
+ * instead of on every request. Values come back with node-postgres's own parsing (timestamps as
+ * Date), unlike drizzle's raw strings: use it for statements returning text, numbers, booleans.
+ * PGlite runs it as `rows` does.
+ */
+export async function preparedRows<T>(q: Queryable, query: SQL): Promise<T[]> {
+  // Drizzle keeps the session and dialect on the database and transaction objects (not typed).
+  const { session, dialect } = q as unknown as { session: unknown; dialect: PgDialect };
+  if (!is(session, NodePgSession)) return rows<T>(q, query);
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  const name = `labline_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  const client = (session as unknown as { client: pg.Pool | pg.PoolClient }).client;
+  return (await client.query<T & pg.QueryResultRow>({ name, text, values: params })).rows;
 }
 
 /** Rows a statement changed: `rowCount` on node-postgres, `affectedRows` on PGlite. */

@@ -180,7 +180,9 @@ export async function createLabOrder(
       const change = junctionOrderChange(row, placed);
       const result = answer(change.set ? { ...row, ...change.set } : row);
       if (!idem.owned) await idem.claim(tx, idem.resumedResourceId);
-      await writeJunctionOrderChange(tx, row, change, idem.completionStatement(result.status, result.text));
+      await writeJunctionOrderChange(tx, row, change, idem.completionStatement(result.status, result.text), {
+        returning: false,
+      });
       idem.completedWith();
       return result;
     });

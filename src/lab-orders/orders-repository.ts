@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { AuditActor } from '../audit/audit.js';
 import { auditEvents } from '../audit/schema.js';
-import { rows, type Queryable } from '../db/database.js';
+import { preparedRows, type Queryable } from '../db/database.js';
 import type { JunctionOrder } from '../junction/types.js';
 import { upsertPatientStatement, type PatientChanges } from './patients.js';
 import { brandPanels, junctionUsers, labOrderEvents, labOrders, type LabOrderStatus } from './schema.js';
@@ -77,7 +77,7 @@ export async function insertSubmittingOrder(
     select ${o.actor.actor}, ${o.actor.requestId}, a.action, a.resource_type, a.resource_id, ${o.brandId}
     from gate, (values (1, ${patientAction}, 'patient', ${o.patientId}), (2, 'create', 'lab_order', ${o.id})) as a (n, action, resource_type, resource_id)
     order by a.n)`);
-  const [row] = await rows<{ claimed: boolean; lab_test_id: string | null; junction_user_id: string | null }>(
+  const [row] = await preparedRows<{ claimed: boolean; lab_test_id: string | null; junction_user_id: string | null }>(
     q,
     sql`with ${sql.join(ctes, sql`, `)}
       select exists (select 1 from gate) as claimed,
@@ -89,8 +89,11 @@ export async function insertSubmittingOrder(
 }
 
 export async function findOrder(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<LabOrderRow | null> {
-  const query = q.select().from(labOrders).where(eq(labOrders.id, id));
-  const [row] = opts.lock ? await query.for('update') : await query;
+  // Named, so that each pooled connection plans it once: every create and read comes here.
+  const query = q.select().from(labOrders).where(eq(labOrders.id, sql.placeholder('id')));
+  const [row] = opts.lock
+    ? await query.for('update').prepare('lab_order_by_id_for_update').execute({ id })
+    : await query.prepare('lab_order_by_id').execute({ id });
   return row ?? null;
 }
 
@@ -191,22 +194,31 @@ export async function applyJunctionOrder(
   return writeJunctionOrderChange(q, current, junctionOrderChange(current, order), also);
 }
 
-/** Writes a change from junctionOrderChange (the row it was decided from must still be locked). */
+/**
+ * Writes a change from junctionOrderChange (the row it was decided from must still be locked).
+ * Without `returning`, the caller knows the new row already (`{ ...current, ...change.set }`)
+ * and the statement is sent prepared (see preparedRows).
+ */
 export async function writeJunctionOrderChange(
   q: Queryable,
   current: LabOrderRow,
   change: JunctionOrderChange,
   also?: SQLWrapper,
+  options: { returning: boolean } = { returning: true },
 ): Promise<{ changed: boolean; row: LabOrderRow }> {
   const statements = [newEventsStatement(current.id, change.events), also?.getSQL() ?? null].filter(
     (x): x is SQL => x !== null,
   );
+  const named = statements.map((statement, i) => sql`${sql.identifier(`w${i}`)} as (${statement})`);
+  const withClause = named.length > 0 ? sql`with ${sql.join(named, sql`, `)} ` : sql``;
   if (change.set === null) {
-    if (statements.length > 0) {
-      const ctes = statements.map((statement, i) => sql`${sql.identifier(`w${i}`)} as (${statement})`);
-      await q.execute(sql`with ${sql.join(ctes, sql`, `)} select 1`);
-    }
+    if (statements.length > 0) await preparedRows(q, sql`${withClause}select 1`);
     return { changed: false, row: current };
+  }
+  if (!options.returning) {
+    const update = q.update(labOrders).set(change.set).where(eq(labOrders.id, current.id));
+    await preparedRows(q, sql`${withClause}${update.getSQL()}`);
+    return { changed: change.forward, row: { ...current, ...change.set } as LabOrderRow };
   }
   const ctes = statements.map((statement, i) => q.$with(`w${i}`, {}).as(statement));
   const [row] = await q.with(...ctes).update(labOrders).set(change.set).where(eq(labOrders.id, current.id)).returning();
