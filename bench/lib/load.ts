@@ -139,7 +139,7 @@ export function combine(a: LoadResult, b: LoadResult): LoadResult {
   const combined = summarize(
     samples,
     a.seconds + b.seconds,
-    { non2xx: a.non2xx + b.non2xx, errors: a.errors + b.errors, timeouts: a.timeouts + b.timeouts, statusCodeStats } as never,
+    { non2xx: a.non2xx + b.non2xx, errors: a.errors + b.errors, timeouts: a.timeouts + b.timeouts, statusCodeStats },
     errorKinds,
   );
   const cpu: Record<string, number> = {};

@@ -218,7 +218,7 @@ export async function writeJunctionOrderChange(
   if (!options.returning) {
     const update = q.update(labOrders).set(change.set).where(eq(labOrders.id, current.id));
     await preparedRows(q, sql`${withClause}${update.getSQL()}`);
-    return { changed: change.forward, row: { ...current, ...change.set } as LabOrderRow };
+    return { changed: change.forward, row: { ...current, ...change.set } };
   }
   const ctes = statements.map((statement, i) => q.$with(`w${i}`, {}).as(statement));
   const [row] = await q.with(...ctes).update(labOrders).set(change.set).where(eq(labOrders.id, current.id)).returning();
