@@ -198,6 +198,8 @@ async function main(): Promise<void> {
       JUNCTION_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
       JUNCTION_PANELS: panels,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      // e.g. BENCH_LABLINE_NODE_OPTIONS=--max-old-space-size=128, to see what a heap cap costs
+      ...(process.env.BENCH_LABLINE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_LABLINE_NODE_OPTIONS } : {}),
       ...(db.lablineUrl ? { DATABASE_URL: db.lablineUrl } : {}),
     };
     let lablineStarts = 0;
