@@ -47,7 +47,7 @@ function percentile(sorted: Float64Array, p: number): number {
 
 let counter = 0;
 
-async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => void): Promise<LoadResult> {
+async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => void, tickMs = 100): Promise<LoadResult> {
   const latencies: number[] = [];
   const baseHeaders = { 'content-type': 'application/json', ...spec.headers };
   let settle!: (r: autocannon.Result) => void;
@@ -88,7 +88,7 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
     const kind = (err as { code?: string; message?: string }).code ?? (err as Error).message ?? String(err);
     errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
   });
-  const ticker = onTick ? setInterval(onTick, 100) : null;
+  const ticker = onTick ? setInterval(onTick, tickMs) : null;
   const result = await done;
   if (ticker) clearInterval(ticker);
   const sorted = Float64Array.from(latencies).sort();
@@ -153,19 +153,19 @@ export function combine(a: LoadResult, b: LoadResult): LoadResult {
 }
 
 /**
- * Warms up for `warmSeconds`, then measures for `seconds`; `onTick` runs every 100 ms of the
- * measured run. `cpu` names processes whose CPU time (seconds so far) is read around the measured
+ * Warms up for `warmSeconds`, then measures for `seconds`; `onTick` runs every `tickMs` (100) of
+ * the measured run. `cpu` names processes whose CPU time (seconds so far) is read around the measured
  * run, to report CPU milliseconds per successful request.
  */
 export async function measure(
   spec: LoadSpec,
   timing: { warmSeconds: number; seconds: number },
-  options: { onTick?: () => void; cpu?: Record<string, () => number> } = {},
+  options: { onTick?: () => void; tickMs?: number; cpu?: Record<string, () => number> } = {},
 ): Promise<LoadResult> {
   if (timing.warmSeconds > 0) await runOnce(spec, timing.warmSeconds);
   const cpu = Object.entries(options.cpu ?? {});
   const before = cpu.map(([, read]) => read());
-  const result = await runOnce(spec, timing.seconds, options.onTick);
+  const result = await runOnce(spec, timing.seconds, options.onTick, options.tickMs);
   result.cpuMsPerRequest = Object.fromEntries(
     cpu.map(([name, read], i) => [name, Math.round(((read() - before[i]!) * 1e5) / Math.max(1, result.ok)) / 100]),
   );
