@@ -30,12 +30,6 @@ export function statusRank(status: string): number {
   return RANK[status as LabOrderStatus] ?? -1;
 }
 
-export async function insertOrder(q: Queryable, order: typeof labOrders.$inferInsert): Promise<LabOrderRow> {
-  const [row] = await q.insert(labOrders).values(order).returning();
-  if (!row) throw new Error('order insert returned no row');
-  return row;
-}
-
 export interface NewSubmittingOrder {
   id: string;
   brandId: string;
@@ -110,14 +104,6 @@ export async function findOrderForJunction(q: Queryable, junctionOrderId: string
 
 export async function orderEvents(q: Queryable, orderId: string): Promise<LabOrderEventRow[]> {
   return q.select().from(labOrderEvents).where(eq(labOrderEvents.orderId, orderId)).orderBy(asc(labOrderEvents.id));
-}
-
-export async function addEvent(
-  q: Queryable,
-  orderId: string,
-  e: { status: string; statusDetail: string | null; source: string; occurredAt: Date },
-): Promise<void> {
-  await q.insert(labOrderEvents).values({ orderId, ...e });
 }
 
 /** What Junction's view of an order changes, decided from the locked row (see applyJunctionOrder). */
