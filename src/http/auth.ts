@@ -45,6 +45,8 @@ export const SCOPES = {
 } as const;
 
 const HS_ALGS = ['HS256'];
+const VERIFIED_TTL_MS = 5 * 60 * 1000;
+const VERIFIED_MAX = 10_000;
 const ASYM_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
 export function createTokenVerifier(options: AuthOptions): (token: string) => Promise<Principal> {
@@ -68,15 +70,26 @@ export function createTokenVerifier(options: AuthOptions): (token: string) => Pr
     ...(options.audience ? { audience: options.audience } : {}),
   };
 
+  // A client sends the same token with many requests: its verified principal is kept until the
+  // token expires (at most VERIFIED_TTL_MS), so the signature is checked once, not per request.
+  const verified = new Map<string, { principal: Principal; until: number }>();
+
   return async (token) => {
     if (algorithms.length === 0) throw Errors.unauthenticated('This service has no token verification configured.');
+    const now = Date.now();
+    const hit = verified.get(token);
+    if (hit && hit.until > now) return hit.principal;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, getKey, verifyOptions));
     } catch (err) {
       throw Errors.unauthenticated(describeJoseError(err));
     }
-    return toPrincipal(payload);
+    const principal = toPrincipal(payload);
+    if (verified.size >= VERIFIED_MAX) verified.clear();
+    const expires = typeof payload.exp === 'number' ? payload.exp * 1000 : now + VERIFIED_TTL_MS;
+    verified.set(token, { principal, until: Math.min(expires, now + VERIFIED_TTL_MS) });
+    return principal;
   };
 }
 

@@ -100,6 +100,15 @@ describe('service foundation over HTTP', () => {
       expect((await t.request('GET', '/v1/me', { token: notYet })).status).toBe(401);
     });
 
+    it('a token accepted once is refused after it expires (verified tokens are not kept past exp)', async () => {
+      const tk = await t.token({ sub: 'short-lived' }, Math.floor(Date.now() / 1000) + 2);
+      expect((await t.request('GET', '/v1/me', { token: tk })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 2500));
+      const late = await t.request('GET', '/v1/me', { token: tk });
+      expect(late.status).toBe(401);
+      expect(late.body.message).toMatch(/expired/);
+    });
+
     it('reads sub, scopes, brands and persona from a valid token', async () => {
       const tk = await t.token({ sub: 'svc', scope: 'b a', brandIds: ['brand-1'], persona: 'admin' });
       const res = await t.request('GET', '/v1/me', { token: tk });
