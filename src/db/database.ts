@@ -7,13 +7,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { is, sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg, NodePgSession } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgDialect, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import * as schema from './schema.js';
@@ -67,6 +64,11 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
 }
 
 async function openPglite(config: Extract<DatabaseConfig, { kind: 'pglite' }>): Promise<Database> {
+  // Loaded only in this mode: a server deployment never carries the embedded database.
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+  ]);
   if (config.dataDir !== null) fs.mkdirSync(config.dataDir, { recursive: true });
   const client = new PGlite(config.dataDir === null ? undefined : path.join(config.dataDir, 'pglite'));
   await client.waitReady;
@@ -90,6 +92,7 @@ async function openPglite(config: Extract<DatabaseConfig, { kind: 'pglite' }>): 
  */
 export async function migrateDatabase(config: DatabaseConfig, database: Database): Promise<void> {
   if (config.kind === 'pglite') {
+    const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
     await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
     return;
   }
