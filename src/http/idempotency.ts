@@ -70,12 +70,8 @@ export class IdempotencyContext {
     this.owned = tookOver;
   }
 
-  private where() {
-    return and(
-      eq(idempotencyKeys.principal, this.principal),
-      eq(idempotencyKeys.route, this.route),
-      eq(idempotencyKeys.key, this.key),
-    );
+  private where(): SQL {
+    return keyIs(this.principal, this.route, this.key);
   }
 
   private leaseUntil(): Date {
@@ -101,7 +97,7 @@ export class IdempotencyContext {
     if (this.owned) {
       return {
         gated: false,
-        statement: sql`update ${idempotencyKeys} set resource_id = ${resourceId} where ${this.whereSql()}`,
+        statement: sql`update ${idempotencyKeys} set resource_id = ${resourceId} where ${this.where()}`,
       };
     }
     const now = new Date();
@@ -145,15 +141,11 @@ export class IdempotencyContext {
     return sql`
       update ${idempotencyKeys}
       set state = 'completed', response_status = ${status}, response_body = ${body}, locked_until = null
-      where ${this.whereSql()}`;
+      where ${this.where()}`;
   }
 
   completedWith(): void {
     this.completed = true;
-  }
-
-  private whereSql(): SQL {
-    return sql`principal = ${this.principal} and route = ${this.route} and key = ${this.key}`;
   }
 
   /** Makes an unfinished key resumable at once (the request ended without a final answer). */
@@ -163,6 +155,11 @@ export class IdempotencyContext {
       .set({ lockedUntil: new Date() })
       .where(and(this.where(), eq(idempotencyKeys.state, 'in_progress')));
   }
+}
+
+/** The row of one key: (principal, route, key). */
+function keyIs(principal: string, route: string, key: string): SQL {
+  return sql`${idempotencyKeys.principal} = ${principal} and ${idempotencyKeys.route} = ${route} and ${idempotencyKeys.key} = ${key}`;
 }
 
 /** SHA-256 of the canonical JSON (sorted keys) of the route params and body. */
@@ -231,11 +228,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
           return sendJsonText(reply, row.responseStatus ?? 200, row.responseBody ?? '');
         }
         // In progress: take it over only if its lease ran out (the request died or gave up).
-        const where = and(
-          eq(idempotencyKeys.principal, principal),
-          eq(idempotencyKeys.route, route),
-          eq(idempotencyKeys.key, key),
-        );
+        const where = keyIs(principal, route, key);
         const taken = await database.db
           .update(idempotencyKeys)
           .set({ lockedUntil: new Date(now.getTime() + options.leaseSeconds * 1000) })

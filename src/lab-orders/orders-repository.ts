@@ -175,9 +175,8 @@ export async function applyJunctionOrder(
   q: Queryable,
   current: LabOrderRow,
   order: JunctionOrder,
-  also?: SQLWrapper,
 ): Promise<{ changed: boolean; row: LabOrderRow }> {
-  return writeJunctionOrderChange(q, current, junctionOrderChange(current, order), also);
+  return writeJunctionOrderChange(q, current, junctionOrderChange(current, order));
 }
 
 /**
