@@ -161,20 +161,20 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
     async (request) => {
       const principal = principalOf(request);
       const order = await visibleOrder(deps, principal, request.params.id);
+      let current = order;
       if (order.status !== 'cancelled') {
         if (!order.junctionOrderId || order.status === 'submitting' || statusRank(order.status) >= statusRank('sample_with_lab')) {
           throw new HttpError(409, 'order_not_cancellable', `The order is ${order.status} and can no longer be cancelled.`);
         }
         const junctionOrderId = order.junctionOrderId;
         const cancelled = await fromJunction(() => junction.cancelOrder(junctionOrderId));
-        await database.transaction(async (tx) => {
+        current = await database.transaction(async (tx) => {
           const locked = await findOrder(tx, order.id, { lock: true });
-          if (locked) await applyJunctionOrder(tx, locked, cancelled);
           await audit(tx, auditActor(request), { action: 'cancel', resourceType: 'lab_order', resourceId: order.id, tenant: order.brandId });
+          return locked ? (await applyJunctionOrder(tx, locked, cancelled)).row : order;
         });
       }
-      const fresh = (await findOrder(database.db, order.id)) ?? order;
-      return toDetail(fresh, await orderEvents(database.db, order.id));
+      return toDetail(current, await orderEvents(database.db, order.id));
     },
   );
 
