@@ -1,8 +1,8 @@
 import { defineConfig } from 'drizzle-kit';
 
-// `npx drizzle-kit generate --name <what>` writes the next SQL migration from src/**/schema.ts.
+// `npx drizzle-kit generate --name <what>` writes the next SQL migration from src/**/tables.ts.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/db/schema.ts',
+  schema: './src/db/tables.ts',
   out: './drizzle',
 });

@@ -4,7 +4,7 @@
  * labline, the Junction simulator and the baseline (bench/baseline/server.ts) run as separate
  * processes on 127.0.0.1; autocannon drives them from this process. Every figure is reported as
  * a ratio measured side by side in the same run, since absolute figures on a shared 2-core
- * machine move ±15 % between runs. See the README's "Benchmarks" section.
+ * machine move ±15 % between runs. See docs/benchmarks.md.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';

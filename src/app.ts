@@ -2,23 +2,23 @@
  * buildApp: the one place plugins and routes are registered. Production (main.ts) and every
  * test build the app with this same function, so tests exercise exactly what runs.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
+import type { App } from './http/app-type.js';
 import { authPlugin, createTokenVerifier, type Principal } from './http/auth.js';
 import { docsPlugin } from './http/docs.js';
 import { BODY_LIMIT, errorHandlerPlugin } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
-import { idempotencyPlugin } from './http/idempotency.js';
+import { idempotencyPlugin } from './idempotency/plugin.js';
 import { createLogger, genRequestId } from './http/logging.js';
 import { meRoutes } from './http/me.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
 import { validatorCompiler } from './http/validation.js';
 import { createJunctionClient } from './junction/client.js';
-import type { JunctionApi } from './junction/types.js';
+import type { JunctionDeps } from './junction/types.js';
 import { labOrderRoutes } from './lab-orders/routes.js';
 import { patientRoutes } from './lab-orders/patient-routes.js';
 import { junctionWebhookRoutes } from './lab-orders/webhook-route.js';
@@ -44,14 +44,6 @@ export interface AppDeps {
   demo?: { simulator: Simulator };
 }
 
-export interface JunctionDeps {
-  api: JunctionApi;
-  /** Svix secret of incoming Junction webhooks */
-  webhookSecret: string;
-  /** default panel_id → Junction lab test id */
-  panels: Readonly<Record<string, string>>;
-}
-
 function junctionFromConfig(config: Config, metrics: Metrics): JunctionDeps {
   const { apiKey, webhookSecret } = config.junction;
   if (apiKey === null || webhookSecret === null) {
@@ -63,9 +55,6 @@ function junctionFromConfig(config: Config, metrics: Metrics): JunctionDeps {
     panels: config.junction.panels,
   };
 }
-
-/** The app as route plugins see it: TypeBox schemas give handlers their types. */
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database } = deps;

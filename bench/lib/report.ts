@@ -1,4 +1,4 @@
-/** The bench's table, as Markdown (it goes to stdout and, pasted, into the README). */
+/** The bench's table, as Markdown (it goes to stdout and, pasted, into docs/benchmarks.md). */
 export interface Row {
   figure: string;
   value: string;

@@ -4,7 +4,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Queryable } from '../db/database.js';
-import { auditEvents } from './schema.js';
+import { auditEvents } from './tables.js';
 
 export type AuditAction = 'create' | 'read' | 'list' | 'update' | 'delete' | 'cancel';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { JunctionDeps } from '../app.js';
+import type { JunctionDeps } from '../junction/types.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../http/metrics.js';
 import { createJunctionClient } from '../junction/client.js';

@@ -5,7 +5,7 @@
  * the simulator plays Junction (no JUNCTION_API_KEY).
  */
 import { Type } from 'typebox';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import type { Database } from '../db/database.js';
 import { principalOf, SCOPES } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';

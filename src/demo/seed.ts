@@ -7,7 +7,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import { SIMULATOR_PANELS } from '../junction/simulator/index.js';
-import { brandPanels } from '../lab-orders/schema.js';
+import { brandPanels } from '../lab-orders/tables.js';
 import { newObjectId } from '../workspaces/object-id.js';
 import {
   labCoupons,
@@ -16,7 +16,7 @@ import {
   workspaceMembers,
   workspaceReferrals,
   workspaces,
-} from '../workspaces/schema.js';
+} from '../workspaces/tables.js';
 
 export const DEMO = {
   brandId: 'demo-brand',

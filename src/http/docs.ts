@@ -18,7 +18,7 @@ const documentIdempotencyKey: SwaggerTransform = ({ schema, url, route }) => {
         maxLength: 255,
         description:
           'Unique per attempt of this request (1–255 printable ASCII characters). A retry with the same key and body ' +
-          'replays the first answer with `Idempotent-Replayed: true`; see the README on idempotency.',
+          'replays the first answer with `Idempotent-Replayed: true`; see docs/clinical-lab-orders.md on idempotency.',
       },
     },
     required: mode === 'required' ? ['idempotency-key'] : [],

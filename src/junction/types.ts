@@ -124,3 +124,12 @@ export class JunctionRejected extends Error {
     this.name = 'JunctionRejected';
   }
 }
+
+/** The Junction a service instance talks to, with what its webhooks and panels need. */
+export interface JunctionDeps {
+  api: JunctionApi;
+  /** Svix secret of incoming Junction webhooks */
+  webhookSecret: string;
+  /** default panel_id → Junction lab test id */
+  panels: Readonly<Record<string, string>>;
+}

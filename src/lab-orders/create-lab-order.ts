@@ -15,7 +15,7 @@ import { auditActor } from '../audit/audit.js';
 import type { Database, Tx } from '../db/database.js';
 import { principalOf, requireBrand } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';
-import { IdempotencyRace, type IdempotencyContext } from '../http/idempotency.js';
+import { IdempotencyRace, type IdempotencyContext } from '../idempotency/plugin.js';
 import { JunctionRejected, JunctionUnavailable, type JunctionApi } from '../junction/types.js';
 import {
   brandPanelOverride,

@@ -1,11 +1,11 @@
 /** SQL for lab orders and their events. Status changes only ever move an order forward. */
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { AuditActor } from '../audit/audit.js';
-import { auditEvents } from '../audit/schema.js';
+import { auditEvents } from '../audit/tables.js';
 import { preparedRows, type Queryable } from '../db/database.js';
 import type { JunctionOrder } from '../junction/types.js';
 import { upsertPatientStatement, type PatientChanges } from './patients.js';
-import { brandPanels, junctionUsers, labOrderEvents, labOrders, type LabOrderStatus } from './schema.js';
+import { brandPanels, junctionUsers, labOrderEvents, labOrders, type LabOrderStatus } from './tables.js';
 
 export type LabOrderRow = typeof labOrders.$inferSelect;
 export type LabOrderEventRow = typeof labOrderEvents.$inferSelect;

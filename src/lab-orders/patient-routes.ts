@@ -1,6 +1,6 @@
 /** Patient profiles per (brand, patient): PUT keeps demographics and address for later orders. */
 import { Type } from 'typebox';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import { audit, auditActor } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import { principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';

@@ -5,7 +5,7 @@
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
 import type { JunctionAddress, JunctionPatient } from '../junction/types.js';
-import { patients } from './schema.js';
+import { patients } from './tables.js';
 
 export type PatientRow = typeof patients.$inferSelect;
 

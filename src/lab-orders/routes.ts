@@ -1,7 +1,7 @@
 /** The clinical surface's routes (contracts/clinical-lab-orders.txt and SPEC §5). */
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import { audit, auditActor } from '../audit/audit.js';
 import { principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';

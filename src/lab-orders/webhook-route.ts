@@ -7,14 +7,14 @@
 import { lt } from 'drizzle-orm';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { App } from '../app.js';
+import type { App } from '../http/app-type.js';
 import type { Database } from '../db/database.js';
 import { HttpError } from '../http/errors.js';
 import type { Metrics } from '../http/metrics.js';
 import { errorResponses } from '../http/schemas.js';
 import { JunctionWebhookError, verifyJunctionWebhook } from '../junction/webhooks.js';
 import { applyJunctionOrder, findOrderForJunction } from './orders-repository.js';
-import { webhookMessages } from './schema.js';
+import { webhookMessages } from './tables.js';
 
 /** Svix retries a message for about three days; its id is kept well past that. */
 const KEEP_MESSAGE_IDS_DAYS = 30;

@@ -11,7 +11,7 @@ import { VISIT, type VisitContext } from './create-lab-visit.js';
 import { invalidTransition, transitionRefused, unknownLabTests } from './errors.js';
 import { acceptsResults, canReschedule, canTransition } from './lifecycle.js';
 import { findVisit, listVisits, updateVisit, type LabVisitRow, type VisitFilters } from './repository.js';
-import type { LabVisitStatus, ResultFlag, StoredLabTestResult } from './schema.js';
+import type { LabVisitStatus, ResultFlag, StoredLabTestResult } from './tables.js';
 
 const notFound = () => Errors.notFound('Lab visit not found.');
 

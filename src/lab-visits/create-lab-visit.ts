@@ -5,7 +5,7 @@
 import { audit, type AuditActor } from '../audit/audit.js';
 import type { Tx } from '../db/database.js';
 import { Errors } from '../http/errors.js';
-import type { IdempotencyContext } from '../http/idempotency.js';
+import type { IdempotencyContext } from '../idempotency/plugin.js';
 import { workspaceTestsByIds, type WorkspaceTestRow } from '../workspaces/catalog-repository.js';
 import { findClient, findReferral } from '../workspaces/clients-repository.js';
 import { findCouponByCode, redeemCoupon, type CouponRow } from '../workspaces/coupons-repository.js';
@@ -13,7 +13,7 @@ import { newObjectId } from '../workspaces/object-id.js';
 import { invalidCoupon, invalidReferral, unknownLabTests } from './errors.js';
 import { priceVisit } from './pricing.js';
 import { findVisit, insertVisit, type LabVisitRow } from './repository.js';
-import type { LabTestSnapshot, LabVisitType } from './schema.js';
+import type { LabTestSnapshot, LabVisitType } from './tables.js';
 
 export interface VisitContext {
   workspaceId: string;

@@ -1,6 +1,6 @@
 /** The lab visit surface's 422s (SPEC §4). */
 import { Errors, type HttpError } from '../http/errors.js';
-import type { LabVisitStatus } from './schema.js';
+import type { LabVisitStatus } from './tables.js';
 
 export function unknownLabTests(testIds: readonly number[], path: string): HttpError {
   return Errors.unprocessable(

@@ -1,5 +1,5 @@
 /** The visit status lifecycle (SPEC §7): pending → scheduled → collected → completed; cancelled from pending or scheduled. */
-import type { LabVisitStatus } from './schema.js';
+import type { LabVisitStatus } from './tables.js';
 
 const NEXT: Record<LabVisitStatus, readonly LabVisitStatus[]> = {
   pending: ['scheduled', 'cancelled'],

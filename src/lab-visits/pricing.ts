@@ -3,7 +3,7 @@
  * percent for percent coupons. Whether a coupon may be used at all (active, expiry, redemptions)
  * is the repository's job; this only does the arithmetic.
  */
-import type { CouponType } from '../workspaces/schema.js';
+import type { CouponType } from '../workspaces/tables.js';
 
 export interface PricedTest {
   catalogPriceCents: number;

@@ -1,7 +1,7 @@
 /** Lab visit rows. Every query is by workspace, and a soft-deleted visit is invisible to all of them. */
 import { and, desc, eq, gte, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
-import { labVisits, type LabVisitStatus } from './schema.js';
+import { labVisits, type LabVisitStatus } from './tables.js';
 
 export type LabVisitRow = typeof labVisits.$inferSelect;
 export type NewLabVisit = typeof labVisits.$inferInsert;

@@ -13,7 +13,7 @@ import {
   Timestamp,
 } from '../workspaces/http.js';
 import { NextCursor, PageQuery } from '../workspaces/pagination.js';
-import { LAB_VISIT_STATUSES, LAB_VISIT_TYPES, RESULT_FLAGS } from './schema.js';
+import { LAB_VISIT_STATUSES, LAB_VISIT_TYPES, RESULT_FLAGS } from './tables.js';
 
 const TestId = Type.Integer({
   minimum: 1,

@@ -11,7 +11,7 @@ import type { Database } from '../db/database.js';
 import { principalOf, type Principal } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
 import { parseObjectId } from './object-id.js';
-import { workspaceMembers, workspaces, type WorkspacePermission, type WorkspaceRole } from './schema.js';
+import { workspaceMembers, workspaces, type WorkspacePermission, type WorkspaceRole } from './tables.js';
 
 /** What a route needs: any membership, the owner role, or a permission (owners have them all). */
 export type WorkspaceNeed = 'member' | 'owner' | WorkspacePermission;

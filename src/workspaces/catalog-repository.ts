@@ -3,7 +3,7 @@ import { and, asc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
 import { Errors } from '../http/errors.js';
 import { newObjectId } from './object-id.js';
-import { labTests, workspaceLabTests } from './schema.js';
+import { labTests, workspaceLabTests } from './tables.js';
 
 export type LabTestRow = typeof labTests.$inferSelect;
 export type DesignTestRow = typeof workspaceLabTests.$inferSelect;

@@ -2,7 +2,7 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
 import { newObjectId } from './object-id.js';
-import { workspaceClients, workspaceReferrals } from './schema.js';
+import { workspaceClients, workspaceReferrals } from './tables.js';
 
 export type ClientRow = typeof workspaceClients.$inferSelect;
 export type ReferralRow = typeof workspaceReferrals.$inferSelect;

@@ -21,7 +21,7 @@ import {
 import { fromHundredths, hundredthsOf, MAX_AMOUNT } from './money.js';
 import { parseObjectId } from './object-id.js';
 import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
-import { COUPON_TYPES } from './schema.js';
+import { COUPON_TYPES } from './tables.js';
 
 const Code = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',

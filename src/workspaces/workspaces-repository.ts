@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/database.js';
 import { Errors } from '../http/errors.js';
 import { newObjectId } from './object-id.js';
-import { workspaceMembers, workspaces, type WorkspacePermission, type WorkspaceRole } from './schema.js';
+import { workspaceMembers, workspaces, type WorkspacePermission, type WorkspaceRole } from './tables.js';
 
 export type WorkspaceRow = typeof workspaces.$inferSelect;
 export type MemberRow = typeof workspaceMembers.$inferSelect;

@@ -20,7 +20,7 @@ import {
 } from './http.js';
 import { parseObjectId } from './object-id.js';
 import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
-import { WORKSPACE_PERMISSIONS, WORKSPACE_ROLES } from './schema.js';
+import { WORKSPACE_PERMISSIONS, WORKSPACE_ROLES } from './tables.js';
 import {
   findWorkspace,
   insertMember,

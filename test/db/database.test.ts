@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { migrateDatabase, openDatabase, rows, type Database } from '../../src/db/database.js';
 import { isUniqueViolation, pgCode } from '../../src/db/errors.js';
-import { auditEvents } from '../../src/db/schema.js';
+import { auditEvents } from '../../src/db/tables.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
 
 describe('database layer', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookMessages } from '../../src/db/schema.js';
+import { webhookMessages } from '../../src/db/tables.js';
 import { purgeWebhookMessages } from '../../src/lab-orders/webhook-route.js';
 import { startTestApp } from '../helpers/app.js';
 import { BRAND, createOrder, orderBody, startLabStack, type LabStack } from '../helpers/lab-stack.js';

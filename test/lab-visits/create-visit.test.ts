@@ -3,8 +3,8 @@
  * each reason SPEC §3–4 and §7 give, the personas, pricing and coupons, and Idempotency-Key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fingerprint } from '../../src/http/idempotency.js';
-import { idempotencyKeys } from '../../src/http/idempotency-schema.js';
+import { fingerprint } from '../../src/idempotency/plugin.js';
+import { idempotencyKeys } from '../../src/idempotency/tables.js';
 import { newObjectId } from '../../src/workspaces/object-id.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { PHI } from '../helpers/phi.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canReschedule, canTransition, acceptsResults } from '../../src/lab-visits/lifecycle.js';
 import { discountCents, priceVisit, testsSubtotalCents } from '../../src/lab-visits/pricing.js';
-import { LAB_VISIT_STATUSES } from '../../src/lab-visits/schema.js';
+import { LAB_VISIT_STATUSES } from '../../src/lab-visits/tables.js';
 
 const catalog = (cents: number) => ({ catalogPriceCents: cents, workspacePriceCents: null });
 

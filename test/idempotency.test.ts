@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows } from '../../src/db/database.js';
-import { fingerprint, purgeExpired } from '../../src/http/idempotency.js';
-import { createOrder, orderBody, startLabStack, type LabStack } from '../helpers/lab-stack.js';
+import { rows } from '../src/db/database.js';
+import { fingerprint, purgeExpired } from '../src/idempotency/plugin.js';
+import { createOrder, orderBody, startLabStack, type LabStack } from './helpers/lab-stack.js';
 
 describe('Idempotency-Key storage', () => {
   let s: LabStack;

@@ -19,10 +19,10 @@ import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { affectedRows, rows, type Database, type Queryable } from '../db/database.js';
-import { Errors, HttpError } from './errors.js';
-import { idempotencyKeys } from './idempotency-schema.js';
-import type { Metrics } from './metrics.js';
-import { sendJsonText } from './schemas.js';
+import { Errors, HttpError } from '../http/errors.js';
+import { idempotencyKeys } from './tables.js';
+import type { Metrics } from '../http/metrics.js';
+import { sendJsonText } from '../http/schemas.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -5,9 +5,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import { labCoupons, workspaceClients, workspaceReferrals, workspaces } from '../workspaces/schema.js';
+import { labCoupons, workspaceClients, workspaceReferrals, workspaces } from '../workspaces/tables.js';
 
-export * from '../workspaces/schema.js';
+export * from '../workspaces/tables.js';
 
 export const LAB_VISIT_TYPES = ['in-lab', 'at-home'] as const;
 export type LabVisitType = (typeof LAB_VISIT_TYPES)[number];
