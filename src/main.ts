@@ -67,7 +67,7 @@ async function main(): Promise<void> {
         process.exit(0);
       })
       .catch((err: unknown) => {
-        logger.error({ err: { message: (err as Error).message } }, 'shutdown failed');
+        logger.error({ err }, 'shutdown failed');
         process.exit(1);
       });
   };

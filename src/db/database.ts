@@ -129,7 +129,13 @@ export async function preparedRows<T>(q: Queryable, query: SQL): Promise<T[]> {
   const { sql: text, params } = dialect.sqlToQuery(query);
   const name = `labline_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
   const client = (session as unknown as { client: pg.Pool | pg.PoolClient }).client;
-  return (await client.query<T & pg.QueryResultRow>({ name, text, values: params })).rows;
+  try {
+    return (await client.query<T & pg.QueryResultRow>({ name, text, values: params })).rows;
+  } catch (err) {
+    // The statement's name is what a log line may say of it (see describeError).
+    if (err && typeof err === 'object') (err as { statement?: string }).statement = name;
+    throw err;
+  }
 }
 
 /** Rows a statement changed: `rowCount` on node-postgres, `affectedRows` on PGlite. */

@@ -32,6 +32,12 @@ declare module 'fastify' {
     public?: boolean;
     /** Scope the token must carry for this route. */
     scope?: string;
+    /**
+     * Authorization that needs the validated request (the brand a body names). It runs as the
+     * first preHandler, before any other: an idempotent replay (idempotency/plugin.ts) must never
+     * answer a caller this would refuse.
+     */
+    authorize?: (request: FastifyRequest) => void | Promise<void>;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -133,6 +139,10 @@ export const authPlugin = fp<{ verify: (token: string) => Promise<Principal> }>(
       if (!match?.[1]) throw Errors.unauthenticated();
       request.principal = await verify(match[1]);
       if (config.scope && !request.principal.scopes.has(config.scope)) throw Errors.insufficientScope(config.scope);
+    });
+    // Registered before the idempotency plugin's preHandler, so it runs first.
+    app.addHook('preHandler', async (request) => {
+      await request.routeOptions.config.authorize?.(request);
     });
   },
   { name: 'labline-auth' },

@@ -55,8 +55,8 @@ export const errorHandlerPlugin = fp(
     app.setErrorHandler((err, request, reply) => {
       const httpError = toHttpError(err, request);
       if (httpError.statusCode >= 500) {
-        // The error object may carry SQL parameters or upstream bodies; log only safe parts.
-        request.log.error({ err: safeError(err) }, 'request failed');
+        // The logger's `err` serializer keeps only fields that quote no data (describeError).
+        request.log.error({ err, error_code: httpError.code }, 'request failed');
       }
       return sendError(reply, httpError);
     });
@@ -64,17 +64,3 @@ export const errorHandlerPlugin = fp(
   },
   { name: 'labline-errors' },
 );
-
-/** The parts of an error that are safe to log: class, code, message (no bound parameters), stack. */
-export function safeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { message: String(err) };
-  const cause = (err as { cause?: unknown }).cause;
-  return {
-    type: err.name,
-    code: (err as { code?: unknown }).code,
-    // Drizzle puts the SQL and its parameters in the message: keep only the first line's text before "params".
-    message: err.message.split('\nparams:')[0],
-    stack: err.stack?.split('\n').slice(1, 8).join('\n'),
-    cause: cause instanceof Error ? { type: cause.name, code: (cause as { code?: unknown }).code, message: cause.message } : undefined,
-  };
-}

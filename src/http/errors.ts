@@ -36,6 +36,10 @@ export interface ErrorBody {
 export const Errors = {
   validation: (message: string, details?: ErrorDetail[]) => new HttpError(400, 'validation_error', message, details),
   malformedJson: (message: string) => new HttpError(400, 'malformed_json', message),
+  invalidCursor: () =>
+    new HttpError(400, 'invalid_cursor', 'The cursor is not one this service returned; pass the previous page\'s cursor unchanged.', [
+      { path: 'querystring:/cursor', message: 'is not a valid cursor' },
+    ]),
   missingIdempotencyKey: () =>
     new HttpError(400, 'missing_idempotency_key', 'The Idempotency-Key header is required for this request.'),
   invalidIdempotencyKey: () =>

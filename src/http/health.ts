@@ -30,7 +30,7 @@ export async function healthRoutes(app: FastifyInstance, { database }: { databas
       try {
         await database.ping();
       } catch (err) {
-        request.log.warn({ err: { message: (err as Error).message } }, 'readiness check failed');
+        request.log.warn({ err }, 'readiness check failed');
         throw Errors.unavailable('The database is not reachable.');
       }
       return { status: 'ready' };

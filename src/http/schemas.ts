@@ -1,7 +1,11 @@
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 
-/** The body of every error response (SPEC §4). */
+/** A date of birth: a real calendar date YYYY-MM-DD before today (format `past-date`, validation.ts). */
+export const PastDate = (options: { description?: string; examples?: string[] } = {}) =>
+  Type.String({ format: 'past-date', minLength: 10, maxLength: 10, ...options });
+
+/** The body of every error response. */
 export const ErrorResponse = Type.Object(
   {
     error: Type.String({ description: 'snake_case error code', examples: ['validation_error'] }),

@@ -2,7 +2,8 @@
  * Idempotency-Key handling (SPEC §6, after Stripe and the IETF draft), kept in PostgreSQL so it
  * holds across replicas. A route opts in with `config.idempotency: 'required' | 'optional'`.
  *
- * Before the handler (auth and validation have passed, so failures there store nothing):
+ * Before the handler (auth, validation and the route's `authorize` have passed, so failures there
+ * store nothing, and a caller they refuse is never answered from a stored response):
  *   - finished request with the same key and body → replay its status and body byte for byte,
  *     with `Idempotent-Replayed: true`;
  *   - same key, different body → 409 `idempotency_key_reused`;
@@ -249,7 +250,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
       const ctx = request.idempotency;
       if (ctx?.owned && !ctx.completed) {
         await ctx.release(database.db).catch((err: unknown) => {
-          request.log.warn({ err: { message: (err as Error).message } }, 'could not release idempotency key');
+          request.log.warn({ err }, 'could not release idempotency key');
         });
       }
       return payload;
@@ -257,7 +258,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
 
     const timer = setInterval(() => {
       purgeExpired(database).catch((err: unknown) => {
-        app.log.warn({ err: { message: (err as Error).message } }, 'idempotency purge failed');
+        app.log.warn({ err }, 'idempotency purge failed');
       });
     }, PURGE_EVERY_MS);
     timer.unref();

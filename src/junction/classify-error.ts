@@ -15,28 +15,51 @@ export interface Classified {
 }
 
 const MAX_REASON = 300;
+/** Longest Junction text scrubbed; anything longer is cut first (it is cut to MAX_REASON anyway). */
+const MAX_SCRUBBED = 4096;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Bounded on both sides so that they never cut into an id (a digit run inside a UUID).
 const GENERIC_PHI = [
-  /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[a-z]{2,}/gi, // e-mail addresses
-  /\+?\d[\d\s().-]{8,}\d/g, // phone numbers
-  /\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b/g, // dates (a dob)
+  /(?<![\w.+-])[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[a-z]{2,}(?![\w-])/gi, // e-mail addresses
+  /(?<![\w-])\+?\d[\d\s().-]{8,}\d(?![\w-])/g, // phone numbers
+  /(?<![\w-])(?:\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{4})(?![\w-])/g, // dates (a dob)
 ];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const isWordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}_-]/u.test(c);
+
+/**
+ * `text` with each whole occurrence of `value` (case-insensitive, not inside a longer word or
+ * id) replaced by `[redacted]`. Plain string search: no regular expression is built from a value.
+ */
+function redactValue(text: string, value: string): string {
+  const haystack = text.toLowerCase();
+  const needle = value.toLowerCase();
+  // Lower-casing can change lengths for a few scripts; then only exact-case matches are safe to cut.
+  const exact = haystack.length !== text.length || needle.length !== value.length;
+  const hay = exact ? text : haystack;
+  const find = exact ? value : needle;
+  let out = '';
+  let from = 0;
+  for (let at = hay.indexOf(find); at !== -1; at = hay.indexOf(find, at + 1)) {
+    if (at < from || isWordChar(text[at - 1]) || isWordChar(text[at + find.length])) continue;
+    out += `${text.slice(from, at)}[redacted]`;
+    from = at + find.length;
+  }
+  return out + text.slice(from);
 }
 
-/** Removes the given values (case-insensitively) and anything shaped like an e-mail, phone or date. */
+/** Removes the given values (whole, case-insensitively) and anything shaped like an e-mail, phone or date. */
 export function scrub(text: string, phi: readonly string[]): string {
-  let out = text;
+  let out = text.length > MAX_SCRUBBED ? text.slice(0, MAX_SCRUBBED) : text;
   for (const value of phi) {
-    if (value.trim().length >= 2)
-      out = out.replace(new RegExp(escapeRegExp(value.trim()), 'gi'), '[redacted]');
+    const v = value.trim();
+    if (v.length >= 2) out = redactValue(out, v);
   }
-  for (const pattern of GENERIC_PHI) out = out.replace(pattern, '[redacted]');
+  for (const pattern of GENERIC_PHI) out = out.replace(pattern, (m) => (UUID.test(m) ? m : '[redacted]'));
   return out.length > MAX_REASON ? `${out.slice(0, MAX_REASON - 1)}…` : out;
 }
 

@@ -104,7 +104,7 @@ function parseOrder(data: unknown): JunctionOrder {
  */
 export function verifyJunctionWebhook(
   secret: string,
-  rawBody: string,
+  rawBody: string | undefined,
   headers: WebhookHeaders,
 ): JunctionWebhookEvent {
   const messageId = header(headers, 'svix-id');
@@ -115,6 +115,9 @@ export function verifyJunctionWebhook(
       'missing_headers',
       'svix-id, svix-timestamp and svix-signature are required',
     );
+  }
+  if (typeof rawBody !== 'string' || rawBody === '') {
+    throw new JunctionWebhookError('malformed_payload', 'the webhook has no body');
   }
   let payload: unknown;
   try {

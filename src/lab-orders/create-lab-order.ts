@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { auditActor } from '../audit/audit.js';
 import type { Database, Tx } from '../db/database.js';
-import { principalOf, requireBrand } from '../http/auth.js';
+import { principalOf } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';
 import { IdempotencyRace, type IdempotencyContext } from '../idempotency/plugin.js';
 import { JunctionRejected, JunctionUnavailable, type JunctionApi } from '../junction/types.js';
@@ -30,7 +30,6 @@ import {
 } from './orders-repository.js';
 import {
   findPatient,
-  isPastDate,
   junctionPatientOf,
   profileAsChanges,
   type PatientChanges,
@@ -88,13 +87,8 @@ export async function createLabOrder(
   serialize: Serialize,
 ): Promise<CreateResult> {
   const { database } = deps;
+  // The brand was checked by the route's `authorize`, before any replay of a stored answer.
   const principal = principalOf(request);
-  requireBrand(principal, body.brand_id);
-  if (body.patient && !isPastDate(body.patient.dob)) {
-    throw Errors.validation('Invalid body: /patient/dob must be a date in the past', [
-      { path: '/patient/dob', message: 'must be a date in the past' },
-    ]);
-  }
   const who = auditActor(request);
 
   const fromBody = changesFromBody(body);

@@ -1,5 +1,5 @@
 /** SQL for lab orders and their events. Status changes only ever move an order forward. */
-import { and, asc, desc, eq, inArray, lt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, inArray, isNull, lt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { AuditActor } from '../audit/audit.js';
 import { auditEvents } from '../audit/tables.js';
 import { preparedRows, type Queryable } from '../db/database.js';
@@ -93,13 +93,41 @@ export async function findOrder(q: Queryable, id: string, opts: { lock?: boolean
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The order a Junction order belongs to: by Junction id, or by our id sent as `passthrough`. */
-export async function findOrderForJunction(q: Queryable, junctionOrderId: string, localId: string | null) {
-  const match = localId && UUID.test(localId)
-    ? or(eq(labOrders.junctionOrderId, junctionOrderId), eq(labOrders.id, localId))
-    : eq(labOrders.junctionOrderId, junctionOrderId);
-  const [row] = await q.select().from(labOrders).where(match).for('update');
-  return row ?? null;
+/**
+ * The local order a Junction order belongs to, locked. By Junction's order id; by `passthrough`
+ * (our order id, sent with the create) only for an order that has no Junction id yet and whose
+ * patient's Junction user is the Junction order's user. `passthrough` is whatever the creator of a
+ * Junction order sent: anyone able to create orders under the same Junction team could name one of
+ * our orders with it, so it alone must never attach a Junction order to a local one.
+ * `mismatch`: the passthrough names an order this rule refuses (the caller logs it, changes nothing).
+ */
+export async function findOrderForJunction(
+  q: Queryable,
+  order: { id: string; userId: string; passthrough: string | null },
+): Promise<{ row: LabOrderRow | null; mismatch: boolean }> {
+  const [byJunctionId] = await q.select().from(labOrders).where(eq(labOrders.junctionOrderId, order.id)).for('update');
+  if (byJunctionId) return { row: byJunctionId, mismatch: false };
+  const localId = order.passthrough;
+  if (!localId || !UUID.test(localId)) return { row: null, mismatch: false };
+  const [byPassthrough] = await q
+    .select()
+    .from(labOrders)
+    .where(
+      and(
+        eq(labOrders.id, localId),
+        isNull(labOrders.junctionOrderId),
+        exists(
+          q
+            .select({ one: sql`1` })
+            .from(junctionUsers)
+            .where(and(eq(junctionUsers.clientUserId, sql`${labOrders.patientId}::text`), eq(junctionUsers.junctionUserId, order.userId))),
+        ),
+      ),
+    )
+    .for('update');
+  if (byPassthrough) return { row: byPassthrough, mismatch: false };
+  const [named] = await q.select({ id: labOrders.id }).from(labOrders).where(eq(labOrders.id, localId));
+  return { row: null, mismatch: named !== undefined };
 }
 
 export async function orderEvents(q: Queryable, orderId: string): Promise<LabOrderEventRow[]> {

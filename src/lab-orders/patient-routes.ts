@@ -6,8 +6,8 @@ import type { Database } from '../db/database.js';
 import { principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
 import { errorResponses } from '../http/schemas.js';
-import { findPatient, isPastDate, junctionPatientOf, profileAsChanges, upsertPatient, type PatientChanges, type PatientRow } from './patients.js';
-import { PatientParams, PatientProfile, PutPatientBody } from './schemas.js';
+import { findPatient, junctionPatientOf, profileAsChanges, upsertPatient, type PatientChanges, type PatientRow } from './patients.js';
+import { MAX, PatientParams, PatientProfile, PutPatientBody } from './schemas.js';
 
 const TAGS = ['Clinical lab orders'];
 
@@ -65,11 +65,6 @@ export async function patientRoutes(app: App, { database }: { database: Database
       const principal = principalOf(request);
       const brandId = brandOf(principal, request.body.brand_id);
       const { patient, address } = request.body;
-      if (patient?.dob && !isPastDate(patient.dob)) {
-        throw Errors.validation('Invalid body: /patient/dob must be a date in the past', [
-          { path: '/patient/dob', message: 'must be a date in the past' },
-        ]);
-      }
       const changes: PatientChanges = {};
       if (patient?.first_name) changes.firstName = patient.first_name;
       if (patient?.last_name) changes.lastName = patient.last_name;
@@ -102,7 +97,7 @@ export async function patientRoutes(app: App, { database }: { database: Database
         operationId: 'getPatient',
         summary: "A brand's stored profile of a patient",
         params: PatientParams,
-        querystring: Type.Object({ brand_id: Type.Optional(Type.String({ minLength: 1 })) }),
+        querystring: Type.Object({ brand_id: Type.Optional(Type.String({ minLength: 1, maxLength: MAX.brandId })) }),
         response: { 200: PatientProfile, ...errorResponses(400, 401, 403, 404) },
       },
     },

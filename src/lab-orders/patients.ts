@@ -142,8 +142,3 @@ export function profileAsChanges(row: PatientRow | null): PatientChanges {
   }
   return out;
 }
-
-/** Today's date in UTC as YYYY-MM-DD, for "dob must be in the past". */
-export function isPastDate(dob: string, now = new Date()): boolean {
-  return dob < now.toISOString().slice(0, 10);
-}

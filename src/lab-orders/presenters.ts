@@ -1,5 +1,5 @@
 /** Rows → API bodies, and the opaque keyset cursor. */
-import { Errors } from '../http/errors.js';
+import { cursorCodec } from '../http/cursor.js';
 import type { LabOrderEventRow, LabOrderRow } from './orders-repository.js';
 import type { LabOrderDetail, LabOrderSummary } from './schemas.js';
 
@@ -30,18 +30,5 @@ export function toDetail(row: LabOrderRow, events: LabOrderEventRow[]): LabOrder
   };
 }
 
-/** The cursor is the last row's (created_at, id), base64url-encoded; clients treat it as opaque. */
-export function encodeCursor(row: { createdAt: Date; id: string }): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw Errors.validation('Invalid querystring: cursor is not one this service issued.', [
-      { path: 'querystring:/cursor', message: 'is not a valid cursor' },
-    ]);
-  }
-  return { createdAt, id };
-}
+/** The list's cursor: the last row's (created_at, id), decoded strictly (src/http/cursor.ts). */
+export const ORDER_CURSOR = cursorCodec('timestamp', 'uuid');

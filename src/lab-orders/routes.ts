@@ -8,7 +8,7 @@ import { Errors, HttpError } from '../http/errors.js';
 import { errorResponses, sendJsonText } from '../http/schemas.js';
 import { JunctionRejected, JunctionUnavailable } from '../junction/types.js';
 import { createLabOrder, type LabOrderDeps } from './create-lab-order.js';
-import { decodeCursor, encodeCursor, toDetail, toSummary } from './presenters.js';
+import { ORDER_CURSOR, toDetail, toSummary } from './presenters.js';
 import {
   applyJunctionOrder,
   brandPanelOverride,
@@ -60,7 +60,11 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
   app.post(
     '/v1/lab-orders',
     {
-      config: { scope: SCOPES.labOrdersWrite, idempotency: 'required' },
+      config: {
+        scope: SCOPES.labOrdersWrite,
+        idempotency: 'required',
+        authorize: (request) => requireBrand(principalOf(request), (request.body as CreateLabOrderBody).brand_id),
+      },
       schema: {
         tags: TAGS,
         operationId: 'createLabOrder',
@@ -129,7 +133,8 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
         brandIds = [q.brand_id];
       }
       const limit = q.limit ?? 50;
-      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      const [createdAt, id] = q.cursor ? ORDER_CURSOR.decode(q.cursor) : [];
+      const after = createdAt && id ? { createdAt, id } : undefined;
       const rows = await listOrders(database.db, { brandIds, patientId: q.patient_id, status: q.status, after, limit: limit + 1 });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
@@ -139,7 +144,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
         resourceId: q.patient_id ? `patient:${q.patient_id}` : '*',
         tenant: brandIds?.join(',') ?? null,
       });
-      return { data: page.map(toSummary), next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
+      return { data: page.map(toSummary), next_cursor: rows.length > limit && last ? ORDER_CURSOR.encode([last.createdAt, last.id]) : null };
     },
   );
 

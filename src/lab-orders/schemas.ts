@@ -5,32 +5,35 @@
  */
 import { Type, type Static } from 'typebox';
 import { PANEL_IDS } from '../config.js';
+import { PastDate } from '../http/schemas.js';
 
-const NonEmpty = (description?: string, example?: string) =>
-  Type.String({ minLength: 1, ...(description ? { description } : {}), ...(example ? { examples: [example] } : {}) });
+/**
+ * A required text of at most `max` characters. Junction takes names of at most 50 characters;
+ * the other bounds are generous for addresses and ids and keep absurd input out (400).
+ */
+const NonEmpty = (max: number, description?: string, example?: string) =>
+  Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}), ...(example ? { examples: [example] } : {}) });
+export const MAX = { name: 50, brandId: 128, addressLine: 100, city: 100, state: 64, zip: 20, country: 64, email: 254, labTestId: 128 } as const;
+const Email = Type.String({ format: 'email', maxLength: MAX.email, examples: ['ada@example.com'] });
 
 export const Gender = Type.Enum(['female', 'male', 'other', 'unknown'], {
   type: 'string',
   description: 'Sex as Junction records it (extension to the contract; Junction requires it)',
 });
 export const PhoneNumber = Type.String({
+  maxLength: 16,
   pattern: '^\\+[1-9][0-9]{6,14}$',
   examples: ['+15555550100'],
   description: 'E.164, e.g. +15555550123 (extension to the contract; Junction requires it)',
 });
-export const Dob = Type.String({
-  minLength: 1,
-  format: 'date',
-  description: 'Date of birth, a real past date YYYY-MM-DD',
-  examples: ['1987-03-14'],
-});
+export const Dob = PastDate({ description: 'Date of birth, a real past date YYYY-MM-DD', examples: ['1987-03-14'] });
 
 export const PatientInput = Type.Object(
   {
-    first_name: NonEmpty(undefined, 'Ada'),
-    last_name: NonEmpty(undefined, 'Lovelace'),
+    first_name: NonEmpty(MAX.name, undefined, 'Ada'),
+    last_name: NonEmpty(MAX.name, undefined, 'Lovelace'),
     dob: Dob,
-    email: Type.String({ format: 'email', examples: ['ada@example.com'] }),
+    email: Email,
     gender: Type.Optional(Gender),
     phone_number: Type.Optional(PhoneNumber),
   },
@@ -38,12 +41,12 @@ export const PatientInput = Type.Object(
 );
 
 export const AddressInput = Type.Object({
-  line1: NonEmpty(undefined, '1 Analytical Way'),
-  line2: Type.Optional(NonEmpty(undefined, 'Suite 200')),
-  city: NonEmpty(undefined, 'San Francisco'),
-  state: NonEmpty(undefined, 'CA'),
-  zip: NonEmpty(undefined, '94105'),
-  country: NonEmpty('ISO 3166-1 alpha-2 country code', 'US'),
+  line1: NonEmpty(MAX.addressLine, undefined, '1 Analytical Way'),
+  line2: Type.Optional(NonEmpty(MAX.addressLine, undefined, 'Suite 200')),
+  city: NonEmpty(MAX.city, undefined, 'San Francisco'),
+  state: NonEmpty(MAX.state, undefined, 'CA'),
+  zip: NonEmpty(MAX.zip, undefined, '94105'),
+  country: NonEmpty(MAX.country, 'ISO 3166-1 alpha-2 country code', 'US'),
 });
 
 export const PanelId = Type.Enum([...PANEL_IDS], {
@@ -52,7 +55,7 @@ export const PanelId = Type.Enum([...PANEL_IDS], {
 });
 
 export const CreateLabOrderBody = Type.Object({
-  brand_id: NonEmpty(undefined, 'demo-brand'),
+  brand_id: NonEmpty(MAX.brandId, undefined, 'demo-brand'),
   patient_id: Type.String({ format: 'uuid', examples: ['8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10'] }),
   panel_id: PanelId,
   patient: Type.Optional(PatientInput),
@@ -116,7 +119,7 @@ export type LabOrderSummary = Static<typeof LabOrderSummary>;
 
 export const LabOrderListQuery = Type.Object({
   patient_id: Type.Optional(Type.String({ format: 'uuid' })),
-  brand_id: Type.Optional(NonEmpty()),
+  brand_id: Type.Optional(NonEmpty(MAX.brandId)),
   status: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -151,13 +154,13 @@ export const LabResults = Type.Object({
 
 export const PatientParams = Type.Object({ patientId: Type.String({ format: 'uuid' }) });
 export const PutPatientBody = Type.Object({
-  brand_id: Type.Optional(NonEmpty('Required unless the token names exactly one brand')),
+  brand_id: Type.Optional(NonEmpty(MAX.brandId, 'Required unless the token names exactly one brand')),
   patient: Type.Optional(
     Type.Object({
-      first_name: Type.Optional(NonEmpty()),
-      last_name: Type.Optional(NonEmpty()),
+      first_name: Type.Optional(NonEmpty(MAX.name)),
+      last_name: Type.Optional(NonEmpty(MAX.name)),
       dob: Type.Optional(Dob),
-      email: Type.Optional(Type.String({ format: 'email' })),
+      email: Type.Optional(Email),
       gender: Type.Optional(Gender),
       phone_number: Type.Optional(PhoneNumber),
     }),
@@ -192,8 +195,8 @@ export const PatientProfile = Type.Object({
   updated_at: Type.String({ format: 'date-time' }),
 });
 
-export const PanelParams = Type.Object({ brandId: NonEmpty(), panelId: PanelId });
-export const PutPanelBody = Type.Object({ lab_test_id: NonEmpty('The Junction lab test id this panel orders for the brand') });
+export const PanelParams = Type.Object({ brandId: NonEmpty(MAX.brandId), panelId: PanelId });
+export const PutPanelBody = Type.Object({ lab_test_id: NonEmpty(MAX.labTestId, 'The Junction lab test id this panel orders for the brand') });
 export const PanelMapping = Type.Object({
   brand_id: Type.String(),
   panel_id: Type.String(),

@@ -86,7 +86,9 @@ export const labOrders = pgTable(
     /** Junction's reason when it rejected the order. */
     rejection: jsonb('rejection'),
     createdBy: text('created_by').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    // Milliseconds, as JavaScript (and the list's cursor) hold it: with microseconds, a cursor
+    // could not name a row exactly and pages would skip orders made in the same millisecond.
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
   },

@@ -46,7 +46,7 @@ export async function junctionWebhookRoutes(
 
   const timer = setInterval(() => {
     purgeWebhookMessages(database).catch((err: unknown) => {
-      app.log.warn({ err: { message: (err as Error).message } }, 'webhook message purge failed');
+      app.log.warn({ err }, 'webhook message purge failed');
     });
   }, 3_600_000);
   timer.unref();
@@ -67,7 +67,7 @@ export async function junctionWebhookRoutes(
     async (request, reply: FastifyReply) => {
       let event;
       try {
-        event = verifyJunctionWebhook(secret, request.body as string, request.headers);
+        event = verifyJunctionWebhook(secret, request.body as string | undefined, request.headers);
       } catch (err) {
         if (err instanceof JunctionWebhookError) {
           metrics.webhooks.inc({ outcome: err.failure });
@@ -91,11 +91,19 @@ export async function junctionWebhookRoutes(
           .onConflictDoNothing()
           .returning({ id: webhookMessages.svixId });
         if (fresh.length === 0) return 'duplicate';
-        const current = await findOrderForJunction(tx, order.id, order.passthrough);
-        if (!current) return 'unknown_order';
+        const { row: current, mismatch } = await findOrderForJunction(tx, order);
+        if (!current) return mismatch ? 'mismatch' : 'unknown_order';
         const { changed } = await applyJunctionOrder(tx, current, order);
         return changed ? 'applied' : 'stale';
       });
+      if (outcome === 'mismatch') {
+        // Ids only: which Junction order named which local order, never patient data.
+        request.log.warn(
+          { junction_order_id: order.id, passthrough: order.passthrough, svix_id: event.messageId },
+          "webhook's passthrough names a local order of another patient or one already placed; acknowledged without change",
+        );
+        return ack('unknown_order');
+      }
       if (outcome === 'unknown_order') {
         request.log.warn({ junction_order_id: order.id, svix_id: event.messageId }, 'webhook for an unknown order acknowledged');
       }

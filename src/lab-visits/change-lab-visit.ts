@@ -5,7 +5,7 @@
 import { audit, type AuditAction } from '../audit/audit.js';
 import type { Tx } from '../db/database.js';
 import { Errors } from '../http/errors.js';
-import { isObjectId } from '../workspaces/object-id.js';
+import { cursorCodec } from '../http/cursor.js';
 import { fetchPage, type PageParams } from '../workspaces/pagination.js';
 import { VISIT, type VisitContext } from './create-lab-visit.js';
 import { invalidTransition, transitionRefused, unknownLabTests } from './errors.js';
@@ -27,16 +27,7 @@ export async function readLabVisit(tx: Tx, ctx: VisitContext, id: string): Promi
 }
 
 /** A cursor of the visit list: the (labVisitDate, id) of the last visit of the previous page. */
-function isVisitKey(value: unknown): value is readonly [string, string] {
-  return (
-    Array.isArray(value) &&
-    value.length === 2 &&
-    typeof value[0] === 'string' &&
-    !Number.isNaN(Date.parse(value[0])) &&
-    typeof value[1] === 'string' &&
-    isObjectId(value[1])
-  );
-}
+const VISIT_CURSOR = cursorCodec('timestamp', 'objectId');
 
 /** A page of visits; only the visits returned are audited (not the look-ahead row). */
 export async function listLabVisits(
@@ -47,7 +38,7 @@ export async function listLabVisits(
 ): Promise<{ items: LabVisitRow[]; nextCursor: string | null }> {
   const page = await fetchPage(
     query,
-    isVisitKey,
+    VISIT_CURSOR,
     (after, limit) =>
       listVisits(
         tx,
@@ -55,7 +46,7 @@ export async function listLabVisits(
         { ...filters, after: after && { date: after[0], id: after[1] } },
         limit,
       ),
-    (v) => [v.labVisitDate.toISOString(), v.id],
+    (v) => [v.labVisitDate, v.id],
   );
   await audit(
     tx,

@@ -32,7 +32,7 @@ export interface VisitFilters {
   from?: Date;
   to?: Date;
   /** keyset position: the (labVisitDate, id) of the last visit of the previous page */
-  after?: { date: string; id: string } | null;
+  after?: { date: Date; id: string } | null;
 }
 
 /** Newest visit date first, id breaking ties (the order of lab_visits_workspace_date_idx). */
@@ -51,7 +51,7 @@ export async function listVisits(
     filters.to === undefined ? undefined : lte(labVisits.labVisitDate, filters.to),
     filters.after == null
       ? undefined
-      : sql`(${labVisits.labVisitDate}, ${labVisits.id}) < (${filters.after.date}::timestamptz, ${filters.after.id})`,
+      : sql`(${labVisits.labVisitDate}, ${labVisits.id}) < (${filters.after.date.toISOString()}::timestamptz, ${filters.after.id})`,
   ];
   return q
     .select()

@@ -30,6 +30,7 @@ import {
   type Surface,
 } from './http.js';
 import { fromHundredths, hundredthsOf, MAX_TEST_PRICE, Money } from './money.js';
+import { cursorCodec } from '../http/cursor.js';
 import { fetchPage, NextCursor, PageQuery } from './pagination.js';
 
 const TestId = Type.Integer({
@@ -101,9 +102,8 @@ function presentDesignTest(row: DesignTestRow) {
   };
 }
 
-function isTestIdKey(value: unknown): value is readonly [number] {
-  return Array.isArray(value) && value.length === 1 && Number.isInteger(value[0]);
-}
+/** Catalog lists are ordered by the (integer) test id. */
+const BY_TEST_ID = cursorCodec('int32');
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (
   app,
@@ -185,7 +185,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     async (request) => {
       const page = await fetchPage(
         request.query,
-        isTestIdKey,
+        BY_TEST_ID,
         (after, limit) => listLabTests(database.db, after?.[0] ?? null, limit),
         (r) => [r.testId],
       );
@@ -265,7 +265,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       const { workspaceId } = workspaceAccessOf(request);
       const page = await fetchPage(
         request.query,
-        isTestIdKey,
+        BY_TEST_ID,
         (after, limit) => listWorkspaceTests(database.db, workspaceId, after?.[0] ?? null, limit),
         (r) => [r.test.testId],
       );

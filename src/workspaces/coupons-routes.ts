@@ -24,6 +24,7 @@ import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
 import { COUPON_TYPES } from './tables.js';
 
 const Code = Type.String({
+  maxLength: 64,
   pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',
   description: 'Letters, digits, - and _; matched case-insensitively',
   examples: ['WINTER10'],

@@ -30,13 +30,16 @@ export const SURFACES: readonly Surface[] = [
 export const Nullable = <T extends TSchema>(schema: T, options?: { description?: string }) =>
   Type.Union([schema, Type.Null()], options);
 
-/** Ids are schema-checked only as strings: a malformed ObjectId is 422 `invalid_id`, not 400. */
+/**
+ * Ids are schema-checked only as strings: a malformed ObjectId is 422 `invalid_id`, not 400. The
+ * length bound (well above 24) keeps absurd input out: such a string is a 400 like any other.
+ */
 export const ObjectIdString = (description: string) =>
-  Type.String({ description: `${description} (24-hex ObjectId)`, examples: ['507f1f77bcf86cd799439013'] });
+  Type.String({ maxLength: 64, description: `${description} (24-hex ObjectId)`, examples: ['507f1f77bcf86cd799439013'] });
 
 export const NullableObjectIdString = (description: string) => Nullable(ObjectIdString(description));
 
-export const Timestamp = Type.String({ format: 'date-time' });
+export const Timestamp = Type.String({ format: 'date-time', maxLength: 64 });
 export const NullableTimestamp = Nullable(Timestamp);
 
 export const WorkspaceParams = Type.Object({ workspaceId: ObjectIdString('Workspace id') });

@@ -1,10 +1,10 @@
 /**
  * Keyset pagination for the workspace surface: `limit` (default 50, at most 200) and an opaque
- * `cursor` (base64url JSON of the last row's sort key) that the previous page returned as
- * `nextCursor`. Keyset rather than offset, so pages stay stable and cheap while rows are added.
+ * `cursor` (src/http/cursor.ts: the last row's sort key, decoded strictly) that the previous page
+ * returned as `nextCursor`. Keyset rather than offset, so pages stay stable and cheap while rows are added.
  */
 import { Type } from 'typebox';
-import { Errors } from '../http/errors.js';
+import { cursorCodec, type CursorCodec, type CursorField, type CursorKey } from '../http/cursor.js';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
@@ -27,50 +27,19 @@ export const NextCursor = Type.Union([Type.String(), Type.Null()], {
   description: 'Pass as `cursor` for the next page; null on the last page',
 });
 
-export type CursorKey = readonly (string | number)[];
-
-export function encodeCursor(key: CursorKey): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-/** The key a cursor carries, when it has the shape `isKey` expects; otherwise 400. */
-export function decodeCursor<K extends CursorKey>(cursor: string, isKey: (value: unknown) => value is K): K {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
-  if (!isKey(value)) {
-    throw Errors.validation('Invalid querystring: cursor is not one this service returned.', [
-      { path: 'querystring:/cursor', message: 'is not a valid cursor' },
-    ]);
-  }
-  return value;
-}
-
-/** A cursor holding one id (lists ordered by id). */
-export function isIdKey(value: unknown): value is readonly [string] {
-  return (
-    Array.isArray(value) &&
-    value.length === 1 &&
-    typeof value[0] === 'string' &&
-    /^[0-9a-f]{24}$/.test(value[0])
-  );
-}
-
 /**
  * Splits `limit + 1` fetched rows into the page and the cursor of the next one (null when the
  * extra row did not exist, i.e. this is the last page).
  */
-export function toPage<T>(
+export function toPage<T, F extends readonly CursorField[]>(
   rows: T[],
   limit: number,
-  keyOf: (row: T) => CursorKey,
+  codec: CursorCodec<F>,
+  keyOf: (row: T) => CursorKey<F>,
 ): { items: T[]; nextCursor: string | null } {
   if (rows.length <= limit) return { items: rows, nextCursor: null };
   const items = rows.slice(0, limit);
-  return { items, nextCursor: encodeCursor(keyOf(items[items.length - 1] as T)) };
+  return { items, nextCursor: codec.encode(keyOf(items[items.length - 1] as T)) };
 }
 
 export interface PageParams {
@@ -82,16 +51,18 @@ export interface PageParams {
  * One page of a keyset-ordered list: `fetch` gets the cursor's key (null on the first page) and
  * `limit + 1`; the extra row only tells whether a next page exists. `keyOf` gives a row's sort key.
  */
-export async function fetchPage<T, K extends CursorKey>(
+export async function fetchPage<T, F extends readonly CursorField[]>(
   query: PageParams,
-  isKey: (value: unknown) => value is K,
-  fetch: (after: K | null, limit: number) => Promise<T[]>,
-  keyOf: (row: T) => CursorKey,
+  codec: CursorCodec<F>,
+  fetch: (after: CursorKey<F> | null, limit: number) => Promise<T[]>,
+  keyOf: (row: T) => CursorKey<F>,
 ): Promise<{ items: T[]; nextCursor: string | null }> {
   const limit = query.limit ?? DEFAULT_LIMIT;
-  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, isKey);
-  return toPage(await fetch(after, limit + 1), limit, keyOf);
+  const after = query.cursor === undefined ? null : codec.decode(query.cursor);
+  return toPage(await fetch(after, limit + 1), limit, codec, keyOf);
 }
+
+const BY_OBJECT_ID = cursorCodec('objectId');
 
 /** A page of a list ordered by id. */
 export function fetchPageById<T extends { id: string }>(
@@ -100,7 +71,7 @@ export function fetchPageById<T extends { id: string }>(
 ): Promise<{ items: T[]; nextCursor: string | null }> {
   return fetchPage(
     query,
-    isIdKey,
+    BY_OBJECT_ID,
     (after, limit) => fetch(after?.[0] ?? null, limit),
     (row) => [row.id],
   );

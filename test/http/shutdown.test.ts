@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows } from '../../src/db/database.js';
 import { createOrder, orderBody, startLabStack, type LabStack } from '../helpers/lab-stack.js';
 
 describe('graceful shutdown', () => {
@@ -8,11 +10,15 @@ describe('graceful shutdown', () => {
     s = await startLabStack();
   });
   afterAll(() => s.close());
+  const orderCount = async (patientId: string) =>
+    (await rows<{ n: number }>(s.t.database.db, sql`select count(*)::int as n from lab_orders where patient_id = ${patientId}::uuid`))[0]!.n;
 
   it('finishes a request in flight, closes its connection, then stops listening', async () => {
     s.sim.setFaults({ latencyMs: 600, operations: ['create_order'] });
-    const inFlight = createOrder(s, orderBody());
-    await sleep(200);
+    const body = orderBody();
+    const inFlight = createOrder(s, body);
+    // Close once the request is surely in flight: its order is written and Junction is answering.
+    while ((await orderCount(body.patient_id)) === 0) await sleep(20);
     const closed = s.t.app.close();
     const res = await inFlight;
     expect(res.status).toBe(201);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { Webhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookMessages } from '../../src/db/tables.js';
@@ -91,6 +92,30 @@ describe('lab order lifecycle, reads and webhooks', () => {
     expect(badCursor.status).toBe(400);
     const badLimit = await s.t.request('GET', '/v1/lab-orders?limit=1000', { token: s.token });
     expect(badLimit.status).toBe(400);
+  });
+
+  it('pages through orders created within one millisecond without skipping any', async () => {
+    const patientId = randomUUID();
+    const ids: string[] = [];
+    for (const panel of ['hashimotos', 'pcos', 'fertility']) ids.push((await place({ patient_id: patientId, panel_id: panel })).id);
+    // Three orders in the same millisecond, microseconds apart (a busy server does this).
+    await s.t.database.db.execute(sql`
+      update lab_orders set created_at = '2026-03-01T10:00:00.123Z'::timestamptz + (interval '1 microsecond' * (
+        case id when ${ids[0]}::uuid then 100 when ${ids[1]}::uuid then 400 else 700 end))
+      where patient_id = ${patientId}::uuid`);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { data: { id: string }[]; next_cursor: string | null } } = await s.t.request(
+        'GET',
+        `/v1/lab-orders?patient_id=${patientId}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: s.token },
+      );
+      seen.push(...page.body.data.map((o) => o.id));
+      cursor = page.body.next_cursor;
+    } while (cursor && seen.length < 10);
+    expect(new Set(seen).size).toBe(3);
+    expect(seen.sort()).toEqual([...ids].sort());
   });
 
   it('filters the list by status', async () => {

@@ -345,7 +345,7 @@ describe('lab visits after creation', () => {
       ]) {
         const res = await t.request('GET', `${listBase}${q}`, { token: ws.owner.token });
         expect(res.status, q).toBe(400);
-        expect(res.body.error).toBe('validation_error');
+        expect(res.body.error).toBe(q.startsWith('?cursor') ? 'invalid_cursor' : 'validation_error');
       }
       const res = await t.request('GET', `${listBase}?clientId=123`, { token: ws.owner.token });
       expect(res.status).toBe(422);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fromHundredths, toHundredths } from '../../src/workspaces/money.js';
 import { isObjectId, newObjectId, parseObjectId } from '../../src/workspaces/object-id.js';
-import { decodeCursor, encodeCursor, isIdKey, toPage } from '../../src/workspaces/pagination.js';
+import { cursorCodec } from '../../src/http/cursor.js';
+import { toPage } from '../../src/workspaces/pagination.js';
 
 describe('ObjectIds', () => {
   it('are 24 lowercase hex characters starting with the creation second', () => {
@@ -51,25 +52,39 @@ describe('money in hundredths', () => {
 });
 
 describe('cursors', () => {
-  it('round-trip their key and refuse anything else with 400', () => {
+  const byId = cursorCodec('objectId');
+  const byDateAndId = cursorCodec('timestamp', 'objectId');
+  const raw = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+  it('round-trip their key and refuse anything else with 400 invalid_cursor', () => {
     const id = newObjectId();
-    expect(decodeCursor(encodeCursor([id]), isIdKey)).toEqual([id]);
-    for (const bad of [
-      'not-base64!',
-      encodeCursor(['x']),
-      encodeCursor([1]),
-      Buffer.from('{').toString('base64url'),
-    ]) {
-      expect(() => decodeCursor(bad, isIdKey)).toThrow(expect.objectContaining({ statusCode: 400 }));
+    expect(byId.decode(byId.encode([id]))).toEqual([id]);
+    const at = new Date('2026-01-10T12:00:00.000Z');
+    expect(byDateAndId.decode(byDateAndId.encode([at, id]))).toEqual([at, id]);
+    for (const bad of ['not-base64!', raw(['x']), raw([1]), Buffer.from('{').toString('base64url'), raw([id, id])]) {
+      expect(() => byId.decode(bad)).toThrow(expect.objectContaining({ statusCode: 400, code: 'invalid_cursor' }));
+    }
+  });
+
+  it('refuse timestamps and integers PostgreSQL would not take', () => {
+    const id = newObjectId();
+    for (const at of ['1', '+275760-09-13T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '2026-02-30T00:00:00.000Z', '2026-01-10']) {
+      expect(() => byDateAndId.decode(raw([at, id])), at).toThrow(expect.objectContaining({ code: 'invalid_cursor' }));
+    }
+    const byInt = cursorCodec('int32');
+    expect(byInt.decode(raw([205]))).toEqual([205]);
+    for (const n of [1e300, 2 ** 31, 1.5, '205']) {
+      expect(() => byInt.decode(raw([n])), String(n)).toThrow(expect.objectContaining({ code: 'invalid_cursor' }));
     }
   });
 
   it('give a next cursor only when there is another row', () => {
     const rows = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
-    expect(toPage(rows, 3, (r) => [r.id])).toEqual({ items: rows, nextCursor: null });
-    expect(toPage(rows, 2, (r) => [r.id])).toEqual({
+    const codec = cursorCodec('uuid');
+    expect(toPage(rows, 3, codec, (r) => [r.id])).toEqual({ items: rows, nextCursor: null });
+    expect(toPage(rows, 2, codec, (r) => [r.id])).toEqual({
       items: rows.slice(0, 2),
-      nextCursor: encodeCursor(['b']),
+      nextCursor: codec.encode(['b']),
     });
   });
 });
