@@ -17,7 +17,7 @@ import { createLogger, genRequestId } from './http/logging.js';
 import { meRoutes } from './http/me.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
 import { validatorCompiler } from './http/validation.js';
-import { createJunctionClient } from './junction/client.js';
+import { createJunctionClient, junctionBaseUrl } from './junction/client.js';
 import type { JunctionDeps } from './junction/types.js';
 import { labOrderRoutes } from './lab-orders/routes.js';
 import { patientRoutes } from './lab-orders/patient-routes.js';
@@ -49,8 +49,10 @@ function junctionFromConfig(config: Config, metrics: Metrics): JunctionDeps {
   if (apiKey === null || webhookSecret === null) {
     throw new Error('Junction is not configured: set JUNCTION_API_KEY (main.ts starts the simulator in demo mode)');
   }
+  const { baseUrl, environment, region } = config.junction;
   return {
     api: createJunctionClient({ ...config.junction, apiKey, metrics }),
+    environment: (baseUrl ?? junctionBaseUrl(environment, region)).replace(/\/+$/, ''),
     webhookSecret,
     panels: config.junction.panels,
   };
@@ -124,7 +126,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(labVisitRoutes, { database });
 
   const junction = deps.junction ?? junctionFromConfig(config, metrics);
-  await app.register(labOrderRoutes, { database, junction: junction.api, panels: junction.panels });
+  await app.register(labOrderRoutes, {
+    database,
+    junction: junction.api,
+    junctionEnvironment: junction.environment,
+    panels: junction.panels,
+  });
   await app.register(patientRoutes, { database });
   await app.register(junctionWebhookRoutes, { database, metrics, secret: junction.webhookSecret });
   if (deps.demo) {

@@ -30,6 +30,8 @@ export async function startDemoJunction(
     simulator,
     junction: {
       api: createJunctionClient({ ...config.junction, apiKey: SIMULATOR_KEY, baseUrl: simulator.url, metrics }),
+      // Its port changes at every start; its users (kept in DATA_DIR) do not.
+      environment: 'labline-demo-simulator',
       webhookSecret: simulator.webhookSecret,
       panels: SIMULATOR_PANELS,
     },

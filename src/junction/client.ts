@@ -15,6 +15,7 @@ import { mapLabTest, mapOrder, mapResults, UnexpectedJunctionAnswer } from './ma
 import {
   JunctionRejected,
   JunctionUnavailable,
+  JunctionUnknownUser,
   type CreateJunctionOrder,
   type JunctionApi,
   type JunctionLabTest,
@@ -79,6 +80,30 @@ function existingUserId(body: unknown): string | null | undefined {
   return undefined;
 }
 
+/**
+ * Whether `err` is Junction's 4xx saying it does not know the user an order names: a FastAPI
+ * error on `user_id` (`{"detail": [{"loc": ["body", "user_id"], "msg": "… not found"}]}`) or a
+ * message such as "User not found".
+ */
+function isUnknownUserAnswer(err: unknown): boolean {
+  if (!(err instanceof JunctionError) || err.statusCode === undefined) return false;
+  if (err.statusCode < 400 || err.statusCode >= 500) return false;
+  const body = err.body;
+  const detail = typeof body === 'object' && body !== null ? (body as { detail?: unknown }).detail : undefined;
+  const notFound = (text: unknown): text is string =>
+    typeof text === 'string' && /not found|does not exist|unknown/i.test(text);
+  if (Array.isArray(detail)) {
+    return detail.some((item: { loc?: unknown; msg?: unknown } | null) =>
+      Array.isArray(item?.loc) && item.loc[item.loc.length - 1] === 'user_id' && notFound(item.msg),
+    );
+  }
+  const message =
+    typeof detail === 'object' && detail !== null
+      ? ((detail as { error_message?: unknown }).error_message ?? (detail as { message?: unknown }).message)
+      : detail;
+  return notFound(message) && /\buser\b/i.test(message);
+}
+
 export class JunctionApiClient implements JunctionApi {
   private readonly sdk: JunctionClient;
   private readonly timeoutMs: number;
@@ -139,6 +164,9 @@ export class JunctionApiClient implements JunctionApi {
         this.sdk.labTests.createOrder(
           {
             idempotencyKey: retrySafe ? idempotencyKey : undefined,
+            // A refusal is not replayed under the key: the order can be sent again once its cause
+            // is fixed (the user ensured again after JunctionUnknownUser).
+            idempotencyError: retrySafe ? 'no-cache' : undefined,
             userId: order.userId,
             orderSet: { labTestIds: [order.labTestId] },
             passthrough: order.passthrough,
@@ -266,6 +294,9 @@ export class JunctionApiClient implements JunctionApi {
           timeoutInSeconds: (budget.remainingMs() + 1000) / 1000,
         });
       } catch (err) {
+        if (operation === 'create_order' && isUnknownUserAnswer(err)) {
+          throw new JunctionUnknownUser(operation, (err as JunctionError).statusCode!);
+        }
         const classified = classifyError(err, operation, budget.expired, phi);
         // Not about Junction (e.g. a request the SDK refuses to serialise): a bug, reported by
         // name only, since the SDK's own message may quote patient values.

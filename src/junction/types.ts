@@ -125,9 +125,25 @@ export class JunctionRejected extends Error {
   }
 }
 
+/**
+ * Junction does not know the user an order names (`POST /v3/order`): a user id cached from
+ * another Junction, or one this Junction has since forgotten (a sandbox reset).
+ */
+export class JunctionUnknownUser extends JunctionRejected {
+  constructor(operation: string, statusCode: number) {
+    super(operation, statusCode, 'the Junction user of this patient is not known to Junction');
+    this.name = 'JunctionUnknownUser';
+  }
+}
+
 /** The Junction a service instance talks to, with what its webhooks and panels need. */
 export interface JunctionDeps {
   api: JunctionApi;
+  /**
+   * Which Junction this is (its base URL; demo mode's simulator is its own): Junction user ids
+   * are cached per environment, since one Junction's ids mean nothing to another.
+   */
+  environment: string;
   /** Svix secret of incoming Junction webhooks */
   webhookSecret: string;
   /** default panel_id → Junction lab test id */

@@ -16,7 +16,13 @@ import type { Database, Tx } from '../db/database.js';
 import { principalOf } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';
 import { IdempotencyRace, type IdempotencyContext } from '../idempotency/plugin.js';
-import { JunctionRejected, JunctionUnavailable, type JunctionApi } from '../junction/types.js';
+import {
+  JunctionRejected,
+  JunctionUnavailable,
+  JunctionUnknownUser,
+  type JunctionApi,
+  type JunctionOrder,
+} from '../junction/types.js';
 import {
   brandPanelOverride,
   cacheJunctionUser,
@@ -39,6 +45,8 @@ import type { CreateLabOrderBody, LabOrder } from './schemas.js';
 export interface LabOrderDeps {
   database: Database;
   junction: JunctionApi;
+  /** which Junction `junction` is (JunctionDeps.environment): the key of its cached users */
+  junctionEnvironment: string;
   /** default panel_id → Junction lab test id (configuration, or the simulator's tests in demo mode) */
   panels: Readonly<Record<string, string>>;
 }
@@ -126,6 +134,7 @@ export async function createLabOrder(
       panelId: body.panel_id,
       defaultLabTestId,
       createdBy: principal.sub,
+      junctionEnvironment: deps.junctionEnvironment,
       profile: body.patient || body.address ? fromBody : null,
       actor: who,
     });
@@ -155,19 +164,24 @@ export async function createLabOrder(
     return finish(async (_tx, row) => answer(row));
   }
 
-  try {
-    const junctionUserId =
-      cachedUser ?? (await ensureJunctionUser(deps, body.patient_id, cachedUser === null));
-    const placed = await deps.junction.createOrder(
-      {
-        userId: junctionUserId,
-        labTestId: order.labTestId,
-        patient: junctionPatient.patient,
-        address: junctionPatient.address,
-        passthrough: orderId,
-      },
+  const { labTestId } = order;
+  const place = (userId: string) =>
+    deps.junction.createOrder(
+      { userId, labTestId, patient: junctionPatient.patient, address: junctionPatient.address, passthrough: orderId },
       orderId,
     );
+  try {
+    const user = await junctionUser(deps, body.patient_id, cachedUser);
+    let placed: JunctionOrder;
+    try {
+      placed = await place(user.id);
+    } catch (err) {
+      if (!(err instanceof JunctionUnknownUser && user.cached)) throw err;
+      // The cached user is unknown to this Junction now (a sandbox reset, a database moved
+      // between Junctions): ensure the user again, once, and send the same order again.
+      request.log.warn({ order_id: orderId }, 'cached Junction user unknown to Junction; ensuring it again');
+      placed = await place(await ensureJunctionUser(deps, body.patient_id));
+    }
     return await finish(async (tx, row) => {
       // The answer is what the order becomes, so that the order and the stored response for the
       // key are written by one statement.
@@ -205,15 +219,23 @@ function rejectionError(order: LabOrderRow): HttpError {
   return Errors.junctionRejected(r?.reason ?? 'the order was refused');
 }
 
-/** The patient's Junction user: cached, or made (or found) at Junction and cached. */
-async function ensureJunctionUser(
+/**
+ * The patient's Junction user: the one cached for this Junction (`cached` is what the order's
+ * insert read; undefined: not read yet), or made (or found) at Junction and cached.
+ */
+async function junctionUser(
   deps: LabOrderDeps,
   patientId: string,
-  knownUncached: boolean,
-): Promise<string> {
-  const cached = knownUncached ? null : await cachedJunctionUser(deps.database.db, patientId);
-  if (cached) return cached;
+  cached: string | null | undefined,
+): Promise<{ id: string; cached: boolean }> {
+  const id = cached === undefined ? await cachedJunctionUser(deps.database.db, deps.junctionEnvironment, patientId) : cached;
+  if (id !== null) return { id, cached: true };
+  return { id: await ensureJunctionUser(deps, patientId), cached: false };
+}
+
+/** Makes (or finds) the patient's user at Junction and caches it. */
+async function ensureJunctionUser(deps: LabOrderDeps, patientId: string): Promise<string> {
   const userId = await deps.junction.ensureUser(patientId);
-  await cacheJunctionUser(deps.database.db, patientId, userId);
+  await cacheJunctionUser(deps.database.db, deps.junctionEnvironment, patientId, userId);
   return userId;
 }

@@ -38,6 +38,8 @@ export interface NewSubmittingOrder {
   /** the panel's lab test when the brand has no override of it */
   defaultLabTestId: string;
   createdBy: string;
+  /** the Junction the order goes to, for its cached user (JunctionDeps.environment) */
+  junctionEnvironment: string;
   /** what the request sends about the patient, kept in the profile; null when it sends nothing */
   profile: PatientChanges | null;
   actor: AuditActor;
@@ -76,7 +78,7 @@ export async function insertSubmittingOrder(
     sql`with ${sql.join(ctes, sql`, `)}
       select exists (select 1 from gate) as claimed,
              (select lab_test_id from ord) as lab_test_id,
-             (select junction_user_id from ${junctionUsers} where client_user_id = ${o.patientId}) as junction_user_id`,
+             (select junction_user_id from ${junctionUsers} where junction_environment = ${o.junctionEnvironment} and client_user_id = ${o.patientId}) as junction_user_id`,
   );
   if (!row) throw new Error('order insert returned no row');
   return { claimed: row.claimed, labTestId: row.lab_test_id ?? o.defaultLabTestId, junctionUserId: row.junction_user_id };
@@ -282,13 +284,25 @@ export async function listOrders(q: Queryable, f: ListFilter): Promise<LabOrderR
     .limit(f.limit);
 }
 
-export async function cachedJunctionUser(q: Queryable, clientUserId: string): Promise<string | null> {
-  const [row] = await q.select().from(junctionUsers).where(eq(junctionUsers.clientUserId, clientUserId));
+export async function cachedJunctionUser(q: Queryable, environment: string, clientUserId: string): Promise<string | null> {
+  const [row] = await q
+    .select()
+    .from(junctionUsers)
+    .where(and(eq(junctionUsers.junctionEnvironment, environment), eq(junctionUsers.clientUserId, clientUserId)));
   return row?.junctionUserId ?? null;
 }
 
-export async function cacheJunctionUser(q: Queryable, clientUserId: string, junctionUserId: string): Promise<void> {
-  await q.insert(junctionUsers).values({ clientUserId, junctionUserId }).onConflictDoNothing();
+/** Keeps (or replaces: the old one is unknown to that Junction now) the patient's Junction user. */
+export async function cacheJunctionUser(
+  q: Queryable,
+  environment: string,
+  clientUserId: string,
+  junctionUserId: string,
+): Promise<void> {
+  await q
+    .insert(junctionUsers)
+    .values({ junctionEnvironment: environment, clientUserId, junctionUserId })
+    .onConflictDoUpdate({ target: [junctionUsers.junctionEnvironment, junctionUsers.clientUserId], set: { junctionUserId } });
 }
 
 export async function brandPanelOverride(q: Queryable, brandId: string, panelId: string): Promise<string | null> {

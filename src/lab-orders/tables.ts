@@ -49,12 +49,21 @@ export const patients = pgTable(
   (t) => [primaryKey({ columns: [t.brandId, t.patientId] })],
 );
 
-/** Cache of Junction user ids by client_user_id (= our patient_id). */
-export const junctionUsers = pgTable('junction_users', {
-  clientUserId: text('client_user_id').primaryKey(),
-  junctionUserId: text('junction_user_id').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-});
+/**
+ * Cache of Junction user ids by client_user_id (= our patient_id), per Junction environment: a
+ * user id is only meaningful to the Junction (sandbox, production, a simulator) that made it.
+ */
+export const junctionUsers = pgTable(
+  'junction_users',
+  {
+    /** which Junction the id came from (JunctionDeps.environment: its base URL, or the demo's simulator) */
+    junctionEnvironment: text('junction_environment').notNull(),
+    clientUserId: text('client_user_id').notNull(),
+    junctionUserId: text('junction_user_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.junctionEnvironment, t.clientUserId] })],
+);
 
 export const LAB_ORDER_STATUSES = [
   'submitting',

@@ -47,6 +47,15 @@ describe('scrub', () => {
     expect(out).toContain('invalid phone [redacted]');
   });
 
+  it('redacts whole values, never part of an id or a longer word', () => {
+    // The demo patient's name and zip, and digit runs shaped like a phone, inside a user id.
+    const userId = 'b1985121-0ada-4555-a555-555501009410';
+    const text = `user_id: Value error, user ${userId} not found; Ada, 94105 Adaline`;
+    const out = scrub(text, ['Ada', '94105', '555-5010']);
+    expect(out).toBe(`user_id: Value error, user ${userId} not found; [redacted], [redacted] Adaline`);
+    expect(scrub(`id 65a0000000000000000000b1 for ${PHI.phone}`, ['65a0'])).toBe('id 65a0000000000000000000b1 for [redacted]');
+  });
+
   it('keeps reasons short', () => {
     expect(scrub('x'.repeat(1000), []).length).toBeLessThanOrEqual(300);
   });

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATOR_PANELS, type Simulator } from '../../src/junction/simulator/index.js';
-import { JunctionRejected, type JunctionApi } from '../../src/junction/types.js';
+import { JunctionRejected, JunctionUnknownUser, type JunctionApi } from '../../src/junction/types.js';
 import { PHI_MARKERS } from '../helpers/phi.js';
 import { clientFor, newMetrics, orderFor, patientId, startTestSimulator } from './helpers.js';
 
@@ -155,7 +155,8 @@ describe('createOrder', () => {
       client.createOrder(orderFor('00000000-0000-4000-8000-000000000000'), `key-${patientId()}`),
     );
     expect(unknownUser.statusCode).toBe(422);
-    expect(unknownUser.reason).toContain('user_id');
+    expect(unknownUser).toBeInstanceOf(JunctionUnknownUser);
+    expect(unknownUser.reason).toContain('not known to Junction');
   });
 
   it("rejects invalid patient fields without echoing the patient's data", async () => {
