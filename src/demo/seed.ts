@@ -1,5 +1,5 @@
 /**
- * Demo data (SPEC §9), seeded once: a brand with the three panels mapped, a workspace with an
+ * Demo data (docs/demo.md), seeded once: a brand with the three panels mapped, a workspace with an
  * owner and a staff member holding `labs.run`, two clients, a referral, catalog tests and the
  * coupon WINTER10. Fixed ids keep the printed curls valid across restarts; a second start finds
  * the workspace and seeds nothing. The people are fictional.

@@ -1,5 +1,5 @@
 /**
- * Bearer-token authentication (SPEC §3). Every route is authenticated unless its config says
+ * Bearer-token authentication (docs/authentication.md). Every route is authenticated unless its config says
  * `public: true`; the check runs in onRequest, before the body is read or validated, so an
  * anonymous caller learns nothing about a route. A route's `config.scope` is checked here too.
  */

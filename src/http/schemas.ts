@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 export const PastDate = (options: { description?: string; examples?: string[] } = {}) =>
   Type.String({ format: 'past-date', minLength: 10, maxLength: 10, ...options });
 
-/** The body of every error response. */
+/** The body of every error response (docs/design.md). */
 export const ErrorResponse = Type.Object(
   {
     error: Type.String({ description: 'snake_case error code', examples: ['validation_error'] }),

@@ -1,5 +1,5 @@
 /**
- * Idempotency-Key handling (SPEC §6, after Stripe and the IETF draft), kept in PostgreSQL so it
+ * Idempotency-Key handling (docs/clinical-lab-orders.md, after Stripe and the IETF draft), kept in PostgreSQL so it
  * holds across replicas. A route opts in with `config.idempotency: 'required' | 'optional'`.
  *
  * Before the handler (auth, validation and the route's `authorize` have passed, so failures there

@@ -1,5 +1,5 @@
 /**
- * POST /v1/lab-orders, exactly once (SPEC §5–6). Three phases, none holding a transaction or a
+ * POST /v1/lab-orders, exactly once (docs/clinical-lab-orders.md). Three phases, none holding a transaction or a
  * pooled connection across the network call:
  *   1. one transaction: claim the Idempotency-Key, keep the patient profile, insert the order
  *      as `submitting`, audit;

@@ -1,4 +1,4 @@
-/** The clinical surface's routes (contracts/clinical-lab-orders.txt and SPEC §5). */
+/** The clinical surface's routes (docs/contracts/clinical-lab-orders.txt and docs/clinical-lab-orders.md). */
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';

@@ -1,7 +1,7 @@
 /**
  * The clinical surface's schemas. The create request and its 201 answer are the contract's
- * (contracts/clinical-lab-orders.txt) as written, plus the two optional patient fields
- * Junction needs (SPEC §5); the rest is this service's own API around it.
+ * (docs/contracts/clinical-lab-orders.txt) as written, plus the two optional patient fields
+ * Junction needs (docs/clinical-lab-orders.md); the rest is this service's own API around it.
  */
 import { Type, type Static } from 'typebox';
 import { PANEL_IDS } from '../config.js';

@@ -1,4 +1,4 @@
-/** The lab visit surface's 422s (SPEC §4). */
+/** The lab visit surface's 422s (docs/workspace-lab-visits.md). */
 import { Errors, type HttpError } from '../http/errors.js';
 import type { LabVisitStatus } from './tables.js';
 

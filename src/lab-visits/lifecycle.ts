@@ -1,4 +1,4 @@
-/** The visit status lifecycle (SPEC §7): pending → scheduled → collected → completed; cancelled from pending or scheduled. */
+/** The visit status lifecycle (docs/workspace-lab-visits.md): pending → scheduled → collected → completed; cancelled from pending or scheduled. */
 import type { LabVisitStatus } from './tables.js';
 
 const NEXT: Record<LabVisitStatus, readonly LabVisitStatus[]> = {

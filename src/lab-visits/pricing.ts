@@ -1,5 +1,5 @@
 /**
- * Visit pricing (SPEC §7), pure and in integer hundredths: cents for amounts, hundredths of a
+ * Visit pricing (docs/workspace-lab-visits.md), pure and in integer hundredths: cents for amounts, hundredths of a
  * percent for percent coupons. Whether a coupon may be used at all (active, expiry, redemptions)
  * is the repository's job; this only does the arithmetic.
  */

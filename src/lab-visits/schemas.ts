@@ -1,6 +1,6 @@
 /**
  * The lab visit schemas. The create request and the `{"labVisit": …}` answer are the contract's
- * (contracts/workspace-lab-visits.txt), field for field; the rest is this service's API around it.
+ * (docs/contracts/workspace-lab-visits.txt), field for field; the rest is this service's API around it.
  * Ids are plain strings here so that a malformed one is 422 `invalid_id`, not a schema 400.
  */
 import { Type, type Static } from 'typebox';

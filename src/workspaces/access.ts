@@ -1,5 +1,5 @@
 /**
- * Who may use a workspace-scoped route (SPEC §3, the contract's persona table). Runs as the
+ * Who may use a workspace-scoped route (docs/workspace-lab-visits.md, the contract's persona table). Runs as the
  * route's preValidation hook: after the token is verified, before the body is validated, so a
  * caller without access learns nothing about a route's body rules. Order of the answers:
  *   platform admin or customer persona → 403; malformed workspace id → 422 `invalid_id`;

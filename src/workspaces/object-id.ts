@@ -26,7 +26,7 @@ export function isObjectId(value: string): boolean {
 
 /**
  * The id in its stored (lowercase) form, or 422 `invalid_id`. Schemas accept any string for ids
- * so that a malformed id is a 422 (SPEC §4), not a 400 from schema validation.
+ * so that a malformed id is a 422 (docs/workspace-lab-visits.md), not a 400 from schema validation.
  */
 export function parseObjectId(value: string, field: string): string {
   if (!OBJECT_ID.test(value)) {

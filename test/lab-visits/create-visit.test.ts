@@ -1,6 +1,6 @@
 /**
  * POST /v1/workspace/:workspaceId/labs/visits over HTTP: every status the contract lists, for
- * each reason SPEC §3–4 and §7 give, the personas, pricing and coupons, and Idempotency-Key.
+ * each reason docs/workspace-lab-visits.md gives, the personas, pricing and coupons, and Idempotency-Key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/idempotency/plugin.js';

@@ -1,4 +1,4 @@
-/** The Junction simulator (SPEC §10): start it in-process, or run main.ts standalone. */
+/** The Junction simulator (docs/junction.md): start it in-process, or run main.ts standalone. */
 export { SIMULATOR_LAB_TESTS, SIMULATOR_PANELS } from './catalog.js';
 export { SIMULATOR_OPERATIONS, type Faults, type SimulatorOperation } from './faults.js';
 export { FINAL_STATUSES, LifecycleError } from './lifecycle.js';

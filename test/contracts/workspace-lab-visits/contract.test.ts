@@ -1,7 +1,7 @@
 /**
  * The contract's example, end to end: the example request (with the ids of records this test
  * creates) must produce the example response, with exactly its keys at every level and the same
- * types. The example files are copied verbatim from contracts/workspace-lab-visits.txt.
+ * types. The example files are copied verbatim from docs/contracts/workspace-lab-visits.txt.
  */
 import fs from 'node:fs';
 import path from 'node:path';
