@@ -3,6 +3,7 @@
  * does not parse stops start-up with a message naming the variable (never a silent default).
  */
 import path from 'node:path';
+import { Webhook } from 'svix';
 
 export type JunctionEnvironment = 'sandbox' | 'production';
 export type JunctionRegion = 'us' | 'eu';
@@ -42,7 +43,11 @@ export interface Config {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    super(
+      problems.length === 1
+        ? `Invalid configuration: ${problems[0]}`
+        : `Invalid configuration:\n  - ${problems.join('\n  - ')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -101,6 +106,17 @@ class Reader {
   }
 }
 
+/** What svix accepts as a signing secret (it would otherwise fail on the first webhook): whsec_ + base64. */
+function isSvixSecret(v: string): boolean {
+  if (!v.startsWith('whsec_')) return false;
+  try {
+    new Webhook(v);
+  } catch {
+    return false;
+  }
+  return v.length > 'whsec_'.length;
+}
+
 function redactUrl(v: string): string {
   return v.replace(/\/\/[^@/]*@/, '//***@');
 }
@@ -153,8 +169,11 @@ export function loadConfig(env: Env = process.env): Config {
   const jwksUrl = r.url('AUTH_JWKS_URL', ['https:', 'http:']);
 
   const webhookSecret = r.string('JUNCTION_WEBHOOK_SECRET', null);
-  if (webhookSecret !== null && !webhookSecret.startsWith('whsec_')) {
-    r.problems.push('JUNCTION_WEBHOOK_SECRET must be a Svix signing secret starting with whsec_');
+  if (webhookSecret !== null && !isSvixSecret(webhookSecret)) {
+    r.problems.push(
+      'JUNCTION_WEBHOOK_SECRET must be the Svix signing secret of the webhook endpoint: whsec_ followed by base64 ' +
+        "(copy it from Junction's dashboard, or from what `npm run simulator` prints)",
+    );
   }
 
   const junction = {

@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { resolveJwtSecret } from './auth-secret.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
+import { describeConnectionFailure } from './db/errors.js';
 import { createLogger } from './http/logging.js';
 import { Metrics } from './http/metrics.js';
 
@@ -28,6 +29,14 @@ async function main(): Promise<void> {
     );
   }
   const database = await openDatabase(config.database);
+  if (config.database.kind === 'postgres') {
+    // A server that cannot be used is one clear line, not a driver's stack trace.
+    const url = config.database.url;
+    await database.ping().catch((err: unknown) => {
+      process.stderr.write(`labline: ${describeConnectionFailure(url, err)}\n`);
+      process.exit(1);
+    });
+  }
   await migrateDatabase(config.database, database);
   const jwt = resolveJwtSecret(config);
   const metrics = new Metrics(() => database.poolStats());
@@ -91,7 +100,17 @@ async function startupBanner(
     const { demoBanner, demoTokens } = await import('./demo/banner.js');
     return demoBanner(base, config.dataDir, await demoTokens(secret));
   }
-  return `\nlabline is listening on ${base}\n  API reference: ${base}/docs\n\n`;
+  return [
+    '',
+    `labline is listening on ${base}`,
+    `  API reference: ${base}/docs`,
+    secret
+      ? `  Bearer tokens: npm run token -- --sub <client id> --scope "lab-orders:write lab-orders:read" --brand <brand id>` +
+        ` (signed with ${config.auth.jwtSecret ? 'AUTH_JWT_SECRET' : `the secret kept in ${config.dataDir}`}; see docs/authentication.md)`
+      : '  Bearer tokens: from your identity provider (AUTH_JWKS_URL); see docs/authentication.md',
+    '',
+    '',
+  ].join('\n');
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,11 @@ import path from 'node:path';
 import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { usingPostgres } from './helpers/database.js';
 import { spawnTs } from './helpers/process.js';
+
+/** A Svix signing secret as Junction's dashboard shows one: whsec_ + base64 of 24 bytes. */
+const SECRET = `whsec_${Buffer.from('labline-test-signing-key').toString('base64')}`;
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -45,6 +49,11 @@ describe('configuration', () => {
     expect(problems({ JUNCTION_PANELS: 'hashimotos' })[0]).toMatch(/^JUNCTION_PANELS/);
     expect(problems({ AUTH_JWT_SECRET: 'short' })[0]).toMatch(/^AUTH_JWT_SECRET must be at least 32 bytes/);
     expect(problems({ JUNCTION_WEBHOOK_SECRET: 'abc' })[0]).toMatch(/^JUNCTION_WEBHOOK_SECRET/);
+    // The docs' placeholder, a secret cut short, one with characters base64 does not have.
+    for (const bad of ['whsec_…', 'whsec_', 'whsec_abc', 'whsec_ab=c']) {
+      expect(problems({ JUNCTION_WEBHOOK_SECRET: bad })[0]).toMatch(/^JUNCTION_WEBHOOK_SECRET must be the Svix signing secret/);
+    }
+    expect(problems({ JUNCTION_WEBHOOK_SECRET: SECRET })).toEqual([]);
     expect(problems({ IDEMPOTENCY_TTL_HOURS: '0' })[0]).toMatch(/^IDEMPOTENCY_TTL_HOURS/);
     expect(problems({ AUTH_JWKS_URL: 'not a url' })[0]).toMatch(/^AUTH_JWKS_URL/);
   });
@@ -57,11 +66,11 @@ describe('configuration', () => {
     const c = loadConfig({
       JUNCTION_API_KEY: 'sk_live',
       JUNCTION_PANELS: 'hashimotos=t1, pcos=t2,fertility=t3',
-      JUNCTION_WEBHOOK_SECRET: 'whsec_abc',
+      JUNCTION_WEBHOOK_SECRET: SECRET,
     });
     expect(c.junction.panels).toEqual({ hashimotos: 't1', pcos: 't2', fertility: 't3' });
     expect(c.demo).toBe(false);
-    expect(problems({ JUNCTION_API_KEY: 'k', JUNCTION_PANELS: 'pcos=t2', JUNCTION_WEBHOOK_SECRET: 'whsec_a' })).toEqual([
+    expect(problems({ JUNCTION_API_KEY: 'k', JUNCTION_PANELS: 'pcos=t2', JUNCTION_WEBHOOK_SECRET: SECRET })).toEqual([
       'JUNCTION_PANELS must map every panel when JUNCTION_API_KEY is set (missing: hashimotos, fertility)',
     ]);
   });
@@ -79,6 +88,30 @@ describe('configuration', () => {
     expect(await p.exited).toBe(1);
     expect(p.output()).toContain('PORT must be an integer');
     expect(p.output()).toContain('DATABASE_URL must be a postgres');
+  });
+
+  it('start-up with a malformed webhook secret, or a database it cannot use, exits 1 with one line', { timeout: 90_000 }, async () => {
+    const junction = { JUNCTION_API_KEY: 'k', JUNCTION_PANELS: 'hashimotos=a,pcos=b,fertility=c', DATABASE_URL: 'memory://' };
+    const server = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+    server.pathname = '/labline_no_such_database';
+    const runs = {
+      secret: spawnTs('src/main.ts', [], { ...junction, JUNCTION_WEBHOOK_SECRET: 'whsec_…' }),
+      // Nothing listens on port 1; the other names a database the server does not have.
+      refused: spawnTs('src/main.ts', [], { DATABASE_URL: 'postgres://labline:hunter2@127.0.0.1:1/orders', DATA_DIR: os.tmpdir() }),
+      missing: spawnTs('src/main.ts', [], { DATABASE_URL: server.toString(), DATA_DIR: os.tmpdir() }),
+    };
+    const lines = async (p: (typeof runs)[keyof typeof runs]) => {
+      expect(await p.exited).toBe(1);
+      return p.output().trim().split('\n');
+    };
+    const [secret, refused, missing] = await Promise.all([lines(runs.secret), lines(runs.refused), lines(runs.missing)]);
+    expect(secret).toEqual([expect.stringMatching(/^labline: Invalid configuration: JUNCTION_WEBHOOK_SECRET must be the Svix signing secret/)]);
+    expect(refused).toEqual([
+      'labline: cannot use PostgreSQL at 127.0.0.1:1, database "orders": nothing accepts connections there. Start PostgreSQL, or fix the host and port in DATABASE_URL.',
+    ]);
+    expect(refused[0]).not.toContain('hunter2');
+    expect(missing).toEqual([expect.stringContaining('database "labline_no_such_database"')]);
+    if (usingPostgres) expect(missing[0]).toContain('the database does not exist. Create it (createdb');
   });
 
   it('npm run token mints a token signed with the configured secret', async () => {

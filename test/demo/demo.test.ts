@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnTs, type Spawned } from '../helpers/process.js';
+import { ROOT, spawnProcess, spawnTs, type Spawned } from '../helpers/process.js';
 
 const run = promisify(execFile);
 
@@ -48,7 +48,8 @@ async function api(printed: Printed, token: string, urlPath: string) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-describe('demo mode: `npm start` on a fresh clone', () => {
+// Each test starts the service as a child process (tsx compiles it on the way): minutes on a busy machine.
+describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-demo-'));
   const started: Spawned[] = [];
   afterAll(() => {
@@ -121,5 +122,86 @@ describe('demo mode: `npm start` on a fresh clone', () => {
 
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+  });
+
+  it('the same data against another Junction (the standalone simulator): known patients keep ordering', async () => {
+    const sim = spawnTs('src/junction/simulator/main.ts', ['--port', '0'], {});
+    started.push(sim);
+    const [, simUrl] = await sim.waitFor(/listening on (http:\/\/\S+)/, 60_000);
+    const [, panels] = await sim.waitFor(/JUNCTION_PANELS=(\S+)/);
+    const [, secret] = await sim.waitFor(/secret (whsec_\S+)/);
+
+    const p = spawnTs('src/main.ts', [], {
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      JUNCTION_API_KEY: 'any',
+      JUNCTION_BASE_URL: simUrl,
+      JUNCTION_PANELS: panels,
+      JUNCTION_WEBHOOK_SECRET: secret,
+    });
+    started.push(p);
+    const [, base] = await p.waitFor(/labline is listening on (http:\/\/\S+)/, 90_000);
+    // Outside demo mode it says how to get a token; the secret is still the one in DATA_DIR.
+    expect(p.output()).toContain('npm run token --');
+    const minted = spawnTs('src/cli.ts', ['token', '--sub', 'demo-clinical-service', '--scope', 'lab-orders:write lab-orders:read', '--brand', 'demo-brand'], {
+      DATA_DIR: dataDir,
+    });
+    expect(await minted.exited).toBe(0);
+    const token = minted.output().trim();
+
+    // The demo patient, known from the demo's orders: no demographics sent, a new Junction.
+    const res = await fetch(`${base}/v1/lab-orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'after-the-move' },
+      body: JSON.stringify({ brand_id: 'demo-brand', patient_id: '8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10', panel_id: 'pcos' }),
+    });
+    const body = (await res.json()) as any;
+    expect(body.error).toBeUndefined();
+    expect(res.status).toBe(201);
+    expect(body).toMatchObject({ status: 'received', panel_id: 'pcos' });
+
+    // The demo's order is still there to read.
+    const earlier = await fetch(`${base}/v1/lab-orders/${orderId}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(earlier.status).toBe(200);
+
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    sim.child.kill('SIGTERM');
+    await sim.exited;
+  });
+});
+
+describe('`npm start` itself', () => {
+  const npmStart = (dataDir: string) =>
+    spawnProcess('npm', ['start'], { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' });
+  const builtAt = () => fs.statSync(path.join(ROOT, 'dist/main.js')).mtimeMs;
+  const started: Spawned[] = [];
+  afterAll(() => {
+    for (const p of started) p.child.kill('SIGKILL');
+  });
+
+  it('SIGTERM to the npm process stops the service; a second start without changes does not build', { timeout: 300_000 }, async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-npm-start-'));
+    // The first start builds when dist/ is missing or older than the sources.
+    const first = npmStart(dataDir);
+    started.push(first);
+    const [, base] = await first.waitFor(/ready at (http:\/\/\S+)/, 240_000);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const built = builtAt();
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('shutdown complete');
+    // The service itself is gone, not just npm.
+    await expect(fetch(`${base}/readyz`)).rejects.toThrow();
+
+    const second = npmStart(dataDir);
+    started.push(second);
+    await second.waitFor(/ready at (http:\/\/\S+)/, 90_000);
+    expect(second.output()).not.toContain('labline: building');
+    expect(builtAt()).toBe(built);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
   });
 });

@@ -14,7 +14,12 @@ export interface Spawned {
 
 /** Runs a TypeScript entry point of this project as a child process, as `npm start` would (via tsx). */
 export function spawnTs(entry: string, args: string[], env: Record<string, string | undefined>): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  return spawnProcess(process.execPath, ['--import', 'tsx', entry, ...args], env);
+}
+
+/** Runs `command` in the project's root with only PATH, HOME and `env` in its environment. */
+export function spawnProcess(command: string, args: string[], env: Record<string, string | undefined>): Spawned {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

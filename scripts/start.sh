@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `npm start`: builds only when a source changed since the last build, then becomes the service
+# (exec), so that signals sent to `npm start` reach it and a SIGTERM shuts it down gracefully.
+#
+# BUILD_INPUTS is everything `npm run build` reads: a build step that joins `npm run build` adds
+# its sources here. The stamp is touched when a build starts, so a file saved during a build
+# counts as changed next time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_INPUTS=(src tsconfig.json tsconfig.build.json package.json package-lock.json)
+STAMP=dist/.build-stamp
+
+if [[ ! -f $STAMP || ! -f dist/main.js || -n $(find "${BUILD_INPUTS[@]}" -newer "$STAMP" -print -quit) ]]; then
+  echo "labline: building (sources changed since the last build)" >&2
+  mkdir -p dist
+  touch "$STAMP.next"
+  npm run build --silent
+  mv "$STAMP.next" "$STAMP"
+fi
+exec node dist/main.js "$@"
