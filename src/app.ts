@@ -111,7 +111,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       }),
   });
   await app.register(metricsPlugin, { metrics });
-  await app.register(docsPlugin);
+  // Demo mode: the reference is signed in as the demo's clinical service.
+  const { jwtSecret } = deps;
+  await app.register(docsPlugin, {
+    ...(deps.demo && jwtSecret
+      ? { bearerToken: async () => (await (await import('./demo/banner.js')).demoTokens(jwtSecret)).clinical }
+      : {}),
+  });
   await app.register(idempotencyPlugin, {
     database,
     metrics,

@@ -1,6 +1,6 @@
 /** What `npm start` prints in demo mode: where the docs are, a token per persona, a curl per contract. */
 import { signToken } from '../http/auth.js';
-import { DEMO } from './seed.js';
+import { DEMO, DEMO_LAB_ORDER, DEMO_LAB_VISIT } from './examples.js';
 
 export interface DemoTokens {
   clinical: string;
@@ -36,40 +36,16 @@ export const TOKEN_VARS: Record<keyof DemoTokens, string> = {
 };
 
 export function labOrderCurl(base: string): string {
-  const body = {
-    brand_id: DEMO.brandId,
-    patient_id: DEMO.patientId,
-    panel_id: 'hashimotos',
-    patient: {
-      first_name: 'Ada',
-      last_name: 'Lovelace',
-      dob: '1985-12-10',
-      email: 'ada@example.com',
-      gender: 'female',
-      phone_number: '+15555550100',
-    },
-    address: { line1: '1 Analytical Way', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
-  };
   return (
     `curl -sS -X POST ${base}/v1/lab-orders -H "Authorization: Bearer $${TOKEN_VARS.clinical}" ` +
-    `-H "Content-Type: application/json" -H "Idempotency-Key: demo-order-$(date +%s)" -d ${quote(body)}`
+    `-H "Content-Type: application/json" -H "Idempotency-Key: demo-order-$(date +%s)" -d ${quote(DEMO_LAB_ORDER)}`
   );
 }
 
 export function labVisitCurl(base: string): string {
-  const body = {
-    clientId: DEMO.clientIds[0],
-    referralId: DEMO.referralId,
-    labVisitType: 'in-lab',
-    labTestIds: [101, 205],
-    labVisitDate: '2026-01-10T12:00:00.000Z',
-    labVisitNotes: 'Priority visit',
-    labCouponCode: DEMO.couponCode,
-    labVisitSubtotal: null,
-  };
   return (
     `curl -sS -X POST ${base}/api/v1/workspace/${DEMO.workspaceId}/labs/visits -H "Authorization: Bearer $${TOKEN_VARS.owner}" ` +
-    `-H "Content-Type: application/json" -d ${quote(body)}`
+    `-H "Content-Type: application/json" -d ${quote(DEMO_LAB_VISIT)}`
   );
 }
 

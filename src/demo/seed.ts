@@ -9,6 +9,7 @@ import type { Database } from '../db/database.js';
 import { SIMULATOR_PANELS } from '../junction/simulator/index.js';
 import { brandPanels } from '../lab-orders/tables.js';
 import { newObjectId } from '../workspaces/object-id.js';
+import { DEMO } from './examples.js';
 import {
   labCoupons,
   labTests,
@@ -17,22 +18,6 @@ import {
   workspaceReferrals,
   workspaces,
 } from '../workspaces/tables.js';
-
-export const DEMO = {
-  brandId: 'demo-brand',
-  clinicalServiceSub: 'demo-clinical-service',
-  adminUserId: '65a0000000000000000000a1',
-  ownerUserId: '65a0000000000000000000b1',
-  staffUserId: '65a0000000000000000000b2',
-  customerUserId: '65a0000000000000000000c1',
-  workspaceId: '65a000000000000000000001',
-  clientIds: ['65a000000000000000000011', '65a000000000000000000012'] as const,
-  referralId: '65a000000000000000000021',
-  couponId: '65a000000000000000000031',
-  couponCode: 'WINTER10',
-  /** a fictional patient for the printed lab order curl */
-  patientId: '8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10',
-} as const;
 
 /** testId, title, price in cents */
 const CATALOG: [number, string, number][] = [

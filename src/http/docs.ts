@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { DEMO, DEMO_LAB_ORDER, DEMO_LAB_VISIT } from '../demo/examples.js';
 
 /**
  * The Idempotency-Key header is handled by the idempotency plugin (its own checks and errors),
@@ -28,7 +30,81 @@ const documentIdempotencyKey: SwaggerTransform = ({ schema, url, route }) => {
 
 const HOP_BY_HOP = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding']);
 
-async function scalarReference(): Promise<FastifyInstance> {
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Examples by parameter or property name: the demo's seeded ids, so that "try it" in the
+ * reference works against a demo without edits (and shows ids of the right shape elsewhere).
+ */
+const EXAMPLES: Record<string, unknown> = {
+  brand_id: DEMO.brandId,
+  brandId: DEMO.brandId,
+  patient_id: DEMO.patientId,
+  patientId: DEMO.patientId,
+  panel_id: 'hashimotos',
+  junction_order_id: '2f6c1c0e-9b0a-4d5e-8f61-3b7f0e2a9c41',
+  workspaceId: DEMO.workspaceId,
+  clientId: DEMO.clientIds[0],
+  referralId: DEMO.referralId,
+  couponId: DEMO.couponId,
+  ownerUserId: DEMO.ownerUserId,
+  userId: DEMO.customerUserId,
+  testId: 101,
+  labCouponCode: DEMO.couponCode,
+};
+
+/** Whole request bodies, by operation: the bodies the demo's printed curls send. */
+const BODY_EXAMPLES: Record<string, unknown> = {
+  createLabOrder: DEMO_LAB_ORDER,
+  createLabVisit: DEMO_LAB_VISIT,
+  createLabVisitViaApiPath: DEMO_LAB_VISIT,
+};
+
+/** Gives string enums their type (a reference then shows "string", one of …) and named properties their example. */
+function polishSchema(schema: unknown): void {
+  if (Array.isArray(schema)) return schema.forEach(polishSchema);
+  if (!isObject(schema)) return;
+  if (Array.isArray(schema.enum) && schema.type === undefined && schema.enum.every((v) => typeof v === 'string')) {
+    schema.type = 'string';
+  }
+  if (isObject(schema.properties)) {
+    for (const [name, property] of Object.entries(schema.properties)) {
+      if (name in EXAMPLES && isObject(property)) {
+        property.example = EXAMPLES[name];
+        delete property.examples;
+      }
+    }
+  }
+  for (const value of Object.values(schema)) polishSchema(value);
+}
+
+/**
+ * The document as the reference shows it: examples from the demo, `servers` = where it was asked
+ * for, and a fresh Idempotency-Key in each operation that takes one.
+ */
+function documentFor(base: Json, origin: string): Json {
+  const doc = structuredClone(base);
+  doc.servers = [{ url: origin, description: 'this labline' }];
+  for (const operations of Object.values(isObject(doc.paths) ? doc.paths : {})) {
+    for (const operation of Object.values(isObject(operations) ? operations : {})) {
+      if (!isObject(operation)) continue;
+      for (const parameter of Array.isArray(operation.parameters) ? (operation.parameters as unknown[]) : []) {
+        if (!isObject(parameter)) continue;
+        if (parameter.in === 'header' && parameter.name === 'idempotency-key') parameter.example = randomUUID();
+        else if (typeof parameter.name === 'string' && parameter.name in EXAMPLES) parameter.example = EXAMPLES[parameter.name];
+      }
+      const body = isObject(operation.requestBody) && isObject(operation.requestBody.content) ? operation.requestBody.content : {};
+      const json = body['application/json'];
+      const example = typeof operation.operationId === 'string' ? BODY_EXAMPLES[operation.operationId] : undefined;
+      if (isObject(json) && example !== undefined) json.example = example;
+    }
+  }
+  polishSchema(doc.paths);
+  return doc;
+}
+
+async function scalarReference(bearerToken: string | null): Promise<FastifyInstance> {
   const { default: scalar } = await import('@scalar/fastify-api-reference');
   const inner = Fastify({ logger: false });
   await inner.register(scalar, {
@@ -42,15 +118,28 @@ async function scalarReference(): Promise<FastifyInstance> {
       showDeveloperTools: 'never',
       // The bundle knows `agent` (its "Ask AI" box) though this version's types do not.
       ...({ agent: { disabled: true } } as object),
+      ...(bearerToken
+        ? {
+            authentication: {
+              preferredSecurityScheme: 'bearerAuth',
+              securitySchemes: { bearerAuth: { token: bearerToken } },
+            },
+          }
+        : {}),
     },
   });
   await inner.ready();
   return inner;
 }
 
+export interface DocsOptions {
+  /** Demo mode: a token the reference is signed in with from the start (made on first use). */
+  bearerToken?: () => Promise<string>;
+}
+
 /** OpenAPI 3.1 from the route schemas, served at /openapi.json, and an interactive reference at /docs. */
 export const docsPlugin = fp(
-  async function docs(app: FastifyInstance) {
+  async function docs(app: FastifyInstance, options: DocsOptions) {
     await app.register(swagger, {
       transform: documentIdempotencyKey,
       openapi: {
@@ -78,13 +167,15 @@ export const docsPlugin = fp(
     app.get('/favicon.ico', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
       reply.code(204).send(),
     );
-    app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+    app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async (request) =>
+      documentFor(app.swagger() as unknown as Json, `${request.protocol}://${request.host}`),
+    );
 
     // The reference page (Scalar) is loaded on its first request: replicas nobody browses do not
     // carry its 4 MB bundle. It runs in an inner Fastify instance whose answers are passed on.
     let reference: Promise<FastifyInstance> | null = null;
     const serveReference = async (request: FastifyRequest, reply: FastifyReply) => {
-      reference ??= scalarReference();
+      reference ??= (options.bearerToken ? options.bearerToken() : Promise.resolve(null)).then(scalarReference);
       const inner = await reference;
       const res = await inner.inject({ method: 'GET', url: request.url });
       for (const [name, value] of Object.entries(res.headers)) {

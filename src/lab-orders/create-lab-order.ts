@@ -66,7 +66,8 @@ export function toContractOrder(row: LabOrderRow): LabOrder {
     patient_id: row.patientId,
     junction_order_id: row.junctionOrderId ?? '',
     panel_id: row.panelId,
-    status: row.status,
+    // Only an order Junction accepted is answered with this body: its status is Junction's.
+    status: row.status as LabOrder['status'],
     created_at: row.createdAt.toISOString(),
     completed_at: row.completedAt ? row.completedAt.toISOString() : null,
   };

@@ -6,6 +6,8 @@
 import { Type, type Static } from 'typebox';
 import { PANEL_IDS } from '../config.js';
 import { PastDate } from '../http/schemas.js';
+import { JUNCTION_STATUSES } from '../junction/types.js';
+import { LAB_ORDER_STATUSES } from './tables.js';
 
 /**
  * A required text of at most `max` characters. Junction takes names of at most 50 characters;
@@ -63,7 +65,14 @@ export const CreateLabOrderBody = Type.Object({
 });
 export type CreateLabOrderBody = Static<typeof CreateLabOrderBody>;
 
-/** The contract's 201 body, exactly. */
+/** What reads show: Junction's top-level status, or one of the two states before Junction's answer. */
+export const LabOrderStatus = Type.Enum([...LAB_ORDER_STATUSES], {
+  type: 'string',
+  description:
+    "Junction's top-level status, or `submitting` (Junction's answer not yet known) or `rejected` (Junction refused the order)",
+});
+
+/** The contract's 201 body, exactly (its `status` is one of Junction's top-level statuses). */
 export const LabOrder = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -71,9 +80,7 @@ export const LabOrder = Type.Object(
     patient_id: Type.String({ format: 'uuid' }),
     junction_order_id: Type.String(),
     panel_id: Type.String(),
-    status: Type.String({
-      description: "Junction's top-level status: received, collecting_sample, sample_with_lab, completed, cancelled, failed",
-    }),
+    status: Type.Enum([...JUNCTION_STATUSES], { type: 'string', description: "Junction's top-level status" }),
     created_at: Type.String({ format: 'date-time' }),
     completed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   },
@@ -98,10 +105,7 @@ export const LabOrderDetail = Type.Object(
       description: 'null while the order is still being submitted, or when Junction rejected it',
     }),
     panel_id: Type.String(),
-    status: Type.String({
-      description:
-        "Junction's top-level status, or `submitting` (Junction's answer not yet known) or `rejected` (Junction refused the order)",
-    }),
+    status: LabOrderStatus,
     status_detail: Type.Union([Type.String(), Type.Null()], {
       description: "Junction's detailed status, e.g. received.walk_in_test.ordered",
     }),
@@ -120,7 +124,7 @@ export type LabOrderSummary = Static<typeof LabOrderSummary>;
 export const LabOrderListQuery = Type.Object({
   patient_id: Type.Optional(Type.String({ format: 'uuid' })),
   brand_id: Type.Optional(NonEmpty(MAX.brandId)),
-  status: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  status: Type.Optional(LabOrderStatus),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });

@@ -1,11 +1,13 @@
 /**
- * /docs in a real browser (Debian's chromium driven by playwright-core): the page loads with no
- * console errors, shows both contracts' operations, and its "try it" client places a lab order.
+ * /docs in a real browser (Debian's chromium driven by playwright-core), on the app in demo mode
+ * as `npm start` runs it: the page loads with no console errors at 1280 px, shows both contracts'
+ * operations, and its "try it" places a lab order with nothing typed in: the server, the demo
+ * token, a fresh Idempotency-Key and the demo's body are all there.
  * Without chromium the test is skipped, unless REQUIRE_BROWSER=1 (CI) makes that a failure.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -14,11 +16,23 @@ const available = fs.existsSync(CHROMIUM);
 if (!available && process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
 const ARTIFACTS = path.resolve('test-artifacts');
 
-describe.skipIf(!available)('/docs in a browser', () => {
+/** The two boxes side by side on one line, not on top of each other. */
+async function sideBySide(left: Locator, right: Locator): Promise<void> {
+  const a = await left.boundingBox();
+  const b = await right.boundingBox();
+  expect(a).not.toBeNull();
+  expect(b).not.toBeNull();
+  expect(a!.x + a!.width).toBeLessThanOrEqual(b!.x);
+  // Vertically on the same row.
+  expect(a!.y).toBeLessThan(b!.y + b!.height);
+  expect(b!.y).toBeLessThan(a!.y + a!.height);
+}
+
+describe.skipIf(!available)('/docs in a browser (demo mode)', () => {
   let t: TestApp;
   let browser: Browser;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ demo: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -37,8 +51,8 @@ describe.skipIf(!available)('/docs in a browser', () => {
     await t?.close();
   });
 
-  it('loads without console errors, lists both contracts, and its "try it" places an order (201)', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  it('at 1280 px: both contracts, the demo token in the auth box, and "try it" places an order (201) as is', { timeout: 120_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
@@ -46,23 +60,23 @@ describe.skipIf(!available)('/docs in a browser', () => {
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     await page.goto(`${t.baseUrl}/docs`, { waitUntil: 'networkidle' });
 
-    await expect.poll(() => page.locator('body').innerText(), { timeout: 15_000 }).toContain('Create a Junction lab panel order');
-    expect(await page.locator('body').innerText()).toContain('/v1/lab-orders');
+    const body = page.locator('body');
+    await expect.poll(() => body.innerText(), { timeout: 15_000 }).toContain('Create a Junction lab panel order');
+    // The server snippets use, and the token the reference is signed in with.
+    expect(await body.innerText()).toContain(t.baseUrl);
+    const tokenInput = page.getByPlaceholder('Token').first();
+    expect((await tokenInput.inputValue()).split('.')).toHaveLength(3);
+    await sideBySide(page.locator('label', { hasText: 'Bearer Token' }).first(), tokenInput);
     await page.getByText('Workspace lab visits', { exact: true }).first().click();
     await expect
-      .poll(() => page.locator('body').innerText(), { timeout: 15_000 })
+      .poll(() => body.innerText(), { timeout: 15_000 })
       .toContain('Create a lab visit for a client with tests, pricing, coupon and referral');
 
-    // Authenticate in the reference, open the operation's request client, add the key, send.
-    const token = await t.token({ sub: 'docs-reader', scope: 'lab-orders:write lab-orders:read' });
-    await page.getByPlaceholder('Token').first().fill(token);
+    // Open the operation's request client and send it as it comes.
     await page.getByText('Create a Junction lab panel order for a patient').first().click();
     await page.getByRole('button', { name: /Test Request/i }).first().click();
     const client = page.locator('[role=dialog]').first();
-    const keyRow = client.locator('tr#idempotency-key');
-    await keyRow.locator('[contenteditable][aria-label=" Value"]').fill('docs-try-it-1');
-    const include = keyRow.getByRole('checkbox');
-    if (!(await include.isChecked())) await include.check({ force: true });
+    await expect.poll(() => client.innerText(), { timeout: 15_000 }).toContain('idempotency-key');
     const ordersBefore = t.sim.orders().length;
     await client.getByRole('button', { name: /^Send/ }).first().click();
 

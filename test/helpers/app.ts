@@ -3,6 +3,7 @@
  * listens on a random port and talks HTTP to it. Log lines are captured for PHI checks.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { buildApp } from '../../src/app.js';
@@ -11,6 +12,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { migrateDatabase, openDatabase, type Database } from '../../src/db/database.js';
 import { signToken, type TokenClaims } from '../../src/http/auth.js';
 import { createLogger } from '../../src/http/logging.js';
+import { Metrics } from '../../src/http/metrics.js';
+import { startDemoJunction } from '../../src/demo/junction.js';
+import { seedDemo } from '../../src/demo/seed.js';
 import { SIMULATOR_PANELS, startSimulator, type Simulator } from '../../src/junction/simulator/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -68,6 +72,11 @@ export interface TestAppOptions {
   sim?: Simulator;
   /** extra routes for a test (registered after the production ones, before listening) */
   extend?: (app: App) => void;
+  /**
+   * Demo mode as main.ts runs it (no Junction key): the in-process simulator with its state in
+   * a scratch DATA_DIR, the demo seed, the demo routes. `sim` is then that simulator.
+   */
+  demo?: boolean;
 }
 
 const LOG_DIR = path.resolve('test-artifacts/logs');
@@ -79,9 +88,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     testDb = await createTestDatabase();
     databaseUrl = testDb.url;
   }
-  const sim = options.sim ?? (await startSimulator({ apiKey: SIM_KEY }));
+  const demoDataDir = options.demo ? fs.mkdtempSync(path.join(os.tmpdir(), 'labline-demo-app-')) : null;
+  const junctionSim = demoDataDir ? null : (options.sim ?? (await startSimulator({ apiKey: SIM_KEY })));
   const config = loadConfig({
-    ...junctionEnv(sim),
+    ...(junctionSim ? junctionEnv(junctionSim) : { DATA_DIR: demoDataDir! }),
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: databaseUrl,
     DB_POOL_SIZE: '10',
@@ -101,11 +111,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const database = await openDatabase(config.database);
   await migrateDatabase(config.database, database);
+  const logger = createLogger('info', stream);
+  const demo = demoDataDir ? await startDemoJunction(config, new Metrics(() => database.poolStats()), logger) : null;
+  if (demo) await seedDemo(database);
+  const sim = demo?.simulator ?? junctionSim!;
   const app = await buildApp({
     config,
     database,
     jwtSecret: TEST_JWT_SECRET,
-    logger: createLogger('info', stream),
+    logger,
+    ...(demo ? { junction: demo.junction, demo: { simulator: demo.simulator } } : {}),
   });
   options.extend?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -128,6 +143,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await database.close();
       await testDb?.drop();
       if (!options.sim) await sim.close();
+      if (demoDataDir) fs.rmSync(demoDataDir, { recursive: true, force: true });
     },
   };
 }

@@ -67,6 +67,32 @@ describe('service foundation over HTTP', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(page.text).toContain('/openapi.json');
+      // Not signed in outside demo mode.
+      expect(page.text).not.toMatch(/"token"\s*:/);
+    });
+
+    it('gives the reference what "try it" needs: the server, examples from the demo, a fresh Idempotency-Key, enums', async () => {
+      const [first, second] = await Promise.all([t.request('GET', '/openapi.json'), t.request('GET', '/openapi.json')]);
+      const doc = first.body;
+      expect(doc.servers).toEqual([expect.objectContaining({ url: t.baseUrl })]);
+      const create = doc.paths['/v1/lab-orders'].post;
+      const key = (d: any) => d.paths['/v1/lab-orders'].post.parameters.find((p: any) => p.name === 'idempotency-key').example;
+      expect(key(first.body)).toMatch(/^[0-9a-f-]{36}$/);
+      expect(key(second.body)).not.toBe(key(first.body));
+      expect(create.requestBody.content['application/json'].example).toMatchObject({
+        brand_id: 'demo-brand',
+        patient_id: '8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10',
+      });
+      const visit = doc.paths['/v1/workspace/{workspaceId}/labs/visits'].post;
+      expect(visit.parameters.find((p: any) => p.name === 'workspaceId').example).toBe('65a000000000000000000001');
+      expect(visit.requestBody.content['application/json'].example).toMatchObject({ labCouponCode: 'WINTER10', labTestIds: [101, 205] });
+      // Status shows its values, not just "string".
+      const status201 = create.responses['201'].content['application/json'].schema.properties.status;
+      expect(status201).toMatchObject({ type: 'string', enum: ['received', 'collecting_sample', 'sample_with_lab', 'completed', 'cancelled', 'failed'] });
+      const listStatus = doc.paths['/v1/lab-orders'].get.parameters.find((p: any) => p.name === 'status');
+      expect(listStatus.schema.enum).toContain('submitting');
+      const visitStatus = visit.responses['201'].content['application/json'].schema.properties.labVisit.properties.labVisitStatus;
+      expect(visitStatus).toMatchObject({ type: 'string', enum: expect.arrayContaining(['pending', 'completed']) });
     });
   });
 

@@ -1,0 +1,48 @@
+/**
+ * The demo's fixed ids and request bodies: seeded by seed.ts, printed as curls by banner.ts, and
+ * the examples of the API reference (/docs), so that its "try it" works against a demo as is.
+ */
+
+export const DEMO = {
+  brandId: 'demo-brand',
+  clinicalServiceSub: 'demo-clinical-service',
+  adminUserId: '65a0000000000000000000a1',
+  ownerUserId: '65a0000000000000000000b1',
+  staffUserId: '65a0000000000000000000b2',
+  customerUserId: '65a0000000000000000000c1',
+  workspaceId: '65a000000000000000000001',
+  clientIds: ['65a000000000000000000011', '65a000000000000000000012'] as const,
+  referralId: '65a000000000000000000021',
+  couponId: '65a000000000000000000031',
+  couponCode: 'WINTER10',
+  /** a fictional patient for the printed lab order curl */
+  patientId: '8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10',
+} as const;
+
+/** The lab order the banner's curl and the reference's example place (a fictional patient). */
+export const DEMO_LAB_ORDER = {
+  brand_id: DEMO.brandId,
+  patient_id: DEMO.patientId,
+  panel_id: 'hashimotos',
+  patient: {
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    dob: '1985-12-10',
+    email: 'ada@example.com',
+    gender: 'female',
+    phone_number: '+15555550100',
+  },
+  address: { line1: '1 Analytical Way', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
+};
+
+/** The contract's example visit: tests 101 and 205 (100.00), WINTER10 (10 %), total 90.00. */
+export const DEMO_LAB_VISIT = {
+  clientId: DEMO.clientIds[0],
+  referralId: DEMO.referralId,
+  labVisitType: 'in-lab',
+  labTestIds: [101, 205],
+  labVisitDate: '2026-01-10T12:00:00.000Z',
+  labVisitNotes: 'Priority visit',
+  labCouponCode: DEMO.couponCode,
+  labVisitSubtotal: null,
+};
