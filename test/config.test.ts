@@ -90,7 +90,7 @@ describe('configuration', () => {
     expect(p.output()).toContain('DATABASE_URL must be a postgres');
   });
 
-  it('start-up with a malformed webhook secret, or a database it cannot use, exits 1 with one line', { timeout: 90_000 }, async () => {
+  it('start-up with a malformed webhook secret, or a database it cannot use, exits 1 with one line', { timeout: 180_000 }, async () => {
     const junction = { JUNCTION_API_KEY: 'k', JUNCTION_PANELS: 'hashimotos=a,pcos=b,fertility=c', DATABASE_URL: 'memory://' };
     const server = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
     server.pathname = '/labline_no_such_database';
