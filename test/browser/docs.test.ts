@@ -63,7 +63,8 @@ describe.skipIf(!available)('/docs in a browser (demo mode)', () => {
     const body = page.locator('body');
     await expect.poll(() => body.innerText(), { timeout: 15_000 }).toContain('Create a Junction lab panel order');
     // The server snippets use, and the token the reference is signed in with.
-    expect(await body.innerText()).toContain(t.baseUrl);
+    // The server box renders after the operation list: wait for it too.
+    await expect.poll(() => body.innerText(), { timeout: 15_000 }).toContain(t.baseUrl);
     const tokenInput = page.getByPlaceholder('Token').first();
     expect((await tokenInput.inputValue()).split('.')).toHaveLength(3);
     await sideBySide(page.locator('label', { hasText: 'Bearer Token' }).first(), tokenInput);
