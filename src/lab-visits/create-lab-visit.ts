@@ -1,6 +1,7 @@
 /**
  * Creating a lab visit, in one transaction: the Idempotency-Key claim, the checks, the coupon
- * redemption, the visit and its audit row commit together or not at all.
+ * redemption, the visit and its audit row commit together or not at all. Quoting one runs the
+ * same checks and pricing (priceNewVisit) and writes nothing.
  */
 import { audit, type AuditActor } from '../audit/audit.js';
 import type { Tx } from '../db/database.js';
@@ -11,7 +12,7 @@ import { findClient, findReferral } from '../workspaces/clients-repository.js';
 import { findCouponByCode, redeemCoupon, type CouponRow } from '../workspaces/coupons-repository.js';
 import { newObjectId } from '../workspaces/object-id.js';
 import { invalidCoupon, invalidReferral, unknownLabTests } from './errors.js';
-import { priceVisit } from './pricing.js';
+import { priceVisit, type VisitPrice } from './pricing.js';
 import { findVisit, insertVisit, type LabVisitRow } from './repository.js';
 import type { LabTestSnapshot, LabVisitType } from './tables.js';
 
@@ -50,24 +51,7 @@ export async function createLabVisit(
   // First, so that a concurrent request with the same key waits here and then gets its 409.
   await idempotency?.claim(tx, id);
 
-  if (!(await findClient(tx, ctx.workspaceId, input.clientId))) throw Errors.notFound('Client not found.');
-  if (input.referralId !== null) {
-    const referral = await findReferral(tx, ctx.workspaceId, input.referralId);
-    if (!referral) throw invalidReferral('The referral does not exist in this workspace.');
-    if (referral.clientId !== null && referral.clientId !== input.clientId) {
-      throw invalidReferral('The referral is for another client.');
-    }
-  }
-  const tests = await testsInOrder(tx, ctx.workspaceId, input.labTestIds);
-  const coupon = input.couponCode === null ? null : await useCoupon(tx, ctx.workspaceId, input.couponCode);
-  const price = priceVisit(
-    tests.map((t) => ({
-      catalogPriceCents: t.test.priceCents,
-      workspacePriceCents: t.designTest?.priceCents ?? null,
-    })),
-    input.subtotalCents,
-    coupon,
-  );
+  const { snapshots, coupon, price } = await priceNewVisit(tx, ctx.workspaceId, input, { redeem: true });
 
   const now = new Date();
   const visit = await insertVisit(tx, {
@@ -78,7 +62,7 @@ export async function createLabVisit(
     labVisitType: input.labVisitType,
     status: 'pending',
     labTestIds: input.labTestIds,
-    labTestSnapshots: tests.map(snapshot),
+    labTestSnapshots: snapshots,
     labTestResults: [],
     labVisitDate: input.labVisitDate,
     notes: input.notes,
@@ -96,6 +80,45 @@ export async function createLabVisit(
     tenant: ctx.workspaceId,
   });
   return visit;
+}
+
+export interface PricedNewVisit {
+  snapshots: LabTestSnapshot[];
+  coupon: CouponRow | null;
+  price: VisitPrice;
+}
+
+/**
+ * The create's checks (client, referral, tests, coupon) and its price, shared by the create and
+ * the quote. `redeem: true` counts the coupon's use (the create, in its own transaction);
+ * `redeem: false` only checks that it could be counted (the quote, which writes nothing).
+ */
+export async function priceNewVisit(
+  tx: Tx,
+  workspaceId: string,
+  input: NewVisitInput,
+  { redeem }: { redeem: boolean },
+): Promise<PricedNewVisit> {
+  if (!(await findClient(tx, workspaceId, input.clientId))) throw Errors.notFound('Client not found.');
+  if (input.referralId !== null) {
+    const referral = await findReferral(tx, workspaceId, input.referralId);
+    if (!referral) throw invalidReferral('The referral does not exist in this workspace.');
+    if (referral.clientId !== null && referral.clientId !== input.clientId) {
+      throw invalidReferral('The referral is for another client.');
+    }
+  }
+  const tests = await testsInOrder(tx, workspaceId, input.labTestIds);
+  const coupon =
+    input.couponCode === null ? null : await useCoupon(tx, workspaceId, input.couponCode, redeem);
+  const price = priceVisit(
+    tests.map((t) => ({
+      catalogPriceCents: t.test.priceCents,
+      workspacePriceCents: t.designTest?.priceCents ?? null,
+    })),
+    input.subtotalCents,
+    coupon,
+  );
+  return { snapshots: tests.map(snapshot), coupon, price };
 }
 
 /** The requested tests in request order, or 422 `unknown_lab_tests` naming those not in the catalog. */
@@ -120,16 +143,21 @@ function snapshot({ test, designTest }: WorkspaceTestRow): LabTestSnapshot {
   };
 }
 
-/** The coupon for `code` in this workspace, redeemed once; or 422 `invalid_coupon` saying why not. */
-async function useCoupon(tx: Tx, workspaceId: string, code: string): Promise<CouponRow> {
+/**
+ * The coupon for `code` in this workspace, or 422 `invalid_coupon` saying why it cannot be used;
+ * with `redeem`, its use is counted (atomically: concurrent visits never pass maxRedemptions).
+ */
+async function useCoupon(tx: Tx, workspaceId: string, code: string, redeem: boolean): Promise<CouponRow> {
   const coupon = await findCouponByCode(tx, workspaceId, code);
   if (!coupon) throw invalidCoupon(`No coupon "${code}" exists in this workspace.`);
   if (!coupon.active) throw invalidCoupon(`Coupon "${coupon.code}" is not active.`);
   if (coupon.expiresAt !== null && coupon.expiresAt.getTime() <= Date.now()) {
     throw invalidCoupon(`Coupon "${coupon.code}" has expired.`);
   }
-  if (!(await redeemCoupon(tx, coupon.id))) {
+  const exhausted = redeem
+    ? !(await redeemCoupon(tx, coupon.id))
+    : coupon.maxRedemptions !== null && coupon.redemptions >= coupon.maxRedemptions;
+  if (exhausted)
     throw invalidCoupon(`Coupon "${coupon.code}" has reached its maximum number of redemptions.`);
-  }
   return coupon;
 }

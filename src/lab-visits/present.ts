@@ -1,8 +1,38 @@
 /** A stored visit as the API shows it: money back to numbers, dates to ISO strings. */
 import { fromHundredths } from '../workspaces/money.js';
 import { iso, isoOrNull } from '../workspaces/http.js';
+import type { VisitPrice } from './pricing.js';
 import type { LabVisitRow } from './repository.js';
 import type { LabVisit } from './schemas.js';
+import type { LabTestSnapshot } from './tables.js';
+
+/** `labVisitPricing`, as a visit and a quote show it. */
+export function presentPricing(
+  price: VisitPrice & { couponId: string | null; couponCode: string | null },
+): LabVisit['labVisitPricing'] {
+  return {
+    labVisitSubtotal: fromHundredths(price.subtotalCents),
+    labCouponId: price.couponId,
+    labCouponCode: price.couponCode,
+    labVisitDiscountAmount: fromHundredths(price.discountCents),
+    labVisitTotal: fromHundredths(price.totalCents),
+  };
+}
+
+/** `labTestSnapshots`, as a visit and a quote show them. */
+export function presentSnapshots(snapshots: readonly LabTestSnapshot[]): LabVisit['labTestSnapshots'] {
+  return snapshots.map((s) => ({
+    test: { testId: s.test.testId, testTitle: s.test.testTitle },
+    designTest:
+      s.designTest === null
+        ? null
+        : {
+            testId: s.designTest.testId,
+            testTitle: s.designTest.testTitle,
+            price: fromHundredths(s.designTest.priceCents),
+          },
+  }));
+}
 
 export function presentLabVisit(row: LabVisitRow): LabVisit {
   return {
@@ -13,27 +43,11 @@ export function presentLabVisit(row: LabVisitRow): LabVisit {
     labVisitType: row.labVisitType,
     labVisitStatus: row.status,
     labTestIds: row.labTestIds,
-    labTestSnapshots: row.labTestSnapshots.map((s) => ({
-      test: { testId: s.test.testId, testTitle: s.test.testTitle },
-      designTest:
-        s.designTest === null
-          ? null
-          : {
-              testId: s.designTest.testId,
-              testTitle: s.designTest.testTitle,
-              price: fromHundredths(s.designTest.priceCents),
-            },
-    })),
+    labTestSnapshots: presentSnapshots(row.labTestSnapshots),
     labTestResults: row.labTestResults,
     labVisitDate: iso(row.labVisitDate),
     labVisitNotes: row.notes,
-    labVisitPricing: {
-      labVisitSubtotal: fromHundredths(row.subtotalCents),
-      labCouponId: row.couponId,
-      labCouponCode: row.couponCode,
-      labVisitDiscountAmount: fromHundredths(row.discountCents),
-      labVisitTotal: fromHundredths(row.totalCents),
-    },
+    labVisitPricing: presentPricing(row),
     deletedAt: isoOrNull(row.deletedAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),

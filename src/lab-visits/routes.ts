@@ -19,12 +19,13 @@ import {
   listLabVisits,
   readLabVisit,
 } from './change-lab-visit.js';
-import { createLabVisit, type VisitContext } from './create-lab-visit.js';
-import { presentLabVisit } from './present.js';
+import { createLabVisit, priceNewVisit, type NewVisitInput, type VisitContext } from './create-lab-visit.js';
+import { presentLabVisit, presentPricing, presentSnapshots } from './present.js';
 import {
   AttachResultsBody,
   CreateLabVisitBody,
   LabVisitListResponse,
+  LabVisitQuote,
   LabVisitResponse,
   ListLabVisitsQuery,
   UpdateLabVisitBody,
@@ -45,6 +46,21 @@ function dateOf(value: string, path: string): Date {
     ]);
   }
   return date;
+}
+
+/** The create's (and the quote's) body, its ids checked for shape and its money in cents. */
+function newVisitInput(body: CreateLabVisitBody): NewVisitInput {
+  return {
+    clientId: parseObjectId(body.clientId, 'clientId'),
+    referralId: body.referralId == null ? null : parseObjectId(body.referralId, 'referralId'),
+    labVisitType: body.labVisitType,
+    labTestIds: body.labTestIds,
+    labVisitDate: dateOf(body.labVisitDate, '/labVisitDate'),
+    notes: body.labVisitNotes ?? null,
+    couponCode: body.labCouponCode ?? null,
+    subtotalCents:
+      body.labVisitSubtotal == null ? null : hundredthsOf(body.labVisitSubtotal, '/labVisitSubtotal'),
+  };
 }
 
 const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (
@@ -69,18 +85,7 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const input = {
-        clientId: parseObjectId(body.clientId, 'clientId'),
-        referralId: body.referralId == null ? null : parseObjectId(body.referralId, 'referralId'),
-        labVisitType: body.labVisitType,
-        labTestIds: body.labTestIds,
-        labVisitDate: dateOf(body.labVisitDate, '/labVisitDate'),
-        notes: body.labVisitNotes ?? null,
-        couponCode: body.labCouponCode ?? null,
-        subtotalCents:
-          body.labVisitSubtotal == null ? null : hundredthsOf(body.labVisitSubtotal, '/labVisitSubtotal'),
-      };
+      const input = newVisitInput(request.body);
       const ctx = contextOf(request);
       // The answer is serialized inside the transaction so that the stored replay is these exact bytes.
       const text = await database.transaction(async (tx) => {
@@ -90,6 +95,41 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
         return json;
       });
       return sendJsonText(reply, 201, text);
+    },
+  );
+
+  app.post(
+    '/workspace/:workspaceId/labs/visits/quote',
+    {
+      preValidation: workspaceGuard(database, 'labs.run'),
+      schema: {
+        tags: [TAG_VISITS],
+        operationId: surface.operationId('quoteLabVisit'),
+        summary: surface.summary(
+          "Price a lab visit without booking it: the create's body and checks; redeems and writes nothing",
+        ),
+        description:
+          'Owner, or staff with `labs.run`. The same body and the same answers to bad input as the create; ' +
+          'a coupon is checked (active, not expired, not used up) but not redeemed.',
+        params: WorkspaceParams,
+        body: CreateLabVisitBody,
+        response: { 200: LabVisitQuote, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const input = newVisitInput(request.body);
+      const { workspaceId } = workspaceAccessOf(request);
+      const { snapshots, coupon, price } = await database.transaction((tx) =>
+        priceNewVisit(tx, workspaceId, input, { redeem: false }),
+      );
+      return {
+        labVisitPricing: presentPricing({
+          ...price,
+          couponId: coupon?.id ?? null,
+          couponCode: coupon?.code ?? null,
+        }),
+        labTestSnapshots: presentSnapshots(snapshots),
+      };
     },
   );
 

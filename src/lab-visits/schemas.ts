@@ -154,5 +154,14 @@ export const LabVisit = Type.Object(
 );
 export type LabVisit = Static<typeof LabVisit>;
 
+/** What `POST …/labs/visits/quote` answers: the visit's pricing and snapshots as the create would make them. */
+export const LabVisitQuote = Type.Object(
+  {
+    labVisitPricing: LabVisit.properties.labVisitPricing,
+    labTestSnapshots: LabVisit.properties.labTestSnapshots,
+  },
+  { title: 'LabVisitQuote' },
+);
+
 export const LabVisitResponse = Type.Object({ labVisit: LabVisit });
 export const LabVisitListResponse = Type.Object({ labVisits: Type.Array(LabVisit), nextCursor: NextCursor });
