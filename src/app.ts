@@ -25,6 +25,8 @@ import { junctionWebhookRoutes } from './lab-orders/webhook-route.js';
 import type { Simulator } from './junction/simulator/index.js';
 import { labVisitRoutes } from './lab-visits/routes.js';
 import { workspaceManagementRoutes } from './workspaces/routes.js';
+import { clinicalWebhookRoutes } from './webhooks/clinical-routes.js';
+import { workspaceWebhookRoutes } from './webhooks/workspace-routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -130,6 +132,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(meRoutes);
   await app.register(workspaceManagementRoutes, { database });
   await app.register(labVisitRoutes, { database });
+  const webhookPolicy = { requireHttps: config.production, allowPrivate: config.webhooks.allowPrivateUrls };
+  await app.register(clinicalWebhookRoutes, { database, policy: webhookPolicy });
+  await app.register(workspaceWebhookRoutes, { database, policy: webhookPolicy });
 
   const junction = deps.junction ?? junctionFromConfig(config, metrics);
   await app.register(labOrderRoutes, {

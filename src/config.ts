@@ -38,7 +38,20 @@ export interface Config {
   };
   readonly idempotencyTtlHours: number;
   readonly idempotencyLeaseSeconds: number;
+  /** outbound webhooks (docs/webhooks.md) */
+  readonly webhooks: WebhookConfig;
   readonly demo: boolean;
+}
+
+export interface WebhookConfig {
+  readonly timeoutMs: number;
+  /** seconds to wait before each retry; the delivery fails after the last */
+  readonly retrySchedule: readonly number[];
+  readonly disableAfterHours: number;
+  /** loopback, private and other non-public addresses allowed (outside production by default) */
+  readonly allowPrivateUrls: boolean;
+  /** deliveries in flight at once to one endpoint, per process */
+  readonly concurrencyPerEndpoint: number;
 }
 
 export class ConfigError extends Error {
@@ -90,6 +103,30 @@ class Reader {
       return fallback;
     }
     return v as T;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (v !== 'true' && v !== 'false') {
+      this.problems.push(`${name} must be true or false (got "${v}")`);
+      return fallback;
+    }
+    return v === 'true';
+  }
+
+  /** Comma-separated integers, each from `min` to `max`; at least one, at most `maxCount`. */
+  intList(name: string, fallback: readonly number[], min: number, max: number, maxCount: number): readonly number[] {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const parts = v.split(',').map((p) => p.trim());
+    if (parts.length > maxCount || !parts.every((p) => /^\d+$/.test(p) && Number(p) >= min && Number(p) <= max)) {
+      this.problems.push(
+        `${name} must be 1 to ${maxCount} comma-separated integers, each from ${min} to ${max} (got "${v}")`,
+      );
+      return fallback;
+    }
+    return parts.map(Number);
   }
 
   url(name: string, protocols: readonly string[]): string | null {
@@ -221,6 +258,13 @@ export function loadConfig(env: Env = process.env): Config {
     junction,
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     idempotencyLeaseSeconds: r.int('IDEMPOTENCY_LEASE_SECONDS', 60, 1, 3600),
+    webhooks: {
+      timeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+      retrySchedule: r.intList('WEBHOOK_RETRY_SCHEDULE', [5, 300, 1800, 7200, 18_000, 36_000, 36_000], 1, 7 * 24 * 3600, 20),
+      disableAfterHours: r.int('WEBHOOK_DISABLE_AFTER_HOURS', 120, 1, 24 * 90),
+      allowPrivateUrls: r.bool('WEBHOOK_ALLOW_PRIVATE_URLS', !production),
+      concurrencyPerEndpoint: r.int('WEBHOOK_CONCURRENCY_PER_ENDPOINT', 4, 1, 100),
+    },
     demo: junction.apiKey === null && !production,
   };
 

@@ -58,6 +58,20 @@ describe('configuration', () => {
     expect(problems({ AUTH_JWKS_URL: 'not a url' })[0]).toMatch(/^AUTH_JWKS_URL/);
   });
 
+  it('parses the webhook settings: a retry schedule of seconds, private URLs allowed outside production only', () => {
+    const c = loadConfig({ WEBHOOK_RETRY_SCHEDULE: '1, 1,30', WEBHOOK_TIMEOUT_MS: '500' });
+    expect(c.webhooks).toMatchObject({ retrySchedule: [1, 1, 30], timeoutMs: 500, allowPrivateUrls: true, disableAfterHours: 120 });
+    expect(loadConfig({}).webhooks.retrySchedule).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);
+    const prod = { NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32), JUNCTION_API_KEY: 'k', JUNCTION_WEBHOOK_SECRET: SECRET };
+    const full = { ...prod, JUNCTION_PANELS: 'hashimotos=a,pcos=b,fertility=c', DATABASE_URL: 'postgres://u@h/db' };
+    expect(loadConfig(full).webhooks.allowPrivateUrls).toBe(false);
+    expect(loadConfig({ ...full, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }).webhooks.allowPrivateUrls).toBe(true);
+    expect(problems({ WEBHOOK_RETRY_SCHEDULE: '5,soon' })[0]).toMatch(/^WEBHOOK_RETRY_SCHEDULE must be 1 to 20 comma-separated integers/);
+    expect(problems({ WEBHOOK_RETRY_SCHEDULE: '0' })[0]).toMatch(/^WEBHOOK_RETRY_SCHEDULE/);
+    expect(problems({ WEBHOOK_ALLOW_PRIVATE_URLS: 'yes' })).toEqual(['WEBHOOK_ALLOW_PRIVATE_URLS must be true or false (got "yes")']);
+    expect(problems({ WEBHOOK_DISABLE_AFTER_HOURS: '0' })[0]).toMatch(/^WEBHOOK_DISABLE_AFTER_HOURS/);
+  });
+
   it('hides credentials of a bad database URL in the message', () => {
     expect(problems({ DATABASE_URL: 'mysql://user:hunter2@x/db' })[0]).not.toContain('hunter2');
   });

@@ -159,6 +159,8 @@ export const docsPlugin = fp(
           { name: 'Clinical lab orders', description: 'Lab panel orders fulfilled by Junction' },
           { name: 'Workspace lab visits', description: 'Priced lab visits booked by clinic staff' },
           { name: 'Workspace management', description: 'Workspaces, members, clients, referrals, tests, coupons' },
+          { name: 'Webhooks (clinical)', description: "Signed events pushed to a brand's URLs (docs/webhooks.md)" },
+          { name: 'Webhooks (workspace)', description: "Signed events pushed to a workspace's URLs (docs/webhooks.md)" },
           { name: 'Operations', description: 'Health and readiness' },
         ],
       },

@@ -48,6 +48,10 @@ export const Errors = {
       'invalid_idempotency_key',
       'The Idempotency-Key header must be 1 to 255 printable ASCII characters.',
     ),
+  invalidWebhookUrl: (reason: string) =>
+    new HttpError(400, 'invalid_webhook_url', `The webhook URL is not accepted: ${reason}`, [{ path: '/url', message: reason }]),
+  webhookEndpointLimit: (max: number) =>
+    new HttpError(409, 'webhook_endpoint_limit', `A brand or workspace may have at most ${max} webhook endpoints; delete one first.`),
   patientIncomplete: (missing: string[]) =>
     new HttpError(
       400,

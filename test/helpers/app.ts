@@ -77,6 +77,11 @@ export interface TestAppOptions {
    * a scratch DATA_DIR, the demo seed, the demo routes. `sim` is then that simulator.
    */
   demo?: boolean;
+  /**
+   * Adjusts the loaded configuration. For what the environment cannot say on PGlite: production
+   * mode requires a PostgreSQL server, so a test of production rules on PGlite sets them here.
+   */
+  config?: (config: Config) => Config;
 }
 
 const LOG_DIR = path.resolve('test-artifacts/logs');
@@ -90,7 +95,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   }
   const demoDataDir = options.demo ? fs.mkdtempSync(path.join(os.tmpdir(), 'labline-demo-app-')) : null;
   const junctionSim = demoDataDir ? null : (options.sim ?? (await startSimulator({ apiKey: SIM_KEY })));
-  const config = loadConfig({
+  const loaded = loadConfig({
     ...(junctionSim ? junctionEnv(junctionSim) : { DATA_DIR: demoDataDir! }),
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: databaseUrl,
@@ -98,6 +103,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: 'info',
     ...options.env,
   });
+  const config = options.config ? options.config(loaded) : loaded;
   const logs: string[] = [];
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${process.pid}.ndjson`);

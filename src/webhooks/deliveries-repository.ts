@@ -1,0 +1,258 @@
+/**
+ * Deliveries: one row per event sent (or to be sent) to one endpoint. Pending rows are the work
+ * of the delivery jobs: a worker leases a batch of due rows of one endpoint (SKIP LOCKED, the
+ * endpoint's row locked meanwhile so the in-flight count it reads is exact), sends them, and
+ * records each attempt.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { rows, type Database, type Queryable } from '../db/database.js';
+import { webhookDeliveries, webhookEndpoints, type DeliveryAttempt, type DeliveryStatus, type DeliveryTrigger } from './tables.js';
+
+export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+
+/** An event as fan-out needs it: its id, type and tenant. */
+export interface EventRef {
+  id: string;
+  type: string;
+  brandId: string | null;
+  workspaceId: string | null;
+}
+
+/**
+ * Hands an event to every enabled endpoint of its tenant that takes its type (once per endpoint:
+ * a repeated fan-out adds nothing). Returns the endpoints that got a delivery.
+ */
+export async function fanOutEvent(q: Queryable, event: EventRef): Promise<string[]> {
+  const tenant =
+    event.brandId !== null ? sql`e.brand_id = ${event.brandId}` : sql`e.workspace_id = ${event.workspaceId}`;
+  const inserted = await rows<{ endpoint_id: string }>(
+    q,
+    sql`insert into webhook_deliveries (id, endpoint_id, event_id, event_type, trigger, status, next_attempt_at)
+        select gen_random_uuid(), e.id, ${event.id}, ${event.type}, 'event', 'pending', now()
+        from webhook_endpoints e
+        where ${tenant} and e.enabled and ${event.type} = any(e.events)
+        on conflict do nothing
+        returning endpoint_id`,
+  );
+  return inserted.map((r) => r.endpoint_id);
+}
+
+/** A new delivery of an event to one endpoint, due now (resend, recover). */
+export async function insertDelivery(
+  q: Queryable,
+  endpointId: string,
+  event: { id: string; type: string },
+  trigger: DeliveryTrigger,
+): Promise<DeliveryRow> {
+  const now = new Date();
+  const [row] = await q
+    .insert(webhookDeliveries)
+    .values({
+      id: randomUUID(),
+      endpointId,
+      eventId: event.id,
+      eventType: event.type,
+      trigger,
+      status: 'pending',
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+/** An endpoint's deliveries, newest first, after the cursor's (created_at, id). */
+export async function listDeliveries(
+  q: Queryable,
+  endpointId: string,
+  status: DeliveryStatus | undefined,
+  after: readonly [Date, string] | null,
+  limit: number,
+): Promise<DeliveryRow[]> {
+  const d = webhookDeliveries;
+  return q
+    .select()
+    .from(d)
+    .where(
+      and(
+        eq(d.endpointId, endpointId),
+        status === undefined ? undefined : eq(d.status, status),
+        after === null ? undefined : or(lt(d.createdAt, after[0]), and(eq(d.createdAt, after[0]), lt(d.id, after[1]))),
+      ),
+    )
+    .orderBy(desc(d.createdAt), desc(d.id))
+    .limit(limit);
+}
+
+/** A claimed delivery: the row, and what sending it needs from its endpoint. */
+export interface ClaimedDelivery {
+  id: string;
+  eventId: string;
+  attemptCount: number;
+  url: string;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+}
+
+/**
+ * Leases up to `max` minus the endpoint's deliveries already in flight (leased elsewhere and not
+ * expired) of its due pending deliveries, for `leaseMs`. Nothing for a disabled or deleted
+ * endpoint. The endpoint's row is locked first, so two workers claiming for it count each
+ * other's leases.
+ */
+export async function claimDue(database: Database, endpointId: string, max: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  return database.transaction(async (tx) => {
+    const [endpoint] = await tx
+      .select({
+        url: webhookEndpoints.url,
+        secret: webhookEndpoints.secret,
+        previousSecret: webhookEndpoints.previousSecret,
+        previousSecretExpiresAt: webhookEndpoints.previousSecretExpiresAt,
+      })
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.enabled, true)))
+      .for('update');
+    if (!endpoint) return [];
+    const claimed = await rows<{ id: string; event_id: string; attempt_count: number }>(
+      tx,
+      sql`with picked as (
+            select id from webhook_deliveries
+            where endpoint_id = ${endpointId} and status = 'pending' and next_attempt_at <= now()
+              and (locked_until is null or locked_until < now())
+            order by next_attempt_at, id
+            limit greatest(0, ${max}::int - (
+              select count(*)::int from webhook_deliveries
+              where endpoint_id = ${endpointId} and status = 'pending' and locked_until >= now()))
+            for update skip locked)
+          update webhook_deliveries d
+          set locked_until = now() + ${leaseMs}::int * interval '1 millisecond'
+          from picked where d.id = picked.id
+          returning d.id, d.event_id, d.attempt_count`,
+    );
+    return claimed.map((r) => ({ id: r.id, eventId: r.event_id, attemptCount: r.attempt_count, ...endpoint }));
+  });
+}
+
+/** Endpoints with deliveries due now and not leased (at most `limit`). */
+export async function endpointsWithDueWork(q: Queryable, limit: number): Promise<string[]> {
+  const due = await rows<{ endpoint_id: string }>(
+    q,
+    sql`select distinct endpoint_id from (
+          select endpoint_id from webhook_deliveries
+          where status = 'pending' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+          order by next_attempt_at limit 1000) due
+        limit ${limit}`,
+  );
+  return due.map((r) => r.endpoint_id);
+}
+
+/** When the endpoint's next pending delivery is due (null when none is pending). */
+export async function nextDueAt(q: Queryable, endpointId: string): Promise<Date | null> {
+  const [row] = await rows<{ at: string | Date | null }>(
+    q,
+    sql`select min(greatest(next_attempt_at, coalesce(locked_until, next_attempt_at))) as at
+        from webhook_deliveries where endpoint_id = ${endpointId} and status = 'pending'`,
+  );
+  return row?.at ? new Date(row.at) : null;
+}
+
+export interface AttemptResult {
+  attempt: DeliveryAttempt;
+  ok: boolean;
+  /** when the next attempt is due; null when there is none (success, or the schedule is spent) */
+  retryAt: Date | null;
+}
+
+/**
+ * Records an attempt on the delivery and on its endpoint's failure clock, in one transaction. A
+ * failure starts the clock (if it was not running) and disables the endpoint once it has run
+ * `disableAfterHours`; a success stops it. A delivery of a disabled endpoint is not retried.
+ * Returns whether this attempt disabled the endpoint.
+ */
+export async function recordAttempt(
+  database: Database,
+  deliveryId: string,
+  endpointId: string,
+  result: AttemptResult,
+  disableAfterHours: number,
+): Promise<{ disabled: boolean }> {
+  const { attempt, ok, retryAt } = result;
+  return database.transaction(async (tx) => {
+    let enabled = true;
+    let disabled = false;
+    if (ok) {
+      await tx.execute(sql`update webhook_endpoints set failing_since = null where id = ${endpointId} and failing_since is not null`);
+    } else {
+      const [row] = await rows<{ enabled: boolean; disabled: boolean }>(
+        tx,
+        sql`with before as (select id, enabled from webhook_endpoints where id = ${endpointId} for update),
+            limits as (select now() - ${disableAfterHours}::int * interval '1 hour' as since)
+            update webhook_endpoints e
+            set failing_since = coalesce(e.failing_since, now()),
+                enabled = e.enabled and not (e.failing_since <= limits.since),
+                disabled_reason = case when e.enabled and e.failing_since <= limits.since
+                  then 'Every delivery failed for ' || ${disableAfterHours}::int || ' hours (since ' ||
+                       to_char(e.failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ').'
+                  else e.disabled_reason end,
+                disabled_at = case when e.enabled and e.failing_since <= limits.since then now() else e.disabled_at end
+            from before, limits
+            where e.id = before.id
+            returning e.enabled, (before.enabled and not e.enabled) as disabled`,
+      );
+      enabled = row?.enabled ?? false;
+      disabled = row?.disabled ?? false;
+    }
+    const status: DeliveryStatus = ok ? 'succeeded' : retryAt !== null && enabled ? 'pending' : 'failed';
+    await tx.execute(sql`
+      update webhook_deliveries
+      set attempts = attempts || ${JSON.stringify([attempt])}::jsonb,
+          attempt_count = attempt_count + 1,
+          status = ${status},
+          next_attempt_at = ${status === 'pending' ? (retryAt as Date).toISOString() : null}::timestamptz,
+          locked_until = null,
+          updated_at = now()
+      where id = ${deliveryId}`);
+    if (disabled) await failPendingOfDisabled(tx, endpointId);
+    return { disabled };
+  });
+}
+
+/** An endpoint was disabled: its pending deliveries end `failed` (recover can replay them later). */
+export async function failPendingOfDisabled(q: Queryable, endpointId: string): Promise<void> {
+  const note: DeliveryAttempt = {
+    at: new Date().toISOString(),
+    status: null,
+    error: 'not sent: the endpoint is disabled',
+    duration_ms: 0,
+    response_body: null,
+  };
+  await q.execute(sql`
+    update webhook_deliveries
+    set status = 'failed', next_attempt_at = null, updated_at = now(),
+        attempts = attempts || ${JSON.stringify([note])}::jsonb
+    where endpoint_id = ${endpointId} and status = 'pending' and (locked_until is null or locked_until < now())`);
+}
+
+/** Deliveries older than the events' retention go with them. */
+export async function purgeDeliveries(q: Queryable, olderThan: Date): Promise<number> {
+  const deleted = await rows<{ n: number }>(
+    q,
+    sql`with d as (delete from webhook_deliveries where created_at < ${olderThan.toISOString()}::timestamptz returning 1) select count(*)::int as n from d`,
+  );
+  return deleted[0]?.n ?? 0;
+}
+
+/** Pending deliveries and the age of the oldest due one (metrics). */
+export async function queueStats(q: Queryable): Promise<{ depth: number; oldestSeconds: number }> {
+  const [row] = await rows<{ depth: number; oldest: number | null }>(
+    q,
+    sql`select count(*)::int as depth,
+               extract(epoch from now() - min(next_attempt_at) filter (where next_attempt_at <= now()))::float8 as oldest
+        from webhook_deliveries where status = 'pending'`,
+  );
+  return { depth: row?.depth ?? 0, oldestSeconds: Math.max(0, row?.oldest ?? 0) };
+}
