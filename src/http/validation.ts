@@ -22,7 +22,10 @@ const storableYear = (s: string) => /^\d{4}-/.test(s) && !s.startsWith('0000');
  * a real calendar date YYYY-MM-DD before today (UTC).
  */
 function addDateFormats(ajv: Ajv): void {
-  ajv.addFormat('date', { type: 'string', validate: (s: string) => storableYear(s) && fullFormats.date.validate(s) });
+  ajv.addFormat('date', {
+    type: 'string',
+    validate: (s: string) => storableYear(s) && fullFormats.date.validate(s),
+  });
   ajv.addFormat('date-time', {
     type: 'string',
     validate: (s: string) => storableYear(s) && fullFormats['date-time'].validate(s),
@@ -53,9 +56,76 @@ export function createAjv(coerce: boolean): Ajv {
 const bodyAjv = createAjv(false);
 const textAjv = createAjv(true);
 
+/** Deeper than any schema of ours goes; a body nested further is refused before it is walked further. */
+export const MAX_DEPTH = 32;
+
+/**
+ * C0 and C1 control characters except tab and newline, and UTF-16 surrogates without their pair
+ * (JSON can carry `"\ud800"`; UTF-8 cannot). PostgreSQL refuses NUL in text outright.
+ */
+const BAD_TEXT =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function describeChar(s: string): string {
+  const bad = BAD_TEXT.exec(s)![0];
+  const hex = bad.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return bad >= '\uD800' && bad <= '\uDFFF'
+    ? `must not contain an unpaired UTF-16 surrogate (U+${hex})`
+    : `must not contain the control character U+${hex} (only tab and newline are allowed)`;
+}
+
+/**
+ * The first string (value or object key) in `data` that holds a character no text field of ours
+ * accepts, or a level of nesting beyond MAX_DEPTH, as an Ajv-style error. Walks the parsed
+ * request, so it covers every field of every schema at once, free-form ones included.
+ */
+export function findBadText(data: unknown, path = '', depth = 0): ErrorObject | undefined {
+  const error = (instancePath: string, message: string): ErrorObject => ({
+    instancePath,
+    schemaPath: '#/text',
+    keyword: 'text',
+    params: {},
+    message,
+  });
+  if (typeof data === 'string') return BAD_TEXT.test(data) ? error(path, describeChar(data)) : undefined;
+  if (data === null || typeof data !== 'object') return undefined;
+  if (depth >= MAX_DEPTH) return error(path, `is nested more than ${MAX_DEPTH} levels deep`);
+  if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++) {
+      const found = findBadText(data[i], `${path}/${i}`, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const [key, value] of Object.entries(data)) {
+    const keyPath = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (BAD_TEXT.test(key)) return error(path, `has a property name that ${describeChar(key)}`);
+    const found = findBadText(value, keyPath, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Every route's schema compiles here, so every request part (body, query, params, headers) that
+ * has a schema is checked twice: by Ajv against its schema, then — once it passes — for text
+ * PostgreSQL would refuse or that has no business in a field (findBadText). One place, every route.
+ */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? bodyAjv : textAjv;
-  return ajv.compile(schema as object);
+  const validate = ajv.compile(schema as object);
+  const checked = (data: unknown): boolean => {
+    if (!validate(data)) {
+      checked.errors = validate.errors;
+      return false;
+    }
+    const bad = findBadText(data);
+    checked.errors = bad ? [bad] : null;
+    return !bad;
+  };
+  checked.errors = null as ErrorObject[] | null | undefined;
+  return checked;
 };
 
 const FORMAT_MESSAGES: Record<string, string> = {
