@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: builds only when a source changed since the last build, then becomes the service
 # (exec), so that signals sent to `npm start` reach it and a SIGTERM shuts it down gracefully.
+# `npm run worker` (scripts/start.sh worker) does the same for `node dist/cli.js worker`.
 #
 # BUILD_INPUTS is everything `npm run build` reads: a build step that joins `npm run build` adds
 # its sources here. The stamp is touched when a build starts, so a file saved during a build
@@ -18,4 +19,5 @@ if [[ ! -f $STAMP || ! -f dist/main.js || -n $(find "${BUILD_INPUTS[@]}" -newer 
   npm run build --silent
   mv "$STAMP.next" "$STAMP"
 fi
+if [[ ${1:-} == worker ]]; then exec node dist/cli.js "$@"; fi
 exec node dist/main.js "$@"

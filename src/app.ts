@@ -17,6 +17,7 @@ import { createLogger, genRequestId } from './http/logging.js';
 import { meRoutes } from './http/me.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
 import { validatorCompiler } from './http/validation.js';
+import { JobQueue } from './jobs/queue.js';
 import { createJunctionClient, junctionBaseUrl } from './junction/client.js';
 import type { JunctionDeps } from './junction/types.js';
 import { labOrderRoutes } from './lab-orders/routes.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   junction?: JunctionDeps;
   /** demo mode: the in-process simulator, controllable through /v1/demo routes */
   demo?: { simulator: Simulator };
+  /** run the job queue's workers whatever RUN_WORKERS says (`npm run worker`) */
+  workers?: boolean;
 }
 
 function junctionFromConfig(config: Config, metrics: Metrics): JunctionDeps {
@@ -101,6 +104,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (closing) void reply.header('connection', 'close');
   });
 
+  // The job queue: every feature registers its handlers below; workers start when the app is
+  // ready (RUN_WORKERS, or `npm run worker`) and stop, handing back unfinished jobs, on close.
+  const jobs = new JobQueue({
+    database,
+    logger,
+    metrics,
+    pollIntervalMs: config.jobs.pollIntervalMs,
+    leaseSeconds: config.jobs.leaseSeconds,
+  });
+  app.decorate('jobs', jobs);
+  if (deps.workers ?? config.jobs.runWorkers) {
+    app.addHook('onReady', async () => jobs.start());
+  }
+  app.addHook('onClose', async () => jobs.stop());
+
   await app.register(errorHandlerPlugin);
   await app.register(authPlugin, {
     verify:
@@ -123,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(idempotencyPlugin, {
     database,
     metrics,
+    jobs,
     ttlHours: config.idempotencyTtlHours,
     // A lease shorter than the slowest request would hand a live request's key to a retry.
     leaseSeconds: Math.max(config.idempotencyLeaseSeconds, Math.ceil((config.junction.timeoutMs * 3) / 1000)),
@@ -144,7 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     panels: junction.panels,
   });
   await app.register(patientRoutes, { database });
-  await app.register(junctionWebhookRoutes, { database, metrics, secret: junction.webhookSecret });
+  await app.register(junctionWebhookRoutes, { database, metrics, jobs, secret: junction.webhookSecret });
   if (deps.demo) {
     const { demoRoutes } = await import('./demo/routes.js');
     await app.register(demoRoutes, { database, simulator: deps.demo.simulator });

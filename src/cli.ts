@@ -1,4 +1,7 @@
-/** `npm run migrate` and `npm run token -- --sub ID [--scope "…"] [--brand ID] [--persona admin|customer]`. */
+/**
+ * `npm run migrate`, `npm run worker` (the job queue's workers without the API; see service.ts)
+ * and `npm run token -- --sub ID [--scope "…"] [--brand ID] [--persona admin|customer]`.
+ */
 import { parseArgs } from 'node:util';
 import { resolveJwtSecret } from './auth-secret.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -7,10 +10,16 @@ import { signToken } from './http/auth.js';
 
 const USAGE = `usage:
   labline migrate
+  labline worker
   labline token --sub ID [--scope "a b"] [--brand ID]... [--persona admin|customer] [--expires 30d]`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'worker') {
+    // Runs until SIGTERM/SIGINT, which exit the process after a graceful stop.
+    await (await import('./service.js')).runService('worker');
+    return new Promise<number>(() => {});
+  }
   const config = loadConfig();
   if (command === 'migrate') {
     const database = await openDatabase(config.database);

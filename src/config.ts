@@ -36,6 +36,13 @@ export interface Config {
     /** panel_id -> Junction lab test id; empty means "not configured". */
     readonly panels: Readonly<Record<string, string>>;
   };
+  /** the job queue (docs/jobs.md) */
+  readonly jobs: {
+    /** this process runs workers (RUN_WORKERS) */
+    readonly runWorkers: boolean;
+    readonly pollIntervalMs: number;
+    readonly leaseSeconds: number;
+  };
   readonly idempotencyTtlHours: number;
   readonly idempotencyLeaseSeconds: number;
   /** outbound webhooks (docs/webhooks.md) */
@@ -93,6 +100,16 @@ class Reader {
       return fallback;
     }
     return Number(v);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (v !== 'true' && v !== 'false') {
+      this.problems.push(`${name} must be true or false (got "${v}")`);
+      return fallback;
+    }
+    return v === 'true';
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -256,6 +273,11 @@ export function loadConfig(env: Env = process.env): Config {
       audience: r.string('AUTH_AUDIENCE', null),
     },
     junction,
+    jobs: {
+      runWorkers: r.bool('RUN_WORKERS', true),
+      pollIntervalMs: r.int('JOB_POLL_INTERVAL_MS', 2000, 50, 600_000),
+      leaseSeconds: r.int('JOB_LEASE_SECONDS', 60, 1, 3600),
+    },
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     idempotencyLeaseSeconds: r.int('IDEMPOTENCY_LEASE_SECONDS', 60, 1, 3600),
     webhooks: {

@@ -27,6 +27,12 @@ export interface Database {
   /** Runs `fn` in a transaction; `fn` must use only the handle it is given. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /**
+   * LISTEN on `channel`: `onMessage` gets each notification's payload. On a server it holds one
+   * connection of its own and reconnects (after 1 s) when it drops; notifications sent meanwhile
+   * are lost, so listeners must also poll. `close` stops listening.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<{ close(): Promise<void> }>;
   /** Pool gauges for metrics and benchmarks (pg only; zeros on PGlite). */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -58,8 +64,57 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
     ping: async () => {
       await pool.query('select 1');
     },
+    listen: (channel, onMessage) => listenPostgres(config.url, channel, onMessage),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
+  };
+}
+
+/** A dedicated connection that LISTENs, reconnecting a second after it drops until closed. */
+async function listenPostgres(
+  url: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+): Promise<{ close(): Promise<void> }> {
+  let closed = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (n) => {
+      if (n.channel === channel) onMessage(n.payload ?? '');
+    });
+    c.on('error', () => {
+      if (client === c) reconnect();
+    });
+    client = c;
+    try {
+      await c.connect();
+      await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+    } catch {
+      if (client === c) reconnect();
+    }
+  };
+  const reconnect = () => {
+    const old = client;
+    client = null;
+    void old?.end().catch(() => {});
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = null;
+      if (!closed) void connect();
+    }, 1000);
+    retry.unref();
+  };
+  await connect();
+  return {
+    close: async () => {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => {});
+    },
   };
 }
 
@@ -80,6 +135,10 @@ async function openPglite(config: Extract<DatabaseConfig, { kind: 'pglite' }>): 
     transaction: (fn) => db.transaction(fn),
     ping: async () => {
       await client.query('select 1');
+    },
+    listen: async (channel, onMessage) => {
+      const unlisten = await client.listen(channel, onMessage);
+      return { close: () => (client.closed ? Promise.resolve() : unlisten()) };
     },
     poolStats: () => ({ total: 0, idle: 0, waiting: 0 }),
     close: () => client.close(),

@@ -3,4 +3,5 @@ export * from '../audit/tables.js';
 export * from '../idempotency/tables.js';
 export * from '../lab-orders/tables.js';
 export * from '../lab-visits/tables.js';
+export * from '../jobs/tables.js';
 export * from '../webhooks/tables.js';

@@ -2,6 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
+/** What the job gauges show per queue (JobQueue.stats). */
+export interface JobQueueStats {
+  queue: string;
+  ready: number;
+  scheduled: number;
+  running: number;
+  failed: number;
+  oldestSeconds: number;
+}
+
 /** The service's Prometheus metrics; one registry per app so several apps can live in one process. */
 export class Metrics {
   readonly registry = new Registry();
@@ -31,7 +41,21 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly jobs = new Counter({
+    name: 'jobs_total',
+    help: 'Jobs run, by queue and outcome: done, failed (retried or given up), later (rescheduled), returned (handed back at shutdown)',
+    labelNames: ['queue', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly jobDuration = new Histogram({
+    name: 'job_duration_seconds',
+    help: 'Time a job handler ran, by queue',
+    labelNames: ['queue'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
   readonly poolInUse: Gauge;
+  private jobQueueStats: (() => Promise<JobQueueStats[]>) | null = null;
 
   constructor(poolStats: () => { total: number; idle: number; waiting: number }) {
     collectDefaultMetrics({ register: this.registry });
@@ -47,6 +71,39 @@ export class Metrics {
         this.set({ state: 'waiting' }, s.waiting);
       },
     });
+    // Both job gauges come from one query per scrape (prom-client collects metrics concurrently).
+    let pending: Promise<JobQueueStats[]> | null = null;
+    const stats = () => {
+      pending ??= (this.jobQueueStats?.() ?? Promise.resolve([])).finally(() => setTimeout(() => (pending = null), 100));
+      return pending.catch(() => [] as JobQueueStats[]);
+    };
+    new Gauge({
+      name: 'job_queue_depth',
+      help: 'Jobs by queue and state: ready (due, waiting for a worker), scheduled (later), running, failed',
+      labelNames: ['queue', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of await stats()) {
+          for (const state of ['ready', 'scheduled', 'running', 'failed'] as const) this.set({ queue: s.queue, state }, s[state]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'job_queue_oldest_seconds',
+      help: 'Age of the oldest due job per queue (how long it has waited for a worker)',
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of await stats()) this.set({ queue: s.queue }, s.oldestSeconds);
+      },
+    });
+  }
+
+  /** Where the job gauges read the queue's depth from (src/jobs/queue.ts). */
+  observeJobQueues(stats: () => Promise<JobQueueStats[]>): void {
+    this.jobQueueStats = stats;
   }
 }
 

@@ -23,6 +23,7 @@ import { affectedRows, rows, type Database, type Queryable } from '../db/databas
 import { Errors, HttpError } from '../http/errors.js';
 import { idempotencyKeys } from './tables.js';
 import type { Metrics } from '../http/metrics.js';
+import type { JobQueue } from '../jobs/queue.js';
 import { sendJsonText } from '../http/schemas.js';
 
 declare module 'fastify' {
@@ -37,12 +38,14 @@ declare module 'fastify' {
 export interface IdempotencyOptions {
   database: Database;
   metrics: Metrics;
+  /** the job queue that runs the purge of expired keys */
+  jobs: JobQueue;
   ttlHours: number;
   leaseSeconds: number;
 }
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-const PURGE_EVERY_MS = 10 * 60 * 1000;
+const PURGE_EVERY_SECONDS = 10 * 60;
 const PURGE_BATCH = 5000;
 
 /** Raised inside a handler's transaction when another request claimed the key first. */
@@ -256,18 +259,14 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
       return payload;
     });
 
-    const timer = setInterval(() => {
-      purgeExpired(database).catch((err: unknown) => {
-        app.log.warn({ err }, 'idempotency purge failed');
-      });
-    }, PURGE_EVERY_MS);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
+    options.jobs.periodic('idempotency.purge', PURGE_EVERY_SECONDS, async () => {
+      await purgeExpired(database);
+    });
   },
   { name: 'labline-idempotency' },
 );
 
-/** Deletes expired keys in batches; every replica may run it, the work does not overlap harmfully. */
+/** Deletes expired keys in batches (a periodic job: once per period across replicas). */
 export async function purgeExpired(database: Database): Promise<number> {
   let total = 0;
   for (;;) {

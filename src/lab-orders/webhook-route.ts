@@ -11,6 +11,7 @@ import type { App } from '../http/app-type.js';
 import type { Database } from '../db/database.js';
 import { HttpError } from '../http/errors.js';
 import type { Metrics } from '../http/metrics.js';
+import type { JobQueue } from '../jobs/queue.js';
 import { errorResponses } from '../http/schemas.js';
 import { JunctionWebhookError, verifyJunctionWebhook } from '../junction/webhooks.js';
 import { applyJunctionOrder, findOrderForJunction } from './orders-repository.js';
@@ -38,19 +39,15 @@ const WebhookAck = Type.Object({
 
 export async function junctionWebhookRoutes(
   app: App,
-  { database, metrics, secret }: { database: Database; metrics: Metrics; secret: string },
+  { database, metrics, jobs, secret }: { database: Database; metrics: Metrics; jobs: JobQueue; secret: string },
 ) {
   // The signature covers the exact bytes: keep the body as text for this route only.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  const timer = setInterval(() => {
-    purgeWebhookMessages(database).catch((err: unknown) => {
-      app.log.warn({ err }, 'webhook message purge failed');
-    });
-  }, 3_600_000);
-  timer.unref();
-  app.addHook('onClose', async () => clearInterval(timer));
+  jobs.periodic('junction-webhooks.purge', 3600, async () => {
+    await purgeWebhookMessages(database);
+  });
 
   app.post(
     '/v1/webhooks/junction',

@@ -1,0 +1,136 @@
+/**
+ * Start-up, shared by `main.ts` (the service: API and, unless RUN_WORKERS=false, workers) and
+ * `cli.ts worker` (workers only, no listening): config → database (migrated) → app → listen or
+ * just ready; graceful shutdown on SIGTERM/SIGINT.
+ */
+import { buildApp } from './app.js';
+import { resolveJwtSecret } from './auth-secret.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrateDatabase, openDatabase } from './db/database.js';
+import { describeConnectionFailure } from './db/errors.js';
+import { createLogger } from './http/logging.js';
+import { Metrics } from './http/metrics.js';
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`labline: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+export type ServiceMode = 'service' | 'worker';
+
+export async function runService(mode: ServiceMode): Promise<void> {
+  const config = loadConfigOrExit();
+  if (mode === 'worker' && (config.database.kind !== 'postgres' || config.demo)) {
+    // The embedded database belongs to one process, and the demo's simulator lives in it.
+    process.stderr.write(
+      'labline: `worker` needs PostgreSQL (DATABASE_URL=postgres://…) and Junction (JUNCTION_API_KEY); ' +
+        'with the embedded database or the demo simulator, `npm start` runs the workers itself\n',
+    );
+    process.exit(1);
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.database.kind === 'pglite') {
+    logger.warn(
+      { dataDir: config.database.dataDir ?? 'memory' },
+      'using embedded PGlite: not durable and not for production; set DATABASE_URL=postgres://… for real data',
+    );
+  }
+  const database = await openDatabase(config.database);
+  if (config.database.kind === 'postgres') {
+    // A server that cannot be used is one clear line, not a driver's stack trace.
+    const url = config.database.url;
+    await database.ping().catch((err: unknown) => {
+      process.stderr.write(`labline: ${describeConnectionFailure(url, err)}\n`);
+      process.exit(1);
+    });
+  }
+  await migrateDatabase(config.database, database);
+  const jwt = resolveJwtSecret(config);
+  const metrics = new Metrics(() => database.poolStats());
+
+  // Demo mode (no Junction key) loads the simulator and the seed; production never does.
+  const demo =
+    config.junction.apiKey === null
+      ? await (await import('./demo/junction.js')).startDemoJunction(config, metrics, logger)
+      : null;
+  if (demo && (await (await import('./demo/seed.js')).seedDemo(database))) logger.info('demo data seeded');
+  const app = await buildApp({
+    config,
+    database,
+    jwtSecret: jwt.secret,
+    logger,
+    metrics,
+    ...(demo ? { junction: demo.junction, demo: { simulator: demo.simulator } } : {}),
+    ...(mode === 'worker' ? { workers: true } : {}),
+  });
+  const simulator = demo?.simulator ?? null;
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests and jobs');
+    const force = setTimeout(() => {
+      logger.error('shutdown took over 25 s; exiting');
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    app
+      .close()
+      .then(() => simulator?.close())
+      .then(() => database.close())
+      .then(() => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  if (mode === 'worker') {
+    await app.ready();
+    logger.info({ queues: app.jobs.queues }, 'labline worker running');
+    process.stdout.write('labline worker running (no HTTP); stop it with SIGTERM\n');
+    return;
+  }
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  const base = address.replace('[::1]', 'localhost');
+  simulator?.setWebhookUrl(`${base}/v1/webhooks/junction`);
+  process.stdout.write(await startupBanner(config, base, jwt.secret, demo !== null));
+}
+
+/** Demo mode: tokens per persona and a curl per contract. Otherwise: where it listens. */
+async function startupBanner(
+  config: Config,
+  base: string,
+  secret: string | null,
+  demo: boolean,
+): Promise<string> {
+  if (demo && secret) {
+    const { demoBanner, demoTokens } = await import('./demo/banner.js');
+    return demoBanner(base, config.dataDir, await demoTokens(secret));
+  }
+  return [
+    '',
+    `labline is listening on ${base}`,
+    `  API reference: ${base}/docs`,
+    secret
+      ? `  Bearer tokens: npm run token -- --sub <client id> --scope "lab-orders:write lab-orders:read" --brand <brand id>` +
+        ` (signed with ${config.auth.jwtSecret ? 'AUTH_JWT_SECRET' : `the secret kept in ${config.dataDir}`}; see docs/authentication.md)`
+      : '  Bearer tokens: from your identity provider (AUTH_JWKS_URL); see docs/authentication.md',
+    '',
+    '',
+  ].join('\n');
+}
