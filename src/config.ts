@@ -102,16 +102,6 @@ class Reader {
     return Number(v);
   }
 
-  bool(name: string, fallback: boolean): boolean {
-    const v = this.raw(name);
-    if (v === undefined) return fallback;
-    if (v !== 'true' && v !== 'false') {
-      this.problems.push(`${name} must be true or false (got "${v}")`);
-      return fallback;
-    }
-    return v === 'true';
-  }
-
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const v = this.raw(name);
     if (v === undefined) return fallback;
