@@ -54,8 +54,13 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
     idle_in_transaction_session_timeout: config.statementTimeoutMs * 2,
     connectionTimeoutMillis: 10_000,
   });
-  // An idle client that errors (server restart) must not crash the process.
+  // A connection that breaks (the server restarts, the network drops) must not crash the process.
+  // The pool listens on idle clients; a client that is checked out (a request between two
+  // statements of its transaction) emits 'error' with nobody listening, which Node turns into an
+  // uncaught exception. The statement in progress fails on its own (the request answers 503), and
+  // the pool discards the broken client when it is released.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     kind: 'postgres',

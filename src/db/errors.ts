@@ -14,6 +14,47 @@ export function pgCode(err: unknown): string | undefined {
   return undefined;
 }
 
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+/** node-postgres says these in words, without a code. */
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|Client was closed|Connection closed/i;
+
+/**
+ * The database could not be reached or went away mid-statement (a socket error, the server
+ * shutting down, no free connections), as opposed to a statement it refused. Such a request is
+ * answered 503 with Retry-After: the pool drops the broken connection and the next request opens
+ * a new one, so a retry succeeds once the server is back.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const queue: unknown[] = [err];
+  for (let seen = 0; queue.length > 0 && seen < 10; seen++) {
+    const e = queue.shift();
+    if (!e || typeof e !== 'object') continue;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (
+        CONNECTION_CODES.has(code) ||
+        code.startsWith('08') ||
+        ['57P01', '57P02', '57P03', '53300'].includes(code)
+      )
+        return true;
+    }
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && CONNECTION_MESSAGES.test(message)) return true;
+    queue.push((e as { cause?: unknown }).cause, ...((e as { errors?: unknown[] }).errors ?? []));
+  }
+  return false;
+}
+
 export function isUniqueViolation(err: unknown): boolean {
   return pgCode(err) === PG_UNIQUE_VIOLATION;
 }
@@ -25,7 +66,8 @@ export function isUniqueViolation(err: unknown): boolean {
 export function describeConnectionFailure(url: string, err: unknown): string {
   const u = new URL(url);
   const user = decodeURIComponent(u.username) || 'the current user';
-  const database = decodeURIComponent(u.pathname.slice(1)) || decodeURIComponent(u.username) || 'the default database';
+  const database =
+    decodeURIComponent(u.pathname.slice(1)) || decodeURIComponent(u.username) || 'the default database';
   const host = u.hostname || 'localhost';
   const port = u.port || '5432';
   const where = `${host}:${port}`;

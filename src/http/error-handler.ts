@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { PG_QUERY_CANCELED, pgCode } from '../db/errors.js';
+import { isDatabaseUnavailable, PG_QUERY_CANCELED, pgCode } from '../db/errors.js';
 import { Errors, HttpError } from './errors.js';
 import { toDetails } from './validation.js';
 
@@ -39,6 +39,9 @@ export function toHttpError(err: unknown, request: FastifyRequest): HttpError {
   if (pgCode(err) === PG_QUERY_CANCELED) {
     return Errors.unavailable('The database did not answer in time; retry shortly.');
   }
+  if (isDatabaseUnavailable(err)) {
+    return Errors.unavailable('The database is unavailable; retry shortly.');
+  }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new HttpError(e.statusCode, 'bad_request', e.message);
   }
@@ -60,7 +63,9 @@ export const errorHandlerPlugin = fp(
       }
       return sendError(reply, httpError);
     });
-    app.setNotFoundHandler((request, reply) => sendError(reply, Errors.routeNotFound(request.method, request.url)));
+    app.setNotFoundHandler((request, reply) =>
+      sendError(reply, Errors.routeNotFound(request.method, request.url)),
+    );
   },
   { name: 'labline-errors' },
 );
