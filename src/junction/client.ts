@@ -6,6 +6,7 @@
  *   with an `X-Idempotency-Key`. Cancel is never repeated.
  * - Failures become `JunctionUnavailable` / `JunctionRejected`; no patient value reaches a reason.
  */
+import { createJunctionFetch, type JunctionFetch } from './fetch.js';
 import { Junction, JunctionClient, JunctionEnvironment, JunctionError } from '@junction-api/sdk';
 import type { JunctionEnvironment as JunctionEnvironmentName, JunctionRegion } from '../config.js';
 import type { Metrics } from '../http/metrics.js';
@@ -89,12 +90,14 @@ function isUnknownUserAnswer(err: unknown): boolean {
   if (!(err instanceof JunctionError) || err.statusCode === undefined) return false;
   if (err.statusCode < 400 || err.statusCode >= 500) return false;
   const body = err.body;
-  const detail = typeof body === 'object' && body !== null ? (body as { detail?: unknown }).detail : undefined;
+  const detail =
+    typeof body === 'object' && body !== null ? (body as { detail?: unknown }).detail : undefined;
   const notFound = (text: unknown): text is string =>
     typeof text === 'string' && /not found|does not exist|unknown/i.test(text);
   if (Array.isArray(detail)) {
-    return detail.some((item: { loc?: unknown; msg?: unknown } | null) =>
-      Array.isArray(item?.loc) && item.loc[item.loc.length - 1] === 'user_id' && notFound(item.msg),
+    return detail.some(
+      (item: { loc?: unknown; msg?: unknown } | null) =>
+        Array.isArray(item?.loc) && item.loc[item.loc.length - 1] === 'user_id' && notFound(item.msg),
     );
   }
   const message =
@@ -102,6 +105,12 @@ function isUnknownUserAnswer(err: unknown): boolean {
       ? ((detail as { error_message?: unknown }).error_message ?? (detail as { message?: unknown }).message)
       : detail;
   return notFound(message) && /\buser\b/i.test(message);
+}
+
+let shared: JunctionFetch | undefined;
+/** One keep-alive connection pool per process, shared by every client (idle sockets do not hold the process). */
+function junctionFetch(): JunctionFetch {
+  return (shared ??= createJunctionFetch());
 }
 
 export class JunctionApiClient implements JunctionApi {
@@ -119,6 +128,7 @@ export class JunctionApiClient implements JunctionApi {
       baseUrl: options.baseUrl ?? junctionBaseUrl(options.environment, options.region),
       timeoutInSeconds: (options.timeoutMs + 1000) / 1000,
       maxRetries: 0,
+      fetch: junctionFetch().fetch,
     });
   }
 
