@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Queryable } from '../db/database.js';
 import { auditEvents } from './tables.js';
 
-export type AuditAction = 'create' | 'read' | 'list' | 'update' | 'delete' | 'cancel';
+export type AuditAction = 'create' | 'read' | 'list' | 'update' | 'delete' | 'archive' | 'cancel';
 
 export interface AuditActor {
   actor: string;

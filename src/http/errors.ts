@@ -74,6 +74,8 @@ export const Errors = {
   methodNotAllowed: (method: string) => new HttpError(405, 'method_not_allowed', `Method ${method} is not allowed here.`),
   /** A create that would duplicate something unique (a member, a catalog test id, a coupon code). */
   conflict: (message: string) => new HttpError(409, 'conflict', message),
+  /** A change that would leave a workspace without an owner. */
+  lastOwner: (message: string) => new HttpError(409, 'last_owner', message),
   idempotencyKeyReused: () =>
     new HttpError(
       409,
@@ -98,6 +100,11 @@ export const Errors = {
     ),
   unprocessable: (code: string, message: string, details?: ErrorDetail[]) =>
     new HttpError(422, code, message, details),
+  /** A new visit or referral for a client that was archived. */
+  clientArchived: (path: string) =>
+    new HttpError(422, 'client_archived', 'The client is archived: an archived client takes no new visits.', [
+      { path, message: 'is an archived client' },
+    ]),
   junctionUnavailable: (message = 'Junction did not answer in time; retry with the same Idempotency-Key.') =>
     new HttpError(502, 'junction_unavailable', message),
   junctionRejected: (reason: string) => new HttpError(502, 'junction_rejected', `Junction rejected the request: ${reason}`),

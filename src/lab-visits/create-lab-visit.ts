@@ -99,10 +99,16 @@ export async function priceNewVisit(
   input: NewVisitInput,
   { redeem }: { redeem: boolean },
 ): Promise<PricedNewVisit> {
-  if (!(await findClient(tx, workspaceId, input.clientId))) throw Errors.notFound('Client not found.');
+  // The create reads them share-locked: an archive of the client or referral running now either
+  // waits for the visit or, when it committed first, is seen here.
+  const lock = redeem ? 'share' : null;
+  const client = await findClient(tx, workspaceId, input.clientId, lock);
+  if (!client) throw Errors.notFound('Client not found.');
+  if (client.archivedAt !== null) throw Errors.clientArchived('/clientId');
   if (input.referralId !== null) {
-    const referral = await findReferral(tx, workspaceId, input.referralId);
+    const referral = await findReferral(tx, workspaceId, input.referralId, lock);
     if (!referral) throw invalidReferral('The referral does not exist in this workspace.');
+    if (referral.archivedAt !== null) throw invalidReferral('The referral is archived.');
     if (referral.clientId !== null && referral.clientId !== input.clientId) {
       throw invalidReferral('The referral is for another client.');
     }

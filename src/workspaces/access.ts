@@ -4,6 +4,8 @@
  * caller without access learns nothing about a route's body rules. Order of the answers:
  *   platform admin or customer persona → 403; malformed workspace id → 422 `invalid_id`;
  *   unknown workspace → 404; not a member → 403; member without the route's permission → 403.
+ * Membership is read from the database on every request and never cached, so a member removed or
+ * demoted on one replica is refused on every replica from their next request on.
  */
 import { and, eq } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
@@ -11,6 +13,7 @@ import type { Database } from '../db/database.js';
 import { principalOf, type Principal } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
 import { parseObjectId } from './object-id.js';
+import { findWorkspace } from './workspaces-repository.js';
 import { workspaceMembers, workspaces, type WorkspacePermission, type WorkspaceRole } from './tables.js';
 
 /** What a route needs: any membership, the owner role, or a permission (owners have them all). */
@@ -69,6 +72,19 @@ export function workspaceGuard(database: Database, need: WorkspaceNeed) {
       );
     }
     granted.set(request, access);
+  };
+}
+
+/**
+ * preValidation of the routes about a workspace itself that its owners and the platform admin
+ * share (renaming it). The admin only needs the workspace to exist; anyone else is an owner.
+ */
+export function workspaceOwnerOrAdminGuard(database: Database) {
+  const ownerGuard = workspaceGuard(database, 'owner');
+  return async function guardOwnerOrAdmin(request: FastifyRequest): Promise<void> {
+    if (principalOf(request).persona !== 'admin') return ownerGuard(request);
+    const workspaceId = parseObjectId((request.params as { workspaceId: string }).workspaceId, 'workspaceId');
+    if (!(await findWorkspace(database.db, workspaceId))) throw Errors.notFound('Workspace not found.');
   };
 }
 

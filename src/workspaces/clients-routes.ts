@@ -1,28 +1,28 @@
 /**
- * A workspace's clients (PHI) and referrals. Creating needs `clients.write` (owners have it);
- * reading needs membership. Every create and read writes an audit row in the same transaction.
+ * A workspace's clients (PHI). Creating, editing and archiving needs `clients.write` (owners have
+ * it); reading needs membership. Every create, read, list and change writes an audit row in the
+ * same transaction (records.ts). Archiving is soft: the client stays readable with its visits,
+ * leaves the lists (unless `?archived=true`) and takes no new visits.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { audit, auditActor } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
-import { Errors } from '../http/errors.js';
 import { errorResponses, PastDate } from '../http/schemas.js';
 import { workspaceAccessOf, workspaceGuard } from './access.js';
 import {
+  archiveClient,
   findClient,
-  findReferral,
   insertClient,
-  insertReferral,
   listClients,
-  listReferrals,
+  updateClient,
+  type ClientChange,
   type ClientRow,
-  type ReferralRow,
 } from './clients-repository.js';
 import {
   iso,
+  isoOrNull,
+  Name,
   Nullable,
-  NullableObjectIdString,
   ObjectIdString,
   orNull,
   TAG_MANAGEMENT,
@@ -31,12 +31,23 @@ import {
   type Surface,
 } from './http.js';
 import { parseObjectId } from './object-id.js';
-import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
+import { fetchPageById, NextCursor } from './pagination.js';
+import {
+  ArchivableListQuery,
+  archiveOnce,
+  audited,
+  auditedList,
+  recordScopeOf,
+  type RecordKind,
+} from './records.js';
 
 const Email = Type.String({ format: 'email', maxLength: 320 });
 const Dob = PastDate({ description: 'Date of birth, a real past date YYYY-MM-DD', examples: ['1987-03-14'] });
-const Phone = Type.String({ maxLength: 16, pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +15555550123' });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Phone = Type.String({
+  maxLength: 16,
+  pattern: '^\\+[1-9][0-9]{6,14}$',
+  description: 'E.164, e.g. +15555550123',
+});
 
 const Client = Type.Object(
   {
@@ -47,36 +58,20 @@ const Client = Type.Object(
     email: Nullable(Type.String()),
     dob: Nullable(Type.String({ format: 'date' })),
     phone: Nullable(Type.String()),
+    archivedAt: Nullable(Timestamp, { description: 'When the client was archived; null while active' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
   { title: 'WorkspaceClient' },
 );
-
-const Referral = Type.Object(
-  {
-    id: Type.String(),
-    workspaceId: Type.String(),
-    name: Type.String({ description: 'The referring provider or source' }),
-    clientId: Nullable(Type.String()),
-    notes: Nullable(Type.String()),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  },
-  { title: 'WorkspaceReferral' },
-);
+const ClientResponse = Type.Object({ client: Client });
 
 const ClientParams = Type.Object({
   workspaceId: ObjectIdString('Workspace id'),
   clientId: ObjectIdString('Client id'),
 });
-const ReferralParams = Type.Object({
-  workspaceId: ObjectIdString('Workspace id'),
-  referralId: ObjectIdString('Referral id'),
-});
 
-const CLIENT = 'workspace_client';
-const REFERRAL = 'workspace_referral';
+const CLIENT: RecordKind = { resourceType: 'workspace_client', noun: 'Client' };
 
 function presentClient(row: ClientRow) {
   return {
@@ -87,18 +82,7 @@ function presentClient(row: ClientRow) {
     email: row.email,
     dob: row.dob,
     phone: row.phone,
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
-  };
-}
-
-function presentReferral(row: ReferralRow) {
-  return {
-    id: row.id,
-    workspaceId: row.workspaceId,
-    name: row.name,
-    clientId: row.clientId,
-    notes: row.notes,
+    archivedAt: isoOrNull(row.archivedAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -127,28 +111,27 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ client: Client }), ...errorResponses(400, 401, 403, 404, 422) },
+        response: { 201: ClientResponse, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
     async (request, reply) => {
-      const { workspaceId, userId } = workspaceAccessOf(request);
+      const scope = recordScopeOf(request);
       const body = request.body;
-      const client = await database.transaction(async (tx) => {
-        const row = await insertClient(tx, workspaceId, userId, {
-          firstName: body.firstName,
-          lastName: body.lastName,
-          email: orNull(body.email),
-          dob: orNull(body.dob),
-          phone: orNull(body.phone),
-        });
-        await audit(tx, auditActor(request), {
-          action: 'create',
-          resourceType: CLIENT,
-          resourceId: row.id,
-          tenant: workspaceId,
-        });
-        return row;
-      });
+      const client = await database.transaction(async (tx) =>
+        audited(
+          tx,
+          scope,
+          CLIENT,
+          'create',
+          await insertClient(tx, scope.workspaceId, workspaceAccessOf(request).userId, {
+            firstName: body.firstName,
+            lastName: body.lastName,
+            email: orNull(body.email),
+            dob: orNull(body.dob),
+            phone: orNull(body.phone),
+          }),
+        ),
+      );
       return reply.code(201).send({ client: presentClient(client) });
     },
   );
@@ -162,7 +145,7 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
         operationId: surface.operationId('listWorkspaceClients'),
         summary: surface.summary('The clients of a workspace (members)'),
         params: WorkspaceParams,
-        querystring: Type.Object(PageQuery),
+        querystring: ArchivableListQuery('clients'),
         response: {
           200: Type.Object({ clients: Type.Array(Client), nextCursor: NextCursor }),
           ...errorResponses(400, 401, 403, 404, 422),
@@ -170,23 +153,18 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       },
     },
     async (request) => {
-      const { workspaceId } = workspaceAccessOf(request);
-      const page = await database.transaction(async (tx) => {
-        const result = await fetchPageById(request.query, (afterId, limit) =>
-          listClients(tx, workspaceId, afterId, limit),
-        );
-        await audit(
+      const scope = recordScopeOf(request);
+      const filter = { includeArchived: request.query.archived === true };
+      const page = await database.transaction(async (tx) =>
+        auditedList(
           tx,
-          auditActor(request),
-          result.items.map((c) => ({
-            action: 'list' as const,
-            resourceType: CLIENT,
-            resourceId: c.id,
-            tenant: workspaceId,
-          })),
-        );
-        return result;
-      });
+          scope,
+          CLIENT,
+          await fetchPageById(request.query, (afterId, limit) =>
+            listClients(tx, scope.workspaceId, filter, afterId, limit),
+          ),
+        ),
+      );
       return { clients: page.items.map(presentClient), nextCursor: page.nextCursor };
     },
   );
@@ -198,141 +176,86 @@ export const clientsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       schema: {
         tags: [TAG_MANAGEMENT],
         operationId: surface.operationId('getWorkspaceClient'),
-        summary: surface.summary('A client (members)'),
+        summary: surface.summary('A client, archived or not (members)'),
         params: ClientParams,
-        response: { 200: Type.Object({ client: Client }), ...errorResponses(401, 403, 404, 422) },
+        response: { 200: ClientResponse, ...errorResponses(401, 403, 404, 422) },
       },
     },
     async (request) => {
-      const { workspaceId } = workspaceAccessOf(request);
+      const scope = recordScopeOf(request);
       const clientId = parseObjectId(request.params.clientId, 'clientId');
-      const client = await database.transaction(async (tx) => {
-        const row = await findClient(tx, workspaceId, clientId);
-        if (!row) throw Errors.notFound('Client not found.');
-        await audit(tx, auditActor(request), {
-          action: 'read',
-          resourceType: CLIENT,
-          resourceId: row.id,
-          tenant: workspaceId,
-        });
-        return row;
-      });
+      const client = await database.transaction(async (tx) =>
+        audited(tx, scope, CLIENT, 'read', await findClient(tx, scope.workspaceId, clientId)),
+      );
       return { client: presentClient(client) };
     },
   );
 
-  app.post(
-    '/workspace/:workspaceId/referrals',
+  app.patch(
+    '/workspace/:workspaceId/clients/:clientId',
     {
       preValidation: workspaceGuard(database, 'clients.write'),
       schema: {
         tags: [TAG_MANAGEMENT],
-        operationId: surface.operationId('createWorkspaceReferral'),
-        summary: surface.summary(
-          'Create a referral: the referring provider or source (owner, or staff with clients.write)',
-        ),
-        params: WorkspaceParams,
+        operationId: surface.operationId('updateWorkspaceClient'),
+        summary: surface.summary("Edit a client's details (owner, or staff with clients.write)"),
+        description:
+          'Give at least one field; the others keep their values. null clears `email`, `dob` or `phone`; the ' +
+          'names cannot be cleared. An archived client can still be corrected.',
+        params: ClientParams,
         body: Type.Object(
           {
-            name: Name,
-            clientId: Type.Optional(
-              NullableObjectIdString('The client this referral is for; a client of this workspace'),
-            ),
-            notes: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+            firstName: Type.Optional(Name),
+            lastName: Type.Optional(Name),
+            email: Type.Optional(Nullable(Email)),
+            dob: Type.Optional(Nullable(Dob)),
+            phone: Type.Optional(Nullable(Phone)),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, minProperties: 1 },
         ),
-        response: { 201: Type.Object({ referral: Referral }), ...errorResponses(400, 401, 403, 404, 422) },
-      },
-    },
-    async (request, reply) => {
-      const { workspaceId, userId } = workspaceAccessOf(request);
-      const clientId = request.body.clientId ? parseObjectId(request.body.clientId, 'clientId') : null;
-      const referral = await database.transaction(async (tx) => {
-        if (clientId !== null && !(await findClient(tx, workspaceId, clientId)))
-          throw Errors.notFound('Client not found.');
-        const row = await insertReferral(tx, workspaceId, userId, {
-          name: request.body.name,
-          clientId,
-          notes: orNull(request.body.notes),
-        });
-        await audit(tx, auditActor(request), {
-          action: 'create',
-          resourceType: REFERRAL,
-          resourceId: row.id,
-          tenant: workspaceId,
-        });
-        return row;
-      });
-      return reply.code(201).send({ referral: presentReferral(referral) });
-    },
-  );
-
-  app.get(
-    '/workspace/:workspaceId/referrals',
-    {
-      preValidation: workspaceGuard(database, 'member'),
-      schema: {
-        tags: [TAG_MANAGEMENT],
-        operationId: surface.operationId('listWorkspaceReferrals'),
-        summary: surface.summary('The referrals of a workspace (members)'),
-        params: WorkspaceParams,
-        querystring: Type.Object(PageQuery),
-        response: {
-          200: Type.Object({ referrals: Type.Array(Referral), nextCursor: NextCursor }),
-          ...errorResponses(400, 401, 403, 404, 422),
-        },
+        response: { 200: ClientResponse, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
     async (request) => {
-      const { workspaceId } = workspaceAccessOf(request);
-      const page = await database.transaction(async (tx) => {
-        const result = await fetchPageById(request.query, (afterId, limit) =>
-          listReferrals(tx, workspaceId, afterId, limit),
-        );
-        await audit(
+      const scope = recordScopeOf(request);
+      const clientId = parseObjectId(request.params.clientId, 'clientId');
+      const change: ClientChange = request.body;
+      const client = await database.transaction(async (tx) =>
+        audited(tx, scope, CLIENT, 'update', await updateClient(tx, scope.workspaceId, clientId, change)),
+      );
+      return { client: presentClient(client) };
+    },
+  );
+
+  app.delete(
+    '/workspace/:workspaceId/clients/:clientId',
+    {
+      preValidation: workspaceGuard(database, 'clients.write'),
+      schema: {
+        tags: [TAG_MANAGEMENT],
+        operationId: surface.operationId('archiveWorkspaceClient'),
+        summary: surface.summary('Archive a client (owner, or staff with clients.write)'),
+        description:
+          'Soft: the client keeps its visits and stays readable, leaves the lists (unless `?archived=true`) and ' +
+          'takes no new visits (422 `client_archived`). Answers the client with `archivedAt`; archiving an ' +
+          'archived client answers it unchanged.',
+        params: ClientParams,
+        response: { 200: ClientResponse, ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const scope = recordScopeOf(request);
+      const clientId = parseObjectId(request.params.clientId, 'clientId');
+      const client = await database.transaction((tx) =>
+        archiveOnce(
           tx,
-          auditActor(request),
-          result.items.map((r) => ({
-            action: 'list' as const,
-            resourceType: REFERRAL,
-            resourceId: r.id,
-            tenant: workspaceId,
-          })),
-        );
-        return result;
-      });
-      return { referrals: page.items.map(presentReferral), nextCursor: page.nextCursor };
-    },
-  );
-
-  app.get(
-    '/workspace/:workspaceId/referrals/:referralId',
-    {
-      preValidation: workspaceGuard(database, 'member'),
-      schema: {
-        tags: [TAG_MANAGEMENT],
-        operationId: surface.operationId('getWorkspaceReferral'),
-        summary: surface.summary('A referral (members)'),
-        params: ReferralParams,
-        response: { 200: Type.Object({ referral: Referral }), ...errorResponses(401, 403, 404, 422) },
-      },
-    },
-    async (request) => {
-      const { workspaceId } = workspaceAccessOf(request);
-      const referralId = parseObjectId(request.params.referralId, 'referralId');
-      const referral = await database.transaction(async (tx) => {
-        const row = await findReferral(tx, workspaceId, referralId);
-        if (!row) throw Errors.notFound('Referral not found.');
-        await audit(tx, auditActor(request), {
-          action: 'read',
-          resourceType: REFERRAL,
-          resourceId: row.id,
-          tenant: workspaceId,
-        });
-        return row;
-      });
-      return { referral: presentReferral(referral) };
+          scope,
+          CLIENT,
+          () => archiveClient(tx, scope.workspaceId, clientId),
+          () => findClient(tx, scope.workspaceId, clientId),
+        ),
+      );
+      return { client: presentClient(client) };
     },
   );
 };

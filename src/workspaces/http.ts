@@ -39,6 +39,9 @@ export const ObjectIdString = (description: string) =>
 
 export const NullableObjectIdString = (description: string) => Nullable(ObjectIdString(description));
 
+/** A person's, clinic's or referral source's name. */
+export const Name = Type.String({ minLength: 1, maxLength: 200 });
+
 export const Timestamp = Type.String({ format: 'date-time', maxLength: 64 });
 export const NullableTimestamp = Nullable(Timestamp);
 

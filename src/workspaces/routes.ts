@@ -5,6 +5,8 @@ import { catalogRoutes } from './catalog-routes.js';
 import { clientsRoutes } from './clients-routes.js';
 import { couponsRoutes } from './coupons-routes.js';
 import { SURFACES } from './http.js';
+import { membersRoutes } from './members-routes.js';
+import { referralsRoutes } from './referrals-routes.js';
 import { workspacesRoutes } from './workspaces-routes.js';
 
 export const workspaceManagementRoutes: FastifyPluginAsyncTypebox<{ database: Database }> = async (
@@ -12,7 +14,14 @@ export const workspaceManagementRoutes: FastifyPluginAsyncTypebox<{ database: Da
   { database },
 ) => {
   for (const surface of SURFACES) {
-    for (const routes of [workspacesRoutes, clientsRoutes, catalogRoutes, couponsRoutes]) {
+    for (const routes of [
+      workspacesRoutes,
+      membersRoutes,
+      clientsRoutes,
+      referralsRoutes,
+      catalogRoutes,
+      couponsRoutes,
+    ]) {
       await app.register(routes, { prefix: surface.prefix, database, surface });
     }
   }

@@ -76,6 +76,8 @@ export const workspaceClients = pgTable(
     email: text('email'),
     dob: date('dob', { mode: 'string' }),
     phone: text('phone'),
+    /** set when archived (soft delete): kept for its visits, hidden from lists, takes no new visits */
+    archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
     createdBy: text('created_by').notNull(),
     ...timestamps,
   },
@@ -93,6 +95,8 @@ export const workspaceReferrals = pgTable(
     name: text('name').notNull(),
     clientId: text('client_id'),
     notes: text('notes'),
+    /** set when archived: kept for its visits, hidden from lists, named by no new visit */
+    archivedAt: timestamp('archived_at', { withTimezone: true, mode: 'date' }),
     createdBy: text('created_by').notNull(),
     ...timestamps,
   },

@@ -1,5 +1,5 @@
 /** Workspaces and their members. */
-import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, ilike, inArray, ne, type SQL } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/database.js';
 import { Errors } from '../http/errors.js';
 import { newObjectId } from './object-id.js';
@@ -43,14 +43,21 @@ export async function isMember(q: Queryable, workspaceId: string, userId: string
   return row !== undefined;
 }
 
-/** Workspaces by id, after `afterId`; only those `memberUserId` belongs to unless it is null (admin). */
+/**
+ * Workspaces by id, after `afterId`; only those `memberUserId` belongs to unless it is null
+ * (admin); only those whose name contains `nameContains` (any letter case) unless it is null.
+ */
 export async function listWorkspaces(
   q: Queryable,
-  memberUserId: string | null,
+  filter: { memberUserId: string | null; nameContains: string | null },
   afterId: string | null,
   limit: number,
 ): Promise<WorkspaceRow[]> {
-  const where: (SQL | undefined)[] = [afterId === null ? undefined : gt(workspaces.id, afterId)];
+  const { memberUserId, nameContains } = filter;
+  const where: (SQL | undefined)[] = [
+    afterId === null ? undefined : gt(workspaces.id, afterId),
+    nameContains === null ? undefined : ilike(workspaces.name, `%${escapeLike(nameContains)}%`),
+  ];
   if (memberUserId !== null) {
     where.push(
       inArray(
@@ -68,6 +75,29 @@ export async function listWorkspaces(
     .where(and(...where))
     .orderBy(asc(workspaces.id))
     .limit(limit);
+}
+
+/** `text` matched literally by LIKE: its wildcards and the escape character escaped. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export async function renameWorkspace(q: Queryable, id: string, name: string): Promise<WorkspaceRow | null> {
+  const [row] = await q
+    .update(workspaces)
+    .set({ name, updatedAt: new Date() })
+    .where(eq(workspaces.id, id))
+    .returning();
+  return row ?? null;
+}
+
+/**
+ * Locks the workspace row until the transaction ends: every change that could leave the
+ * workspace without an owner takes this lock first, so two of them (two owners demoting each
+ * other at once, on any replicas) run one after the other and the second sees the first's result.
+ */
+export async function lockWorkspace(tx: Tx, id: string): Promise<void> {
+  await tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, id)).for('update');
 }
 
 /** 409 `conflict` when the user already belongs to the workspace. */
@@ -102,4 +132,52 @@ export async function listMembers(
     )
     .orderBy(asc(workspaceMembers.id))
     .limit(limit);
+}
+
+export async function findMember(
+  q: Queryable,
+  workspaceId: string,
+  userId: string,
+): Promise<MemberRow | null> {
+  const [row] = await q
+    .select()
+    .from(workspaceMembers)
+    .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)));
+  return row ?? null;
+}
+
+/** How many owners the workspace has besides `exceptUserId`. */
+export async function countOtherOwners(
+  q: Queryable,
+  workspaceId: string,
+  exceptUserId: string,
+): Promise<number> {
+  const [row] = await q
+    .select({ n: count() })
+    .from(workspaceMembers)
+    .where(
+      and(
+        eq(workspaceMembers.workspaceId, workspaceId),
+        eq(workspaceMembers.role, 'owner'),
+        ne(workspaceMembers.userId, exceptUserId),
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+export async function updateMember(
+  q: Queryable,
+  id: string,
+  changes: { role?: WorkspaceRole; permissions?: WorkspacePermission[] },
+): Promise<MemberRow> {
+  const [row] = await q
+    .update(workspaceMembers)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(eq(workspaceMembers.id, id))
+    .returning();
+  return row!;
+}
+
+export async function deleteMember(q: Queryable, id: string): Promise<void> {
+  await q.delete(workspaceMembers).where(eq(workspaceMembers.id, id));
 }

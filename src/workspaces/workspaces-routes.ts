@@ -1,17 +1,18 @@
 /**
- * Workspaces (created by a platform admin, who names the first owner) and their members
- * (added by an owner).
+ * Workspaces: a platform admin creates one and names its first owner; the admin or an owner
+ * renames it. Members: members-routes.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { audit, auditActor } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import { principalOf } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
 import { errorResponses } from '../http/schemas.js';
-import { refuseCustomer, requirePlatformAdmin, workspaceAccessOf, workspaceGuard } from './access.js';
+import { refuseCustomer, requirePlatformAdmin, workspaceOwnerOrAdminGuard } from './access.js';
 import {
-  ConflictResponse,
   iso,
+  Name,
   ObjectIdString,
   TAG_MANAGEMENT,
   Timestamp,
@@ -20,17 +21,16 @@ import {
 } from './http.js';
 import { parseObjectId } from './object-id.js';
 import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
-import { WORKSPACE_PERMISSIONS, WORKSPACE_ROLES } from './tables.js';
 import {
   findWorkspace,
-  insertMember,
   insertWorkspace,
   isMember,
-  listMembers,
   listWorkspaces,
-  type MemberRow,
+  renameWorkspace,
   type WorkspaceRow,
 } from './workspaces-repository.js';
+
+const WORKSPACE = 'workspace';
 
 const Workspace = Type.Object(
   {
@@ -43,43 +43,11 @@ const Workspace = Type.Object(
   { title: 'Workspace' },
 );
 
-const Role = Type.Enum(WORKSPACE_ROLES, {
-  description: '`owner` may do everything; `staff` what its permissions grant',
-});
-const Permission = Type.Enum(WORKSPACE_PERMISSIONS, {
-  description: '`labs.run`: create and change lab visits; `clients.write`: create clients and referrals',
-});
-
-const Member = Type.Object(
-  {
-    id: Type.String(),
-    workspaceId: Type.String(),
-    userId: Type.String({ description: 'The token `sub` of the person' }),
-    role: Role,
-    permissions: Type.Array(Permission),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  },
-  { title: 'WorkspaceMember' },
-);
-
 function presentWorkspace(row: WorkspaceRow) {
   return {
     id: row.id,
     name: row.name,
     ownerUserId: row.ownerUserId,
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
-  };
-}
-
-function presentMember(row: MemberRow) {
-  return {
-    id: row.id,
-    workspaceId: row.workspaceId,
-    userId: row.userId,
-    role: row.role,
-    permissions: row.permissions,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -99,7 +67,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
         summary: surface.summary('Create a workspace and its first owner (platform admin)'),
         body: Type.Object(
           {
-            name: Type.String({ minLength: 1, maxLength: 200 }),
+            name: Name,
             ownerUserId: ObjectIdString('User id of the first owner'),
           },
           { additionalProperties: false },
@@ -109,9 +77,20 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
     },
     async (request, reply) => {
       const ownerUserId = parseObjectId(request.body.ownerUserId, 'ownerUserId');
-      const workspace = await database.transaction((tx) =>
-        insertWorkspace(tx, { name: request.body.name, ownerUserId, createdBy: principalOf(request).sub }),
-      );
+      const workspace = await database.transaction(async (tx) => {
+        const row = await insertWorkspace(tx, {
+          name: request.body.name,
+          ownerUserId,
+          createdBy: principalOf(request).sub,
+        });
+        await audit(tx, auditActor(request), {
+          action: 'create',
+          resourceType: WORKSPACE,
+          resourceId: row.id,
+          tenant: row.id,
+        });
+        return row;
+      });
       return reply.code(201).send({ workspace: presentWorkspace(workspace) });
     },
   );
@@ -125,7 +104,12 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
         summary: surface.summary(
           'Workspaces: all of them for a platform admin, else those the caller belongs to',
         ),
-        querystring: Type.Object(PageQuery),
+        description:
+          '`q` keeps those whose name contains it, in any letter case (the admin finding a clinic).',
+        querystring: Type.Object({
+          ...PageQuery,
+          q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Part of the name' })),
+        }),
         response: {
           200: Type.Object({ workspaces: Type.Array(Workspace), nextCursor: NextCursor }),
           ...errorResponses(400, 401, 403),
@@ -137,7 +121,7 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
       refuseCustomer(principal);
       const memberUserId = principal.persona === 'admin' ? null : principal.sub;
       const page = await fetchPageById(request.query, (afterId, limit) =>
-        listWorkspaces(database.db, memberUserId, afterId, limit),
+        listWorkspaces(database.db, { memberUserId, nameContains: request.query.q ?? null }, afterId, limit),
       );
       return { workspaces: page.items.map(presentWorkspace), nextCursor: page.nextCursor };
     },
@@ -169,64 +153,33 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
     },
   );
 
-  app.post(
-    '/workspace/:workspaceId/members',
+  app.patch(
+    '/workspaces/:workspaceId',
     {
-      preValidation: workspaceGuard(database, 'owner'),
+      preValidation: workspaceOwnerOrAdminGuard(database),
       schema: {
         tags: [TAG_MANAGEMENT],
-        operationId: surface.operationId('addWorkspaceMember'),
-        summary: surface.summary('Add a member (owner)'),
+        operationId: surface.operationId('renameWorkspace'),
+        summary: surface.summary("Rename a workspace (platform admin or the workspace's owner)"),
         params: WorkspaceParams,
-        body: Type.Object(
-          {
-            userId: ObjectIdString('User id (the token `sub`) of the new member'),
-            role: Role,
-            permissions: Type.Optional(Type.Array(Permission, { uniqueItems: true, default: [] })),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          201: Type.Object({ member: Member }),
-          ...errorResponses(400, 401, 403, 404, 422),
-          ...ConflictResponse,
-        },
-      },
-    },
-    async (request, reply) => {
-      const { workspaceId } = workspaceAccessOf(request);
-      const member = await insertMember(database.db, {
-        workspaceId,
-        userId: parseObjectId(request.body.userId, 'userId'),
-        role: request.body.role,
-        permissions: request.body.permissions ?? [],
-      });
-      return reply.code(201).send({ member: presentMember(member) });
-    },
-  );
-
-  app.get(
-    '/workspace/:workspaceId/members',
-    {
-      preValidation: workspaceGuard(database, 'member'),
-      schema: {
-        tags: [TAG_MANAGEMENT],
-        operationId: surface.operationId('listWorkspaceMembers'),
-        summary: surface.summary('The members of a workspace (members)'),
-        params: WorkspaceParams,
-        querystring: Type.Object(PageQuery),
-        response: {
-          200: Type.Object({ members: Type.Array(Member), nextCursor: NextCursor }),
-          ...errorResponses(400, 401, 403, 404, 422),
-        },
+        body: Type.Object({ name: Name }, { additionalProperties: false }),
+        response: { 200: Type.Object({ workspace: Workspace }), ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
     async (request) => {
-      const { workspaceId } = workspaceAccessOf(request);
-      const page = await fetchPageById(request.query, (afterId, limit) =>
-        listMembers(database.db, workspaceId, afterId, limit),
-      );
-      return { members: page.items.map(presentMember), nextCursor: page.nextCursor };
+      const id = parseObjectId(request.params.workspaceId, 'workspaceId');
+      const workspace = await database.transaction(async (tx) => {
+        const row = await renameWorkspace(tx, id, request.body.name);
+        if (!row) throw Errors.notFound('Workspace not found.');
+        await audit(tx, auditActor(request), {
+          action: 'update',
+          resourceType: WORKSPACE,
+          resourceId: id,
+          tenant: id,
+        });
+        return row;
+      });
+      return { workspace: presentWorkspace(workspace) };
     },
   );
 };

@@ -181,6 +181,7 @@ describe('workspace management', () => {
         id: expect.stringMatching(/^[0-9a-f]{24}$/),
         workspaceId: w.workspaceId,
         ...body,
+        archivedAt: null,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
