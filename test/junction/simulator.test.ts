@@ -203,7 +203,8 @@ describe('idempotency keys', () => {
   });
 
   it('forgets a key after its lifetime', async () => {
-    const shortLived = await startSimulator({ idempotencyTtlMs: 30 });
+    // Long enough that two requests in a row fit in it on a loaded machine (30 ms did not).
+    const shortLived = await startSimulator({ idempotencyTtlMs: 3000 });
     const post = async (path: string, body: unknown): Promise<any> => {
       const res = await fetch(`${shortLived.url}${path}`, {
         method: 'POST',
@@ -217,7 +218,7 @@ describe('idempotency keys', () => {
       const place = async (): Promise<string> => (await post('/v3/order', wireOrder(user.user_id))).order.id;
       const first = await place();
       expect(await place()).toBe(first);
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await new Promise((resolve) => setTimeout(resolve, 3100));
       expect(await place()).not.toBe(first);
       expect(shortLived.orders()).toHaveLength(2);
     } finally {
