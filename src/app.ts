@@ -17,6 +17,7 @@ import { createLogger, genRequestId } from './http/logging.js';
 import { meRoutes } from './http/me.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
 import { validatorCompiler } from './http/validation.js';
+import { eventRoutes } from './events/routes.js';
 import { JobQueue } from './jobs/queue.js';
 import { createJunctionClient, junctionBaseUrl } from './junction/client.js';
 import type { JunctionDeps } from './junction/types.js';
@@ -163,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     panels: junction.panels,
   });
   await app.register(patientRoutes, { database });
+  await app.register(eventRoutes, { database, jobs });
   await app.register(junctionWebhookRoutes, { database, metrics, jobs, secret: junction.webhookSecret });
   if (deps.demo) {
     const { demoRoutes } = await import('./demo/routes.js');

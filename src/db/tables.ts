@@ -5,3 +5,4 @@ export * from '../lab-orders/tables.js';
 export * from '../lab-visits/tables.js';
 export * from '../jobs/tables.js';
 export * from '../webhooks/tables.js';
+export * from '../events/tables.js';

@@ -49,6 +49,10 @@ export function labVisitCurl(base: string): string {
   );
 }
 
+export function eventsCurl(base: string): string {
+  return `curl -sS ${base}/v1/events -H "Authorization: Bearer $${TOKEN_VARS.clinical}"`;
+}
+
 export function demoBanner(base: string, dataDir: string, tokens: DemoTokens): string {
   const label: Record<keyof DemoTokens, string> = {
     clinical: 'clinical service (lab-orders:write read admin, brand demo-brand)',
@@ -77,6 +81,9 @@ export function demoBanner(base: string, dataDir: string, tokens: DemoTokens): s
     '',
     '  Move a lab order to completed at the simulated Junction (its webhooks then update the order):',
     `    curl -sS -X POST ${base}/v1/demo/lab-orders/<order id>/advance -H "Authorization: Bearer $${TOKEN_VARS.clinical}"`,
+    '',
+    "  See every change as an event, newest first (a workspace's: /v1/workspace/<id>/events):",
+    `    ${eventsCurl(base)}`,
     '',
   ].join('\n');
 }

@@ -159,6 +159,16 @@ export function requireBrand(principal: Principal, brandId: string): void {
   if (principal.brandIds !== null && !principal.brandIds.includes(brandId)) throw Errors.brandForbidden(brandId);
 }
 
+/**
+ * The brands a list shows: the one asked for (403 unless the token may act for it), else every
+ * brand of the token (null: all brands).
+ */
+export function brandsToList(principal: Principal, brandId: string | undefined): readonly string[] | null {
+  if (brandId === undefined || brandId === '') return principal.brandIds;
+  requireBrand(principal, brandId);
+  return [brandId];
+}
+
 export interface TokenClaims {
   sub: string;
   scope?: string;

@@ -1,12 +1,12 @@
 /**
  * Opaque keyset cursors: base64url JSON of the last row's sort key. A cursor comes back from the
  * client, so it is decoded strictly into exactly the types its query needs (a timestamp
- * PostgreSQL accepts, a UUID, an ObjectId, a 32-bit integer), else 400 `invalid_cursor`: a
+ * PostgreSQL accepts, a UUID, an ObjectId, an event id, a 32-bit integer), else 400 `invalid_cursor`: a
  * forged cursor never reaches the database as a value it would refuse.
  */
 import { Errors } from './errors.js';
 
-export type CursorField = 'timestamp' | 'uuid' | 'objectId' | 'int32';
+export type CursorField = 'timestamp' | 'uuid' | 'objectId' | 'int32' | 'eventId';
 type FieldValue<F extends CursorField> = F extends 'timestamp' ? Date : F extends 'int32' ? number : string;
 export type CursorKey<F extends readonly CursorField[]> = { -readonly [I in keyof F]: FieldValue<F[I]> };
 
@@ -14,6 +14,7 @@ export type CursorKey<F extends readonly CursorField[]> = { -readonly [I in keyo
 const ISO_INSTANT = /^(\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const OBJECT_ID = /^[0-9a-f]{24}$/;
+const EVENT_ID = /^evt_[0-9a-f]{24}$/;
 
 function decodeField(kind: CursorField, value: unknown): unknown {
   switch (kind) {
@@ -28,6 +29,8 @@ function decodeField(kind: CursorField, value: unknown): unknown {
       return typeof value === 'string' && UUID.test(value) ? value : undefined;
     case 'objectId':
       return typeof value === 'string' && OBJECT_ID.test(value) ? value : undefined;
+    case 'eventId':
+      return typeof value === 'string' && EVENT_ID.test(value) ? value : undefined;
     case 'int32':
       return Number.isInteger(value) && (value as number) >= -2_147_483_648 && (value as number) <= 2_147_483_647
         ? value

@@ -159,6 +159,7 @@ export const docsPlugin = fp(
           { name: 'Clinical lab orders', description: 'Lab panel orders fulfilled by Junction' },
           { name: 'Workspace lab visits', description: 'Priced lab visits booked by clinic staff' },
           { name: 'Workspace management', description: 'Workspaces, members, clients, referrals, tests, coupons' },
+          { name: 'Events', description: 'Every change of a lab order or a lab visit, kept 30 days (docs/events.md)' },
           { name: 'Webhooks (clinical)', description: "Signed events pushed to a brand's URLs (docs/webhooks.md)" },
           { name: 'Webhooks (workspace)', description: "Signed events pushed to a workspace's URLs (docs/webhooks.md)" },
           { name: 'Operations', description: 'Health and readiness' },

@@ -189,9 +189,7 @@ export async function createLabOrder(
       const change = junctionOrderChange(row, placed);
       const result = answer(change.set ? { ...row, ...change.set } : row);
       if (!idem.owned) await idem.claim(tx, idem.resumedResourceId);
-      await writeJunctionOrderChange(tx, row, change, idem.completionStatement(result.status, result.text), {
-        returning: false,
-      });
+      await writeJunctionOrderChange(tx, row, change, idem.completionStatement(result.status, result.text));
       idem.completedWith();
       return result;
     });
@@ -202,7 +200,7 @@ export async function createLabOrder(
         'Junction rejected the order',
       );
       const rejection = { statusCode: err.statusCode, reason: err.reason };
-      return finish(async (tx, row) => answer((await markRejected(tx, row.id, rejection)) ?? row));
+      return finish(async (tx, row) => answer((await markRejected(tx, row, rejection)) ?? row));
     }
     if (err instanceof JunctionUnavailable) {
       request.log.warn(

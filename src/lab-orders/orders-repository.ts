@@ -4,7 +4,9 @@ import type { AuditActor } from '../audit/audit.js';
 import { auditEvents } from '../audit/tables.js';
 import { preparedRows, type Queryable } from '../db/database.js';
 import type { JunctionOrder } from '../junction/types.js';
+import { eventCtes } from '../events/record.js';
 import { upsertPatientStatement, type PatientChanges } from './patients.js';
+import { orderChangeEvent } from './presenters.js';
 import { brandPanels, junctionUsers, labOrderEvents, labOrders, type LabOrderStatus } from './tables.js';
 
 export type LabOrderRow = typeof labOrders.$inferSelect;
@@ -210,48 +212,59 @@ export async function applyJunctionOrder(
 }
 
 /**
- * Writes a change from junctionOrderChange (the row it was decided from must still be locked).
- * Without `returning`, the caller knows the new row already (`{ ...current, ...change.set }`)
- * and the statement is sent prepared (see preparedRows).
+ * Writes a change from junctionOrderChange (the row it was decided from must still be locked) as
+ * one statement, sent prepared (see preparedRows): Junction's events not stored yet, `also` (e.g.
+ * storing the response of an Idempotency-Key), the order, and the order's event (docs/events.md)
+ * when its status changes. The new row is `{ ...current, ...change.set }`: every value it sets
+ * comes from here.
  */
 export async function writeJunctionOrderChange(
   q: Queryable,
   current: LabOrderRow,
   change: JunctionOrderChange,
   also?: SQLWrapper,
-  options: { returning: boolean } = { returning: true },
 ): Promise<{ changed: boolean; row: LabOrderRow }> {
-  const statements = [newEventsStatement(current.id, change.events), also?.getSQL() ?? null].filter(
-    (x): x is SQL => x !== null,
-  );
-  const named = statements.map((statement, i) => sql`${sql.identifier(`w${i}`)} as (${statement})`);
-  const withClause = named.length > 0 ? sql`with ${sql.join(named, sql`, `)} ` : sql``;
+  const next = change.set ? { ...current, ...change.set } : current;
+  const history = newEventsStatement(current.id, change.events);
+  const event = orderChangeEvent(current, next);
+  const ctes: SQL[] = [];
+  if (history) ctes.push(sql`history as (${history})`);
+  if (also) ctes.push(sql`also as (${also.getSQL()})`);
+  if (event) ctes.push(eventCtes(event));
+  const withClause = ctes.length > 0 ? sql`with ${sql.join(ctes, sql`, `)} ` : sql``;
   if (change.set === null) {
-    if (statements.length > 0) await preparedRows(q, sql`${withClause}select 1`);
+    if (ctes.length > 0) await preparedRows(q, sql`${withClause}select 1`);
     return { changed: false, row: current };
   }
-  if (!options.returning) {
-    const update = q.update(labOrders).set(change.set).where(eq(labOrders.id, current.id));
-    await preparedRows(q, sql`${withClause}${update.getSQL()}`);
-    return { changed: change.forward, row: { ...current, ...change.set } };
-  }
-  const ctes = statements.map((statement, i) => q.$with(`w${i}`, {}).as(statement));
-  const [row] = await q.with(...ctes).update(labOrders).set(change.set).where(eq(labOrders.id, current.id)).returning();
-  return { changed: change.forward, row: row ?? current };
+  const update = q.update(labOrders).set(change.set).where(eq(labOrders.id, current.id));
+  await preparedRows(q, sql`${withClause}${update.getSQL()}`);
+  return { changed: change.forward, row: next };
 }
 
-/** Records Junction's refusal of a still-submitting order; null if the order had moved on. */
+/**
+ * Records Junction's refusal of a still-submitting order (locked by the caller) and its
+ * `lab_order.rejected` event, one statement; null if the order had moved on.
+ */
 export async function markRejected(
   q: Queryable,
-  id: string,
+  current: LabOrderRow,
   reason: { statusCode: number; reason: string },
 ): Promise<LabOrderRow | null> {
-  const [row] = await q
+  const set = { status: 'rejected' as const, statusDetail: null, rejection: reason, updatedAt: new Date() };
+  const next: LabOrderRow = { ...current, ...set };
+  const update = q
     .update(labOrders)
-    .set({ status: 'rejected', statusDetail: null, rejection: reason, updatedAt: new Date() })
-    .where(and(eq(labOrders.id, id), eq(labOrders.status, 'submitting')))
-    .returning();
-  return row ?? null;
+    .set(set)
+    .where(and(eq(labOrders.id, current.id), eq(labOrders.status, 'submitting')))
+    .returning({ id: labOrders.id });
+  const event = orderChangeEvent(current, next);
+  const ctes = [sql`rejected as (${update.getSQL()})`];
+  if (event) ctes.push(eventCtes(event, { when: sql`exists (select 1 from rejected)` }));
+  const [row] = await preparedRows<{ updated: boolean }>(
+    q,
+    sql`with ${sql.join(ctes, sql`, `)} select exists (select 1 from rejected) as updated`,
+  );
+  return row?.updated ? next : null;
 }
 
 export interface ListFilter {

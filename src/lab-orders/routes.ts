@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
 import { audit, auditActor } from '../audit/audit.js';
-import { principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
+import { brandsToList, principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';
 import { errorResponses, sendJsonText } from '../http/schemas.js';
 import { JunctionRejected, JunctionUnavailable } from '../junction/types.js';
@@ -125,13 +125,8 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
       const q = request.query;
-      let brandIds = principal.brandIds;
-      if (q.brand_id) {
-        requireBrand(principal, q.brand_id);
-        brandIds = [q.brand_id];
-      }
+      const brandIds = brandsToList(principalOf(request), q.brand_id);
       const limit = q.limit ?? 50;
       const [createdAt, id] = q.cursor ? ORDER_CURSOR.decode(q.cursor) : [];
       const after = createdAt && id ? { createdAt, id } : undefined;

@@ -10,6 +10,8 @@ import { fetchPage, type PageParams } from '../workspaces/pagination.js';
 import { VISIT, type VisitContext } from './create-lab-visit.js';
 import { invalidTransition, transitionRefused, unknownLabTests } from './errors.js';
 import { acceptsResults, canReschedule, canTransition } from './lifecycle.js';
+import { recordEvent } from '../events/record.js';
+import { visitEvent } from './present.js';
 import { findVisit, listVisits, updateVisit, type LabVisitRow, type VisitFilters } from './repository.js';
 import type { LabVisitStatus, ResultFlag, StoredLabTestResult } from './tables.js';
 
@@ -87,6 +89,9 @@ export async function changeLabVisit(
     ...(changes.labVisitDate === undefined ? {} : { labVisitDate: changes.labVisitDate }),
   });
   await auditVisit(tx, ctx, changes.status === 'cancelled' ? 'cancel' : 'update', id);
+  const event = visitEvent('lab_visit.updated', visit, updated!);
+  // A change that changes nothing but the time of the change is no event.
+  if (Object.keys(event.previous).some((k) => k !== 'updatedAt')) await recordEvent(tx, event);
   return updated!;
 }
 
@@ -129,12 +134,16 @@ export async function attachResults(
   const merged = visit.labTestIds.flatMap((t) => byTest.get(t) ?? []);
   const updated = await updateVisit(tx, ctx.workspaceId, id, { labTestResults: merged });
   await auditVisit(tx, ctx, 'update', id);
+  await recordEvent(tx, visitEvent('lab_visit.results_added', visit, updated!));
   return updated!;
 }
 
 export async function deleteLabVisit(tx: Tx, ctx: VisitContext, id: string): Promise<LabVisitRow> {
+  const visit = await findVisit(tx, ctx.workspaceId, id, { forUpdate: true });
+  if (!visit) throw notFound();
   const deleted = await updateVisit(tx, ctx.workspaceId, id, { deletedAt: new Date() });
   if (!deleted) throw notFound();
   await auditVisit(tx, ctx, 'delete', id);
+  await recordEvent(tx, visitEvent('lab_visit.deleted', visit, deleted));
   return deleted;
 }

@@ -1,6 +1,6 @@
 /**
  * Creating a lab visit, in one transaction: the Idempotency-Key claim, the checks, the coupon
- * redemption, the visit and its audit row commit together or not at all. Quoting one runs the
+ * redemption, the visit, its audit row and its event commit together or not at all. Quoting one runs the
  * same checks and pricing (priceNewVisit) and writes nothing.
  */
 import { audit, type AuditActor } from '../audit/audit.js';
@@ -12,6 +12,8 @@ import { findClient, findReferral } from '../workspaces/clients-repository.js';
 import { findCouponByCode, redeemCoupon, type CouponRow } from '../workspaces/coupons-repository.js';
 import { newObjectId } from '../workspaces/object-id.js';
 import { invalidCoupon, invalidReferral, unknownLabTests } from './errors.js';
+import { recordEvent } from '../events/record.js';
+import { visitEvent } from './present.js';
 import { priceVisit, type VisitPrice } from './pricing.js';
 import { findVisit, insertVisit, type LabVisitRow } from './repository.js';
 import type { LabTestSnapshot, LabVisitType } from './tables.js';
@@ -79,6 +81,7 @@ export async function createLabVisit(
     resourceId: visit.id,
     tenant: ctx.workspaceId,
   });
+  await recordEvent(tx, visitEvent('lab_visit.created', null, visit));
   return visit;
 }
 

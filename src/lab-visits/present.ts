@@ -1,4 +1,6 @@
 /** A stored visit as the API shows it: money back to numbers, dates to ISO strings. */
+import { previousValues, type NewEvent } from '../events/record.js';
+import type { WorkspaceEventType } from '../events/tables.js';
 import { fromHundredths } from '../workspaces/money.js';
 import { iso, isoOrNull } from '../workspaces/http.js';
 import type { VisitPrice } from './pricing.js';
@@ -51,5 +53,20 @@ export function presentLabVisit(row: LabVisitRow): LabVisit {
     deletedAt: isoOrNull(row.deletedAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
+  };
+}
+
+/**
+ * The event of a visit's change (docs/events.md): the visit as its GET shows it after the change,
+ * and the earlier values of the fields that changed (none for a creation).
+ */
+export function visitEvent(type: WorkspaceEventType, before: LabVisitRow | null, after: LabVisitRow): NewEvent {
+  const object = presentLabVisit(after);
+  return {
+    type,
+    workspaceId: after.workspaceId,
+    at: after.updatedAt,
+    object,
+    previous: before ? previousValues(presentLabVisit(before), object) : {},
   };
 }

@@ -6,13 +6,7 @@ import { Type, type TSchema } from 'typebox';
 import { DELIVERY_STATUSES } from './tables.js';
 import { MAX_URL_LENGTH } from './url-safety.js';
 
-export const CLINICAL_EVENT_TYPES = ['lab_order.created', 'lab_order.status_changed', 'lab_order.rejected'] as const;
-export const WORKSPACE_EVENT_TYPES = [
-  'lab_visit.created',
-  'lab_visit.updated',
-  'lab_visit.results_added',
-  'lab_visit.deleted',
-] as const;
+export { CLINICAL_EVENT_TYPES, WORKSPACE_EVENT_TYPES } from '../events/tables.js';
 
 export const MAX_DESCRIPTION = 500;
 /** Endpoints one brand or workspace may have (as Stripe and Svix cap them). */

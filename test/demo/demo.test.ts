@@ -22,7 +22,7 @@ interface Printed {
 async function startDemo(dataDir: string): Promise<{ p: Spawned; printed: Printed }> {
   const p = spawnTs('src/main.ts', [], { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' });
   const [, base] = await p.waitFor(/labline demo is ready at (http:\/\/\S+)/, 90_000);
-  await p.waitFor(/Move a lab order to completed[^\n]*\n\s+curl[^\n]*\n/);
+  await p.waitFor(/See every change as an event[^\n]*\n\s+curl[^\n]*\n/);
   const lines = p.output().split('\n');
   return {
     p,
@@ -70,8 +70,8 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
       'export STAFF_TOKEN',
       'export CUSTOMER_TOKEN',
     ]);
-    const [orderCurl, visitCurl, advanceCurl] = printed.curls;
-    expect(printed.curls).toHaveLength(3);
+    const [orderCurl, visitCurl, advanceCurl, eventsCurl] = printed.curls;
+    expect(printed.curls).toHaveLength(4);
 
     const order = await shell(printed, orderCurl!);
     expect(order.status).toBe(201);
@@ -88,6 +88,13 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
     expect(advanced.status).toBe(200);
     expect(advanced.body.status).toBe('completed');
     expect(advanced.body.completed_at).toEqual(expect.any(String));
+
+    // Every step is an event, newest first: from created to completed.
+    const events = await shell(printed, eventsCurl!);
+    expect(events.status).toBe(200);
+    const ofOrder = events.body.data.filter((e: any) => e.data.object.id === orderId);
+    expect(ofOrder[0]).toMatchObject({ type: 'lab_order.status_changed', data: { object: { status: 'completed' } } });
+    expect(ofOrder.at(-1)).toMatchObject({ type: 'lab_order.created', brand_id: 'demo-brand' });
 
     const staff = await api(printed, 'STAFF_TOKEN', `/v1/workspace/65a000000000000000000001/labs/visits/${visitId}`);
     expect(staff.status).toBe(200);

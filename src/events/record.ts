@@ -1,0 +1,79 @@
+/**
+ * Writing events (docs/events.md): every state change of a lab order or a lab visit writes its
+ * event with the change, in the same statement or transaction, so no change is ever without its
+ * event and no event without its change.
+ *
+ * `eventCtes(event)` gives the named CTEs to put in the change's own statement:
+ *   `new_events as (insert into events … returning id, type, brand_id, workspace_id)`
+ * followed by the fan-out (`fanOut` below). `recordEvent(q, event)` runs them on their own (one
+ * statement) in the caller's transaction.
+ *
+ * The seam with outbound webhooks: `fanOut(newEvents)` returns further CTEs of the same statement
+ * that hand the new events (a relation with `id`, `type`, `brand_id`, `workspace_id`) to their
+ * endpoints and wake the delivery jobs (src/jobs/queue.ts), or null when there is nothing to add.
+ * The event row is the durable record; the fan-out commits with it.
+ */
+import { randomBytes } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Queryable } from '../db/database.js';
+import { events, type ClinicalEventType, type WorkspaceEventType } from './tables.js';
+
+/** The CTE name of the events a statement writes (what fan-out reads). */
+export const NEW_EVENTS = 'new_events';
+
+/**
+ * Further CTEs of an event's statement, reading `newEvents`: where webhook fan-out joins (see the
+ * header). Webhook delivery replaces this body with its own CTEs.
+ */
+export function fanOut(_newEvents: SQL): SQL | null {
+  return null;
+}
+
+export type NewEvent = {
+  /** when the change happened (the event's created_at); defaults to now */
+  at?: Date;
+  /** the resource exactly as its GET shows it, after the change */
+  object: object;
+  /** the changed fields' earlier values (empty for a creation) */
+  previous: Record<string, unknown>;
+} & (
+  | { type: ClinicalEventType; brandId: string; workspaceId?: never }
+  | { type: WorkspaceEventType; workspaceId: string; brandId?: never }
+);
+
+export function newEventId(): string {
+  return `evt_${randomBytes(12).toString('hex')}`;
+}
+
+/**
+ * The named CTEs that write `event` and fan it out, for a `with` clause. `when` (a boolean SQL
+ * expression over the rest of the statement) writes it only if the change happened.
+ */
+export function eventCtes(event: NewEvent, options: { when?: SQL } = {}): SQL {
+  const body = JSON.stringify({ object: event.object, previous: event.previous });
+  const insert = sql`${sql.identifier(NEW_EVENTS)} as (
+    insert into ${events} (id, type, brand_id, workspace_id, created_at, data)
+    select ${newEventId()}, ${event.type}, ${event.brandId ?? null}::text, ${event.workspaceId ?? null}::text,
+           ${(event.at ?? new Date()).toISOString()}::timestamptz, ${body}::json
+    where ${options.when ?? sql`true`}
+    returning id, type, brand_id, workspace_id)`;
+  const more = fanOut(sql`${sql.identifier(NEW_EVENTS)}`);
+  return more ? sql`${insert}, ${more}` : insert;
+}
+
+/** Writes an event (and its fan-out) in the caller's transaction: one statement. */
+export async function recordEvent(q: Queryable, event: NewEvent): Promise<void> {
+  await q.execute(sql`with ${eventCtes(event)} select 1`);
+}
+
+/**
+ * The earlier values of the top-level fields that differ between two presentations of a
+ * resource (compared as JSON).
+ */
+export function previousValues<T extends object>(before: T, after: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(after) as (keyof T)[]) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) out[key] = before[key];
+  }
+  return out;
+}

@@ -1,0 +1,215 @@
+/**
+ * Reading events (docs/events.md): `GET /v1/events` and `/v1/events/:id` (lab-orders:read, the
+ * token's brands only; another brand's event is not found), and a workspace's
+ * `GET /v1/workspace/:id/events` and `…/events/:eventId` (members; also under /api/v1). Newest
+ * first, keyset-paginated on (created_at, id). Also the purge of events past retention.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { audit, auditActor } from '../audit/audit.js';
+import { affectedRows, type Database, type Queryable } from '../db/database.js';
+import type { App } from '../http/app-type.js';
+import { brandsToList, principalOf, SCOPES } from '../http/auth.js';
+import { cursorCodec } from '../http/cursor.js';
+import { Errors } from '../http/errors.js';
+import { errorResponses } from '../http/schemas.js';
+import type { JobQueue } from '../jobs/queue.js';
+import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
+import { SURFACES, WorkspaceParams, type Surface } from '../workspaces/http.js';
+import { fetchPage } from '../workspaces/pagination.js';
+import { Type } from 'typebox';
+import {
+  ClinicalEvent,
+  ClinicalEventList,
+  ClinicalEventListQuery,
+  ClinicalEventParams,
+  WorkspaceEvent,
+  WorkspaceEventList,
+  WorkspaceEventListQuery,
+  WorkspaceEventResponse,
+} from './schemas.js';
+import { events } from './tables.js';
+
+/** How long events are kept. */
+export const EVENT_RETENTION_DAYS = 30;
+const PURGE_BATCH = 5000;
+
+type EventRow = typeof events.$inferSelect;
+const EVENT_CURSOR = cursorCodec('timestamp', 'eventId');
+
+function envelope(row: EventRow) {
+  return {
+    id: row.id,
+    type: row.type,
+    created_at: row.createdAt.toISOString(),
+    ...(row.brandId !== null ? { brand_id: row.brandId } : { workspace_id: row.workspaceId }),
+    data: row.data,
+  };
+}
+const clinicalEvent = (row: EventRow) => envelope(row) as ClinicalEvent;
+const workspaceEvent = (row: EventRow) => envelope(row) as WorkspaceEvent;
+
+/** Newest first, after the cursor's (created_at, id). */
+async function listEvents(
+  q: Queryable,
+  tenant: SQL,
+  type: string | undefined,
+  after: readonly [Date, string] | null,
+  limit: number,
+): Promise<EventRow[]> {
+  const conds: SQL[] = [tenant];
+  if (type) conds.push(eq(events.type, type));
+  if (after) {
+    conds.push(or(lt(events.createdAt, after[0]), and(eq(events.createdAt, after[0]), lt(events.id, after[1])))!);
+  }
+  return q
+    .select()
+    .from(events)
+    .where(and(...conds))
+    .orderBy(desc(events.createdAt), desc(events.id))
+    .limit(limit);
+}
+
+async function findEvent(q: Queryable, id: string): Promise<EventRow | null> {
+  const [row] = await q.select().from(events).where(eq(events.id, id));
+  return row ?? null;
+}
+
+/** Deletes events past retention, in batches (a periodic job). */
+export async function purgeEvents(database: Database, before: Date): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = affectedRows(
+      await database.db.execute(sql`
+        delete from events where id in (
+          select id from events where created_at < ${before.toISOString()}::timestamptz limit ${PURGE_BATCH})`),
+    );
+    total += n;
+    if (n < PURGE_BATCH) return total;
+  }
+}
+
+export async function eventRoutes(app: App, { database, jobs }: { database: Database; jobs: JobQueue }) {
+  jobs.periodic('events.purge', 3600, async () => {
+    await purgeEvents(database, new Date(Date.now() - EVENT_RETENTION_DAYS * 86_400_000));
+  });
+
+  const TAGS = ['Events'];
+  app.get(
+    '/v1/events',
+    {
+      config: { scope: SCOPES.labOrdersRead },
+      schema: {
+        tags: TAGS,
+        operationId: 'listEvents',
+        summary: "The brands' events, newest first, keyset-paginated; limited to the brands of the token",
+        querystring: ClinicalEventListQuery,
+        response: { 200: ClinicalEventList, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const brandIds = brandsToList(principalOf(request), q.brand_id);
+      const tenant = brandIds === null ? isNotNull(events.brandId) : inArray(events.brandId, [...brandIds]);
+      const page = await fetchPage(
+        q,
+        EVENT_CURSOR,
+        (after, limit) => listEvents(database.db, tenant, q.type, after, limit),
+        (row) => [row.createdAt, row.id],
+      );
+      await audit(database.db, auditActor(request), {
+        action: 'list',
+        resourceType: 'event',
+        resourceId: q.type ?? '*',
+        tenant: brandIds?.join(',') ?? null,
+      });
+      return { data: page.items.map(clinicalEvent), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/events/:id',
+    {
+      config: { scope: SCOPES.labOrdersRead },
+      schema: {
+        tags: TAGS,
+        operationId: 'getEvent',
+        summary: "One of the brands' events (the body a webhook delivery of it carries)",
+        params: ClinicalEventParams,
+        response: { 200: ClinicalEvent, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const row = await findEvent(database.db, request.params.id);
+      if (!row || row.brandId === null || (principal.brandIds !== null && !principal.brandIds.includes(row.brandId))) {
+        throw Errors.notFound(`No event ${request.params.id}.`);
+      }
+      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'event', resourceId: row.id, tenant: row.brandId });
+      return clinicalEvent(row);
+    },
+  );
+
+  for (const surface of SURFACES) await app.register(workspaceEventRoutes, { prefix: surface.prefix, surface, database });
+}
+
+const WorkspaceEventParams = Type.Object({ ...WorkspaceParams.properties, eventId: ClinicalEventParams.properties.id });
+
+const workspaceEventRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (
+  app,
+  { database, surface },
+) => {
+  const TAGS = ['Events'];
+  app.get(
+    '/workspace/:workspaceId/events',
+    {
+      preValidation: workspaceGuard(database, 'member'),
+      schema: {
+        tags: TAGS,
+        operationId: surface.operationId('listWorkspaceEvents'),
+        summary: surface.summary("The workspace's events, newest first (members)"),
+        params: WorkspaceParams,
+        querystring: WorkspaceEventListQuery,
+        response: { 200: WorkspaceEventList, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const { workspaceId } = workspaceAccessOf(request);
+      const q = request.query;
+      const page = await fetchPage(
+        q,
+        EVENT_CURSOR,
+        (after, limit) => listEvents(database.db, eq(events.workspaceId, workspaceId), q.type, after, limit),
+        (row) => [row.createdAt, row.id],
+      );
+      await audit(database.db, auditActor(request), {
+        action: 'list',
+        resourceType: 'event',
+        resourceId: q.type ?? '*',
+        tenant: workspaceId,
+      });
+      return { events: page.items.map(workspaceEvent), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/workspace/:workspaceId/events/:eventId',
+    {
+      preValidation: workspaceGuard(database, 'member'),
+      schema: {
+        tags: TAGS,
+        operationId: surface.operationId('getWorkspaceEvent'),
+        summary: surface.summary("One of the workspace's events (members)"),
+        params: WorkspaceEventParams,
+        response: { 200: WorkspaceEventResponse, ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const { workspaceId } = workspaceAccessOf(request);
+      const row = await findEvent(database.db, request.params.eventId);
+      if (!row || row.workspaceId !== workspaceId) throw Errors.notFound('Event not found.');
+      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'event', resourceId: row.id, tenant: workspaceId });
+      return { event: workspaceEvent(row) };
+    },
+  );
+};

@@ -1,0 +1,39 @@
+import { sql } from 'drizzle-orm';
+import { check, index, json, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+export const CLINICAL_EVENT_TYPES = ['lab_order.created', 'lab_order.status_changed', 'lab_order.rejected'] as const;
+export const WORKSPACE_EVENT_TYPES = [
+  'lab_visit.created',
+  'lab_visit.updated',
+  'lab_visit.results_added',
+  'lab_visit.deleted',
+] as const;
+export type ClinicalEventType = (typeof CLINICAL_EVENT_TYPES)[number];
+export type WorkspaceEventType = (typeof WORKSPACE_EVENT_TYPES)[number];
+export type EventType = ClinicalEventType | WorkspaceEventType;
+
+/**
+ * Every state change of a lab order or a lab visit, written by the statement (or transaction) of
+ * the change (docs/events.md). Exactly one tenant: a brand (clinical) or a workspace. `data` is
+ * `{object, previous}` as JSON text (json, not jsonb: kept byte for byte, keys in the resource's
+ * own order). Kept 30 days.
+ */
+export const events = pgTable(
+  'events',
+  {
+    /** evt_ + 24 hex */
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    brandId: text('brand_id'),
+    workspaceId: text('workspace_id'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    data: json('data').notNull(),
+  },
+  (t) => [
+    // Keyset pagination, newest first, per tenant.
+    index('events_brand_created_idx').on(t.brandId, t.createdAt.desc(), t.id.desc()),
+    index('events_workspace_created_idx').on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
+    index('events_created_idx').on(t.createdAt),
+    check('events_one_tenant', sql`(${t.brandId} is null) <> (${t.workspaceId} is null)`),
+  ],
+);
