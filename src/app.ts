@@ -129,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         jwksUrl: config.auth.jwksUrl,
         issuer: config.auth.issuer,
         audience: config.auth.audience,
+        maxTokenLifetimeHours: config.auth.maxTokenLifetimeHours,
       }),
   });
   await app.register(metricsPlugin, { metrics });
@@ -136,7 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { jwtSecret } = deps;
   await app.register(docsPlugin, {
     ...(deps.demo && jwtSecret
-      ? { bearerToken: async () => (await (await import('./demo/banner.js')).demoTokens(jwtSecret)).clinical }
+      ? { bearerToken: async () => (await (await import('./demo/banner.js')).demoTokens(jwtSecret, config.auth.maxTokenLifetimeHours)).clinical }
       : {}),
   });
   await app.register(idempotencyPlugin, {

@@ -3,15 +3,17 @@
  * and `npm run token -- --sub ID [--scope "…"] [--brand ID] [--persona admin|customer]`.
  */
 import { parseArgs } from 'node:util';
+import { decodeJwt } from 'jose';
 import { resolveJwtSecret } from './auth-secret.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
-import { signToken } from './http/auth.js';
+import { mintedTokenLifetime, signToken } from './http/auth.js';
 
 const USAGE = `usage:
   labline migrate
   labline worker
-  labline token --sub ID [--scope "a b"] [--brand ID]... [--persona admin|customer] [--expires 30d]`;
+  labline token --sub ID [--scope "a b"] [--brand ID]... [--persona admin|customer] [--expires 30d]
+    (--expires: a duration such as 2h or 7d; at most AUTH_MAX_TOKEN_LIFETIME_HOURS, 720 h by default)`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -39,7 +41,7 @@ async function run(argv: string[]): Promise<number> {
         scope: { type: 'string' },
         brand: { type: 'string', multiple: true },
         persona: { type: 'string' },
-        expires: { type: 'string', default: '30d' },
+        expires: { type: 'string' },
       },
       strict: true,
     });
@@ -49,18 +51,32 @@ async function run(argv: string[]): Promise<number> {
     }
     const { secret } = resolveJwtSecret(config);
     if (!secret) throw new UsageError('no AUTH_JWT_SECRET is configured: tokens come from your identity provider');
-    const token = await signToken(
-      secret,
-      {
-        sub: values.sub,
-        ...(values.scope ? { scope: values.scope } : {}),
-        ...(values.brand ? { brandIds: values.brand } : {}),
-        ...(values.persona ? { persona: values.persona } : {}),
-        issuer: config.auth.issuer,
-        audience: config.auth.audience,
-      },
-      values.expires,
-    );
+    let token: string;
+    try {
+      token = await signToken(
+        secret,
+        {
+          sub: values.sub,
+          ...(values.scope ? { scope: values.scope } : {}),
+          ...(values.brand ? { brandIds: values.brand } : {}),
+          ...(values.persona ? { persona: values.persona } : {}),
+          issuer: config.auth.issuer,
+          audience: config.auth.audience,
+        },
+        values.expires ?? mintedTokenLifetime(config.auth.maxTokenLifetimeHours),
+      );
+    } catch (err) {
+      if (err instanceof TypeError)
+        throw new UsageError(`--expires ${values.expires}: not a duration such as 2h or 7d`);
+      throw err;
+    }
+    const { iat, exp } = decodeJwt(token);
+    const maxHours = config.auth.maxTokenLifetimeHours;
+    if ((exp ?? Infinity) - (iat ?? 0) > maxHours * 3600) {
+      throw new UsageError(
+        `--expires ${values.expires} is longer than AUTH_MAX_TOKEN_LIFETIME_HOURS (${maxHours} h): the service would refuse the token`,
+      );
+    }
     process.stdout.write(`${token}\n`);
     return 0;
   }

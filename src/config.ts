@@ -24,6 +24,8 @@ export interface Config {
     readonly jwksUrl: string | null;
     readonly issuer: string | null;
     readonly audience: string | null;
+    /** the longest lifetime a bearer JWT may have (exp − iat, or exp − now without iat) */
+    readonly maxTokenLifetimeHours: number;
   };
   readonly junction: {
     /** null = the built-in Junction simulator runs in-process. */
@@ -261,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
       jwksUrl,
       issuer: r.string('AUTH_ISSUER', null),
       audience: r.string('AUTH_AUDIENCE', null),
+      maxTokenLifetimeHours: r.int('AUTH_MAX_TOKEN_LIFETIME_HOURS', 720, 1, 24 * 365 * 10),
     },
     junction,
     jobs: {

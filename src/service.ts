@@ -120,7 +120,7 @@ async function startupBanner(
 ): Promise<string> {
   if (demo && secret) {
     const { demoBanner, demoTokens } = await import('./demo/banner.js');
-    return demoBanner(base, config.dataDir, await demoTokens(secret));
+    return demoBanner(base, config.dataDir, await demoTokens(secret, config.auth.maxTokenLifetimeHours));
   }
   return [
     '',

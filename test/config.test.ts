@@ -56,6 +56,11 @@ describe('configuration', () => {
     expect(problems({ JUNCTION_WEBHOOK_SECRET: SECRET })).toEqual([]);
     expect(problems({ IDEMPOTENCY_TTL_HOURS: '0' })[0]).toMatch(/^IDEMPOTENCY_TTL_HOURS/);
     expect(problems({ AUTH_JWKS_URL: 'not a url' })[0]).toMatch(/^AUTH_JWKS_URL/);
+    for (const bad of ['0', '-1', '1.5', 'forever']) {
+      expect(problems({ AUTH_MAX_TOKEN_LIFETIME_HOURS: bad })[0]).toMatch(/^AUTH_MAX_TOKEN_LIFETIME_HOURS must be an integer/);
+    }
+    expect(loadConfig({}).auth.maxTokenLifetimeHours).toBe(720);
+    expect(loadConfig({ AUTH_MAX_TOKEN_LIFETIME_HOURS: '12' }).auth.maxTokenLifetimeHours).toBe(12);
   });
 
   it('parses the webhook settings: a retry schedule of seconds, private URLs allowed outside production only', () => {
@@ -136,6 +141,27 @@ describe('configuration', () => {
     expect(await p.exited).toBe(0);
     const { payload } = await jwtVerify(p.output().trim(), new TextEncoder().encode(secret));
     expect(payload).toMatchObject({ sub: 'svc-1', scope: 'lab-orders:read', brand_ids: ['b1'] });
+    // it expires, 30 days after it was issued (the default maximum lifetime)
+    expect(payload.exp! - payload.iat!).toBe(720 * 3600);
+  });
+
+  it('npm run token mints tokens within AUTH_MAX_TOKEN_LIFETIME_HOURS, and refuses to mint a longer one', async () => {
+    const secret = 'cli-secret-cli-secret-cli-secret-0123';
+    const env = { AUTH_JWT_SECRET: secret, AUTH_MAX_TOKEN_LIFETIME_HOURS: '8' };
+    const short = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1'], env);
+    expect(await short.exited).toBe(0);
+    const { payload } = await jwtVerify(short.output().trim(), new TextEncoder().encode(secret));
+    expect(payload.exp! - payload.iat!).toBe(8 * 3600);
+    const given = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', '--expires', '2h'], env);
+    expect(await given.exited).toBe(0);
+    const two = await jwtVerify(given.output().trim(), new TextEncoder().encode(secret));
+    expect(two.payload.exp! - two.payload.iat!).toBe(2 * 3600);
+    const long = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', '--expires', '9h'], env);
+    expect(await long.exited).toBe(1);
+    expect(long.output()).toContain('--expires 9h is longer than AUTH_MAX_TOKEN_LIFETIME_HOURS (8 h)');
+    const nonsense = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', '--expires', 'forever'], env);
+    expect(await nonsense.exited).toBe(1);
+    expect(nonsense.output()).toContain('--expires forever: not a duration');
   });
 
   it('npm run token without auth configured signs with the secret kept in DATA_DIR', async () => {

@@ -1,5 +1,5 @@
 /** What `npm start` prints in demo mode: where the docs are, a token per persona, a curl per contract. */
-import { signToken } from '../http/auth.js';
+import { mintedTokenLifetime, signToken, type TokenClaims } from '../http/auth.js';
 import { DEMO, DEMO_LAB_ORDER, DEMO_LAB_VISIT } from './examples.js';
 
 export interface DemoTokens {
@@ -10,17 +10,20 @@ export interface DemoTokens {
   customer: string;
 }
 
-export async function demoTokens(secret: string): Promise<DemoTokens> {
+/** Tokens that expire like any other: within the service's maximum token lifetime. */
+export async function demoTokens(secret: string, maxLifetimeHours: number): Promise<DemoTokens> {
+  const expiresIn = mintedTokenLifetime(maxLifetimeHours);
+  const sign = (claims: TokenClaims) => signToken(secret, claims, expiresIn);
   return {
-    clinical: await signToken(secret, {
+    clinical: await sign({
       sub: DEMO.clinicalServiceSub,
       scope: 'lab-orders:write lab-orders:read lab-orders:admin',
       brandIds: [DEMO.brandId],
     }),
-    admin: await signToken(secret, { sub: DEMO.adminUserId, persona: 'admin' }),
-    owner: await signToken(secret, { sub: DEMO.ownerUserId }),
-    staff: await signToken(secret, { sub: DEMO.staffUserId }),
-    customer: await signToken(secret, { sub: DEMO.customerUserId, persona: 'customer' }),
+    admin: await sign({ sub: DEMO.adminUserId, persona: 'admin' }),
+    owner: await sign({ sub: DEMO.ownerUserId }),
+    staff: await sign({ sub: DEMO.staffUserId }),
+    customer: await sign({ sub: DEMO.customerUserId, persona: 'customer' }),
   };
 }
 

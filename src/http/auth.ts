@@ -24,6 +24,8 @@ export interface AuthOptions {
   jwksUrl: string | null;
   issuer: string | null;
   audience: string | null;
+  /** AUTH_MAX_TOKEN_LIFETIME_HOURS: a JWT must expire, and within this long */
+  maxTokenLifetimeHours: number;
 }
 
 declare module 'fastify' {
@@ -91,12 +93,37 @@ export function createTokenVerifier(options: AuthOptions): (token: string) => Pr
     } catch (err) {
       throw Errors.unauthenticated(describeJoseError(err));
     }
+    checkLifetime(payload, options.maxTokenLifetimeHours, now);
     const principal = toPrincipal(payload);
     if (verified.size >= VERIFIED_MAX) verified.clear();
     const expires = typeof payload.exp === 'number' ? payload.exp * 1000 : now + VERIFIED_TTL_MS;
     verified.set(token, { principal, until: Math.min(expires, now + VERIFIED_TTL_MS) });
     return principal;
   };
+}
+
+/**
+ * A leaked token must stop working: it needs an `exp`, and its lifetime may not exceed the
+ * maximum. The lifetime counts from `iat`, or from now when the token has none (or claims to be
+ * issued in the future), so neither a long-lived token nor one far in the future gets through.
+ */
+function checkLifetime(payload: JWTPayload, maxHours: number, now: number): void {
+  if (typeof payload.exp !== 'number') {
+    throw Errors.unauthenticated(
+      `The bearer token has no expiry ("exp" claim); this service accepts only tokens that expire within ${maxHours} hours. ` +
+        'Machine clients that want long-lived credentials use an API key.',
+    );
+  }
+  const nowSeconds = Math.floor(now / 1000);
+  const hasIat = typeof payload.iat === 'number';
+  const from = hasIat ? Math.min(payload.iat!, nowSeconds) : nowSeconds;
+  const hours = (payload.exp - from) / 3600;
+  if (hours > maxHours) {
+    throw Errors.unauthenticated(
+      `The bearer token is valid for ${Math.ceil(hours)} hours ("exp" ${hasIat ? 'minus "iat"' : 'from now'}); ` +
+        `this service accepts at most ${maxHours} hours. Mint a shorter-lived token, or use an API key.`,
+    );
+  }
 }
 
 function describeJoseError(err: unknown): string {
@@ -178,7 +205,12 @@ export interface TokenClaims {
   audience?: string | null;
 }
 
-/** Mints an HS256 token (demo mode and `npm run token`). */
+/** How long the tokens this service mints live: 30 days, or less when the maximum is lower. */
+export function mintedTokenLifetime(maxLifetimeHours: number): string {
+  return `${Math.min(30 * 24, maxLifetimeHours)}h`;
+}
+
+/** Mints an HS256 token (demo mode and `npm run token`); it always has `iat` and `exp`. */
 export async function signToken(secret: string, claims: TokenClaims, expiresIn: string | number = '30d'): Promise<string> {
   const payload: Record<string, unknown> = {};
   if (claims.scope) payload.scope = claims.scope;

@@ -10,7 +10,7 @@ import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/http/app-type.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { migrateDatabase, openDatabase, type Database } from '../../src/db/database.js';
-import { signToken, type TokenClaims } from '../../src/http/auth.js';
+import { mintedTokenLifetime, signToken, type TokenClaims } from '../../src/http/auth.js';
 import { createLogger } from '../../src/http/logging.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { startDemoJunction } from '../../src/demo/junction.js';
@@ -142,7 +142,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     database,
     baseUrl,
     logs,
-    token: (claims, expiresIn) => signToken(TEST_JWT_SECRET, claims, expiresIn),
+    // Within the app's AUTH_MAX_TOKEN_LIFETIME_HOURS unless a test says otherwise.
+    token: (claims, expiresIn) =>
+      signToken(TEST_JWT_SECRET, claims, expiresIn ?? mintedTokenLifetime(config.auth.maxTokenLifetimeHours)),
     request: (method, url, opts = {}) => httpRequest(baseUrl, method, url, opts),
     async close() {
       await app.close();
