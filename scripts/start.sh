@@ -3,16 +3,16 @@
 # (exec), so that signals sent to `npm start` reach it and a SIGTERM shuts it down gracefully.
 # `npm run worker` (scripts/start.sh worker) does the same for `node dist/cli.js worker`.
 #
-# BUILD_INPUTS is everything `npm run build` reads: a build step that joins `npm run build` adds
-# its sources here. The stamp is touched when a build starts, so a file saved during a build
-# counts as changed next time.
+# BUILD_INPUTS is everything `npm run build` reads (the service's sources and the console's): a
+# build step that joins `npm run build` adds its sources here. The stamp is touched when a build
+# starts, so a file saved during a build counts as changed next time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD_INPUTS=(src tsconfig.json tsconfig.build.json package.json package-lock.json)
+BUILD_INPUTS=(src console tsconfig.json tsconfig.build.json package.json package-lock.json)
 STAMP=dist/.build-stamp
 
-if [[ ! -f $STAMP || ! -f dist/main.js || -n $(find "${BUILD_INPUTS[@]}" -newer "$STAMP" -print -quit) ]]; then
+if [[ ! -f $STAMP || ! -f dist/main.js || ! -f dist/console/index.html || -n $(find "${BUILD_INPUTS[@]}" -newer "$STAMP" -print -quit) ]]; then
   echo "labline: building (sources changed since the last build)" >&2
   mkdir -p dist
   touch "$STAMP.next"

@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { App } from './http/app-type.js';
 import { authPlugin, createTokenVerifier, type Principal } from './http/auth.js';
+import { consoleRoutes } from './http/console.js';
 import { docsPlugin } from './http/docs.js';
 import { BODY_LIMIT, errorHandlerPlugin } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
@@ -149,6 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     leaseSeconds: Math.max(config.idempotencyLeaseSeconds, Math.ceil((config.junction.timeoutMs * 3) / 1000)),
   });
 
+  await app.register(consoleRoutes);
   await app.register(healthRoutes, { database });
   await app.register(meRoutes);
   await app.register(workspaceManagementRoutes, { database });
@@ -169,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(junctionWebhookRoutes, { database, metrics, jobs, secret: junction.webhookSecret });
   if (deps.demo) {
     const { demoRoutes } = await import('./demo/routes.js');
-    await app.register(demoRoutes, { database, simulator: deps.demo.simulator });
+    await app.register(demoRoutes, { database, simulator: deps.demo.simulator, jwtSecret });
   }
 
   return app;

@@ -19,8 +19,12 @@ function scratchProject(): string {
   fs.copyFileSync(path.join(ROOT, 'scripts/start.sh'), path.join(dir, 'scripts/start.sh'));
   fs.mkdirSync(path.join(dir, 'src'));
   fs.writeFileSync(path.join(dir, 'src/main.ts'), '');
+  fs.mkdirSync(path.join(dir, 'console/src'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'console/src/main.tsx'), '');
   for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json']) fs.writeFileSync(path.join(dir, f), '{}');
-  const build = `node -e "require('fs').writeFileSync('dist/main.js', 'console.log(process.argv.slice(2).join(\\' \\') || \\'started\\')')" && echo BUILT`;
+  const build =
+    `node -e "require('fs').writeFileSync('dist/main.js', 'console.log(process.argv.slice(2).join(\\' \\') || \\'started\\')')" && ` +
+    `mkdir -p dist/console && touch dist/console/index.html && echo BUILT`;
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true, scripts: { build } }));
   return dir;
 }
@@ -55,6 +59,13 @@ describe('npm start (scripts/start.sh)', () => {
       fs.rmSync(path.join(dir, 'src/new.ts'));
       expect(await start(dir)).toContain('BUILT');
       fs.rmSync(path.join(dir, 'dist/main.js'));
+      expect(await start(dir)).toContain('BUILT');
+
+      // The console's sources and output count as the service's do.
+      fs.writeFileSync(path.join(dir, 'console/src/main.tsx'), '// changed');
+      expect(await start(dir)).toContain('BUILT');
+      expect(await start(dir)).not.toContain('BUILT');
+      fs.rmSync(path.join(dir, 'dist/console/index.html'));
       expect(await start(dir)).toContain('BUILT');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -61,7 +61,7 @@ export function demoBanner(base: string, dataDir: string, tokens: DemoTokens): s
     clinical: 'clinical service (lab-orders:write read admin, brand demo-brand)',
     admin: 'platform admin',
     owner: 'workspace owner',
-    staff: 'staff with labs.run',
+    staff: 'staff with labs.run and clients.write',
     customer: 'customer',
   };
   const exports = (Object.keys(TOKEN_VARS) as (keyof DemoTokens)[]).flatMap((k) => [

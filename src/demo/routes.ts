@@ -1,8 +1,9 @@
 /**
- * Demo-only control of the in-process Junction simulator: move a demo order along its lifecycle
- * the way Junction's sandbox does. The simulator then sends its signed webhooks back to this
- * service, so the order advances through the same path as in production. Registered only when
- * the simulator plays Junction (no JUNCTION_API_KEY).
+ * Demo-only routes, registered only when the simulator plays Junction (no JUNCTION_API_KEY):
+ * control of the in-process Junction simulator (move a demo order along its lifecycle the way
+ * Junction's sandbox does; the simulator then sends its signed webhooks back to this service, so
+ * the order advances through the same path as in production), and the demo personas' tokens
+ * for the console's one-click sign-in (the same tokens `npm start` prints).
  */
 import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
@@ -14,10 +15,78 @@ import { FINAL_STATUSES, LifecycleError, type Simulator } from '../junction/simu
 import { findOrder, orderEvents } from '../lab-orders/orders-repository.js';
 import { toDetail } from '../lab-orders/presenters.js';
 import { LabOrderDetail, OrderIdParams } from '../lab-orders/schemas.js';
+import { demoTokens, type DemoTokens } from './banner.js';
 
 const COMPLETED = 'completed.walk_in_test.completed';
 
-export async function demoRoutes(app: App, { database, simulator }: { database: Database; simulator: Simulator }) {
+const PERSONAS: { persona: keyof DemoTokens; label: string; description: string }[] = [
+  {
+    persona: 'owner',
+    label: 'Workspace owner',
+    description: 'Demo Clinic: everything, including coupons, prices and members',
+  },
+  {
+    persona: 'staff',
+    label: 'Staff',
+    description: 'Demo Clinic: books and runs visits (labs.run), registers clients (clients.write)',
+  },
+  {
+    persona: 'customer',
+    label: 'Customer',
+    description: 'An end customer: no part in the workspace surface',
+  },
+  {
+    persona: 'admin',
+    label: 'Platform admin',
+    description: 'Creates workspaces and catalog tests; does not act inside workspaces',
+  },
+  {
+    persona: 'clinical',
+    label: 'Clinical operator',
+    description: 'demo-brand: lab orders (read, write, admin)',
+  },
+];
+
+const PersonaList = Type.Object({
+  personas: Type.Array(
+    Type.Object({
+      persona: Type.Enum(
+        PERSONAS.map((p) => p.persona),
+        { type: 'string' },
+      ),
+      label: Type.String(),
+      description: Type.String(),
+      token: Type.String({ description: 'A bearer token for this persona (valid 30 days)' }),
+    }),
+  ),
+});
+
+export async function demoRoutes(
+  app: App,
+  { database, simulator, jwtSecret }: { database: Database; simulator: Simulator; jwtSecret: string | null },
+) {
+  app.get(
+    '/v1/demo/personas',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['Demo'],
+        operationId: 'listDemoPersonas',
+        summary:
+          "Demo mode only: a bearer token per demo persona, for the console's one-click sign-in (no token needed)",
+        response: { 200: PersonaList, ...errorResponses(404) },
+      },
+    },
+    async () => {
+      if (jwtSecret === null)
+        throw Errors.notFound(
+          'Demo personas need the HS256 secret; this service verifies tokens by JWKS only.',
+        );
+      const tokens = await demoTokens(jwtSecret);
+      return { personas: PERSONAS.map((p) => ({ ...p, token: tokens[p.persona] })) };
+    },
+  );
+
   app.post(
     '/v1/demo/lab-orders/:id/advance',
     {
@@ -28,7 +97,9 @@ export async function demoRoutes(app: App, { database, simulator }: { database: 
         summary: 'Demo mode only: move an order on at the simulated Junction (default: to completed)',
         params: OrderIdParams,
         querystring: Type.Object({
-          final_status: Type.Optional(Type.Enum([...FINAL_STATUSES], { type: 'string', description: `default ${COMPLETED}` })),
+          final_status: Type.Optional(
+            Type.Enum([...FINAL_STATUSES], { type: 'string', description: `default ${COMPLETED}` }),
+          ),
         }),
         response: { 200: LabOrderDetail, ...errorResponses(400, 401, 403, 404, 409) },
       },
@@ -39,7 +110,8 @@ export async function demoRoutes(app: App, { database, simulator }: { database: 
       if (!order || (principal.brandIds !== null && !principal.brandIds.includes(order.brandId))) {
         throw Errors.notFound(`No lab order ${request.params.id}.`);
       }
-      if (!order.junctionOrderId) throw new HttpError(409, 'order_not_submitted', `The order is ${order.status}.`);
+      if (!order.junctionOrderId)
+        throw new HttpError(409, 'order_not_submitted', `The order is ${order.status}.`);
       try {
         simulator.advance(order.junctionOrderId, request.query.final_status ?? COMPLETED);
       } catch (err) {

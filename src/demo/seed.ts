@@ -1,6 +1,6 @@
 /**
  * Demo data (docs/demo.md), seeded once: a brand with the three panels mapped, a workspace with an
- * owner and a staff member holding `labs.run`, two clients, a referral, catalog tests and the
+ * owner and a staff member holding `labs.run` and `clients.write`, two clients, a referral, catalog tests and the
  * coupon WINTER10. Fixed ids keep the printed curls valid across restarts; a second start finds
  * the workspace and seeds nothing. The people are fictional.
  */
@@ -51,7 +51,7 @@ export async function seedDemo(database: Database): Promise<boolean> {
     });
     await tx.insert(workspaceMembers).values([
       { id: newObjectId(), workspaceId: DEMO.workspaceId, userId: DEMO.ownerUserId, role: 'owner', permissions: ['labs.run', 'clients.write'] },
-      { id: newObjectId(), workspaceId: DEMO.workspaceId, userId: DEMO.staffUserId, role: 'staff', permissions: ['labs.run'] },
+      { id: newObjectId(), workspaceId: DEMO.workspaceId, userId: DEMO.staffUserId, role: 'staff', permissions: ['labs.run', 'clients.write'] },
     ]);
     await tx.insert(workspaceClients).values([
       { id: DEMO.clientIds[0], workspaceId: DEMO.workspaceId, firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com', dob: '1986-12-09', createdBy },

@@ -7,14 +7,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Locator } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-const ARTIFACTS = path.resolve('test-artifacts');
+import { ARTIFACTS, browserAvailable as available, launchBrowser } from '../helpers/browser.js';
 
 /** The two boxes side by side on one line, not on top of each other. */
 async function sideBySide(left: Locator, right: Locator): Promise<void> {
@@ -33,59 +29,57 @@ describe.skipIf(!available)('/docs in a browser (demo mode)', () => {
   let browser: Browser;
   beforeAll(async () => {
     t = await startTestApp({ demo: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
     await t?.close();
   });
 
-  it('at 1280 px: both contracts, the demo token in the auth box, and "try it" places an order (201) as is', { timeout: 120_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(`${t.baseUrl}/docs`, { waitUntil: 'networkidle' });
+  it(
+    'at 1280 px: both contracts, the demo token in the auth box, and "try it" places an order (201) as is',
+    { timeout: 120_000 },
+    async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(`${t.baseUrl}/docs`, { waitUntil: 'networkidle' });
 
-    const body = page.locator('body');
-    await expect.poll(() => body.innerText(), { timeout: 15_000 }).toContain('Create a Junction lab panel order');
-    // The server snippets use, and the token the reference is signed in with.
-    // The server box renders after the operation list: wait for it too.
-    await expect.poll(() => body.innerText(), { timeout: 15_000 }).toContain(t.baseUrl);
-    const tokenInput = page.getByPlaceholder('Token').first();
-    expect((await tokenInput.inputValue()).split('.')).toHaveLength(3);
-    await sideBySide(page.locator('label', { hasText: 'Bearer Token' }).first(), tokenInput);
-    await page.getByText('Workspace lab visits', { exact: true }).first().click();
-    await expect
-      .poll(() => body.innerText(), { timeout: 15_000 })
-      .toContain('Create a lab visit for a client with tests, pricing, coupon and referral');
+      const body = page.locator('body');
+      await expect
+        .poll(() => body.innerText(), { timeout: 15_000 })
+        .toContain('Create a Junction lab panel order');
+      // The server snippets use, and the token the reference is signed in with.
+      // The server box renders after the operation list: wait for it too.
+      await expect.poll(() => body.innerText(), { timeout: 15_000 }).toContain(t.baseUrl);
+      const tokenInput = page.getByPlaceholder('Token').first();
+      expect((await tokenInput.inputValue()).split('.')).toHaveLength(3);
+      await sideBySide(page.locator('label', { hasText: 'Bearer Token' }).first(), tokenInput);
+      await page.getByText('Workspace lab visits', { exact: true }).first().click();
+      await expect
+        .poll(() => body.innerText(), { timeout: 15_000 })
+        .toContain('Create a lab visit for a client with tests, pricing, coupon and referral');
 
-    // Open the operation's request client and send it as it comes.
-    await page.getByText('Create a Junction lab panel order for a patient').first().click();
-    await page.getByRole('button', { name: /Test Request/i }).first().click();
-    const client = page.locator('[role=dialog]').first();
-    await expect.poll(() => client.innerText(), { timeout: 15_000 }).toContain('idempotency-key');
-    const ordersBefore = t.sim.orders().length;
-    await client.getByRole('button', { name: /^Send/ }).first().click();
+      // Open the operation's request client and send it as it comes.
+      await page.getByText('Create a Junction lab panel order for a patient').first().click();
+      await page
+        .getByRole('button', { name: /Test Request/i })
+        .first()
+        .click();
+      const client = page.locator('[role=dialog]').first();
+      await expect.poll(() => client.innerText(), { timeout: 15_000 }).toContain('idempotency-key');
+      const ordersBefore = t.sim.orders().length;
+      await client.getByRole('button', { name: /^Send/ }).first().click();
 
-    await expect.poll(() => client.innerText(), { timeout: 15_000 }).toContain('201 Created');
-    expect(await client.innerText()).toContain('"junction_order_id"');
-    expect(t.sim.orders().length).toBe(ordersBefore + 1);
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'docs-try-it.png') });
-    expect(problems).toEqual([]);
-  });
+      await expect.poll(() => client.innerText(), { timeout: 15_000 }).toContain('201 Created');
+      expect(await client.innerText()).toContain('"junction_order_id"');
+      expect(t.sim.orders().length).toBe(ordersBefore + 1);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'docs-try-it.png') });
+      expect(problems).toEqual([]);
+    },
+  );
 });

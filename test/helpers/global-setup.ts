@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildConsoleIfStale } from './console-build.js';
 import { PHI_MARKERS } from './phi.js';
 
 const LOG_DIR = path.resolve('test-artifacts/logs');
 
-export function setup(): void {
+export async function setup(): Promise<void> {
   fs.rmSync(LOG_DIR, { recursive: true, force: true });
   fs.mkdirSync(LOG_DIR, { recursive: true });
+  // The console tests need its build (dist/console), as `npm start` does; a fresh clone has none.
+  await buildConsoleIfStale();
 }
 
 /** After the whole suite: no captured log line may carry a patient value. */

@@ -1,0 +1,95 @@
+/** The console's frame: sign-in, or the signed-in header, navigation and the page of the route. */
+import { useEffect, useState } from 'preact/hooks';
+import { api, call } from './api/client';
+import { OrderPage } from './clinical/order';
+import { OrdersPage } from './clinical/orders';
+import { demoPersonas } from './demo';
+import { Home } from './home';
+import { href, match, useRoute } from './router';
+import { session } from './session';
+import { SignIn } from './sign-in';
+import { can, SignedInContext, whoIs, type SignedIn } from './signed-in';
+import { Problem, useApi } from './ui';
+import { WorkspaceLayout } from './workspace/layout';
+
+function useToken(): string | null {
+  const [token, setToken] = useState(() => session.token());
+  useEffect(() => session.subscribe(() => setToken(session.token())), []);
+  return token;
+}
+
+export function App() {
+  const token = useToken();
+  // A new token is a new sign-in: every page starts over.
+  return token === null ? <SignIn /> : <SignedInApp key={token} />;
+}
+
+function SignedInApp() {
+  const loaded = useApi(async (): Promise<SignedIn> => {
+    const [me, personas] = await Promise.all([call(api.GET('/v1/me')), demoPersonas().catch(() => null)]);
+    return { me, demo: personas !== null };
+  }, []);
+  const route = useRoute();
+  return (
+    <>
+      <a class="skip" href="#main" onClick={skipToMain}>
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href={href('/')}>
+          labline console
+        </a>
+        {loaded.data ? (
+          <nav aria-label="Main">
+            <a href={href('/')} aria-current={route === '/' ? 'page' : undefined}>
+              Home
+            </a>
+            {can.readOrders(loaded.data.me) ? (
+              <a href={href('/orders')} aria-current={route.startsWith('/orders') ? 'page' : undefined}>
+                Lab orders
+              </a>
+            ) : null}
+          </nav>
+        ) : null}
+        <div class="who">
+          {loaded.data ? <span>Signed in as {whoIs(loaded.data.me)}</span> : null}
+          <button type="button" class="secondary" onClick={() => session.signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main">
+        {loaded.data ? (
+          <SignedInContext.Provider value={loaded.data}>
+            <Page route={route} />
+          </SignedInContext.Provider>
+        ) : loaded.error ? (
+          <Problem error={loaded.error} />
+        ) : (
+          <p role="status">Signing in…</p>
+        )}
+      </main>
+    </>
+  );
+}
+
+function skipToMain(event: Event): void {
+  // The hash is the router's: move the focus without changing it.
+  event.preventDefault();
+  document.getElementById('main')?.querySelector<HTMLElement>('h1, [tabindex]')?.focus();
+}
+
+function Page({ route }: { route: string }) {
+  let params: Record<string, string> | null;
+  if (route === '/') return <Home />;
+  if (route === '/orders') return <OrdersPage />;
+  if ((params = match('/orders/:id', route))) return <OrderPage key={params.id} id={params.id!} />;
+  const workspace = /^\/w\/([^/?]+)(\/.*)?$/.exec(route);
+  if (workspace)
+    return <WorkspaceLayout key={workspace[1]} workspaceId={workspace[1]!} route={workspace[2] ?? '/'} />;
+  return (
+    <div class="problem" role="alert">
+      There is no page at {route}. <a href={href('/')}>Home</a>
+    </div>
+  );
+}

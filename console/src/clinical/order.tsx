@@ -1,0 +1,221 @@
+/**
+ * One lab order: its status and Junction's detailed status, the event timeline, the results and
+ * their PDF once completed, and cancel while Junction still takes one. In demo mode, the order can
+ * be moved on at the simulated Junction (the same demo route the banner's curl uses).
+ */
+import { useState } from 'preact/hooks';
+import { api, call } from '../api/client';
+import type { LabOrder } from '../api/types';
+import { href } from '../router';
+import { can, useSignedIn } from '../signed-in';
+import { dateTime, Empty, PageTitle, Problem, Show, TableWrap, useApi, useSubmit } from '../ui';
+import { cancellable, isFinal } from './statuses';
+
+export function OrderPage({ id }: { id: string }) {
+  const order = useApi(() => call(api.GET('/v1/lab-orders/{id}', { params: { path: { id } } })), [id]);
+  return (
+    <Show loaded={order} what="the lab order">
+      {(o) => <OrderView order={o} onChange={order.setData} reload={order.reload} />}
+    </Show>
+  );
+}
+
+function OrderView({
+  order,
+  onChange,
+  reload,
+}: {
+  order: LabOrder;
+  onChange: (o: LabOrder) => void;
+  reload: () => void;
+}) {
+  const { me, demo } = useSignedIn();
+  const write = can.writeOrders(me);
+  return (
+    <>
+      <PageTitle>Lab order {order.id}</PageTitle>
+      <p>
+        <a href={href('/orders')}>All lab orders</a>{' '}
+        <button type="button" class="secondary" onClick={reload}>
+          Refresh
+        </button>
+      </p>
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <span class={`status status-${order.status}`} data-testid="order-status">
+            {order.status}
+          </span>
+        </dd>
+        <dt>Detailed status</dt>
+        <dd>
+          <code>{order.status_detail ?? '—'}</code>
+        </dd>
+        <dt>Patient</dt>
+        <dd>
+          <code>{order.patient_id}</code>
+        </dd>
+        <dt>Brand</dt>
+        <dd>{order.brand_id}</dd>
+        <dt>Panel</dt>
+        <dd>{order.panel_id}</dd>
+        <dt>Junction order</dt>
+        <dd>
+          <code>{order.junction_order_id ?? '—'}</code>
+        </dd>
+        <dt>Created</dt>
+        <dd>{dateTime(order.created_at)}</dd>
+        <dt>Completed</dt>
+        <dd>{dateTime(order.completed_at)}</dd>
+      </dl>
+
+      {write && (cancellable(order) || (demo && !isFinal(order.status) && order.junction_order_id)) ? (
+        <OrderActions order={order} onChange={onChange} demo={demo} />
+      ) : null}
+
+      <section aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Timeline</h2>
+        {order.events.length === 0 ? (
+          <Empty>No events yet.</Empty>
+        ) : (
+          <ol class="timeline" aria-label="Order events, oldest first">
+            {order.events.map((e, i) => (
+              <li key={i}>
+                <span class={`status status-${e.status}`}>{e.status}</span>{' '}
+                <code>{e.status_detail ?? ''}</code>
+                <div class="muted small">
+                  {dateTime(e.occurred_at)}, from {e.source}
+                </div>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+
+      <section aria-labelledby="results-title">
+        <h2 id="results-title">Results</h2>
+        {order.status === 'completed' ? (
+          <Results id={order.id} />
+        ) : (
+          <Empty>Results are available once the order is completed; it is {order.status}.</Empty>
+        )}
+      </section>
+    </>
+  );
+}
+
+function OrderActions({
+  order,
+  onChange,
+  demo,
+}: {
+  order: LabOrder;
+  onChange: (o: LabOrder) => void;
+  demo: boolean;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const submit = useSubmit();
+  const path = { id: order.id };
+  const cancel = () =>
+    submit.run(async () => {
+      onChange(await call(api.POST('/v1/lab-orders/{id}/cancel', { params: { path } })));
+      setConfirming(false);
+    });
+  const advance = () =>
+    submit.run(async () =>
+      onChange(await call(api.POST('/v1/demo/lab-orders/{id}/advance', { params: { path } }))),
+    );
+  return (
+    <section aria-labelledby="actions-title">
+      <h2 id="actions-title">Actions</h2>
+      <div class="actions">
+        {demo && !isFinal(order.status) ? (
+          <button type="button" disabled={submit.busy} onClick={() => void advance()}>
+            Complete at the simulated Junction (demo)
+          </button>
+        ) : null}
+        {cancellable(order) && !confirming ? (
+          <button type="button" class="danger" onClick={() => setConfirming(true)}>
+            Cancel order…
+          </button>
+        ) : null}
+      </div>
+      {confirming ? (
+        <div class="actions" role="group" aria-label="Confirm cancellation">
+          <span>Cancel this order at Junction?</span>
+          <button type="button" class="danger" disabled={submit.busy} onClick={() => void cancel()}>
+            Yes, cancel the order
+          </button>
+          <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+            Keep it
+          </button>
+        </div>
+      ) : null}
+      <Problem error={submit.error} action="change this order" />
+    </section>
+  );
+}
+
+function Results({ id }: { id: string }) {
+  const results = useApi(
+    () => call(api.GET('/v1/lab-orders/{id}/results', { params: { path: { id } } })),
+    [id],
+  );
+  const pdf = useSubmit();
+  const download = () =>
+    pdf.run(async () => {
+      const blob = await call(
+        api.GET('/v1/lab-orders/{id}/results/pdf', { params: { path: { id } }, parseAs: 'blob' }),
+      );
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `lab-order-${id}.pdf`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    });
+  return (
+    <Show loaded={results} what="the results">
+      {(r) => (
+        <>
+          <p>
+            Reported {dateTime(r.reported_at)}
+            {r.sample_id ? `, sample ${r.sample_id}` : ''}.{' '}
+            <button type="button" class="secondary" disabled={pdf.busy} onClick={() => void download()}>
+              Download the results PDF
+            </button>
+          </p>
+          <Problem error={pdf.error} action="download the PDF" />
+          {r.results.length === 0 ? (
+            <Empty>The report has no markers.</Empty>
+          ) : (
+            <TableWrap label="Results">
+              <thead>
+                <tr>
+                  <th scope="col">Marker</th>
+                  <th scope="col">Value</th>
+                  <th scope="col">Unit</th>
+                  <th scope="col">Range</th>
+                  <th scope="col">Interpretation</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.results.map((m) => (
+                  <tr key={m.name}>
+                    <td>{m.name}</td>
+                    <td>{m.value}</td>
+                    <td>{m.unit ?? '—'}</td>
+                    <td>
+                      {m.min_range_value ?? '…'} – {m.max_range_value ?? '…'}
+                    </td>
+                    <td>{m.interpretation ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </TableWrap>
+          )}
+        </>
+      )}
+    </Show>
+  );
+}

@@ -1,0 +1,169 @@
+/** A brand's lab orders: filters (status, patient, brand) and keyset pages. */
+import { useState } from 'preact/hooks';
+import { api, call } from '../api/client';
+import type { LabOrderStatus } from '../api/types';
+import { href } from '../router';
+import { can, useSignedIn } from '../signed-in';
+import {
+  dateTime,
+  Empty,
+  Field,
+  NotOffered,
+  PageTitle,
+  Show,
+  Pager,
+  TableWrap,
+  useApi,
+  useCursorPages,
+  valueOf,
+} from '../ui';
+import { ORDER_STATUSES } from './statuses';
+
+const PAGE_SIZE = 20;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function OrdersPage() {
+  const { me } = useSignedIn();
+  if (!can.readOrders(me)) {
+    return (
+      <>
+        <PageTitle>Lab orders</PageTitle>
+        <NotOffered>This sign-in has no lab-orders:read scope, so it may not see lab orders.</NotOffered>
+      </>
+    );
+  }
+  return <Orders brands={me.brand_ids} />;
+}
+
+function Orders({ brands }: { brands: string[] | null }) {
+  const [status, setStatus] = useState<LabOrderStatus | ''>('');
+  const [patient, setPatient] = useState('');
+  const [brand, setBrand] = useState('');
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
+  const patientId = UUID.test(patient.trim()) ? patient.trim() : '';
+  const orders = useApi(
+    () =>
+      call(
+        api.GET('/v1/lab-orders', {
+          params: {
+            query: {
+              limit: PAGE_SIZE,
+              ...(cursor ? { cursor } : {}),
+              ...(status ? { status } : {}),
+              ...(patientId ? { patient_id: patientId } : {}),
+              ...(brand.trim() ? { brand_id: brand.trim() } : {}),
+            },
+          },
+        }),
+      ),
+    [status, patientId, brand, cursor],
+  );
+  const restart = pages.restart;
+  return (
+    <>
+      <PageTitle>Lab orders</PageTitle>
+      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter lab orders">
+        <Field id="o-status" label="Status">
+          <select
+            id="o-status"
+            value={status}
+            onChange={(e) => {
+              setStatus(valueOf(e) as LabOrderStatus | '');
+              restart();
+            }}
+          >
+            <option value="">Any status</option>
+            {ORDER_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="o-patient" label="Patient id" hint="The whole id (a UUID) to filter by it.">
+          <input
+            id="o-patient"
+            maxLength={36}
+            spellcheck={false}
+            aria-describedby="o-patient-hint"
+            value={patient}
+            onInput={(e) => {
+              setPatient(valueOf(e));
+              restart();
+            }}
+          />
+        </Field>
+        <Field id="o-brand" label="Brand">
+          {brands ? (
+            <select
+              id="o-brand"
+              value={brand}
+              onChange={(e) => {
+                setBrand(valueOf(e));
+                restart();
+              }}
+            >
+              <option value="">All my brands</option>
+              {brands.map((b) => (
+                <option key={b} value={b}>
+                  {b}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input
+              id="o-brand"
+              maxLength={128}
+              value={brand}
+              onInput={(e) => {
+                setBrand(valueOf(e));
+                restart();
+              }}
+            />
+          )}
+        </Field>
+      </form>
+      <Show loaded={orders} what="lab orders">
+        {({ data, next_cursor }) => (
+          <>
+            {data.length === 0 ? (
+              <Empty>No lab orders match these filters.</Empty>
+            ) : (
+              <TableWrap label="Lab orders">
+                <thead>
+                  <tr>
+                    <th scope="col">Created</th>
+                    <th scope="col">Patient</th>
+                    <th scope="col">Brand</th>
+                    <th scope="col">Panel</th>
+                    <th scope="col">Status</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.map((o) => (
+                    <tr key={o.id}>
+                      <td>
+                        <a href={href(`/orders/${o.id}`)}>{dateTime(o.created_at)}</a>
+                      </td>
+                      <td>
+                        <code>{o.patient_id}</code>
+                      </td>
+                      <td>{o.brand_id}</td>
+                      <td>{o.panel_id}</td>
+                      <td>
+                        <span class={`status status-${o.status}`}>{o.status}</span>
+                        {o.status_detail ? <div class="muted small">{o.status_detail}</div> : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </TableWrap>
+            )}
+            <Pager pages={pages} nextCursor={next_cursor} />
+          </>
+        )}
+      </Show>
+    </>
+  );
+}

@@ -1,0 +1,24 @@
+/**
+ * Lab order statuses as docs/clinical-lab-orders.md states them, so that the console offers a
+ * cancel only while the API would accept one (the API still decides).
+ */
+import type { LabOrder, LabOrderStatus } from '../api/types';
+
+export const ORDER_STATUSES: LabOrderStatus[] = [
+  'submitting',
+  'received',
+  'collecting_sample',
+  'sample_with_lab',
+  'completed',
+  'cancelled',
+  'failed',
+  'rejected',
+];
+
+const FINAL: LabOrderStatus[] = ['completed', 'cancelled', 'failed', 'rejected'];
+
+/** Junction cancels an order until its sample reaches the lab. */
+export const cancellable = (order: LabOrder): boolean =>
+  order.junction_order_id !== null && (order.status === 'received' || order.status === 'collecting_sample');
+
+export const isFinal = (status: LabOrderStatus): boolean => FINAL.includes(status);

@@ -1,0 +1,31 @@
+/** Who is signed in (GET /v1/me) and whether the service runs in demo mode, for every page. */
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import type { Me } from './api/types';
+
+export interface SignedIn {
+  me: Me;
+  /** demo mode: the demo-only routes exist */
+  demo: boolean;
+}
+
+export const SignedInContext = createContext<SignedIn | null>(null);
+
+export function useSignedIn(): SignedIn {
+  const value = useContext(SignedInContext);
+  if (value === null) throw new Error('useSignedIn outside a signed-in page');
+  return value;
+}
+
+export const can = {
+  readOrders: (me: Me) => me.scopes.includes('lab-orders:read'),
+  writeOrders: (me: Me) => me.scopes.includes('lab-orders:write'),
+};
+
+/** How the header names the signed-in principal. */
+export function whoIs(me: Me): string {
+  if (me.persona === 'admin') return `platform admin ${me.sub}`;
+  if (me.persona === 'customer') return `customer ${me.sub}`;
+  if (me.brand_ids) return `${me.sub} (brands ${me.brand_ids.join(', ')})`;
+  return me.sub;
+}

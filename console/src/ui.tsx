@@ -1,0 +1,212 @@
+/** Pieces every page uses: loading data, showing the API's errors, money, dates, form fields. */
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api/client';
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+  setData: (data: T) => void;
+}
+
+/** Runs `load` now and whenever `deps` change; the latest answer wins. */
+export function useApi<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
+  const [round, setRound] = useState(0);
+  useEffect(() => {
+    let current = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => current && setState({ data, loading: false }),
+      (error: unknown) => current && setState({ error, loading: false }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [...deps, round]);
+  return {
+    data: state.data,
+    error: state.error,
+    loading: state.loading,
+    reload: useCallback(() => setRound((r) => r + 1), []),
+    setData: useCallback((data: T) => setState({ data, loading: false }), []),
+  };
+}
+
+/** A form's submission: busy while it runs, the API's message when it fails. */
+export function useSubmit(): {
+  busy: boolean;
+  error: unknown;
+  run: (action: () => Promise<void>) => Promise<void>;
+  clear: () => void;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run, clear: useCallback(() => setError(null), []) };
+}
+
+/** An error as the API said it: a 403 says what this sign-in may not do. */
+export function Problem({ error, action }: { error: unknown; action?: string }) {
+  if (error === null || error === undefined) return null;
+  if (error instanceof ApiError && error.status === 403) {
+    return (
+      <div class="problem forbidden" role="alert">
+        <strong>Not allowed{action ? `: ${action}` : ''}.</strong> {error.message}
+      </div>
+    );
+  }
+  const message =
+    error instanceof Error ? error.message : typeof error === 'string' ? error : 'Something went wrong.';
+  return (
+    <div class="problem" role="alert">
+      {message}
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p class="muted" role="status">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="muted empty">{children}</p>;
+}
+
+/** Whatever a request loads: its loading state, its error, or the page. */
+export function Show<T>({
+  loaded,
+  what,
+  children,
+}: {
+  loaded: Loaded<T>;
+  what: string;
+  children: (data: T) => ComponentChildren;
+}) {
+  if (loaded.data !== undefined) return <>{children(loaded.data)}</>;
+  if (loaded.error) return <Problem error={loaded.error} action={`see ${what}`} />;
+  return <Loading what={what} />;
+}
+
+/** The page's title, focused when the page opens so that keyboard and screen reader users start there. */
+export function PageTitle({ children }: { children: ComponentChildren }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <h1 tabIndex={-1} ref={ref}>
+      {children}
+    </h1>
+  );
+}
+
+/** A table that scrolls sideways on a narrow screen; focusable so the keyboard can scroll it too. */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
+      <table>{children}</table>
+    </div>
+  );
+}
+
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+/** Money as the API gives it (a number of dollars), in the workspace's currency format (USD). */
+export const money = (amount: number): string => usd.format(amount);
+
+export const dateTime = (iso: string | null | undefined): string =>
+  iso ? new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+
+/** `datetime-local` input value (local time) ⇄ ISO date-time. */
+export const localInputValue = (date: Date): string => {
+  const shifted = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
+  return shifted.toISOString().slice(0, 16);
+};
+export const isoFromLocal = (value: string): string | null => {
+  const date = new Date(value);
+  return value && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
+};
+
+/** A labelled control: the label names the control by its id. */
+export function Field({
+  id,
+  label,
+  hint,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {children}
+      {hint ? (
+        <small class="muted" id={`${id}-hint`}>
+          {hint}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+/** A short note where the console leaves out what this sign-in may not do. */
+export function NotOffered({ children }: { children: ComponentChildren }) {
+  return <p class="note">{children}</p>;
+}
+
+/** Reads an input event's value. */
+export const valueOf = (event: Event): string => (event.currentTarget as HTMLInputElement).value;
+
+/** Keyset pages: the cursor of the page shown, and the way forward and back (a stack of cursors). */
+export function useCursorPages() {
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  return {
+    cursor: cursors[cursors.length - 1],
+    page: cursors.length,
+    next: (cursor: string) => setCursors([...cursors, cursor]),
+    back: () => setCursors(cursors.slice(0, -1)),
+    restart: () => setCursors([undefined]),
+  };
+}
+
+export function Pager({
+  pages,
+  nextCursor,
+}: {
+  pages: ReturnType<typeof useCursorPages>;
+  nextCursor: string | null;
+}) {
+  return (
+    <div class="pager">
+      <button type="button" class="secondary" disabled={pages.page === 1} onClick={pages.back}>
+        Previous page
+      </button>
+      <span class="muted">Page {pages.page}</span>
+      <button
+        type="button"
+        class="secondary"
+        disabled={nextCursor === null}
+        onClick={() => nextCursor !== null && pages.next(nextCursor)}
+      >
+        Next page
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,178 @@
+/** Owners: the workspace's coupons, a new coupon, and switching one off and on. */
+import { useState } from 'preact/hooks';
+import { api, call } from '../api/client';
+import type { Coupon, RequestBody } from '../api/types';
+import {
+  dateTime,
+  Empty,
+  Field,
+  money,
+  PageTitle,
+  Problem,
+  Show,
+  TableWrap,
+  useApi,
+  useSubmit,
+  valueOf,
+} from '../ui';
+import { useWorkspace } from './context';
+import { allCoupons } from './data';
+import { OwnersOnly } from './owner-only';
+
+const couponValue = (c: Coupon): string => (c.type === 'percent' ? `${c.value} %` : money(c.value));
+
+export function CouponsPage() {
+  const { workspace, owner } = useWorkspace();
+  if (!owner) return <OwnersOnly title="Coupons" what="manage coupons" />;
+  return <Coupons workspaceId={workspace.id} />;
+}
+
+function Coupons({ workspaceId }: { workspaceId: string }) {
+  const coupons = useApi(() => allCoupons(workspaceId), [workspaceId]);
+  const toggle = useSubmit();
+  const setActive = (coupon: Coupon, active: boolean) =>
+    toggle.run(async () => {
+      await call(
+        api.PATCH('/v1/workspace/{workspaceId}/labs/coupons/{couponId}', {
+          params: { path: { workspaceId, couponId: coupon.id } },
+          body: { active },
+        }),
+      );
+      coupons.reload();
+    });
+  return (
+    <>
+      <PageTitle>Coupons</PageTitle>
+      <Show loaded={coupons} what="coupons">
+        {(list) =>
+          list.length === 0 ? (
+            <Empty>No coupons yet.</Empty>
+          ) : (
+            <TableWrap label="Coupons">
+              <thead>
+                <tr>
+                  <th scope="col">Code</th>
+                  <th scope="col">Off</th>
+                  <th scope="col">Active</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col" class="num">
+                    Used
+                  </th>
+                  <th scope="col">
+                    <span class="visually-hidden">Switch</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((c) => (
+                  <tr key={c.id}>
+                    <td>
+                      <code>{c.code}</code>
+                    </td>
+                    <td>{couponValue(c)}</td>
+                    <td>{c.active ? 'yes' : 'no'}</td>
+                    <td>{c.expiresAt ? dateTime(c.expiresAt) : 'never'}</td>
+                    <td class="num" data-testid={`redemptions-${c.code}`}>
+                      {c.redemptions}
+                      {c.maxRedemptions !== null ? ` of ${c.maxRedemptions}` : ''}
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        class="secondary"
+                        disabled={toggle.busy}
+                        onClick={() => void setActive(c, !c.active)}
+                      >
+                        {c.active ? `Switch ${c.code} off` : `Switch ${c.code} on`}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </TableWrap>
+          )
+        }
+      </Show>
+      <Problem error={toggle.error} action="switch this coupon" />
+      <NewCoupon workspaceId={workspaceId} onCreated={coupons.reload} />
+    </>
+  );
+}
+
+function NewCoupon({ workspaceId, onCreated }: { workspaceId: string; onCreated: () => void }) {
+  const blank = { code: '', type: 'percent', value: '', expiresAt: '', maxRedemptions: '' };
+  const [form, setForm] = useState(blank);
+  const submit = useSubmit();
+  const set = (name: keyof typeof blank) => (event: Event) => setForm({ ...form, [name]: valueOf(event) });
+  const save = (event: Event) => {
+    event.preventDefault();
+    void submit.run(async () => {
+      const body: RequestBody<'createLabCoupon'> = {
+        code: form.code.trim(),
+        type: form.type as RequestBody<'createLabCoupon'>['type'],
+        value: Number(form.value),
+        expiresAt: form.expiresAt ? new Date(`${form.expiresAt}T23:59:59.999`).toISOString() : null,
+        maxRedemptions: form.maxRedemptions ? Number(form.maxRedemptions) : null,
+      };
+      await call(
+        api.POST('/v1/workspace/{workspaceId}/labs/coupons', { params: { path: { workspaceId } }, body }),
+      );
+      setForm(blank);
+      onCreated();
+    });
+  };
+  return (
+    <section aria-labelledby="new-coupon-title">
+      <h2 id="new-coupon-title">New coupon</h2>
+      <form class="grid" onSubmit={save}>
+        <Field id="k-code" label="Code" hint="Letters, digits, - and _; matched in any letter case.">
+          <input
+            id="k-code"
+            required
+            maxLength={64}
+            aria-describedby="k-code-hint"
+            value={form.code}
+            onInput={set('code')}
+          />
+        </Field>
+        <Field id="k-type" label="Type">
+          <select id="k-type" value={form.type} onChange={set('type')}>
+            <option value="percent">percent off</option>
+            <option value="fixed">fixed amount off</option>
+          </select>
+        </Field>
+        <Field id="k-value" label={form.type === 'percent' ? 'Percent off (0–100)' : 'Amount off (USD)'}>
+          <input
+            id="k-value"
+            required
+            type="number"
+            min="0"
+            max={form.type === 'percent' ? '100' : undefined}
+            step="0.01"
+            value={form.value}
+            onInput={set('value')}
+          />
+        </Field>
+        <Field id="k-expires" label="Last day (optional)">
+          <input id="k-expires" type="date" value={form.expiresAt} onInput={set('expiresAt')} />
+        </Field>
+        <Field id="k-max" label="Most uses (optional)">
+          <input
+            id="k-max"
+            type="number"
+            min="1"
+            step="1"
+            value={form.maxRedemptions}
+            onInput={set('maxRedemptions')}
+          />
+        </Field>
+        <div class="form-end">
+          <button type="submit" disabled={submit.busy}>
+            Create coupon
+          </button>
+        </div>
+      </form>
+      <Problem error={submit.error} action="create a coupon" />
+    </section>
+  );
+}

@@ -1,0 +1,370 @@
+/**
+ * One visit: pricing breakdown, test snapshots (catalog and workspace version), the status moves
+ * the lifecycle allows, results entry once collected, and delete. Only what the member's
+ * permissions allow is offered.
+ */
+import { useState } from 'preact/hooks';
+import { api, call } from '../api/client';
+import type { LabVisit, LabVisitStatus, ResultInput } from '../api/types';
+import { href, navigate } from '../router';
+import {
+  dateTime,
+  Empty,
+  Field,
+  money,
+  NotOffered,
+  PageTitle,
+  Problem,
+  Show,
+  TableWrap,
+  useApi,
+  useSubmit,
+  valueOf,
+} from '../ui';
+import { useWorkspace, wsRoute } from './context';
+import { allClients, allReferrals, clientName } from './data';
+import { acceptsResults, MOVE_LABEL, movesFrom } from './lifecycle';
+
+export function VisitPage({ visitId }: { visitId: string }) {
+  const { workspace } = useWorkspace();
+  const workspaceId = workspace.id;
+  const path = { workspaceId, visitId };
+  const visit = useApi(
+    async () =>
+      (await call(api.GET('/v1/workspace/{workspaceId}/labs/visits/{visitId}', { params: { path } })))
+        .labVisit,
+    [workspaceId, visitId],
+  );
+  return (
+    <Show loaded={visit} what="the visit">
+      {(v) => <VisitView visit={v} onChange={visit.setData} />}
+    </Show>
+  );
+}
+
+function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
+  const { workspace, runLabs } = useWorkspace();
+  const workspaceId = workspace.id;
+  const clients = useApi(() => allClients(workspaceId), [workspaceId]);
+  const referrals = useApi(() => allReferrals(workspaceId), [workspaceId]);
+  const client = clients.data?.find((c) => c.id === visit.clientId);
+  const referral = referrals.data?.find((r) => r.id === visit.referralId);
+  const pricing = visit.labVisitPricing;
+  return (
+    <>
+      <PageTitle>
+        Visit of {clientName(client, visit.clientId)} on {dateTime(visit.labVisitDate)}
+      </PageTitle>
+      <p>
+        <a href={href(wsRoute(workspaceId, '/visits'))}>All visits</a>
+      </p>
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <span class={`status status-${visit.labVisitStatus}`} data-testid="visit-status">
+            {visit.labVisitStatus}
+          </span>
+        </dd>
+        <dt>Type</dt>
+        <dd>{visit.labVisitType}</dd>
+        <dt>Referral</dt>
+        <dd>{visit.referralId ? (referral?.name ?? visit.referralId) : 'none'}</dd>
+        <dt>Notes</dt>
+        <dd>{visit.labVisitNotes ?? '—'}</dd>
+        <dt>Visit id</dt>
+        <dd>
+          <code>{visit.id}</code>
+        </dd>
+        <dt>Booked</dt>
+        <dd>{dateTime(visit.createdAt)}</dd>
+      </dl>
+
+      <section aria-labelledby="pricing-title">
+        <h2 id="pricing-title">Pricing</h2>
+        <PricingTable pricing={pricing} label="Visit pricing" />
+      </section>
+
+      <section aria-labelledby="tests-title">
+        <h2 id="tests-title">Tests</h2>
+        <TableWrap label="Tests as booked">
+          <thead>
+            <tr>
+              <th scope="col">Test</th>
+              <th scope="col">Catalog title</th>
+              <th scope="col">Workspace title</th>
+              <th scope="col" class="num">
+                Workspace price
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {visit.labTestSnapshots.map((s) => (
+              <tr key={s.test.testId}>
+                <td>{s.test.testId}</td>
+                <td>{s.test.testTitle}</td>
+                <td>{s.designTest?.testTitle ?? '— (catalog)'}</td>
+                <td class="num">{s.designTest ? money(s.designTest.price) : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </TableWrap>
+        <p class="muted">
+          As the tests were when the visit was booked; later catalog or price changes do not alter it.
+        </p>
+      </section>
+
+      <section aria-labelledby="status-title">
+        <h2 id="status-title">Status</h2>
+        {runLabs ? (
+          <StatusMoves visit={visit} onChange={onChange} />
+        ) : (
+          <NotOffered>Your membership has no labs.run permission: you may not move visits.</NotOffered>
+        )}
+      </section>
+
+      <section aria-labelledby="results-title">
+        <h2 id="results-title">Results</h2>
+        <ResultsTable visit={visit} />
+        {!runLabs ? (
+          <NotOffered>Your membership has no labs.run permission: you may not enter results.</NotOffered>
+        ) : acceptsResults(visit.labVisitStatus) ? (
+          <ResultsForm visit={visit} onChange={onChange} />
+        ) : (
+          <NotOffered>Results can be entered once the visit is collected.</NotOffered>
+        )}
+      </section>
+
+      {runLabs ? <DeleteVisit visit={visit} /> : null}
+    </>
+  );
+}
+
+export function PricingTable({ pricing, label }: { pricing: LabVisit['labVisitPricing']; label: string }) {
+  return (
+    <TableWrap label={label}>
+      <tbody>
+        <tr>
+          <th scope="row">Subtotal</th>
+          <td class="num" data-testid="subtotal">
+            {money(pricing.labVisitSubtotal)}
+          </td>
+        </tr>
+        <tr>
+          <th scope="row">Discount{pricing.labCouponCode ? ` (${pricing.labCouponCode})` : ''}</th>
+          <td class="num" data-testid="discount">
+            {money(pricing.labVisitDiscountAmount)}
+          </td>
+        </tr>
+        <tr class="total">
+          <th scope="row">Total</th>
+          <td class="num" data-testid="total">
+            {money(pricing.labVisitTotal)}
+          </td>
+        </tr>
+      </tbody>
+    </TableWrap>
+  );
+}
+
+function StatusMoves({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
+  const submit = useSubmit();
+  const moves = movesFrom(visit.labVisitStatus);
+  const move = (to: LabVisitStatus) =>
+    submit.run(async () => {
+      const { labVisit } = await call(
+        api.PATCH('/v1/workspace/{workspaceId}/labs/visits/{visitId}', {
+          params: { path: { workspaceId: visit.workspaceId, visitId: visit.id } },
+          body: { labVisitStatus: to },
+        }),
+      );
+      onChange(labVisit);
+    });
+  return (
+    <>
+      {moves.length === 0 ? (
+        <p class="muted">A {visit.labVisitStatus} visit does not move any further.</p>
+      ) : (
+        <div class="actions">
+          {moves.map((to) => (
+            <button
+              key={to}
+              type="button"
+              class={to === 'cancelled' ? 'danger' : undefined}
+              disabled={submit.busy}
+              onClick={() => void move(to)}
+            >
+              {MOVE_LABEL[to]}
+            </button>
+          ))}
+        </div>
+      )}
+      <Problem error={submit.error} action="move this visit" />
+    </>
+  );
+}
+
+function ResultsTable({ visit }: { visit: LabVisit }) {
+  if (visit.labTestResults.length === 0) return <Empty>No results yet.</Empty>;
+  const titles = new Map(
+    visit.labTestSnapshots.map((s) => [s.test.testId, s.designTest?.testTitle ?? s.test.testTitle]),
+  );
+  return (
+    <TableWrap label="Results">
+      <thead>
+        <tr>
+          <th scope="col">Test</th>
+          <th scope="col">Value</th>
+          <th scope="col">Unit</th>
+          <th scope="col">Reference range</th>
+          <th scope="col">Flag</th>
+          <th scope="col">Resulted</th>
+        </tr>
+      </thead>
+      <tbody>
+        {visit.labTestResults.map((r) => (
+          <tr key={r.testId}>
+            <td>{titles.get(r.testId) ?? r.testId}</td>
+            <td>{String(r.value)}</td>
+            <td>{r.unit ?? '—'}</td>
+            <td>{r.referenceRange ?? '—'}</td>
+            <td>{r.flag ?? '—'}</td>
+            <td>{dateTime(r.resultedAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </TableWrap>
+  );
+}
+
+const FLAGS = ['normal', 'low', 'high', 'abnormal', 'critical'] as const;
+
+interface ResultDraft {
+  value: string;
+  unit: string;
+  referenceRange: string;
+  flag: string;
+}
+
+/** A number when the text is one ("5.2"), else the text ("negative", "<0.5"). */
+const resultValue = (text: string): number | string =>
+  /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text.trim();
+
+function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
+  const empty: ResultDraft = { value: '', unit: '', referenceRange: '', flag: '' };
+  const [drafts, setDrafts] = useState<Record<number, ResultDraft>>({});
+  const submit = useSubmit();
+  const draft = (testId: number) => drafts[testId] ?? empty;
+  const set = (testId: number, name: keyof ResultDraft) => (event: Event) =>
+    setDrafts({ ...drafts, [testId]: { ...draft(testId), [name]: valueOf(event) } });
+  const filled = visit.labTestSnapshots.filter((s) => draft(s.test.testId).value.trim() !== '');
+  const save = (event: Event) => {
+    event.preventDefault();
+    void submit.run(async () => {
+      const labTestResults: ResultInput[] = filled.map((s) => {
+        const d = draft(s.test.testId);
+        return {
+          testId: s.test.testId,
+          value: resultValue(d.value),
+          unit: d.unit.trim() || null,
+          referenceRange: d.referenceRange.trim() || null,
+          flag: (d.flag || null) as ResultInput['flag'],
+        };
+      });
+      const { labVisit } = await call(
+        api.POST('/v1/workspace/{workspaceId}/labs/visits/{visitId}/results', {
+          params: { path: { workspaceId: visit.workspaceId, visitId: visit.id } },
+          body: { labTestResults },
+        }),
+      );
+      setDrafts({});
+      onChange(labVisit);
+    });
+  };
+  return (
+    <form onSubmit={save} aria-labelledby="enter-results-title">
+      <h3 id="enter-results-title">Enter results</h3>
+      <p class="muted">
+        Fill in the tests that have a result; a new result for a test replaces its earlier one.
+      </p>
+      {visit.labTestSnapshots.map((s) => {
+        const id = s.test.testId;
+        const title = s.designTest?.testTitle ?? s.test.testTitle;
+        return (
+          <fieldset key={id} class="result-row">
+            <legend>
+              {title} ({id})
+            </legend>
+            <Field id={`r-${id}-value`} label={`${title} value`}>
+              <input
+                id={`r-${id}-value`}
+                maxLength={200}
+                value={draft(id).value}
+                onInput={set(id, 'value')}
+              />
+            </Field>
+            <Field id={`r-${id}-unit`} label={`${title} unit`}>
+              <input id={`r-${id}-unit`} maxLength={50} value={draft(id).unit} onInput={set(id, 'unit')} />
+            </Field>
+            <Field id={`r-${id}-range`} label={`${title} reference range`}>
+              <input
+                id={`r-${id}-range`}
+                maxLength={100}
+                value={draft(id).referenceRange}
+                onInput={set(id, 'referenceRange')}
+              />
+            </Field>
+            <Field id={`r-${id}-flag`} label={`${title} flag`}>
+              <select id={`r-${id}-flag`} value={draft(id).flag} onChange={set(id, 'flag')}>
+                <option value="">none</option>
+                {FLAGS.map((f) => (
+                  <option key={f} value={f}>
+                    {f}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          </fieldset>
+        );
+      })}
+      <button type="submit" disabled={submit.busy || filled.length === 0}>
+        Save results
+      </button>
+      <Problem error={submit.error} action="enter results" />
+    </form>
+  );
+}
+
+function DeleteVisit({ visit }: { visit: LabVisit }) {
+  const [confirming, setConfirming] = useState(false);
+  const submit = useSubmit();
+  const remove = () =>
+    submit.run(async () => {
+      await call(
+        api.DELETE('/v1/workspace/{workspaceId}/labs/visits/{visitId}', {
+          params: { path: { workspaceId: visit.workspaceId, visitId: visit.id } },
+        }),
+      );
+      navigate(wsRoute(visit.workspaceId, '/visits'));
+    });
+  return (
+    <section aria-labelledby="delete-title">
+      <h2 id="delete-title">Delete</h2>
+      {confirming ? (
+        <div class="actions" role="group" aria-label="Confirm deletion">
+          <span>Delete this visit? It disappears from every list and read.</span>
+          <button type="button" class="danger" disabled={submit.busy} onClick={() => void remove()}>
+            Yes, delete the visit
+          </button>
+          <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+            Keep it
+          </button>
+        </div>
+      ) : (
+        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          Delete visit…
+        </button>
+      )}
+      <Problem error={submit.error} action="delete this visit" />
+    </section>
+  );
+}

@@ -1,0 +1,439 @@
+/**
+ * The console (/console) in a real browser (Debian's chromium through playwright-core) on the app
+ * in demo mode, as `npm start` runs it: each demo persona signs in with one click and does its
+ * work through the pages, the API then shows what the pages showed; 401 and 403 answer with the
+ * API's message; every page has no serious or critical axe-core violation and fits 1280 px and
+ * 390 px; no console errors, no request to any other host. Screenshots of every page at both
+ * widths go to test-artifacts/console/.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoTokens, labOrderCurl, type DemoTokens } from '../../src/demo/banner.js';
+import { DEMO } from '../../src/demo/examples.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.js';
+import { ARTIFACTS, browserAvailable, launchBrowser } from '../helpers/browser.js';
+
+const run = promisify(execFile);
+const SHOTS = path.join(ARTIFACTS, 'console');
+const WIDTHS = [1280, 390] as const;
+const WS = DEMO.workspaceId;
+const LONG = { timeout: 240_000 };
+
+/** A property of the focused element (the test's own types know no DOM, so it is asked as text). */
+const focused = (page: Page, property: string) =>
+  page.evaluate(`document.activeElement ? document.activeElement.${property} : null`);
+
+interface Watched {
+  page: Page;
+  /** console errors, page errors and requests to other hosts */
+  problems: string[];
+  /** every URL the page asked for */
+  requests: string[];
+}
+
+describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let tokens: DemoTokens;
+
+  beforeAll(async () => {
+    t = await startTestApp({ demo: true });
+    tokens = await demoTokens(TEST_JWT_SECRET);
+    browser = await launchBrowser();
+    fs.mkdirSync(SHOTS, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  /**
+   * A new tab (its own sessionStorage) at `width`. `expectedStatuses`: the HTTP errors this test
+   * provokes on purpose, which Chromium reports as console errors.
+   */
+  async function open(width: number, expectedStatuses: number[] = []): Promise<Watched> {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    const expected = new RegExp(`status of (${expectedStatuses.join('|') || 'none'}) `);
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !expected.test(m.text())) problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('request', (r) => {
+      requests.push(r.url());
+      if (!r.url().startsWith(`${t.baseUrl}/`) && !/^(data|blob):/.test(r.url()))
+        problems.push(`request to ${r.url()}`);
+    });
+    return { page, problems, requests };
+  }
+
+  async function signInAs(page: Page, label: string, route = '/'): Promise<void> {
+    await page.goto(`${t.baseUrl}/console/#${route}`);
+    await page.getByRole('button', { name: `Sign in as ${label}` }).click();
+    await page.locator('header .who').getByText('Signed in as').waitFor();
+  }
+
+  /** No serious or critical axe-core violation on the page as it is now; a screenshot of it. */
+  async function check(page: Page, name: string): Promise<void> {
+    await page.locator('h1').first().waitFor();
+    await expect
+      .poll(() =>
+        page
+          .locator('[role=status]')
+          .filter({ hasText: /Loading|Signing in/ })
+          .count(),
+      )
+      .toBe(0);
+    const width = page.viewportSize()!.width;
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const serious = violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
+    expect(serious, `${name} at ${width} px`).toEqual([]);
+    // Nothing wider than the window: no sideways scrolling of the page itself.
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+    expect(overflow, `${name} at ${width} px is wider than the window`).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+
+  const api = (token: string, url: string) => t.request('GET', url, { token });
+  const redemptions = async (code: string): Promise<number> => {
+    const res = await api(tokens.owner, `/v1/workspace/${WS}/labs/coupons?limit=200`);
+    return res.body.labCoupons.find((c: { code: string }) => c.code === code).redemptions;
+  };
+  const priceBox = (page: Page, scope = page.locator('body')) => ({
+    subtotal: scope.getByTestId('subtotal'),
+    discount: scope.getByTestId('discount'),
+    total: scope.getByTestId('total'),
+  });
+  async function expectPrice(page: Page, scope: ReturnType<Page['locator']>, [sub, off, total]: string[]) {
+    const box = priceBox(page, scope);
+    await expect.poll(() => box.total.textContent().catch(() => null), { timeout: 20_000 }).toBe(total);
+    expect(await box.subtotal.textContent()).toBe(sub);
+    expect(await box.discount.textContent()).toBe(off);
+  }
+
+  it(
+    'staff: adds a client, books tests 101 and 205 with WINTER10 at the live price, moves the visit to collected and enters a result; the API shows the same visit',
+    LONG,
+    async () => {
+      // The refused coupon's quote answers 422 on purpose.
+    const { page, problems, requests } = await open(1280, [422]);
+      await signInAs(page, 'Staff');
+      await check(page, 'home-staff');
+      await page.getByRole('link', { name: 'Demo Clinic' }).click();
+      await page.getByRole('heading', { name: 'Visits', level: 1 }).waitFor();
+
+      await page.getByRole('link', { name: 'Clients' }).click();
+      await page.getByLabel('First name').fill('Katherine');
+      await page.getByLabel('Last name').fill('Johnson');
+      await page.getByLabel('Email (optional)').fill('katherine@example.com');
+      await page.getByRole('button', { name: 'Add client' }).click();
+      await page.getByRole('cell', { name: 'Katherine Johnson' }).waitFor();
+      await check(page, 'clients');
+
+      const before = await redemptions('WINTER10');
+      await page.getByRole('link', { name: 'Book a visit' }).first().click();
+      await page.getByLabel('Client').selectOption({ label: 'Katherine Johnson' });
+      await page.getByLabel(/CBC/).check();
+      await page.getByLabel(/CRP/).check();
+      await page.getByLabel('Coupon code (optional)').fill('WINTER10');
+      const quote = page.locator('aside.quote');
+      await expectPrice(page, quote, ['$100.00', '$10.00', '$90.00']);
+      // The live price redeemed nothing.
+      expect(await redemptions('WINTER10')).toBe(before);
+      await check(page, 'book-visit');
+
+      // A coupon the API refuses: its reason, before booking.
+      await page.getByLabel('Coupon code (optional)').fill('NOSUCHCOUPON');
+      await quote
+        .getByRole('alert')
+        .filter({ hasText: 'No coupon "NOSUCHCOUPON" exists in this workspace.' })
+        .waitFor();
+      await page.getByLabel('Coupon code (optional)').fill('winter10');
+      await expectPrice(page, quote, ['$100.00', '$10.00', '$90.00']);
+
+      await page.getByRole('button', { name: 'Book visit' }).click();
+      await page.getByRole('heading', { name: /^Visit of Katherine Johnson/ }).waitFor();
+      await expectPrice(page, page.locator('main'), ['$100.00', '$10.00', '$90.00']);
+      const visitId = /visits\/([0-9a-f]{24})/.exec(page.url())![1]!;
+      expect(await redemptions('WINTER10')).toBe(before + 1);
+      expect(await page.getByTestId('visit-status').textContent()).toBe('pending');
+      // Only the moves the lifecycle allows.
+      expect(await page.getByRole('button', { name: 'Mark collected' }).count()).toBe(0);
+
+      await page.getByRole('button', { name: 'Mark scheduled' }).click();
+      await expect.poll(() => page.getByTestId('visit-status').textContent()).toBe('scheduled');
+      await page.getByRole('button', { name: 'Mark collected' }).click();
+      await expect.poll(() => page.getByTestId('visit-status').textContent()).toBe('collected');
+      await page.getByLabel('CBC value').fill('5.2');
+      await page.getByLabel('CBC unit').fill('10^9/L');
+      await page.getByLabel('CBC reference range').fill('4.0-11.0');
+      await page.getByLabel('CBC flag').selectOption('normal');
+      await page.getByRole('button', { name: 'Save results' }).click();
+      await page.getByRole('region', { name: 'Results' }).getByRole('cell', { name: '5.2' }).waitFor();
+      await check(page, 'visit');
+
+      const read = await api(tokens.staff, `/v1/workspace/${WS}/labs/visits/${visitId}`);
+      expect(read.status).toBe(200);
+      const visit = read.body.labVisit;
+      expect(visit).toMatchObject({
+        labVisitStatus: 'collected',
+        labTestIds: [101, 205],
+        labVisitPricing: {
+          labVisitSubtotal: 100,
+          labCouponCode: 'WINTER10',
+          labVisitDiscountAmount: 10,
+          labVisitTotal: 90,
+        },
+      });
+      expect(visit.labTestResults).toEqual([
+        expect.objectContaining({
+          testId: 101,
+          value: 5.2,
+          unit: '10^9/L',
+          referenceRange: '4.0-11.0',
+          flag: 'normal',
+        }),
+      ]);
+      const clients = await api(tokens.staff, `/v1/workspace/${WS}/clients?limit=200`);
+      expect(clients.body.clients.find((c: { id: string }) => c.id === visit.clientId)).toMatchObject({
+        firstName: 'Katherine',
+        lastName: 'Johnson',
+      });
+      expect(await redemptions('WINTER10')).toBe(before + 1);
+
+      // The list finds it by its filters, and the token never was part of a URL.
+      await page.getByRole('link', { name: 'Visits', exact: true }).click();
+      await page.getByLabel('Status').selectOption('collected');
+      await page.getByLabel('Client').selectOption({ label: 'Katherine Johnson' });
+      await expect
+        .poll(() => page.getByRole('region', { name: 'Visits' }).locator('tbody tr').count())
+        .toBe(1);
+      await check(page, 'visits');
+      await page.getByLabel('Status').selectOption('cancelled');
+      await page.getByText('No visits match these filters.').waitFor();
+      for (const url of [...requests, page.url()]) expect(url).not.toContain(tokens.staff.slice(-20));
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it(
+    'owner: creates a coupon and a workspace test price, switches the coupon off and on; the next quote uses them',
+    LONG,
+    async () => {
+      const { page, problems } = await open(1280);
+      await signInAs(page, 'Workspace owner', `/w/${WS}/coupons`);
+      await page.getByRole('heading', { name: 'Coupons', level: 1 }).waitFor();
+      await page.getByLabel('Code').fill('SPRING25');
+      await page.getByLabel('Percent off (0–100)').fill('25');
+      await page.getByRole('button', { name: 'Create coupon' }).click();
+      const off = page.getByRole('button', { name: 'Switch SPRING25 off' });
+      await off.waitFor();
+      await off.click();
+      await page.getByRole('button', { name: 'Switch SPRING25 on' }).click();
+      await off.waitFor();
+      await check(page, 'coupons');
+
+      await page.getByRole('link', { name: 'Test prices' }).click();
+      await page.getByLabel('Test', { exact: true }).selectOption('310');
+      await page.getByLabel('Workspace title').fill('Lipids (clinic)');
+      await page.getByLabel('Workspace price (USD)').fill('50');
+      await page.getByRole('button', { name: 'Save price' }).click();
+      await page.getByRole('cell', { name: 'Lipids (clinic)' }).waitFor();
+      await check(page, 'test-prices');
+
+      await page.getByRole('link', { name: 'Members' }).click();
+      await page.getByRole('cell', { name: DEMO.staffUserId }).waitFor();
+      await check(page, 'members');
+      await page.getByRole('link', { name: 'Referrals' }).click();
+      await page.getByRole('cell', { name: 'Dr. Elizabeth Blackwell' }).waitFor();
+      await check(page, 'referrals');
+
+      await page.getByRole('link', { name: 'Book a visit' }).first().click();
+      await page.getByLabel('Client').selectOption({ label: 'Grace Hopper' });
+      await page.getByLabel(/Lipids \(clinic\)/).check();
+      await page.getByLabel('Coupon code (optional)').fill('SPRING25');
+      await expectPrice(page, page.locator('aside.quote'), ['$50.00', '$12.50', '$37.50']);
+      // A given subtotal replaces the tests' sum.
+      await page.getByLabel('Subtotal (optional)').fill('80');
+      await expectPrice(page, page.locator('aside.quote'), ['$80.00', '$20.00', '$60.00']);
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it('customer and platform admin: the API’s 403, and no form to submit', LONG, async () => {
+    for (const [label, name, message] of [
+      ['Customer', 'customer', 'Customers may not use workspace routes.'],
+      [
+        'Platform admin',
+        'admin',
+        'Platform admins do not act inside workspaces; use a workspace member token.',
+      ],
+    ] as const) {
+      const { page, problems } = await open(1280, [403]);
+      await signInAs(page, label);
+      await page.goto(`${t.baseUrl}/console/#/w/${WS}/visits`);
+      const refused = page.getByRole('alert').filter({ hasText: 'Not allowed' });
+      await refused.waitFor();
+      expect(await refused.textContent()).toContain(message);
+      expect(await page.locator('main form').count()).toBe(0);
+      expect(await page.getByRole('button', { name: /Book|Add|Create|Save/ }).count()).toBe(0);
+      await check(page, `forbidden-${name}`);
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it(
+    '401: a token the API refuses brings the sign-in back with the API’s message, in any page',
+    LONG,
+    async () => {
+      const { page, problems } = await open(1280, [401]);
+      await page.goto(`${t.baseUrl}/console/`);
+      await page.getByLabel('Bearer token or API key').fill('not-a-token');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      const alert = page.getByRole('alert').filter({ hasText: 'Signed out.' });
+      await alert.waitFor();
+      expect(await alert.textContent()).toMatch(/Signed out\. .+/);
+      await check(page, 'sign-in-401');
+
+      // A token that expires while signed in: the next call brings the sign-in back.
+      await signInAs(page, 'Staff', `/w/${WS}/visits`);
+      const expired = await t.token({ sub: DEMO.staffUserId }, -60);
+      await page.evaluate(`sessionStorage.setItem('labline.console.token', ${JSON.stringify(expired)})`);
+      await page.getByRole('link', { name: 'Clients' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Signed out.' }).waitFor();
+      await page.getByRole('button', { name: 'Sign in as Staff' }).waitFor();
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it(
+    'clinical operator: opens an order placed with the printed curl, completes it at the simulated Junction, sees the timeline reach completed, the results and their PDF',
+    LONG,
+    async () => {
+      // The order, placed exactly as the banner tells a new user to.
+      const { stdout } = await run('bash', ['-c', labOrderCurl(t.baseUrl)], {
+        env: { ...process.env, CLINICAL_TOKEN: tokens.clinical },
+      });
+      const placed = JSON.parse(stdout);
+      expect(placed.status).toBe('received');
+
+      const { page, problems } = await open(1280);
+      await signInAs(page, 'Clinical operator');
+      await page.getByRole('link', { name: 'Lab orders' }).first().click();
+      await page.getByLabel('Status').selectOption('received');
+      const row = page
+        .getByRole('region', { name: 'Lab orders' })
+        .locator('tr', { hasText: placed.patient_id })
+        .first();
+      await row.waitFor();
+      await check(page, 'orders');
+      await page.goto(`${t.baseUrl}/console/#/orders/${placed.id}`);
+      await expect.poll(() => page.getByTestId('order-status').textContent()).toBe('received');
+      await page.getByRole('button', { name: 'Complete at the simulated Junction (demo)' }).click();
+      await expect
+        .poll(() => page.getByTestId('order-status').textContent(), { timeout: 30_000 })
+        .toBe('completed');
+      const timeline = page.getByRole('list', { name: 'Order events, oldest first' });
+      expect(await timeline.innerText()).toContain('completed');
+      expect(await timeline.locator('li').count()).toBeGreaterThan(2);
+      const results = page.getByRole('region', { name: 'Results' });
+      await results.locator('tbody tr').first().waitFor();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download the results PDF' }).click(),
+      ]);
+      const pdf = fs.readFileSync(await download.path());
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      await check(page, 'order-completed');
+      // Completed: nothing to cancel.
+      expect(await page.getByRole('button', { name: /Cancel order/ }).count()).toBe(0);
+
+      // Another order, cancelled from the page.
+      const second = await run('bash', ['-c', labOrderCurl(t.baseUrl)], {
+        env: { ...process.env, CLINICAL_TOKEN: tokens.clinical },
+      });
+      const other = JSON.parse(second.stdout);
+      await page.goto(`${t.baseUrl}/console/#/orders/${other.id}`);
+      await page.getByRole('button', { name: 'Cancel order…' }).click();
+      await page.getByRole('button', { name: 'Yes, cancel the order' }).click();
+      await expect
+        .poll(() => page.getByTestId('order-status').textContent(), { timeout: 30_000 })
+        .toBe('cancelled');
+      expect((await api(tokens.clinical, `/v1/lab-orders/${other.id}`)).body.status).toBe('cancelled');
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it('by keyboard alone: signs in and opens a visit', LONG, async () => {
+    const { page, problems } = await open(1280);
+    await page.goto(`${t.baseUrl}/console/#/w/${WS}/visits`);
+    await page.getByRole('button', { name: 'Sign in as Staff' }).waitFor();
+    for (let i = 0; i < 20 && (await focused(page, 'textContent')) !== 'Sign in as Staff'; i++) {
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Visits', level: 1 }).waitFor();
+    const first = page.getByRole('region', { name: 'Visits' }).getByRole('link').first();
+    await first.waitFor();
+    const target = await first.getAttribute('href');
+    for (let i = 0; i < 40 && (await focused(page, 'getAttribute("href")')) !== target; i++) {
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /^Visit of / }).waitFor();
+    // The page's title has the focus, so reading starts there.
+    expect(await focused(page, 'tagName')).toBe('H1');
+    expect(problems).toEqual([]);
+  });
+
+  it(
+    'every page at 1280 px and 390 px: no serious or critical axe-core violation, nothing wider than the window',
+    LONG,
+    async () => {
+      const visits = await api(tokens.owner, `/v1/workspace/${WS}/labs/visits?limit=1`);
+      const orders = await api(tokens.clinical, '/v1/lab-orders?status=completed&limit=1');
+      const pages: [string, string, string][] = [
+        ['Workspace owner', '/', 'home'],
+        ['Workspace owner', `/w/${WS}/visits`, 'visits'],
+        ['Workspace owner', `/w/${WS}/visits/new`, 'book-visit'],
+        ['Workspace owner', `/w/${WS}/clients`, 'clients'],
+        ['Workspace owner', `/w/${WS}/referrals`, 'referrals'],
+        ['Workspace owner', `/w/${WS}/coupons`, 'coupons'],
+        ['Workspace owner', `/w/${WS}/tests`, 'test-prices'],
+        ['Workspace owner', `/w/${WS}/members`, 'members'],
+        ['Clinical operator', '/orders', 'orders'],
+      ];
+      if (visits.body.labVisits[0])
+        pages.push(['Workspace owner', `/w/${WS}/visits/${visits.body.labVisits[0].id}`, 'visit']);
+      if (orders.body.data[0])
+        pages.push(['Clinical operator', `/orders/${orders.body.data[0].id}`, 'order']);
+      for (const width of WIDTHS) {
+        const { page, problems } = await open(width);
+        await page.goto(`${t.baseUrl}/console/`);
+        await page.getByRole('button', { name: 'Sign in as Staff' }).waitFor();
+        await check(page, 'sign-in');
+        let signedInAs = '';
+        for (const [persona, route, name] of pages) {
+          if (persona !== signedInAs) {
+            if (signedInAs) await page.getByRole('button', { name: 'Sign out' }).click();
+            await signInAs(page, persona, route);
+            signedInAs = persona;
+          } else {
+            await page.goto(`${t.baseUrl}/console/#${route}`);
+          }
+          await check(page, name);
+        }
+        expect(problems).toEqual([]);
+      }
+    },
+  );
+});
