@@ -171,7 +171,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(junctionWebhookRoutes, { database, metrics, jobs, secret: junction.webhookSecret });
   if (deps.demo) {
     const { demoRoutes } = await import('./demo/routes.js');
-    await app.register(demoRoutes, { database, simulator: deps.demo.simulator, jwtSecret });
+    await app.register(demoRoutes, {
+      database,
+      simulator: deps.demo.simulator,
+      jwtSecret,
+      maxTokenLifetimeHours: config.auth.maxTokenLifetimeHours,
+    });
   }
 
   return app;

@@ -56,14 +56,19 @@ const PersonaList = Type.Object({
       ),
       label: Type.String(),
       description: Type.String(),
-      token: Type.String({ description: 'A bearer token for this persona (valid 30 days)' }),
+      token: Type.String({ description: 'A bearer token for this persona, as the banner prints it' }),
     }),
   ),
 });
 
 export async function demoRoutes(
   app: App,
-  { database, simulator, jwtSecret }: { database: Database; simulator: Simulator; jwtSecret: string | null },
+  {
+    database,
+    simulator,
+    jwtSecret,
+    maxTokenLifetimeHours,
+  }: { database: Database; simulator: Simulator; jwtSecret: string | null; maxTokenLifetimeHours: number },
 ) {
   app.get(
     '/v1/demo/personas',
@@ -82,7 +87,7 @@ export async function demoRoutes(
         throw Errors.notFound(
           'Demo personas need the HS256 secret; this service verifies tokens by JWKS only.',
         );
-      const tokens = await demoTokens(jwtSecret);
+      const tokens = await demoTokens(jwtSecret, maxTokenLifetimeHours);
       return { personas: PERSONAS.map((p) => ({ ...p, token: tokens[p.persona] })) };
     },
   );

@@ -43,7 +43,7 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
 
   beforeAll(async () => {
     t = await startTestApp({ demo: true });
-    tokens = await demoTokens(TEST_JWT_SECRET);
+    tokens = await demoTokens(TEST_JWT_SECRET, t.config.auth.maxTokenLifetimeHours);
     browser = await launchBrowser();
     fs.mkdirSync(SHOTS, { recursive: true });
   }, 120_000);

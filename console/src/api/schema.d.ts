@@ -83,6 +83,40 @@ export interface paths {
         patch: operations["updateWorkspaceClientViaApiPath"];
         trace?: never;
     };
+    "/api/v1/workspace/{workspaceId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's events, newest first (members) (/api alias) */
+        get: operations["listWorkspaceEventsViaApiPath"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace/{workspaceId}/events/{eventId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the workspace's events (members) (/api alias) */
+        get: operations["getWorkspaceEventViaApiPath"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspace/{workspaceId}/labs/coupons": {
         parameters: {
             query?: never;
@@ -581,6 +615,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The brands' events, newest first, keyset-paginated; limited to the brands of the token */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the brands' events (the body a webhook delivery of it carries) */
+        get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/lab-orders": {
         parameters: {
             query?: never;
@@ -882,6 +950,40 @@ export interface paths {
          * @description Give at least one field; the others keep their values. null clears `email`, `dob` or `phone`; the names cannot be cleared. An archived client can still be corrected.
          */
         patch: operations["updateWorkspaceClient"];
+        trace?: never;
+    };
+    "/v1/workspace/{workspaceId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's events, newest first (members) */
+        get: operations["listWorkspaceEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspace/{workspaceId}/events/{eventId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the workspace's events (members) */
+        get: operations["getWorkspaceEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/workspace/{workspaceId}/labs/coupons": {
@@ -2383,6 +2485,563 @@ export interface operations {
                         error: string;
                         /** @description A human-readable sentence */
                         message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    listWorkspaceEventsViaApiPath: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+                /** @description lab_visit.created; lab_visit.updated (status, date or notes); lab_visit.results_added; lab_visit.deleted */
+                type?: "lab_visit.created" | "lab_visit.updated" | "lab_visit.results_added" | "lab_visit.deleted";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: {
+                            /**
+                             * Format: date-time
+                             * @description When the change happened (milliseconds)
+                             */
+                            created_at: string;
+                            data: {
+                                /**
+                                 * LabVisit
+                                 * @description The lab visit as its GET shows it (`labVisit`)
+                                 */
+                                object: {
+                                    /** @example 65a000000000000000000011 */
+                                    clientId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    deletedAt: string | null;
+                                    id: string;
+                                    labTestIds: number[];
+                                    labTestResults: {
+                                        flag: ("normal" | "low" | "high" | "abnormal" | "critical") | null;
+                                        referenceRange: string | null;
+                                        /** Format: date-time */
+                                        resultedAt: string;
+                                        /** @example 101 */
+                                        testId: number;
+                                        unit: string | null;
+                                        value: number | string;
+                                    }[];
+                                    labTestSnapshots: {
+                                        /** @description The workspace's own title and price when the visit was made, if it had one */
+                                        designTest: {
+                                            price: number;
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        } | null;
+                                        test: {
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        };
+                                    }[];
+                                    /** Format: date-time */
+                                    labVisitDate: string;
+                                    labVisitNotes: string | null;
+                                    labVisitPricing: {
+                                        /** @example WINTER10 */
+                                        labCouponCode: string | null;
+                                        labCouponId: string | null;
+                                        labVisitDiscountAmount: number;
+                                        labVisitSubtotal: number;
+                                        labVisitTotal: number;
+                                    };
+                                    /**
+                                     * @description pending → scheduled → collected → completed; cancelled from pending or scheduled
+                                     * @enum {string}
+                                     */
+                                    labVisitStatus: "pending" | "scheduled" | "collected" | "completed" | "cancelled";
+                                    /**
+                                     * @description `in-lab` or `at-home`
+                                     * @enum {string}
+                                     */
+                                    labVisitType: "in-lab" | "at-home";
+                                    /** @example 65a000000000000000000021 */
+                                    referralId: string | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    /** @example 65a000000000000000000001 */
+                                    workspaceId: string;
+                                };
+                                /** @description The changed fields' earlier values (empty for a creation) */
+                                previous: {
+                                    /** @example 65a000000000000000000011 */
+                                    clientId?: string;
+                                    /** Format: date-time */
+                                    createdAt?: string;
+                                    deletedAt?: string | null;
+                                    id?: string;
+                                    labTestIds?: number[];
+                                    labTestResults?: {
+                                        flag: ("normal" | "low" | "high" | "abnormal" | "critical") | null;
+                                        referenceRange: string | null;
+                                        /** Format: date-time */
+                                        resultedAt: string;
+                                        /** @example 101 */
+                                        testId: number;
+                                        unit: string | null;
+                                        value: number | string;
+                                    }[];
+                                    labTestSnapshots?: {
+                                        /** @description The workspace's own title and price when the visit was made, if it had one */
+                                        designTest: {
+                                            price: number;
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        } | null;
+                                        test: {
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        };
+                                    }[];
+                                    /** Format: date-time */
+                                    labVisitDate?: string;
+                                    labVisitNotes?: string | null;
+                                    labVisitPricing?: {
+                                        /** @example WINTER10 */
+                                        labCouponCode: string | null;
+                                        labCouponId: string | null;
+                                        labVisitDiscountAmount: number;
+                                        labVisitSubtotal: number;
+                                        labVisitTotal: number;
+                                    };
+                                    /**
+                                     * @description pending → scheduled → collected → completed; cancelled from pending or scheduled
+                                     * @enum {string}
+                                     */
+                                    labVisitStatus?: "pending" | "scheduled" | "collected" | "completed" | "cancelled";
+                                    /**
+                                     * @description `in-lab` or `at-home`
+                                     * @enum {string}
+                                     */
+                                    labVisitType?: "in-lab" | "at-home";
+                                    /** @example 65a000000000000000000021 */
+                                    referralId?: string | null;
+                                    /** Format: date-time */
+                                    updatedAt?: string;
+                                    /** @example 65a000000000000000000001 */
+                                    workspaceId?: string;
+                                };
+                            };
+                            /**
+                             * @description evt_ followed by 24 hex digits
+                             * @example evt_4f6c2a9e0b1d3c5e7f8a9b0c
+                             */
+                            id: string;
+                            /**
+                             * @description lab_visit.created; lab_visit.updated (status, date or notes); lab_visit.results_added; lab_visit.deleted
+                             * @enum {string}
+                             */
+                            type: "lab_visit.created" | "lab_visit.updated" | "lab_visit.results_added" | "lab_visit.deleted";
+                            workspace_id: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getWorkspaceEventViaApiPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description evt_ followed by 24 hex digits
+                 * @example evt_4f6c2a9e0b1d3c5e7f8a9b0c
+                 */
+                eventId: string;
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceEvent */
+                        event: {
+                            /**
+                             * Format: date-time
+                             * @description When the change happened (milliseconds)
+                             */
+                            created_at: string;
+                            data: {
+                                /**
+                                 * LabVisit
+                                 * @description The lab visit as its GET shows it (`labVisit`)
+                                 */
+                                object: {
+                                    /** @example 65a000000000000000000011 */
+                                    clientId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    deletedAt: string | null;
+                                    id: string;
+                                    labTestIds: number[];
+                                    labTestResults: {
+                                        flag: ("normal" | "low" | "high" | "abnormal" | "critical") | null;
+                                        referenceRange: string | null;
+                                        /** Format: date-time */
+                                        resultedAt: string;
+                                        /** @example 101 */
+                                        testId: number;
+                                        unit: string | null;
+                                        value: number | string;
+                                    }[];
+                                    labTestSnapshots: {
+                                        /** @description The workspace's own title and price when the visit was made, if it had one */
+                                        designTest: {
+                                            price: number;
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        } | null;
+                                        test: {
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        };
+                                    }[];
+                                    /** Format: date-time */
+                                    labVisitDate: string;
+                                    labVisitNotes: string | null;
+                                    labVisitPricing: {
+                                        /** @example WINTER10 */
+                                        labCouponCode: string | null;
+                                        labCouponId: string | null;
+                                        labVisitDiscountAmount: number;
+                                        labVisitSubtotal: number;
+                                        labVisitTotal: number;
+                                    };
+                                    /**
+                                     * @description pending → scheduled → collected → completed; cancelled from pending or scheduled
+                                     * @enum {string}
+                                     */
+                                    labVisitStatus: "pending" | "scheduled" | "collected" | "completed" | "cancelled";
+                                    /**
+                                     * @description `in-lab` or `at-home`
+                                     * @enum {string}
+                                     */
+                                    labVisitType: "in-lab" | "at-home";
+                                    /** @example 65a000000000000000000021 */
+                                    referralId: string | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    /** @example 65a000000000000000000001 */
+                                    workspaceId: string;
+                                };
+                                /** @description The changed fields' earlier values (empty for a creation) */
+                                previous: {
+                                    /** @example 65a000000000000000000011 */
+                                    clientId?: string;
+                                    /** Format: date-time */
+                                    createdAt?: string;
+                                    deletedAt?: string | null;
+                                    id?: string;
+                                    labTestIds?: number[];
+                                    labTestResults?: {
+                                        flag: ("normal" | "low" | "high" | "abnormal" | "critical") | null;
+                                        referenceRange: string | null;
+                                        /** Format: date-time */
+                                        resultedAt: string;
+                                        /** @example 101 */
+                                        testId: number;
+                                        unit: string | null;
+                                        value: number | string;
+                                    }[];
+                                    labTestSnapshots?: {
+                                        /** @description The workspace's own title and price when the visit was made, if it had one */
+                                        designTest: {
+                                            price: number;
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        } | null;
+                                        test: {
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        };
+                                    }[];
+                                    /** Format: date-time */
+                                    labVisitDate?: string;
+                                    labVisitNotes?: string | null;
+                                    labVisitPricing?: {
+                                        /** @example WINTER10 */
+                                        labCouponCode: string | null;
+                                        labCouponId: string | null;
+                                        labVisitDiscountAmount: number;
+                                        labVisitSubtotal: number;
+                                        labVisitTotal: number;
+                                    };
+                                    /**
+                                     * @description pending → scheduled → collected → completed; cancelled from pending or scheduled
+                                     * @enum {string}
+                                     */
+                                    labVisitStatus?: "pending" | "scheduled" | "collected" | "completed" | "cancelled";
+                                    /**
+                                     * @description `in-lab` or `at-home`
+                                     * @enum {string}
+                                     */
+                                    labVisitType?: "in-lab" | "at-home";
+                                    /** @example 65a000000000000000000021 */
+                                    referralId?: string | null;
+                                    /** Format: date-time */
+                                    updatedAt?: string;
+                                    /** @example 65a000000000000000000001 */
+                                    workspaceId?: string;
+                                };
+                            };
+                            /**
+                             * @description evt_ followed by 24 hex digits
+                             * @example evt_4f6c2a9e0b1d3c5e7f8a9b0c
+                             */
+                            id: string;
+                            /**
+                             * @description lab_visit.created; lab_visit.updated (status, date or notes); lab_visit.results_added; lab_visit.deleted
+                             * @enum {string}
+                             */
+                            type: "lab_visit.created" | "lab_visit.updated" | "lab_visit.results_added" | "lab_visit.deleted";
+                            workspace_id: string;
+                        };
                     };
                 };
             };
@@ -8707,9 +9366,372 @@ export interface operations {
                             label: string;
                             /** @enum {string} */
                             persona: "owner" | "staff" | "customer" | "admin" | "clinical";
-                            /** @description A bearer token for this persona (valid 30 days) */
+                            /** @description A bearer token for this persona, as the banner prints it */
                             token: string;
                         }[];
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description One of the token’s brands
+                 * @example demo-brand
+                 */
+                brand_id?: string;
+                /** @description The next_cursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                /** @description lab_order.created: Junction accepted the order; lab_order.status_changed: its status moved on; lab_order.rejected: Junction refused it */
+                type?: "lab_order.created" | "lab_order.status_changed" | "lab_order.rejected";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @example demo-brand */
+                            brand_id: string;
+                            /**
+                             * Format: date-time
+                             * @description When the change happened (milliseconds)
+                             */
+                            created_at: string;
+                            data: {
+                                /**
+                                 * LabOrderSummary
+                                 * @description The lab order as GET /v1/lab-orders/{id} shows it, without its history
+                                 */
+                                object: {
+                                    /** @example demo-brand */
+                                    brand_id: string;
+                                    completed_at: string | null;
+                                    /** Format: date-time */
+                                    created_at: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /**
+                                     * @description null while the order is still being submitted, or when Junction rejected it
+                                     * @example 2f6c1c0e-9b0a-4d5e-8f61-3b7f0e2a9c41
+                                     */
+                                    junction_order_id: string | null;
+                                    /** @example hashimotos */
+                                    panel_id: string;
+                                    /**
+                                     * Format: uuid
+                                     * @example 8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10
+                                     */
+                                    patient_id: string;
+                                    /**
+                                     * @description Junction's top-level status, or `submitting` (Junction's answer not yet known) or `rejected` (Junction refused the order)
+                                     * @enum {string}
+                                     */
+                                    status: "submitting" | "received" | "collecting_sample" | "sample_with_lab" | "completed" | "cancelled" | "failed" | "rejected";
+                                    /** @description Junction's detailed status, e.g. received.walk_in_test.ordered */
+                                    status_detail: string | null;
+                                    /** Format: date-time */
+                                    updated_at: string;
+                                };
+                                /** @description The changed fields' earlier values */
+                                previous: {
+                                    /** @example demo-brand */
+                                    brand_id?: string;
+                                    completed_at?: string | null;
+                                    /** Format: date-time */
+                                    created_at?: string;
+                                    /** Format: uuid */
+                                    id?: string;
+                                    /**
+                                     * @description null while the order is still being submitted, or when Junction rejected it
+                                     * @example 2f6c1c0e-9b0a-4d5e-8f61-3b7f0e2a9c41
+                                     */
+                                    junction_order_id?: string | null;
+                                    /** @example hashimotos */
+                                    panel_id?: string;
+                                    /**
+                                     * Format: uuid
+                                     * @example 8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10
+                                     */
+                                    patient_id?: string;
+                                    /**
+                                     * @description Junction's top-level status, or `submitting` (Junction's answer not yet known) or `rejected` (Junction refused the order)
+                                     * @enum {string}
+                                     */
+                                    status?: "submitting" | "received" | "collecting_sample" | "sample_with_lab" | "completed" | "cancelled" | "failed" | "rejected";
+                                    /** @description Junction's detailed status, e.g. received.walk_in_test.ordered */
+                                    status_detail?: string | null;
+                                    /** Format: date-time */
+                                    updated_at?: string;
+                                };
+                            };
+                            /**
+                             * @description evt_ followed by 24 hex digits
+                             * @example evt_4f6c2a9e0b1d3c5e7f8a9b0c
+                             */
+                            id: string;
+                            /**
+                             * @description lab_order.created: Junction accepted the order; lab_order.status_changed: its status moved on; lab_order.rejected: Junction refused it
+                             * @enum {string}
+                             */
+                            type: "lab_order.created" | "lab_order.status_changed" | "lab_order.rejected";
+                        }[];
+                        /** @description pass as `cursor` for the next page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description evt_ followed by 24 hex digits
+                 * @example evt_4f6c2a9e0b1d3c5e7f8a9b0c
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example demo-brand */
+                        brand_id: string;
+                        /**
+                         * Format: date-time
+                         * @description When the change happened (milliseconds)
+                         */
+                        created_at: string;
+                        data: {
+                            /**
+                             * LabOrderSummary
+                             * @description The lab order as GET /v1/lab-orders/{id} shows it, without its history
+                             */
+                            object: {
+                                /** @example demo-brand */
+                                brand_id: string;
+                                completed_at: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: uuid */
+                                id: string;
+                                /**
+                                 * @description null while the order is still being submitted, or when Junction rejected it
+                                 * @example 2f6c1c0e-9b0a-4d5e-8f61-3b7f0e2a9c41
+                                 */
+                                junction_order_id: string | null;
+                                /** @example hashimotos */
+                                panel_id: string;
+                                /**
+                                 * Format: uuid
+                                 * @example 8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10
+                                 */
+                                patient_id: string;
+                                /**
+                                 * @description Junction's top-level status, or `submitting` (Junction's answer not yet known) or `rejected` (Junction refused the order)
+                                 * @enum {string}
+                                 */
+                                status: "submitting" | "received" | "collecting_sample" | "sample_with_lab" | "completed" | "cancelled" | "failed" | "rejected";
+                                /** @description Junction's detailed status, e.g. received.walk_in_test.ordered */
+                                status_detail: string | null;
+                                /** Format: date-time */
+                                updated_at: string;
+                            };
+                            /** @description The changed fields' earlier values */
+                            previous: {
+                                /** @example demo-brand */
+                                brand_id?: string;
+                                completed_at?: string | null;
+                                /** Format: date-time */
+                                created_at?: string;
+                                /** Format: uuid */
+                                id?: string;
+                                /**
+                                 * @description null while the order is still being submitted, or when Junction rejected it
+                                 * @example 2f6c1c0e-9b0a-4d5e-8f61-3b7f0e2a9c41
+                                 */
+                                junction_order_id?: string | null;
+                                /** @example hashimotos */
+                                panel_id?: string;
+                                /**
+                                 * Format: uuid
+                                 * @example 8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10
+                                 */
+                                patient_id?: string;
+                                /**
+                                 * @description Junction's top-level status, or `submitting` (Junction's answer not yet known) or `rejected` (Junction refused the order)
+                                 * @enum {string}
+                                 */
+                                status?: "submitting" | "received" | "collecting_sample" | "sample_with_lab" | "completed" | "cancelled" | "failed" | "rejected";
+                                /** @description Junction's detailed status, e.g. received.walk_in_test.ordered */
+                                status_detail?: string | null;
+                                /** Format: date-time */
+                                updated_at?: string;
+                            };
+                        };
+                        /**
+                         * @description evt_ followed by 24 hex digits
+                         * @example evt_4f6c2a9e0b1d3c5e7f8a9b0c
+                         */
+                        id: string;
+                        /**
+                         * @description lab_order.created: Junction accepted the order; lab_order.status_changed: its status moved on; lab_order.rejected: Junction refused it
+                         * @enum {string}
+                         */
+                        type: "lab_order.created" | "lab_order.status_changed" | "lab_order.rejected";
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
                     };
                 };
             };
@@ -12438,6 +13460,563 @@ export interface operations {
                         error: string;
                         /** @description A human-readable sentence */
                         message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    listWorkspaceEvents: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+                /** @description lab_visit.created; lab_visit.updated (status, date or notes); lab_visit.results_added; lab_visit.deleted */
+                type?: "lab_visit.created" | "lab_visit.updated" | "lab_visit.results_added" | "lab_visit.deleted";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: {
+                            /**
+                             * Format: date-time
+                             * @description When the change happened (milliseconds)
+                             */
+                            created_at: string;
+                            data: {
+                                /**
+                                 * LabVisit
+                                 * @description The lab visit as its GET shows it (`labVisit`)
+                                 */
+                                object: {
+                                    /** @example 65a000000000000000000011 */
+                                    clientId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    deletedAt: string | null;
+                                    id: string;
+                                    labTestIds: number[];
+                                    labTestResults: {
+                                        flag: ("normal" | "low" | "high" | "abnormal" | "critical") | null;
+                                        referenceRange: string | null;
+                                        /** Format: date-time */
+                                        resultedAt: string;
+                                        /** @example 101 */
+                                        testId: number;
+                                        unit: string | null;
+                                        value: number | string;
+                                    }[];
+                                    labTestSnapshots: {
+                                        /** @description The workspace's own title and price when the visit was made, if it had one */
+                                        designTest: {
+                                            price: number;
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        } | null;
+                                        test: {
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        };
+                                    }[];
+                                    /** Format: date-time */
+                                    labVisitDate: string;
+                                    labVisitNotes: string | null;
+                                    labVisitPricing: {
+                                        /** @example WINTER10 */
+                                        labCouponCode: string | null;
+                                        labCouponId: string | null;
+                                        labVisitDiscountAmount: number;
+                                        labVisitSubtotal: number;
+                                        labVisitTotal: number;
+                                    };
+                                    /**
+                                     * @description pending → scheduled → collected → completed; cancelled from pending or scheduled
+                                     * @enum {string}
+                                     */
+                                    labVisitStatus: "pending" | "scheduled" | "collected" | "completed" | "cancelled";
+                                    /**
+                                     * @description `in-lab` or `at-home`
+                                     * @enum {string}
+                                     */
+                                    labVisitType: "in-lab" | "at-home";
+                                    /** @example 65a000000000000000000021 */
+                                    referralId: string | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    /** @example 65a000000000000000000001 */
+                                    workspaceId: string;
+                                };
+                                /** @description The changed fields' earlier values (empty for a creation) */
+                                previous: {
+                                    /** @example 65a000000000000000000011 */
+                                    clientId?: string;
+                                    /** Format: date-time */
+                                    createdAt?: string;
+                                    deletedAt?: string | null;
+                                    id?: string;
+                                    labTestIds?: number[];
+                                    labTestResults?: {
+                                        flag: ("normal" | "low" | "high" | "abnormal" | "critical") | null;
+                                        referenceRange: string | null;
+                                        /** Format: date-time */
+                                        resultedAt: string;
+                                        /** @example 101 */
+                                        testId: number;
+                                        unit: string | null;
+                                        value: number | string;
+                                    }[];
+                                    labTestSnapshots?: {
+                                        /** @description The workspace's own title and price when the visit was made, if it had one */
+                                        designTest: {
+                                            price: number;
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        } | null;
+                                        test: {
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        };
+                                    }[];
+                                    /** Format: date-time */
+                                    labVisitDate?: string;
+                                    labVisitNotes?: string | null;
+                                    labVisitPricing?: {
+                                        /** @example WINTER10 */
+                                        labCouponCode: string | null;
+                                        labCouponId: string | null;
+                                        labVisitDiscountAmount: number;
+                                        labVisitSubtotal: number;
+                                        labVisitTotal: number;
+                                    };
+                                    /**
+                                     * @description pending → scheduled → collected → completed; cancelled from pending or scheduled
+                                     * @enum {string}
+                                     */
+                                    labVisitStatus?: "pending" | "scheduled" | "collected" | "completed" | "cancelled";
+                                    /**
+                                     * @description `in-lab` or `at-home`
+                                     * @enum {string}
+                                     */
+                                    labVisitType?: "in-lab" | "at-home";
+                                    /** @example 65a000000000000000000021 */
+                                    referralId?: string | null;
+                                    /** Format: date-time */
+                                    updatedAt?: string;
+                                    /** @example 65a000000000000000000001 */
+                                    workspaceId?: string;
+                                };
+                            };
+                            /**
+                             * @description evt_ followed by 24 hex digits
+                             * @example evt_4f6c2a9e0b1d3c5e7f8a9b0c
+                             */
+                            id: string;
+                            /**
+                             * @description lab_visit.created; lab_visit.updated (status, date or notes); lab_visit.results_added; lab_visit.deleted
+                             * @enum {string}
+                             */
+                            type: "lab_visit.created" | "lab_visit.updated" | "lab_visit.results_added" | "lab_visit.deleted";
+                            workspace_id: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getWorkspaceEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description evt_ followed by 24 hex digits
+                 * @example evt_4f6c2a9e0b1d3c5e7f8a9b0c
+                 */
+                eventId: string;
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceEvent */
+                        event: {
+                            /**
+                             * Format: date-time
+                             * @description When the change happened (milliseconds)
+                             */
+                            created_at: string;
+                            data: {
+                                /**
+                                 * LabVisit
+                                 * @description The lab visit as its GET shows it (`labVisit`)
+                                 */
+                                object: {
+                                    /** @example 65a000000000000000000011 */
+                                    clientId: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    deletedAt: string | null;
+                                    id: string;
+                                    labTestIds: number[];
+                                    labTestResults: {
+                                        flag: ("normal" | "low" | "high" | "abnormal" | "critical") | null;
+                                        referenceRange: string | null;
+                                        /** Format: date-time */
+                                        resultedAt: string;
+                                        /** @example 101 */
+                                        testId: number;
+                                        unit: string | null;
+                                        value: number | string;
+                                    }[];
+                                    labTestSnapshots: {
+                                        /** @description The workspace's own title and price when the visit was made, if it had one */
+                                        designTest: {
+                                            price: number;
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        } | null;
+                                        test: {
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        };
+                                    }[];
+                                    /** Format: date-time */
+                                    labVisitDate: string;
+                                    labVisitNotes: string | null;
+                                    labVisitPricing: {
+                                        /** @example WINTER10 */
+                                        labCouponCode: string | null;
+                                        labCouponId: string | null;
+                                        labVisitDiscountAmount: number;
+                                        labVisitSubtotal: number;
+                                        labVisitTotal: number;
+                                    };
+                                    /**
+                                     * @description pending → scheduled → collected → completed; cancelled from pending or scheduled
+                                     * @enum {string}
+                                     */
+                                    labVisitStatus: "pending" | "scheduled" | "collected" | "completed" | "cancelled";
+                                    /**
+                                     * @description `in-lab` or `at-home`
+                                     * @enum {string}
+                                     */
+                                    labVisitType: "in-lab" | "at-home";
+                                    /** @example 65a000000000000000000021 */
+                                    referralId: string | null;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    /** @example 65a000000000000000000001 */
+                                    workspaceId: string;
+                                };
+                                /** @description The changed fields' earlier values (empty for a creation) */
+                                previous: {
+                                    /** @example 65a000000000000000000011 */
+                                    clientId?: string;
+                                    /** Format: date-time */
+                                    createdAt?: string;
+                                    deletedAt?: string | null;
+                                    id?: string;
+                                    labTestIds?: number[];
+                                    labTestResults?: {
+                                        flag: ("normal" | "low" | "high" | "abnormal" | "critical") | null;
+                                        referenceRange: string | null;
+                                        /** Format: date-time */
+                                        resultedAt: string;
+                                        /** @example 101 */
+                                        testId: number;
+                                        unit: string | null;
+                                        value: number | string;
+                                    }[];
+                                    labTestSnapshots?: {
+                                        /** @description The workspace's own title and price when the visit was made, if it had one */
+                                        designTest: {
+                                            price: number;
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        } | null;
+                                        test: {
+                                            /** @example 101 */
+                                            testId: number;
+                                            testTitle: string;
+                                        };
+                                    }[];
+                                    /** Format: date-time */
+                                    labVisitDate?: string;
+                                    labVisitNotes?: string | null;
+                                    labVisitPricing?: {
+                                        /** @example WINTER10 */
+                                        labCouponCode: string | null;
+                                        labCouponId: string | null;
+                                        labVisitDiscountAmount: number;
+                                        labVisitSubtotal: number;
+                                        labVisitTotal: number;
+                                    };
+                                    /**
+                                     * @description pending → scheduled → collected → completed; cancelled from pending or scheduled
+                                     * @enum {string}
+                                     */
+                                    labVisitStatus?: "pending" | "scheduled" | "collected" | "completed" | "cancelled";
+                                    /**
+                                     * @description `in-lab` or `at-home`
+                                     * @enum {string}
+                                     */
+                                    labVisitType?: "in-lab" | "at-home";
+                                    /** @example 65a000000000000000000021 */
+                                    referralId?: string | null;
+                                    /** Format: date-time */
+                                    updatedAt?: string;
+                                    /** @example 65a000000000000000000001 */
+                                    workspaceId?: string;
+                                };
+                            };
+                            /**
+                             * @description evt_ followed by 24 hex digits
+                             * @example evt_4f6c2a9e0b1d3c5e7f8a9b0c
+                             */
+                            id: string;
+                            /**
+                             * @description lab_visit.created; lab_visit.updated (status, date or notes); lab_visit.results_added; lab_visit.deleted
+                             * @enum {string}
+                             */
+                            type: "lab_visit.created" | "lab_visit.updated" | "lab_visit.results_added" | "lab_visit.deleted";
+                            workspace_id: string;
+                        };
                     };
                 };
             };
