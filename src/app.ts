@@ -23,6 +23,7 @@ import { JobQueue } from './jobs/queue.js';
 import { createJunctionClient, junctionBaseUrl } from './junction/client.js';
 import type { JunctionDeps } from './junction/types.js';
 import { labOrderRoutes } from './lab-orders/routes.js';
+import { registerReconciliation } from './lab-orders/reconcile.js';
 import { patientRoutes } from './lab-orders/patient-routes.js';
 import { junctionWebhookRoutes } from './lab-orders/webhook-route.js';
 import type { Simulator } from './junction/simulator/index.js';
@@ -141,13 +142,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       ? { bearerToken: async () => (await (await import('./demo/banner.js')).demoTokens(jwtSecret, config.auth.maxTokenLifetimeHours)).clinical }
       : {}),
   });
+  // A lease shorter than the slowest request would hand a live request's key to a retry.
+  const idempotencyLeaseSeconds = Math.max(config.idempotencyLeaseSeconds, Math.ceil((config.junction.timeoutMs * 3) / 1000));
   await app.register(idempotencyPlugin, {
     database,
     metrics,
     jobs,
     ttlHours: config.idempotencyTtlHours,
-    // A lease shorter than the slowest request would hand a live request's key to a retry.
-    leaseSeconds: Math.max(config.idempotencyLeaseSeconds, Math.ceil((config.junction.timeoutMs * 3) / 1000)),
+    leaseSeconds: idempotencyLeaseSeconds,
   });
 
   await app.register(consoleRoutes);
@@ -160,12 +162,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(workspaceWebhookRoutes, { database, policy: webhookPolicy });
 
   const junction = deps.junction ?? junctionFromConfig(config, metrics);
-  await app.register(labOrderRoutes, {
+  const labOrderDeps = {
     database,
     junction: junction.api,
     junctionEnvironment: junction.environment,
     panels: junction.panels,
-  });
+  };
+  await app.register(labOrderRoutes, labOrderDeps);
+  registerReconciliation(jobs, labOrderDeps, { ...config.reconcile, leaseSeconds: idempotencyLeaseSeconds });
   await app.register(patientRoutes, { database });
   await app.register(eventRoutes, { database, jobs });
   await app.register(junctionWebhookRoutes, { database, metrics, jobs, secret: junction.webhookSecret });

@@ -45,6 +45,12 @@ export interface Config {
     readonly pollIntervalMs: number;
     readonly leaseSeconds: number;
   };
+  /** lab order reconciliation (docs/clinical-lab-orders.md) */
+  readonly reconcile: {
+    readonly intervalSeconds: number;
+    readonly staleAfterHours: number;
+    readonly refreshPerMinute: number;
+  };
   readonly idempotencyTtlHours: number;
   readonly idempotencyLeaseSeconds: number;
   /** outbound webhooks (docs/webhooks.md) */
@@ -270,6 +276,11 @@ export function loadConfig(env: Env = process.env): Config {
       runWorkers: r.bool('RUN_WORKERS', true),
       pollIntervalMs: r.int('JOB_POLL_INTERVAL_MS', 2000, 50, 600_000),
       leaseSeconds: r.int('JOB_LEASE_SECONDS', 60, 1, 3600),
+    },
+    reconcile: {
+      intervalSeconds: r.int('RECONCILE_INTERVAL_SECONDS', 60, 1, 3600),
+      staleAfterHours: r.int('RECONCILE_STALE_AFTER_HOURS', 24, 1, 24 * 365),
+      refreshPerMinute: r.int('RECONCILE_REFRESH_PER_MINUTE', 30, 0, 10_000),
     },
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     idempotencyLeaseSeconds: r.int('IDEMPOTENCY_LEASE_SECONDS', 60, 1, 3600),

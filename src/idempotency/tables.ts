@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
@@ -20,5 +21,10 @@ export const idempotencyKeys = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.principal, t.route, t.key] }), index('idempotency_keys_expires_idx').on(t.expiresAt)],
+  (t) => [
+    primaryKey({ columns: [t.principal, t.route, t.key] }),
+    index('idempotency_keys_expires_idx').on(t.expiresAt),
+    // Reconciliation asks whether a request still holds the key of a stuck resource.
+    index('idempotency_keys_unfinished_resource_idx').on(t.resourceId).where(sql`state = 'in_progress'`),
+  ],
 );

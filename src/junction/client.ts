@@ -41,6 +41,7 @@ export type JunctionOperation =
   | 'ensure_user'
   | 'create_order'
   | 'get_order'
+  | 'list_orders'
   | 'cancel_order'
   | 'get_results'
   | 'get_result_pdf'
@@ -112,6 +113,10 @@ let shared: JunctionFetch | undefined;
 function junctionFetch(): JunctionFetch {
   return (shared ??= createJunctionFetch());
 }
+
+/** A patient's Junction orders are read this many at a time, at most this many pages. */
+const ORDER_PAGE_SIZE = 50;
+const MAX_ORDER_PAGES = 20;
 
 export class JunctionApiClient implements JunctionApi {
   private readonly sdk: JunctionClient;
@@ -211,6 +216,20 @@ export class JunctionApiClient implements JunctionApi {
         await this.send(budget, 'get_order', true, [], (o) => this.sdk.labTests.getOrder({ orderId }, o)),
       ),
     );
+  }
+
+  async findOrderByPassthrough(userId: string, passthrough: string): Promise<JunctionOrder | null> {
+    return this.run('list_orders', async (budget) => {
+      for (let page = 1; page <= MAX_ORDER_PAGES; page++) {
+        const response = await this.send(budget, 'list_orders', true, [], (o) =>
+          this.sdk.labTests.getOrders({ userId, page, size: ORDER_PAGE_SIZE }, o),
+        );
+        const found = response.orders.find((order) => order.passthrough === passthrough);
+        if (found) return mapOrder(found);
+        if (response.orders.length < ORDER_PAGE_SIZE) return null;
+      }
+      return null;
+    });
   }
 
   async cancelOrder(orderId: string): Promise<JunctionOrder> {

@@ -94,6 +94,8 @@ export interface JunctionApi {
   /** `POST /v3/order` with `X-Idempotency-Key`: the same key always yields the same order. */
   createOrder(order: CreateJunctionOrder, idempotencyKey: string): Promise<JunctionOrder>;
   getOrder(orderId: string): Promise<JunctionOrder>;
+  /** The user's order whose `passthrough` is this (`GET /v3/orders?user_id=`), or null. */
+  findOrderByPassthrough(userId: string, passthrough: string): Promise<JunctionOrder | null>;
   /** Rejected (JunctionRejected) once the order is too far along to cancel. */
   cancelOrder(orderId: string): Promise<JunctionOrder>;
   getResults(orderId: string): Promise<JunctionResults>;

@@ -222,7 +222,7 @@ function rejectionError(order: LabOrderRow): HttpError {
  * The patient's Junction user: the one cached for this Junction (`cached` is what the order's
  * insert read; undefined: not read yet), or made (or found) at Junction and cached.
  */
-async function junctionUser(
+export async function junctionUser(
   deps: LabOrderDeps,
   patientId: string,
   cached: string | null | undefined,
@@ -233,7 +233,7 @@ async function junctionUser(
 }
 
 /** Makes (or finds) the patient's user at Junction and caches it. */
-async function ensureJunctionUser(deps: LabOrderDeps, patientId: string): Promise<string> {
+export async function ensureJunctionUser(deps: LabOrderDeps, patientId: string): Promise<string> {
   const userId = await deps.junction.ensureUser(patientId);
   await cacheJunctionUser(deps.database.db, deps.junctionEnvironment, patientId, userId);
   return userId;

@@ -100,6 +100,8 @@ export const labOrders = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+    /** when reconciliation last read the order from Junction (docs/clinical-lab-orders.md) */
+    checkedAt: timestamp('checked_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
     // Keyset pagination, newest first: by patient, by brand, or over everything.
@@ -107,6 +109,11 @@ export const labOrders = pgTable(
     index('lab_orders_brand_created_idx').on(t.brandId, t.createdAt.desc(), t.id.desc()),
     index('lab_orders_created_idx').on(t.createdAt.desc(), t.id.desc()),
     uniqueIndex('lab_orders_junction_order_idx').on(t.junctionOrderId),
+    // Reconciliation's work: orders still submitting, and orders Junction has not finished.
+    index('lab_orders_submitting_idx').on(t.createdAt).where(sql`status = 'submitting'`),
+    index('lab_orders_open_idx')
+      .on(t.updatedAt)
+      .where(sql`status in ('received', 'collecting_sample', 'sample_with_lab')`),
     check('lab_orders_status_check', sql`${t.status} in ${sql.raw(`('${LAB_ORDER_STATUSES.join("','")}')`)}`),
   ],
 );

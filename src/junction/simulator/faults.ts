@@ -10,6 +10,7 @@ export const SIMULATOR_OPERATIONS = [
   'get_user',
   'create_order',
   'get_order',
+  'list_orders',
   'cancel_order',
   'get_result',
   'get_result_pdf',

@@ -75,6 +75,8 @@ export function handle(ctx: RouteContext, req: SimRequest): Reply {
       const order = findOrder(ctx, req.params[0]);
       return isReply(order) ? order : json(200, orderJson(order, ctx.teamId));
     }
+    case 'list_orders':
+      return listOrders(ctx, req);
     case 'cancel_order': {
       const order = findOrder(ctx, req.params[0]);
       if (isReply(order)) return order;
@@ -95,6 +97,20 @@ export function handle(ctx: RouteContext, req: SimRequest): Reply {
     case 'simulate_order':
       return simulate(ctx, req);
   }
+}
+
+/** `GET /v3/orders?user_id=&page=&size=`: the team's orders (of one user), newest first. */
+function listOrders(ctx: RouteContext, req: SimRequest): Reply {
+  const userId = req.query.get('user_id');
+  const page = Number(req.query.get('page') ?? '1');
+  const size = Number(req.query.get('size') ?? '50');
+  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(size) || size < 1 || size > 100) {
+    return detail(422, [{ loc: ['query', 'page'], msg: 'page ≥ 1 and size 1 to 100', type: 'value_error' }]);
+  }
+  const { orders, total } = userId
+    ? ctx.store.ordersOfUser(userId, page, size)
+    : { orders: [...ctx.store.orders.values()].reverse().slice((page - 1) * size, page * size), total: ctx.store.orders.size };
+  return json(200, { orders: orders.map((o) => orderJson(o, ctx.teamId)), total, page, size });
 }
 
 function createUser(ctx: RouteContext, req: SimRequest): Reply {

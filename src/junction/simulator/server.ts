@@ -58,6 +58,11 @@ export interface Simulator {
   setWebhookUrl(url: string | null): void;
   /** Moves an order on (to `finalStatus`, or to its next stage), sending webhooks; throws when not allowed. */
   advance(orderId: string, finalStatus?: string): SimulatorOrderJson;
+  /**
+   * Moves the simulator's clock forward (tests): idempotency keys older than their lifetime
+   * (24 h, as at Junction) are forgotten as if that time had passed.
+   */
+  advanceClock(ms: number): void;
   order(orderId: string): SimulatorOrderJson | undefined;
   orders(): SimulatorOrderJson[];
   users(): SimulatorUserJson[];
@@ -86,6 +91,8 @@ function route(method: string, segments: string[]): Route | 'method' | null {
     else if (n === 3) [candidates, params] = [{ GET: 'get_user' }, [a!]];
   } else if (version === 'v3' && (resource === 'lab_tests' || resource === 'lab_test') && n === 2) {
     candidates = { GET: 'list_lab_tests' };
+  } else if (version === 'v3' && resource === 'orders' && n === 2) {
+    candidates = { GET: 'list_orders' };
   } else if (version === 'v3' && resource === 'order') {
     if (n === 2) candidates = { POST: 'create_order' };
     else if (n === 3) [candidates, params] = [{ GET: 'get_order' }, [a!]];
@@ -314,6 +321,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const order = orderJson(store.advance(orderOrThrow(orderId), finalStatus), teamId);
       persist();
       return order;
+    },
+    advanceClock(ms) {
+      store.advanceClock(ms);
     },
     order(orderId) {
       const order = store.orders.get(orderId);

@@ -150,7 +150,7 @@ export class SimulatorStore {
 
   idempotentResponse(key: string): StoredResponse | undefined {
     const entry = this.idempotency.get(key);
-    if (entry && entry.expiresAt <= Date.now()) {
+    if (entry && entry.expiresAt <= this.now()) {
       this.idempotency.delete(key);
       return undefined;
     }
@@ -159,7 +159,7 @@ export class SimulatorStore {
 
   rememberResponse(key: string, response: StoredResponse): void {
     if (this.idempotency.size > 0 && this.idempotency.size % 1000 === 0) this.purgeExpired();
-    this.idempotency.set(key, { ...response, expiresAt: Date.now() + this.idempotencyTtlMs });
+    this.idempotency.set(key, { ...response, expiresAt: this.now() + this.idempotencyTtlMs });
   }
 
   /** Everything the store remembers, as JSON (lab tests by id), so a demo can survive a restart. */
@@ -187,8 +187,24 @@ export class SimulatorStore {
     this.nextSample = snap.nextSample;
   }
 
+  /** The clock of idempotency keys: real time, plus what tests moved it forward by. */
+  private clockOffsetMs = 0;
+  private now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms;
+  }
+
+  /** A user's orders, newest first, a page at a time (pages from 1). */
+  ordersOfUser(userId: string, page: number, size: number): { orders: SimOrder[]; total: number } {
+    const all = [...this.orders.values()].filter((o) => o.userId === userId).reverse();
+    return { orders: all.slice((page - 1) * size, page * size), total: all.length };
+  }
+
   private purgeExpired(): void {
-    const now = Date.now();
+    const now = this.now();
     for (const [key, entry] of this.idempotency) if (entry.expiresAt <= now) this.idempotency.delete(key);
   }
 }
