@@ -19,8 +19,9 @@ import { combine, measure, type LoadResult, type LoadSpec } from './lib/load.js'
 import { freePort, postgresCpuCounter, ROOT, sleep, startService, type Service } from './lib/processes.js';
 import { printTable, type Row } from './lib/report.js';
 import { loadOrders, loadVisits, resetGrowthTables, seedGrowthClients } from './lib/growth-data.js';
+import { startReceiver } from '../test/helpers/receiver.js';
 
-const SCENARIOS = ['create', 'replay', 'slow', 'visits', 'growth'] as const;
+const SCENARIOS = ['create', 'replay', 'slow', 'visits', 'growth', 'webhooks'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values: args } = parseArgs({
@@ -43,8 +44,8 @@ for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unkno
 if (only.has('replay')) only.add('create');
 
 const T = quick
-  ? { warm: 1, seconds: 3, patients: 50, growthSmall: 1_000, growthLarge: 20_000, growthWarm: 1, growthSeconds: 2 }
-  : { warm: 3, seconds: 10, patients: 1000, growthSmall: 1_000, growthLarge: 1_000_000, growthWarm: 2, growthSeconds: 10 };
+  ? { warm: 1, seconds: 3, patients: 50, growthSmall: 1_000, growthLarge: 20_000, growthWarm: 1, growthSeconds: 2, webhookEvents: 200 }
+  : { warm: 3, seconds: 10, patients: 1000, growthSmall: 1_000, growthLarge: 1_000_000, growthWarm: 2, growthSeconds: 10, webhookEvents: 2_000 };
 const POOL_SIZE = 20;
 const CREATE_CONNECTIONS = 50;
 const SLOW_CONNECTIONS = 400;
@@ -584,6 +585,87 @@ async function main(): Promise<void> {
         { figure: `growth: GET /v1/lab-orders?patient_id= p50 (${sizes})`, value: ratio(ordersRatio), detail: `${ms(largeOrders.latency.p50)} ÷ ${ms(smallOrders.latency.p50)}`, target: '≤ 1.3', met: ordersRatio <= 1.3 },
         { figure: `growth: GET …/labs/visits?clientId= p50 (${sizes})`, value: ratio(visitsRatio), detail: `${ms(largeVisits.latency.p50)} ÷ ${ms(smallVisits.latency.p50)}`, target: '≤ 1.3', met: visitsRatio <= 1.3 },
       );
+    }
+
+    // 7. webhooks: events delivered to a local receiver; creates while a slow receiver is fed.
+    if (only.has('webhooks')) {
+      const admin = await signToken(secret, { sub: 'bench-admin', scope: 'lab-orders:admin lab-orders:write lab-orders:read', brandIds: [BRAND] });
+      const receiver = await startReceiver();
+      const endpoint = await expectStatus(
+        'webhook endpoint',
+        call(lablineUrl(), 'POST', '/v1/webhook-endpoints', {
+          token: admin,
+          body: { url: `${receiver.url}/hooks`, brand_id: BRAND, events: ['lab_order.created'] },
+        }),
+        201,
+      );
+      const endpointPath = `/v1/webhook-endpoints/${endpoint.webhook_endpoint.id as string}`;
+      const setEndpoint = (body: object) => expectStatus('PATCH endpoint', call(lablineUrl(), 'PATCH', endpointPath, { token: admin, body }), 200);
+      try {
+        // a. As many orders as events wanted, 50 at a time; each lab_order.created goes to the receiver.
+        log(`7. webhooks: ${fmt(T.webhookEvents)} events to a receiver answering 200 at once…`);
+        const firstId = receiver.received.length;
+        const createdAt = new Map<string, number>();
+        const n = T.webhookEvents;
+        await pool(Array.from({ length: n }, (_, i) => i), CREATE_CONNECTIONS, async (i) => {
+          await expectStatus(
+            'order for a webhook',
+            call(lablineUrl(), 'POST', '/v1/lab-orders', { token, body: bodies[i % bodies.length], headers: { 'idempotency-key': `hook-${runId}-${i}` } }),
+            201,
+          );
+        });
+        const created = (r: { body: string }) => {
+          const event = JSON.parse(r.body) as { id: string; created_at: string };
+          createdAt.set(event.id, Date.parse(event.created_at));
+          return event.id;
+        };
+        const distinct = () => new Set(receiver.received.slice(firstId).map((r) => r.headers['webhook-id'])).size;
+        await receiver.waitFor(() => distinct() >= n, 300_000);
+        const got = receiver.received.slice(firstId);
+        const delays = got.map((r) => r.at - (createdAt.get(created(r)) ?? r.at)).sort((a, b) => a - b);
+        const firstEvent = Math.min(...createdAt.values());
+        const lastReceipt = Math.max(...got.map((r) => r.at));
+        const eventsPerSecond = n / ((lastReceipt - firstEvent) / 1000);
+        const p99 = delays[Math.min(delays.length - 1, Math.ceil(0.99 * delays.length) - 1)] ?? NaN;
+        const p50 = delays[Math.floor(0.5 * delays.length)] ?? NaN;
+        const duplicates = got.length - distinct();
+        log(`   ${fmt(n)} events in ${((lastReceipt - firstEvent) / 1000).toFixed(1)} s: ${eventsPerSecond.toFixed(0)} events/s, commit → receipt p50 ${ms(p50)}, p99 ${ms(p99)}, ${duplicates} sent twice`);
+
+        // b. Creates without a webhook endpoint taking them, then with one whose receiver takes 1 s.
+        receiver.otherwise({ status: 200, delayMs: 1000 });
+        await setEndpoint({ enabled: false });
+        const hookCreate = (prefix: string) => createSpec(lablineUrl(), `${prefix}-${runId}`);
+        const half = { warmSeconds: 0, seconds: T.seconds / 2 };
+        log('7. webhooks: creates without deliveries, with deliveries to a 1 s receiver, with, without…');
+        await measure(hookCreate('hook-warm'), { warmSeconds: 0, seconds: T.warm });
+        const w1 = await measure(hookCreate('hook-off1'), half);
+        await setEndpoint({ enabled: true });
+        const d1 = await measure(hookCreate('hook-on1'), half);
+        const d2 = await measure(hookCreate('hook-on2'), half);
+        const inFlight = receiver.received.length;
+        await setEndpoint({ enabled: false });
+        const w2 = await measure(hookCreate('hook-off2'), half);
+        const without = combine(w1, w2);
+        const during = combine(d1, d2);
+        for (const [name, r] of [['webhooks: creates without deliveries', without], ['webhooks: creates during slow deliveries', during]] as const) check(name, r);
+        const slowRatio = during.rps / without.rps;
+        log(`   creates ${without.rps.toFixed(0)} req/s without, ${during.rps.toFixed(0)} req/s during deliveries to the 1 s receiver (${(inFlight - firstId - got.length)} delivered meanwhile)`);
+        figures.webhooks = {
+          events: n,
+          events_per_second: round(eventsPerSecond, 1),
+          commit_to_receipt_ms: { p50: round(p50, 1), p99: round(p99, 1) },
+          sent_twice: duplicates,
+          slow_receiver: { without: brief(without), during: brief(during), rps_ratio: round(slowRatio, 3) },
+        };
+        rows.push(
+          { figure: `webhooks: ${short(n)} events delivered, events/s`, value: fmt(eventsPerSecond), detail: `${CREATE_CONNECTIONS} concurrent creates feeding one endpoint`, target: '—', met: null },
+          { figure: 'webhooks: commit → receipt p99', value: ms(p99), detail: `p50 ${ms(p50)}; ${duplicates} sent twice`, target: '—', met: null },
+          { figure: 'webhooks: create req/s during 1 s deliveries ÷ without', value: ratio(slowRatio), detail: `${fmt(during.rps)} ÷ ${fmt(without.rps)} req/s`, target: '≥ 0.90', met: slowRatio >= 0.9 },
+        );
+      } finally {
+        await call(lablineUrl(), 'DELETE', endpointPath, { token: admin }).catch(() => {});
+        await receiver.close();
+      }
     }
 
     // 6. peak RSS of labline across the run (VmHWM; the highest of its processes on PGlite).

@@ -18,7 +18,8 @@ import { createLogger, genRequestId } from './http/logging.js';
 import { meRoutes } from './http/me.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
 import { validatorCompiler } from './http/validation.js';
-import { eventRoutes } from './events/routes.js';
+import { envelope, eventRoutes, findEvent } from './events/routes.js';
+import { registerWebhookJobs } from './webhooks/jobs.js';
 import { JobQueue } from './jobs/queue.js';
 import { createJunctionClient, junctionBaseUrl } from './junction/client.js';
 import type { JunctionDeps } from './junction/types.js';
@@ -158,6 +159,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(workspaceManagementRoutes, { database });
   await app.register(labVisitRoutes, { database });
   const webhookPolicy = { requireHttps: config.production, allowPrivate: config.webhooks.allowPrivateUrls };
+  registerWebhookJobs(jobs, {
+    database,
+    config: config.webhooks,
+    policy: webhookPolicy,
+    logger,
+    metrics,
+    // Exactly the body GET /v1/events/:id answers.
+    eventJson: async (id) => {
+      const row = await findEvent(database.db, id);
+      return row ? JSON.stringify(envelope(row)) : null;
+    },
+  });
   await app.register(clinicalWebhookRoutes, { database, policy: webhookPolicy });
   await app.register(workspaceWebhookRoutes, { database, policy: webhookPolicy });
 

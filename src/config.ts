@@ -289,7 +289,7 @@ export function loadConfig(env: Env = process.env): Config {
       retrySchedule: r.intList('WEBHOOK_RETRY_SCHEDULE', [5, 300, 1800, 7200, 18_000, 36_000, 36_000], 1, 7 * 24 * 3600, 20),
       disableAfterHours: r.int('WEBHOOK_DISABLE_AFTER_HOURS', 120, 1, 24 * 90),
       allowPrivateUrls: r.bool('WEBHOOK_ALLOW_PRIVATE_URLS', !production),
-      concurrencyPerEndpoint: r.int('WEBHOOK_CONCURRENCY_PER_ENDPOINT', 4, 1, 100),
+      concurrencyPerEndpoint: r.int('WEBHOOK_CONCURRENCY_PER_ENDPOINT', 8, 1, 100),
     },
     demo: junction.apiKey === null && !production,
   };

@@ -16,17 +16,18 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
+import { fanOutCtes } from '../webhooks/deliveries-repository.js';
 import { events, type ClinicalEventType, type WorkspaceEventType } from './tables.js';
 
 /** The CTE name of the events a statement writes (what fan-out reads). */
 export const NEW_EVENTS = 'new_events';
 
 /**
- * Further CTEs of an event's statement, reading `newEvents`: where webhook fan-out joins (see the
- * header). Webhook delivery replaces this body with its own CTEs.
+ * Further CTEs of an event's statement, reading `newEvents`: the webhook fan-out (see the
+ * header; src/webhooks/deliveries-repository.ts).
  */
-export function fanOut(_newEvents: SQL): SQL | null {
-  return null;
+export function fanOut(newEvents: SQL): SQL | null {
+  return fanOutCtes(newEvents);
 }
 
 export type NewEvent = {

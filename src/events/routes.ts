@@ -37,7 +37,8 @@ const PURGE_BATCH = 5000;
 type EventRow = typeof events.$inferSelect;
 const EVENT_CURSOR = cursorCodec('timestamp', 'eventId');
 
-function envelope(row: EventRow) {
+/** An event as its GET routes show it, and as webhooks deliver it. */
+export function envelope(row: EventRow) {
   return {
     id: row.id,
     type: row.type,
@@ -70,7 +71,7 @@ async function listEvents(
     .limit(limit);
 }
 
-async function findEvent(q: Queryable, id: string): Promise<EventRow | null> {
+export async function findEvent(q: Queryable, id: string): Promise<EventRow | null> {
   const [row] = await q.select().from(events).where(eq(events.id, id));
   return row ?? null;
 }

@@ -52,6 +52,8 @@ export const Errors = {
     new HttpError(400, 'invalid_webhook_url', `The webhook URL is not accepted: ${reason}`, [{ path: '/url', message: reason }]),
   webhookEndpointLimit: (max: number) =>
     new HttpError(409, 'webhook_endpoint_limit', `A brand or workspace may have at most ${max} webhook endpoints; delete one first.`),
+  webhookEndpointDisabled: () =>
+    new HttpError(409, 'webhook_endpoint_disabled', 'The webhook endpoint is disabled; enable it (PATCH {"enabled": true}) first.'),
   patientIncomplete: (missing: string[]) =>
     new HttpError(
       400,

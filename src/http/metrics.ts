@@ -54,7 +54,14 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Outbound webhook delivery attempts by outcome: succeeded, retrying (failed, another attempt is due), failed (no attempt left)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly poolInUse: Gauge;
+  private webhookQueue: (() => Promise<{ depth: number; oldestSeconds: number }>) | null = null;
   private jobQueueStats: (() => Promise<JobQueueStats[]>) | null = null;
 
   constructor(poolStats: () => { total: number; idle: number; waiting: number }) {
@@ -69,6 +76,25 @@ export class Metrics {
         this.set({ state: 'in_use' }, s.total - s.idle);
         this.set({ state: 'idle' }, s.idle);
         this.set({ state: 'waiting' }, s.waiting);
+      },
+    });
+    const webhookQueue = () => this.webhookQueue?.().catch(() => null) ?? Promise.resolve(null);
+    new Gauge({
+      name: 'webhook_queue_depth',
+      help: 'Outbound webhook deliveries pending (due now or waiting for a retry)',
+      registers: [this.registry],
+      async collect() {
+        const s = await webhookQueue();
+        if (s) this.set(s.depth);
+      },
+    });
+    new Gauge({
+      name: 'webhook_oldest_pending_seconds',
+      help: 'How long the oldest due webhook delivery has waited',
+      registers: [this.registry],
+      async collect() {
+        const s = await webhookQueue();
+        if (s) this.set(s.oldestSeconds);
       },
     });
     // Both job gauges come from one query per scrape (prom-client collects metrics concurrently).
@@ -99,6 +125,11 @@ export class Metrics {
         for (const s of await stats()) this.set({ queue: s.queue }, s.oldestSeconds);
       },
     });
+  }
+
+  /** Where the webhook gauges read the deliveries' queue from (src/webhooks). */
+  observeWebhookQueue(stats: () => Promise<{ depth: number; oldestSeconds: number }>): void {
+    this.webhookQueue = stats;
   }
 
   /** Where the job gauges read the queue's depth from (src/jobs/queue.ts). */

@@ -12,6 +12,8 @@ import type { TenantScope } from './endpoints-repository.js';
 import {
   changeEndpoint,
   createEndpoint,
+  recover,
+  resend,
   deliveryPage,
   endpointPage,
   removeEndpoint,
@@ -31,6 +33,8 @@ import {
   PageCursor,
   PageLimit,
   ParamId,
+  Recovered,
+  Since,
   Url,
 } from './schemas.js';
 
@@ -218,6 +222,45 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
     async (request) => {
       const { items, nextCursor } = await deliveryPage(deps, scopeOf(request), request.params.endpointId, request.query);
       return { data: items.map(clinicalDelivery), next_cursor: nextCursor };
+    },
+  );
+
+  app.post(
+    '/v1/webhook-endpoints/:endpointId/events/:eventId/resend',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'resendWebhookEvent',
+        summary: 'Deliver one event of the brand to this endpoint again, now',
+        params: Type.Object({ endpointId: ParamId, eventId: ParamId }),
+        response: { 202: Type.Object({ webhook_delivery: ClinicalDelivery }), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { endpointId, eventId } = request.params;
+      const row = await resend(deps, scopeOf(request), endpointId, eventId);
+      return reply.code(202).send({ webhook_delivery: clinicalDelivery(row) });
+    },
+  );
+
+  app.post(
+    '/v1/webhook-endpoints/:endpointId/recover',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        operationId: 'recoverWebhookEvents',
+        summary: 'Deliver again every event since a time whose delivery failed or was skipped while the endpoint was disabled',
+        description: 'Nothing that already succeeded (or is still being retried) is sent again. At most 10,000 events per call.',
+        params: EndpointParams,
+        body: Type.Object({ since: Since }, { additionalProperties: false }),
+        response: { 202: Recovered, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const queued = await recover(deps, scopeOf(request), request.params.endpointId, request.body.since);
+      return reply.code(202).send({ queued });
     },
   );
 }

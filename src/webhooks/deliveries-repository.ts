@@ -5,38 +5,48 @@
  * records each attempt.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { rows, type Database, type Queryable } from '../db/database.js';
+import type { EndpointRow } from './endpoints-repository.js';
 import { webhookDeliveries, webhookEndpoints, type DeliveryAttempt, type DeliveryStatus, type DeliveryTrigger } from './tables.js';
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
-/** An event as fan-out needs it: its id, type and tenant. */
-export interface EventRef {
-  id: string;
-  type: string;
-  brandId: string | null;
-  workspaceId: string | null;
+/**
+ * Fan-out, as CTEs of the statement that writes events (so an event and its deliveries commit
+ * together, without another round trip): `events` names a CTE (or table) of the new events with
+ * `id`, `type`, `brand_id` and `workspace_id`. Every enabled endpoint of an event's tenant that
+ * takes its type gets a delivery, due now, and the delivery job of each such endpoint is woken
+ * (a job per endpoint, singleton: nothing is added while one is pending or running). With no
+ * endpoint, both CTEs write nothing. Append after the events CTE: `with new_events as (…),
+ * ${fanOutCtes(sql.raw('new_events'))} select …`.
+ */
+export function fanOutCtes(events: SQL): SQL {
+  return sql`webhook_fan_out as (
+      insert into webhook_deliveries (id, endpoint_id, event_id, event_type, trigger, status, next_attempt_at)
+      select gen_random_uuid(), e.id, ev.id, ev.type, 'event', 'pending', now()
+      from ${events} ev
+      join webhook_endpoints e
+        on e.enabled and ev.type = any(e.events) and (e.brand_id = ev.brand_id or e.workspace_id = ev.workspace_id)
+      on conflict do nothing
+      returning endpoint_id),
+    webhook_wake as (
+      ${wakeStatement(sql`select distinct endpoint_id from webhook_fan_out`)})`;
 }
 
 /**
- * Hands an event to every enabled endpoint of its tenant that takes its type (once per endpoint:
- * a repeated fan-out adds nothing). Returns the endpoints that got a delivery.
+ * Wakes the delivery job of each endpoint `endpointIds` (a query of one column, endpoint_id)
+ * names: the queue's own insert (src/jobs/queue.ts), one singleton job per endpoint.
  */
-export async function fanOutEvent(q: Queryable, event: EventRef): Promise<string[]> {
-  const tenant =
-    event.brandId !== null ? sql`e.brand_id = ${event.brandId}` : sql`e.workspace_id = ${event.workspaceId}`;
-  const inserted = await rows<{ endpoint_id: string }>(
-    q,
-    sql`insert into webhook_deliveries (id, endpoint_id, event_id, event_type, trigger, status, next_attempt_at)
-        select gen_random_uuid(), e.id, ${event.id}, ${event.type}, 'event', 'pending', now()
-        from webhook_endpoints e
-        where ${tenant} and e.enabled and ${event.type} = any(e.events)
-        on conflict do nothing
-        returning endpoint_id`,
-  );
-  return inserted.map((r) => r.endpoint_id);
+export function wakeStatement(endpointIds: SQL): SQL {
+  return sql`insert into jobs (queue, payload, singleton_key, retry_delays)
+      select ${DELIVER_QUEUE}::text, jsonb_build_object('endpoint_id', w.endpoint_id), w.endpoint_id, '{1,5,30}'::integer[]
+      from (${endpointIds}) w
+      on conflict (queue, singleton_key) where singleton_key is not null and state <> 'failed' do nothing`;
 }
+
+/** The queue of the per-endpoint delivery jobs (jobs.ts). */
+export const DELIVER_QUEUE = 'webhooks.deliver';
 
 /** A new delivery of an event to one endpoint, due now (resend, recover). */
 export async function insertDelivery(
@@ -62,6 +72,53 @@ export async function insertDelivery(
     .returning();
   if (!row) throw new Error('insert returned no row');
   return row;
+}
+
+/** A new delivery of one event of the endpoint's tenant (resend), due now; null when no such event. */
+export async function resendEvent(q: Queryable, endpoint: EndpointRow, eventId: string): Promise<DeliveryRow | null> {
+  const [event] = await rows<{ id: string; type: string }>(
+    q,
+    sql`select id, type from events where id = ${eventId} and ${sameTenant(endpoint)}`,
+  );
+  if (!event) return null;
+  const row = await insertDelivery(q, endpoint.id, event, 'resend');
+  await q.execute(wakeStatement(sql`select ${endpoint.id}::text as endpoint_id`));
+  return row;
+}
+
+/** At most this many events are queued by one recover (call again from the last one's time). */
+export const MAX_RECOVER = 10_000;
+
+/**
+ * Recover: a new delivery, due now, of every event of the endpoint's tenant and (current) types
+ * since `since` (and since the endpoint exists) that has no delivery to it which succeeded or is
+ * still pending: those whose delivery failed, and those skipped while it was disabled.
+ */
+export async function recoverEvents(q: Queryable, endpoint: EndpointRow, since: Date): Promise<number> {
+  const from = new Date(Math.max(since.getTime(), endpoint.createdAt.getTime())).toISOString();
+  const [row] = await rows<{ queued: number }>(
+    q,
+    sql`with candidates as (
+          select ev.id, ev.type from events ev
+          where ${sameTenant(endpoint)} and ev.type = any(${`{${endpoint.events.join(',')}}`}::text[])
+            and ev.created_at >= ${from}::timestamptz
+            and not exists (
+              select 1 from webhook_deliveries d
+              where d.endpoint_id = ${endpoint.id} and d.event_id = ev.id and d.status in ('succeeded', 'pending'))
+          order by ev.created_at, ev.id
+          limit ${MAX_RECOVER}),
+        queued as (
+          insert into webhook_deliveries (id, endpoint_id, event_id, event_type, trigger, status, next_attempt_at)
+          select gen_random_uuid(), ${endpoint.id}, id, type, 'recover', 'pending', now() from candidates
+          returning endpoint_id),
+        wake as (${wakeStatement(sql`select ${endpoint.id}::text as endpoint_id where exists (select 1 from queued)`)})
+        select count(*)::int as queued from queued`,
+  );
+  return row?.queued ?? 0;
+}
+
+function sameTenant(endpoint: EndpointRow): SQL {
+  return endpoint.brandId !== null ? sql`brand_id = ${endpoint.brandId}` : sql`workspace_id = ${endpoint.workspaceId}`;
 }
 
 /** An endpoint's deliveries, newest first, after the cursor's (created_at, id). */
@@ -137,28 +194,9 @@ export async function claimDue(database: Database, endpointId: string, max: numb
   });
 }
 
-/** Endpoints with deliveries due now and not leased (at most `limit`). */
-export async function endpointsWithDueWork(q: Queryable, limit: number): Promise<string[]> {
-  const due = await rows<{ endpoint_id: string }>(
-    q,
-    sql`select distinct endpoint_id from (
-          select endpoint_id from webhook_deliveries
-          where status = 'pending' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
-          order by next_attempt_at limit 1000) due
-        limit ${limit}`,
-  );
-  return due.map((r) => r.endpoint_id);
-}
-
-/** When the endpoint's next pending delivery is due (null when none is pending). */
-export async function nextDueAt(q: Queryable, endpointId: string): Promise<Date | null> {
-  const [row] = await rows<{ at: string | Date | null }>(
-    q,
-    sql`select min(greatest(next_attempt_at, coalesce(locked_until, next_attempt_at))) as at
-        from webhook_deliveries where endpoint_id = ${endpointId} and status = 'pending'`,
-  );
-  return row?.at ? new Date(row.at) : null;
-}
+/** The endpoints with deliveries due now and not leased (the sweep wakes their jobs). */
+export const DUE_ENDPOINTS = sql`select distinct endpoint_id from webhook_deliveries
+  where status = 'pending' and next_attempt_at <= now() and (locked_until is null or locked_until < now())`;
 
 export interface AttemptResult {
   attempt: DeliveryAttempt;
@@ -181,6 +219,8 @@ export async function recordAttempt(
   disableAfterHours: number,
 ): Promise<{ disabled: boolean }> {
   const { attempt, ok, retryAt } = result;
+  // The failure clock has run out (false while it is not running).
+  const overdue = sql`coalesce(e.failing_since <= limits.since, false)`;
   return database.transaction(async (tx) => {
     let enabled = true;
     let disabled = false;
@@ -193,12 +233,12 @@ export async function recordAttempt(
             limits as (select now() - ${disableAfterHours}::int * interval '1 hour' as since)
             update webhook_endpoints e
             set failing_since = coalesce(e.failing_since, now()),
-                enabled = e.enabled and not (e.failing_since <= limits.since),
-                disabled_reason = case when e.enabled and e.failing_since <= limits.since
-                  then 'Every delivery failed for ' || ${disableAfterHours}::int || ' hours (since ' ||
+                enabled = e.enabled and not ${overdue},
+                disabled_reason = case when e.enabled and ${overdue}
+                  then ${`Every delivery failed for ${disableAfterHours === 1 ? '1 hour' : `${disableAfterHours} hours`} (since `}::text ||
                        to_char(e.failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ').'
                   else e.disabled_reason end,
-                disabled_at = case when e.enabled and e.failing_since <= limits.since then now() else e.disabled_at end
+                disabled_at = case when e.enabled and ${overdue} then now() else e.disabled_at end
             from before, limits
             where e.id = before.id
             returning e.enabled, (before.enabled and not e.enabled) as disabled`,

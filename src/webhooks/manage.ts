@@ -7,7 +7,7 @@ import type { Database } from '../db/database.js';
 import { rows } from '../db/database.js';
 import { cursorCodec } from '../http/cursor.js';
 import { Errors } from '../http/errors.js';
-import { failPendingOfDisabled, listDeliveries, type DeliveryRow } from './deliveries-repository.js';
+import { failPendingOfDisabled, listDeliveries, recoverEvents, resendEvent, type DeliveryRow } from './deliveries-repository.js';
 import {
   deleteEndpoint,
   findEndpoint,
@@ -140,4 +140,20 @@ export async function deliveryPage(
   const items = found.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: found.length > limit && last ? DELIVERY_CURSOR.encode([last.createdAt, last.id]) : null };
+}
+
+/** Resend: a new delivery of one event of the endpoint's tenant, due now; 404 for any other event. */
+export async function resend(deps: ManageDeps, scope: TenantScope, rawId: string, eventId: string): Promise<DeliveryRow> {
+  const endpoint = await visibleEndpoint(deps, scope, rawId);
+  if (!endpoint.enabled) throw Errors.webhookEndpointDisabled();
+  const row = await deps.database.transaction((tx) => resendEvent(tx, endpoint, eventId));
+  if (!row) throw Errors.notFound('Event not found.');
+  return row;
+}
+
+/** Recover: what failed or was skipped since `since` is delivered again; returns how many. */
+export async function recover(deps: ManageDeps, scope: TenantScope, rawId: string, since: string): Promise<number> {
+  const endpoint = await visibleEndpoint(deps, scope, rawId);
+  if (!endpoint.enabled) throw Errors.webhookEndpointDisabled();
+  return recoverEvents(deps.database.db, endpoint, new Date(since));
 }

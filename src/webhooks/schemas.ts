@@ -40,6 +40,8 @@ export const Secret = Type.String({
 
 export const Since = Type.String({ format: 'date-time', maxLength: 64, description: 'Replay from this instant on' });
 
+export const Recovered = Type.Object({ queued: Type.Integer({ description: 'Events queued for delivery again' }) });
+
 export const DeliveryStatus = Type.Enum([...DELIVERY_STATUSES], { type: 'string' });
 
 export const PageLimit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size (default 50, at most 200)' });

@@ -12,6 +12,8 @@ import type { TenantScope } from './endpoints-repository.js';
 import {
   changeEndpoint,
   createEndpoint,
+  recover,
+  resend,
   deliveryPage,
   endpointPage,
   removeEndpoint,
@@ -28,6 +30,8 @@ import {
   PageCursor,
   PageLimit,
   ParamId,
+  Recovered,
+  Since,
   Url,
   WORKSPACE_EVENT_TYPES,
   WorkspaceDelivery,
@@ -207,6 +211,45 @@ const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = asy
     async (request) => {
       const { items, nextCursor } = await deliveryPage(deps, scopeOf(request), request.params.endpointId, request.query);
       return { webhookDeliveries: items.map(workspaceDelivery), nextCursor };
+    },
+  );
+
+  app.post(
+    `${base}/:endpointId/events/:eventId/resend`,
+    {
+      preValidation: owner,
+      schema: {
+        tags: TAGS,
+        operationId: surface.operationId('resendWorkspaceWebhookEvent'),
+        summary: surface.summary('Deliver one event of the workspace to this endpoint again, now (owner)'),
+        params: Type.Object({ workspaceId: ObjectIdString('Workspace id'), endpointId: ParamId, eventId: ParamId }),
+        response: { 202: Type.Object({ webhookDelivery: WorkspaceDelivery }), ...Errors, ...errorResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      const { endpointId, eventId } = request.params;
+      const row = await resend(deps, scopeOf(request), endpointId, eventId);
+      return reply.code(202).send({ webhookDelivery: workspaceDelivery(row) });
+    },
+  );
+
+  app.post(
+    `${base}/:endpointId/recover`,
+    {
+      preValidation: owner,
+      schema: {
+        tags: TAGS,
+        operationId: surface.operationId('recoverWorkspaceWebhookEvents'),
+        summary: surface.summary('Deliver again what failed or was skipped while disabled, since a time (owner)'),
+        description: 'Nothing that already succeeded (or is still being retried) is sent again. At most 10,000 events per call.',
+        params: EndpointParams,
+        body: Type.Object({ since: Since }, { additionalProperties: false }),
+        response: { 202: Recovered, ...Errors, ...errorResponses(409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const queued = await recover(deps, scopeOf(request), request.params.endpointId, request.body.since);
+      return reply.code(202).send({ queued });
     },
   );
 };

@@ -409,6 +409,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspace/{workspaceId}/webhook-endpoints/{endpointId}/events/{eventId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver one event of the workspace to this endpoint again, now (owner) (/api alias) */
+        post: operations["resendWorkspaceWebhookEventViaApiPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace/{workspaceId}/webhook-endpoints/{endpointId}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver again what failed or was skipped while disabled, since a time (owner) (/api alias)
+         * @description Nothing that already succeeded (or is still being retried) is sent again. At most 10,000 events per call.
+         */
+        post: operations["recoverWorkspaceWebhookEventsViaApiPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspace/{workspaceId}/webhook-endpoints/{endpointId}/rotate-secret": {
         parameters: {
             query?: never;
@@ -875,6 +912,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook-endpoints/{endpointId}/events/{eventId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver one event of the brand to this endpoint again, now */
+        post: operations["resendWebhookEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpointId}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver again every event since a time whose delivery failed or was skipped while the endpoint was disabled
+         * @description Nothing that already succeeded (or is still being retried) is sent again. At most 10,000 events per call.
+         */
+        post: operations["recoverWebhookEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook-endpoints/{endpointId}/rotate-secret": {
         parameters: {
             query?: never;
@@ -1272,6 +1346,43 @@ export interface paths {
         get: operations["listWorkspaceWebhookDeliveries"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspace/{workspaceId}/webhook-endpoints/{endpointId}/events/{eventId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver one event of the workspace to this endpoint again, now (owner) */
+        post: operations["resendWorkspaceWebhookEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspace/{workspaceId}/webhook-endpoints/{endpointId}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver again what failed or was skipped while disabled, since a time (owner)
+         * @description Nothing that already succeeded (or is still being retried) is sent again. At most 10,000 events per call.
+         */
+        post: operations["recoverWorkspaceWebhookEvents"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8234,6 +8345,405 @@ export interface operations {
             };
         };
     };
+    resendWorkspaceWebhookEventViaApiPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                eventId: string;
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceWebhookDelivery */
+                        webhookDelivery: {
+                            attempts: {
+                                /** Format: date-time */
+                                at: string;
+                                durationMs: number;
+                                error: string | null;
+                                responseBody: string | null;
+                                responseStatus: number | null;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            eventId: string;
+                            eventType: string;
+                            /** Format: uuid */
+                            id: string;
+                            nextAttemptAt: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                            /** @description event (the event itself), resend or recover */
+                            trigger: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Idempotency key conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    recoverWorkspaceWebhookEventsViaApiPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description Replay from this instant on
+                     */
+                    since: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Events queued for delivery again */
+                        queued: number;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Idempotency key conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
     rotateWorkspaceWebhookEndpointSecretViaApiPath: {
         parameters: {
             query?: never;
@@ -12514,6 +13024,351 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    resendWebhookEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WebhookDelivery */
+                        webhook_delivery: {
+                            attempts: {
+                                /** Format: date-time */
+                                at: string;
+                                duration_ms: number;
+                                error: string | null;
+                                response_body: string | null;
+                                response_status: number | null;
+                            }[];
+                            /** Format: date-time */
+                            created_at: string;
+                            event_id: string;
+                            event_type: string;
+                            /** Format: uuid */
+                            id: string;
+                            next_attempt_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                            /** @description event (the event itself), resend or recover */
+                            trigger: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Idempotency key conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    recoverWebhookEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description Replay from this instant on
+                     */
+                    since: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Events queued for delivery again */
+                        queued: number;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Idempotency key conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19165,6 +20020,405 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    resendWorkspaceWebhookEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                eventId: string;
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceWebhookDelivery */
+                        webhookDelivery: {
+                            attempts: {
+                                /** Format: date-time */
+                                at: string;
+                                durationMs: number;
+                                error: string | null;
+                                responseBody: string | null;
+                                responseStatus: number | null;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            eventId: string;
+                            eventType: string;
+                            /** Format: uuid */
+                            id: string;
+                            nextAttemptAt: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                            /** @description event (the event itself), resend or recover */
+                            trigger: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Idempotency key conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    recoverWorkspaceWebhookEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description Replay from this instant on
+                     */
+                    since: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Events queued for delivery again */
+                        queued: number;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Idempotency key conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
