@@ -5,6 +5,8 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
+import { withApiKeys } from './api-keys/keys.js';
+import { apiKeyRoutes } from './api-keys/routes.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { App } from './http/app-type.js';
@@ -125,15 +127,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(errorHandlerPlugin);
   await app.register(authPlugin, {
+    // `Bearer lk_…` is an API key, anything else a JWT.
     verify:
       deps.verifyToken ??
-      createTokenVerifier({
-        jwtSecret: deps.jwtSecret,
-        jwksUrl: config.auth.jwksUrl,
-        issuer: config.auth.issuer,
-        audience: config.auth.audience,
-        maxTokenLifetimeHours: config.auth.maxTokenLifetimeHours,
-      }),
+      withApiKeys(
+        database,
+        createTokenVerifier({
+          jwtSecret: deps.jwtSecret,
+          jwksUrl: config.auth.jwksUrl,
+          issuer: config.auth.issuer,
+          audience: config.auth.audience,
+          maxTokenLifetimeHours: config.auth.maxTokenLifetimeHours,
+        }),
+      ),
   });
   await app.register(metricsPlugin, { metrics });
   // Demo mode: the reference is signed in as the demo's clinical service.
@@ -156,6 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(consoleRoutes);
   await app.register(healthRoutes, { database });
   await app.register(meRoutes);
+  await app.register(apiKeyRoutes, { database });
   await app.register(workspaceManagementRoutes, { database });
   await app.register(labVisitRoutes, { database });
   const webhookPolicy = { requireHttps: config.production, allowPrivate: config.webhooks.allowPrivateUrls };

@@ -1,9 +1,11 @@
 /**
- * `npm run migrate`, `npm run worker` (the job queue's workers without the API; see service.ts)
- * and `npm run token -- --sub ID [--scope "…"] [--brand ID] [--persona admin|customer]`.
+ * `npm run migrate`, `npm run worker` (the job queue's workers without the API; see service.ts),
+ * `npm run token -- --sub ID [--scope "…"] [--brand ID] [--persona admin|customer]` and
+ * `npm run key -- create …` (api-keys/cli.ts).
  */
 import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
+import { KEY_USAGE, keyCommand } from './api-keys/cli.js';
 import { resolveJwtSecret } from './auth-secret.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
@@ -13,7 +15,8 @@ const USAGE = `usage:
   labline migrate
   labline worker
   labline token --sub ID [--scope "a b"] [--brand ID]... [--persona admin|customer] [--expires 30d]
-    (--expires: a duration such as 2h or 7d; at most AUTH_MAX_TOKEN_LIFETIME_HOURS, 720 h by default)`;
+    (--expires: a duration such as 2h or 7d; at most AUTH_MAX_TOKEN_LIFETIME_HOURS, 720 h by default)
+${KEY_USAGE}`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,6 +34,13 @@ async function run(argv: string[]): Promise<number> {
       await database.close();
     }
     process.stdout.write('migrations applied\n');
+    return 0;
+  }
+  if (command === 'key') {
+    await keyCommand(config, rest, (message) => new UsageError(message), {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+    });
     return 0;
   }
   if (command === 'token') {

@@ -5,7 +5,7 @@ import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { usingPostgres } from './helpers/database.js';
-import { spawnTs } from './helpers/process.js';
+import { spawnTs, type Spawned } from './helpers/process.js';
 
 /** A Svix signing secret as Junction's dashboard shows one: whsec_ + base64 of 24 bytes. */
 const SECRET = `whsec_${Buffer.from('labline-test-signing-key').toString('base64')}`;
@@ -145,21 +145,20 @@ describe('configuration', () => {
     expect(payload.exp! - payload.iat!).toBe(720 * 3600);
   });
 
-  it('npm run token mints tokens within AUTH_MAX_TOKEN_LIFETIME_HOURS, and refuses to mint a longer one', async () => {
+  it('npm run token mints tokens within AUTH_MAX_TOKEN_LIFETIME_HOURS, and refuses to mint a longer one', { timeout: 120_000 }, async () => {
     const secret = 'cli-secret-cli-secret-cli-secret-0123';
     const env = { AUTH_JWT_SECRET: secret, AUTH_MAX_TOKEN_LIFETIME_HOURS: '8' };
-    const short = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1'], env);
+    const [short, given, long, nonsense] = [[], ['--expires', '2h'], ['--expires', '9h'], ['--expires', 'forever']].map(
+      (extra) => spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', ...extra], env),
+    ) as [Spawned, Spawned, Spawned, Spawned];
     expect(await short.exited).toBe(0);
     const { payload } = await jwtVerify(short.output().trim(), new TextEncoder().encode(secret));
     expect(payload.exp! - payload.iat!).toBe(8 * 3600);
-    const given = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', '--expires', '2h'], env);
     expect(await given.exited).toBe(0);
     const two = await jwtVerify(given.output().trim(), new TextEncoder().encode(secret));
     expect(two.payload.exp! - two.payload.iat!).toBe(2 * 3600);
-    const long = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', '--expires', '9h'], env);
     expect(await long.exited).toBe(1);
     expect(long.output()).toContain('--expires 9h is longer than AUTH_MAX_TOKEN_LIFETIME_HOURS (8 h)');
-    const nonsense = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', '--expires', 'forever'], env);
     expect(await nonsense.exited).toBe(1);
     expect(nonsense.output()).toContain('--expires forever: not a duration');
   });

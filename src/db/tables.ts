@@ -6,3 +6,4 @@ export * from '../lab-visits/tables.js';
 export * from '../jobs/tables.js';
 export * from '../webhooks/tables.js';
 export * from '../events/tables.js';
+export * from '../api-keys/tables.js';

@@ -149,12 +149,21 @@ export const docsPlugin = fp(
           version: '0.1.0',
           description:
             'Clinical lab orders through the Junction lab network, and workspace lab visits with pricing and coupons. ' +
-            'Every route except health, metrics, docs and the Svix-signed Junction webhook needs `Authorization: Bearer <JWT>`.',
+            'Every route except health, metrics, docs and the Svix-signed Junction webhook needs `Authorization: Bearer <JWT>`, ' +
+            'or `Authorization: Bearer lk_…` with an API key (docs/api-keys.md).',
         },
         components: {
-          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+            apiKey: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'lk_…',
+              description: 'An API key (`POST /v1/api-keys`, or `npm run key -- create`), accepted wherever a JWT is',
+            },
+          },
         },
-        security: [{ bearerAuth: [] }],
+        security: [{ bearerAuth: [] }, { apiKey: [] }],
         tags: [
           { name: 'Clinical lab orders', description: 'Lab panel orders fulfilled by Junction' },
           { name: 'Workspace lab visits', description: 'Priced lab visits booked by clinic staff' },
@@ -162,6 +171,7 @@ export const docsPlugin = fp(
           { name: 'Events', description: 'Every change of a lab order or a lab visit, kept 30 days (docs/events.md)' },
           { name: 'Webhooks (clinical)', description: "Signed events pushed to a brand's URLs (docs/webhooks.md)" },
           { name: 'Webhooks (workspace)', description: "Signed events pushed to a workspace's URLs (docs/webhooks.md)" },
+          { name: 'API keys', description: 'Long-lived credentials of machine clients (docs/api-keys.md)' },
           { name: 'Operations', description: 'Health and readiness' },
         ],
       },

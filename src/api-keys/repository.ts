@@ -1,0 +1,80 @@
+/** API key rows. Lookups by hash serve authentication; the others the management routes. */
+import { and, arrayContained, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Queryable } from '../db/database.js';
+import { apiKeys } from './tables.js';
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type NewApiKey = Omit<typeof apiKeys.$inferInsert, 'createdAt' | 'revokedAt' | 'lastUsedAt'>;
+
+/** Which keys a caller may see: all (null), or those whose every brand is one of these. */
+export type KeyScope = readonly string[] | null;
+
+export async function insertApiKey(q: Queryable, key: NewApiKey): Promise<ApiKeyRow> {
+  const [row] = await q.insert(apiKeys).values(key).returning();
+  return row!;
+}
+
+export async function findApiKeyByHash(q: Queryable, keyHash: string): Promise<ApiKeyRow | null> {
+  const [row] = await q.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
+  return row ?? null;
+}
+
+function visibleTo(scope: KeyScope): SQL | undefined {
+  return scope === null ? undefined : arrayContained(apiKeys.brandIds, [...scope]);
+}
+
+export async function findApiKey(q: Queryable, scope: KeyScope, id: string): Promise<ApiKeyRow | null> {
+  const [row] = await q.select().from(apiKeys).where(and(eq(apiKeys.id, id), visibleTo(scope)));
+  return row ?? null;
+}
+
+/** Newest first, after the (created_at, id) of the previous page's last key. */
+export async function listApiKeys(
+  q: Queryable,
+  scope: KeyScope,
+  after: { createdAt: Date; id: string } | null,
+  limit: number,
+): Promise<ApiKeyRow[]> {
+  return q
+    .select()
+    .from(apiKeys)
+    .where(
+      and(
+        visibleTo(scope),
+        after === null
+          ? undefined
+          : or(
+              lt(apiKeys.createdAt, after.createdAt),
+              and(eq(apiKeys.createdAt, after.createdAt), lt(apiKeys.id, after.id)),
+            ),
+      ),
+    )
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .limit(limit);
+}
+
+/** Revokes the key unless it is revoked already; null when it was (or is not there). */
+export async function revokeApiKey(q: Queryable, id: string): Promise<ApiKeyRow | null> {
+  const [row] = await q
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning();
+  return row ?? null;
+}
+
+/**
+ * Records a use, at most once a minute across all replicas: the condition is checked by the
+ * UPDATE itself, so replicas racing on the same key write it once.
+ */
+export async function touchApiKey(q: Queryable, id: string): Promise<void> {
+  await q
+    .update(apiKeys)
+    .set({ lastUsedAt: sql`now()` })
+    .where(
+      and(
+        eq(apiKeys.id, id),
+        or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`)),
+      ),
+    );
+}
