@@ -470,9 +470,10 @@ describe('workspace management', () => {
     const operationIds = ops.map((o) => o.op.operationId);
     expect(new Set(operationIds).size).toBe(operationIds.length);
     for (const { route, op } of ops) {
-      expect(['Workspace lab visits', 'Workspace management', 'Webhooks (workspace)'], route).toContain(
-        op.tags?.[0],
-      );
+      expect(
+        ['Workspace lab visits', 'Workspace management', 'Webhooks (workspace)', 'Events'],
+        route,
+      ).toContain(op.tags?.[0]);
       expect(op.summary, route).toEqual(expect.any(String));
       expect(op.responses['401'], route).toBeDefined();
     }
