@@ -107,6 +107,8 @@ export function createTokenVerifier(options: AuthOptions): (token: string) => Pr
  * maximum. The lifetime counts from `iat`, or from now when the token has none (or claims to be
  * issued in the future), so neither a long-lived token nor one far in the future gets through.
  */
+const LIFETIME_LEEWAY_HOURS = 1 / 60;
+
 function checkLifetime(payload: JWTPayload, maxHours: number, now: number): void {
   if (typeof payload.exp !== 'number') {
     throw Errors.unauthenticated(
@@ -118,7 +120,9 @@ function checkLifetime(payload: JWTPayload, maxHours: number, now: number): void
   const hasIat = typeof payload.iat === 'number';
   const from = hasIat ? Math.min(payload.iat!, nowSeconds) : nowSeconds;
   const hours = (payload.exp - from) / 3600;
-  if (hours > maxHours) {
+  // A minute of leeway: a token minted for exactly the maximum can have its `iat` and `exp` read
+  // from the clock a second apart (jose computes each from "now"), one second over.
+  if (hours > maxHours + LIFETIME_LEEWAY_HOURS) {
     throw Errors.unauthenticated(
       `The bearer token is valid for ${Math.ceil(hours)} hours ("exp" ${hasIat ? 'minus "iat"' : 'from now'}); ` +
         `this service accepts at most ${maxHours} hours. Mint a shorter-lived token, or use an API key.`,
