@@ -45,6 +45,7 @@ export type JunctionOperation =
   | 'cancel_order'
   | 'get_results'
   | 'get_result_pdf'
+  | 'get_requisition_pdf'
   | 'list_lab_tests'
   | 'simulate_order';
 
@@ -251,14 +252,26 @@ export class JunctionApiClient implements JunctionApi {
   }
 
   async getResultPdf(orderId: string): Promise<Uint8Array> {
-    return this.run('get_result_pdf', (budget) =>
-      // The body is read inside the attempt: a connection lost mid-download is retried too.
-      this.send(budget, 'get_result_pdf', true, [], async (o) => {
-        const binary = await this.sdk.labTests.getResultPdf({ orderId }, o);
+    return this.download('get_result_pdf', (o) => this.sdk.labTests.getResultPdf({ orderId }, o));
+  }
+
+  async getRequisitionPdf(orderId: string): Promise<Uint8Array> {
+    // The SDK's name for GET /v3/order/{id}/requisition/pdf (sic).
+    return this.download('get_requisition_pdf', (o) => this.sdk.labTests.getOrderRequistionPdf({ orderId }, o));
+  }
+
+  /** A binary answer (a PDF), read inside the attempt: a connection lost mid-download is retried too. */
+  private download(
+    operation: JunctionOperation,
+    request: (o: JunctionClient.RequestOptions) => Promise<{ arrayBuffer(): Promise<ArrayBuffer> }>,
+  ): Promise<Uint8Array> {
+    return this.run(operation, (budget) =>
+      this.send(budget, operation, true, [], async (o) => {
+        const binary = await request(o);
         try {
           return new Uint8Array(await binary.arrayBuffer());
         } catch (cause) {
-          throw new JunctionError({ message: 'the report download was cut off', cause });
+          throw new JunctionError({ message: 'the download was cut off', cause });
         }
       }),
     );

@@ -100,6 +100,8 @@ export interface JunctionApi {
   cancelOrder(orderId: string): Promise<JunctionOrder>;
   getResults(orderId: string): Promise<JunctionResults>;
   getResultPdf(orderId: string): Promise<Uint8Array>;
+  /** The requisition a walk-in patient takes to the lab; rejected with 404 until Junction made it. */
+  getRequisitionPdf(orderId: string): Promise<Uint8Array>;
   listLabTests(): Promise<JunctionLabTest[]>;
 }
 

@@ -19,6 +19,7 @@ import {
   statusRank,
   type LabOrderRow,
 } from './orders-repository.js';
+import type { LabOrderStatus } from './tables.js';
 import {
   CreateLabOrderBody,
   LabOrder,
@@ -247,6 +248,63 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       return (reply as FastifyReply)
         .type('application/pdf')
         .header('content-disposition', `inline; filename="lab-order-${order.id}.pdf"`)
+        .send(Buffer.from(pdf));
+    },
+  );
+
+  /** Why an order has no requisition to hand out (409), or null when Junction may have one. */
+  const noRequisition: Partial<Record<LabOrderStatus, string>> = {
+    submitting: 'The order is still being placed with Junction; its requisition follows once Junction has the order.',
+    rejected: 'Junction refused the order: there is no requisition.',
+    cancelled: 'The order is cancelled: its requisition must not be used at a lab.',
+    failed: 'The order failed at the lab: its requisition is no longer of use.',
+  };
+
+  app.get(
+    '/v1/lab-orders/:id/requisition',
+    {
+      config: { scope: SCOPES.labOrdersRead },
+      schema: {
+        tags: TAGS,
+        operationId: 'getLabOrderRequisition',
+        summary: 'The requisition form (PDF) the patient takes to a walk-in lab, from Junction',
+        description:
+          '404 `requisition_not_available` until Junction has made it (the order reaches ' +
+          '`received.walk_in_test.requisition_created`); 409 `requisition_not_applicable` for an order that has none ' +
+          'to use (still being placed, rejected, cancelled or failed).',
+        params: OrderIdParams,
+        response: {
+          200: Type.String({ contentEncoding: 'binary', contentMediaType: 'application/pdf', description: 'Requisition PDF' }),
+          ...errorResponses(400, 401, 403, 404, 409, 502),
+        },
+      },
+    },
+    async (request, reply) => {
+      const order = await visibleOrder(deps, principalOf(request), request.params.id);
+      const refusal = noRequisition[order.status];
+      if (refusal !== undefined || !order.junctionOrderId) {
+        throw new HttpError(409, 'requisition_not_applicable', refusal ?? noRequisition.submitting!);
+      }
+      const junctionOrderId = order.junctionOrderId;
+      const pdf = await fromJunction(async () => {
+        try {
+          return await junction.getRequisitionPdf(junctionOrderId);
+        } catch (err) {
+          if (err instanceof JunctionRejected && err.statusCode === 404) {
+            throw new HttpError(
+              404,
+              'requisition_not_available',
+              'Junction has not made the requisition yet: it is ready once the order reaches ' +
+                "received.walk_in_test.requisition_created (see the order's events).",
+            );
+          }
+          throw err;
+        }
+      });
+      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'lab_requisition', resourceId: order.id, tenant: order.brandId });
+      return (reply as FastifyReply)
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="requisition-${order.id}.pdf"`)
         .send(Buffer.from(pdf));
     },
   );

@@ -14,6 +14,7 @@ export const SIMULATOR_OPERATIONS = [
   'cancel_order',
   'get_result',
   'get_result_pdf',
+  'get_requisition_pdf',
   'list_lab_tests',
   'simulate_order',
 ] as const;

@@ -85,13 +85,32 @@ export function renderResultPdf(
   labTestName: string,
   results: SimulatedMarkerResult[],
 ): Buffer {
-  const escape = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`).replace(/[^\x20-\x7e]/g, '?');
-  const lines = [
+  return renderPdf([
     `${labTestName} - simulated report`,
     `Order ${orderId}`,
     '',
     ...results.map((r) => `${r.name}: ${r.result} ${r.unit} (ref ${r.reference_range}) ${r.interpretation}`),
-  ];
+  ]);
+}
+
+/**
+ * The requisition a walk-in patient takes to the Patient Service Center: what is to be drawn and
+ * the requisition number the lab files the sample under. No patient details, as above.
+ */
+export function renderRequisitionPdf(orderId: string, labTestName: string, requisitionNumber: string): Buffer {
+  return renderPdf([
+    'Laboratory requisition - simulated',
+    `Requisition ${requisitionNumber}`,
+    `Order ${orderId}`,
+    `Test: ${labTestName}`,
+    '',
+    'Bring this form to any Patient Service Center.',
+  ]);
+}
+
+/** A valid one-page PDF (Helvetica, one line per entry). */
+function renderPdf(lines: string[]): Buffer {
+  const escape = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`).replace(/[^\x20-\x7e]/g, '?');
   const text = lines.map((l, i) => `BT /F1 11 Tf 50 ${760 - i * 16} Td (${escape(l)}) Tj ET`).join('\n');
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',

@@ -5,7 +5,7 @@
 import type { SimulatorOperation } from './faults.js';
 import { SIMULATOR_LAB_TESTS } from './catalog.js';
 import { FINAL_STATUSES, LifecycleError, WALK_IN_PATH, topLevel } from './lifecycle.js';
-import { renderResultPdf, simulateResults, type Interpretation } from './results.js';
+import { renderRequisitionPdf, renderResultPdf, simulateResults, type Interpretation } from './results.js';
 import type { SimOrder, SimulatorStore } from './store.js';
 import { validateOrder } from './validate-order.js';
 import { labTestJson, orderJson, postOrderResponseJson, resultsJson, userJson } from './wire.js';
@@ -92,6 +92,8 @@ export function handle(ctx: RouteContext, req: SimRequest): Reply {
       return results(ctx, req);
     case 'get_result_pdf':
       return resultPdf(ctx, req);
+    case 'get_requisition_pdf':
+      return requisitionPdf(ctx, req);
     case 'list_lab_tests':
       return json(200, SIMULATOR_LAB_TESTS.map(labTestJson));
     case 'simulate_order':
@@ -179,6 +181,19 @@ function resultPdf(ctx: RouteContext, req: SimRequest): Reply {
   return {
     status: 200,
     body: renderResultPdf(order.id, order.labTest.name, markers),
+    contentType: 'application/pdf',
+  };
+}
+
+/** Made at `requisition_created`, as Junction makes it; kept once made. */
+function requisitionPdf(ctx: RouteContext, req: SimRequest): Reply {
+  const order = findOrder(ctx, req.params[0]);
+  if (isReply(order)) return order;
+  const made = order.events.some((e) => e.status.endsWith('.requisition_created'));
+  if (!made || order.sampleId === null) return detail(404, 'The requisition is not available for this order yet');
+  return {
+    status: 200,
+    body: renderRequisitionPdf(order.id, order.labTest.name, order.sampleId),
     contentType: 'application/pdf',
   };
 }

@@ -100,6 +100,8 @@ function route(method: string, segments: string[]): Route | 'method' | null {
     else if (n === 4 && b === 'result') [candidates, params] = [{ GET: 'get_result' }, [a!]];
     else if (n === 5 && b === 'result' && c === 'pdf')
       [candidates, params] = [{ GET: 'get_result_pdf' }, [a!]];
+    else if (n === 5 && b === 'requisition' && c === 'pdf')
+      [candidates, params] = [{ GET: 'get_requisition_pdf' }, [a!]];
     else if (n === 4 && b === 'test') [candidates, params] = [{ POST: 'simulate_order' }, [a!]];
   }
   const operation = candidates[method];
