@@ -25,8 +25,13 @@ export const session = {
     sessionStorage.removeItem(KEY);
     notify();
   },
-  /** The API answered 401: back to the sign-in page, with the API's message. */
-  expire(message: string): void {
+  /**
+   * The API refused `token` (401): back to the sign-in page, with the API's message. Only while
+   * `token` is still the signed-in one: the first refusal ends the session, and a late answer to a
+   * request sent with an earlier token leaves a newer sign-in alone.
+   */
+  expire(message: string, token: string | null): void {
+    if (token === null || session.token() !== token) return;
     expiredMessage = message;
     session.signOut();
   },

@@ -80,8 +80,8 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
     await page.locator('header .who').getByText('Signed in as').waitFor();
   }
 
-  /** No serious or critical axe-core violation on the page as it is now; a screenshot of it. */
-  async function check(page: Page, name: string): Promise<void> {
+  /** The page has its title and has loaded what it shows. */
+  async function settled(page: Page): Promise<void> {
     await page.locator('h1').first().waitFor();
     await expect
       .poll(() =>
@@ -91,6 +91,11 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
           .count(),
       )
       .toBe(0);
+  }
+
+  /** No serious or critical axe-core violation on the page as it is now; a screenshot of it. */
+  async function check(page: Page, name: string): Promise<void> {
+    await settled(page);
     const width = page.viewportSize()!.width;
     const { violations } = await new AxeBuilder({ page }).analyze();
     const serious = violations
@@ -304,14 +309,37 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       expect(await alert.textContent()).toMatch(/Signed out\. .+/);
       await check(page, 'sign-in-401');
 
-      // A token that expires while signed in: the next call brings the sign-in back.
-      await signInAs(page, 'Staff', `/w/${WS}/visits`);
+      // A token that expires while signed in: the next click's call is refused, which ends the
+      // session once and brings the sign-in back with the API's message.
+      await signInAs(page, 'Staff', `/w/${WS}/clients`);
+      await page.getByRole('cell', { name: 'Grace Hopper' }).waitFor();
+      await settled(page);
       const expired = await t.token({ sub: DEMO.staffUserId }, -60);
       await page.evaluate(`sessionStorage.setItem('labline.console.token', ${JSON.stringify(expired)})`);
-      // The next call (the page loading its data again) is refused.
-      await page.reload();
-      await page.getByRole('alert').filter({ hasText: 'Signed out.' }).waitFor();
-      await page.getByRole('button', { name: 'Sign in as Staff' }).waitFor();
+      // The visits page's list is refused late, after the person has signed in again: that
+      // answer ends nothing (its token is no longer the signed-in one).
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route(
+        (url) => url.pathname.endsWith('/labs/visits'),
+        async (route) => {
+          if (route.request().headers()['authorization'] === `Bearer ${expired}`) await held;
+          await route.continue();
+        },
+      );
+      await page.getByRole('link', { name: 'Visits', exact: true }).click();
+      const signedOut = page.getByRole('alert').filter({ hasText: 'Signed out.' });
+      await signedOut.waitFor();
+      expect(await signedOut.textContent()).toContain('The bearer token has expired.');
+      await page.getByRole('button', { name: 'Sign in as Staff' }).click();
+      await page.getByRole('heading', { name: 'Visits', level: 1 }).waitFor();
+      const late = page.waitForResponse((r) => r.url().includes('/labs/visits?') && r.status() === 401);
+      release();
+      await late;
+      await settled(page);
+      await page.getByLabel('Status').waitFor();
+      expect(await page.getByRole('button', { name: 'Sign in as Staff' }).count()).toBe(0);
+      expect(await page.locator('header .who').textContent()).toContain('Signed in as');
       expect(problems).toEqual([]);
     },
   );

@@ -2,7 +2,8 @@
  * The one way the console reaches the service: openapi-fetch over the types generated from the
  * service's own /openapi.json (schema.d.ts), with the signed-in token on every call. Every
  * answer that is not 2xx becomes an ApiError carrying the API's own `error` and `message`; a 401
- * also ends the session, so the sign-in page comes back with that message.
+ * also ends the session that sent the refused token (once), so the sign-in page comes back with
+ * that message.
  */
 import createClient from 'openapi-fetch';
 import type { paths } from './schema';
@@ -10,11 +11,18 @@ import { session } from '../session';
 
 export const api = createClient<paths>({ baseUrl: location.origin });
 
+/** The token each answer's request carried, so that a 401 ends that sign-in and no later one. */
+const sentWith = new WeakMap<Response, string>();
+
 api.use({
   onRequest({ request }) {
     const token = session.token();
     if (token !== null) request.headers.set('authorization', `Bearer ${token}`);
     return request;
+  },
+  onResponse({ request, response }) {
+    const token = request.headers.get('authorization')?.replace(/^Bearer /, '');
+    if (token) sentWith.set(response, token);
   },
 });
 
@@ -54,6 +62,6 @@ export async function call<T>(request: Promise<Answer<T>>): Promise<T> {
   const { data, error, response } = answer;
   if (response.ok) return data as T;
   const { code, message } = messageOf(error, response);
-  if (response.status === 401) session.expire(message);
+  if (response.status === 401) session.expire(message, sentWith.get(response) ?? null);
   throw new ApiError(response.status, code, message);
 }
