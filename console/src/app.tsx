@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, call } from './api/client';
 import { OrderPage } from './clinical/order';
 import { OrdersPage } from './clinical/orders';
+import { ClinicalWebhookPage, ClinicalWebhooksPage } from './clinical/webhooks';
 import { demoPersonas } from './demo';
 import { Home } from './home';
 import { href, match, useRoute } from './router';
@@ -49,6 +50,11 @@ function SignedInApp() {
                 Lab orders
               </a>
             ) : null}
+            {can.adminOrders(loaded.data.me) ? (
+              <a href={href('/webhooks')} aria-current={route.startsWith('/webhooks') ? 'page' : undefined}>
+                Webhooks
+              </a>
+            ) : null}
           </nav>
         ) : null}
         <div class="who">
@@ -84,6 +90,9 @@ function Page({ route }: { route: string }) {
   if (route === '/') return <Home />;
   if (route === '/orders') return <OrdersPage />;
   if ((params = match('/orders/:id', route))) return <OrderPage key={params.id} id={params.id!} />;
+  if (route === '/webhooks') return <ClinicalWebhooksPage />;
+  if ((params = match('/webhooks/:id', route)))
+    return <ClinicalWebhookPage key={params.id} id={params.id!} />;
   const workspace = /^\/w\/([^/?]+)(\/.*)?$/.exec(route);
   if (workspace)
     return <WorkspaceLayout key={workspace[1]} workspaceId={workspace[1]!} route={workspace[2] ?? '/'} />;

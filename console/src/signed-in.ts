@@ -20,6 +20,8 @@ export function useSignedIn(): SignedIn {
 export const can = {
   readOrders: (me: Me) => me.scopes.includes('lab-orders:read'),
   writeOrders: (me: Me) => me.scopes.includes('lab-orders:write'),
+  /** a brand's webhook endpoints (and, with the platform admin, API keys) */
+  adminOrders: (me: Me) => me.scopes.includes('lab-orders:admin'),
 };
 
 /** How the header names the signed-in principal. */

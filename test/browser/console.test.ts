@@ -14,9 +14,10 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoTokens, labOrderCurl, type DemoTokens } from '../../src/demo/banner.js';
-import { DEMO } from '../../src/demo/examples.js';
+import { DEMO, DEMO_LAB_VISIT } from '../../src/demo/examples.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.js';
 import { ARTIFACTS, browserAvailable, launchBrowser } from '../helpers/browser.js';
+import { startReceiver, verified, type Receiver } from '../helpers/receiver.js';
 
 const run = promisify(execFile);
 const SHOTS = path.join(ARTIFACTS, 'console');
@@ -130,7 +131,7 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
     LONG,
     async () => {
       // The refused coupon's quote answers 422 on purpose.
-    const { page, problems, requests } = await open(1280, [422]);
+      const { page, problems, requests } = await open(1280, [422]);
       await signInAs(page, 'Staff');
       await check(page, 'home-staff');
       await page.getByRole('link', { name: 'Demo Clinic' }).click();
@@ -402,6 +403,168 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
     },
   );
 
+  /** A visit booked through the API (no coupon): one lab_visit.created event of the workspace. */
+  async function bookVisitByApi(): Promise<string> {
+    const res = await t.request('POST', `/v1/workspace/${WS}/labs/visits`, {
+      token: tokens.owner,
+      body: { ...DEMO_LAB_VISIT, labCouponCode: null },
+    });
+    expect(res.status, res.text).toBe(201);
+    return res.body.labVisit.id as string;
+  }
+
+  /** The event a receiver got for a visit or an order, verified with `secret`. */
+  async function eventFor(receiver: Receiver, secret: string, objectId: string, type: string) {
+    const [got] = (
+      await receiver.waitFor((all) => all.some((r) => r.body.includes(objectId) && r.body.includes(type)))
+    ).filter((r) => r.body.includes(objectId) && r.body.includes(type));
+    const event = verified(secret, got!) as { id: string; type: string };
+    expect(event.type).toBe(type);
+    return event.id;
+  }
+
+  /** Refreshes the deliveries log until `row` shows (deliveries are sent by a background job). */
+  async function untilLogged(page: Page, row: ReturnType<Page['locator']>): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          if ((await row.count()) > 0) return true;
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return false;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+  }
+
+  it(
+    'owner: a webhook endpoint at a receiver gets the workspace’s events, signed; the deliveries log shows them; resend, disable and enable, rotate, recover, delete',
+    LONG,
+    async () => {
+      const receiver = await startReceiver();
+      try {
+        const { page, problems } = await open(1280);
+        await signInAs(page, 'Workspace owner', `/w/${WS}/visits`);
+        await page.getByRole('link', { name: 'Webhooks' }).click();
+        await page.getByRole('heading', { name: 'Webhook endpoints', level: 1 }).waitFor();
+        await page.getByText('No webhook endpoints yet.').waitFor();
+        await page.getByLabel('URL').fill(`${receiver.url}/hooks`);
+        await page.getByLabel('Description (optional)').fill('Front desk system');
+        await page.getByRole('button', { name: 'Add endpoint' }).click();
+        const secret = (await page.getByTestId('webhook-secret').textContent())!;
+        expect(secret).toMatch(/^whsec_/);
+        await check(page, 'webhooks');
+
+        // A visit booked: its event reaches the receiver, signed with the secret shown once.
+        const visitId = await bookVisitByApi();
+        const eventId = await eventFor(receiver, secret, visitId, 'lab_visit.created');
+        await page.getByRole('link', { name: `${receiver.url}/hooks` }).click();
+        await page.getByRole('heading', { name: /^Webhook endpoint ep_/ }).waitFor();
+        // The secret is never shown again.
+        expect(await page.getByTestId('webhook-secret').count()).toBe(0);
+        const log = page.getByRole('region', { name: 'Deliveries' });
+        const delivered = log.locator('tr', { hasText: eventId }).filter({ hasText: 'succeeded' });
+        await untilLogged(page, delivered);
+        expect(await delivered.first().innerText()).toContain('HTTP 200');
+
+        // Resend: the same event again, as a new delivery caused by the resend.
+        await page.getByRole('button', { name: `Resend lab_visit.created ${eventId}` }).click();
+        await receiver.waitFor(() => receiver.withId(eventId).length >= 2);
+        await untilLogged(
+          page,
+          log
+            .locator('tr', { hasText: eventId })
+            .filter({ hasText: 'resend' })
+            .filter({ hasText: 'succeeded' }),
+        );
+
+        // Disabled, a visit's event is not sent; enabled again, recover sends it.
+        await page.getByRole('button', { name: 'Disable' }).click();
+        await expect.poll(() => page.getByTestId('endpoint-state').textContent()).toMatch(/^disabled/);
+        const missedVisit = await bookVisitByApi();
+        await page.getByRole('button', { name: 'Enable' }).click();
+        await expect.poll(() => page.getByTestId('endpoint-state').textContent()).toBe('enabled');
+        expect(receiver.received.some((r) => r.body.includes(missedVisit))).toBe(false);
+
+        // Rotate: a new secret, shown once; the previous one keeps signing for a day.
+        await page.getByRole('button', { name: 'Rotate secret' }).click();
+        const rotated = page.getByTestId('webhook-secret');
+        await rotated.waitFor();
+        const newSecret = (await rotated.textContent())!;
+        expect(newSecret).toMatch(/^whsec_/);
+        expect(newSecret).not.toBe(secret);
+
+        await page.getByRole('button', { name: 'Recover' }).click();
+        expect(await page.getByTestId('recovered').textContent()).toBe('1 event queued for delivery again.');
+        const missedEvent = await eventFor(receiver, newSecret, missedVisit, 'lab_visit.created');
+        await eventFor(receiver, secret, missedVisit, 'lab_visit.created');
+        await untilLogged(
+          page,
+          log
+            .locator('tr', { hasText: missedEvent })
+            .filter({ hasText: 'recover' })
+            .filter({ hasText: 'succeeded' }),
+        );
+        await check(page, 'webhook');
+
+        // Delete: gone from the list and from the API.
+        const endpointId = /webhooks\/(ep_[0-9a-f]+)/.exec(page.url())![1]!;
+        await page.getByRole('button', { name: 'Delete endpoint…' }).click();
+        await page.getByRole('button', { name: 'Yes, delete it' }).click();
+        await page.getByText('No webhook endpoints yet.').waitFor();
+        const gone = await api(tokens.owner, `/v1/workspace/${WS}/webhook-endpoints/${endpointId}`);
+        expect(gone.status).toBe(404);
+        expect(problems).toEqual([]);
+      } finally {
+        await receiver.close();
+      }
+    },
+  );
+
+  it(
+    'clinical operator: a brand’s webhook endpoint gets the event of an order placed with the printed curl; the deliveries log shows it',
+    LONG,
+    async () => {
+      const receiver = await startReceiver();
+      try {
+        const { page, problems } = await open(1280);
+        await signInAs(page, 'Clinical operator');
+        await page.getByRole('link', { name: 'Webhooks' }).click();
+        await page.getByRole('heading', { name: 'Webhook endpoints', level: 1 }).waitFor();
+        await page.getByLabel('URL').fill(`${receiver.url}/orders`);
+        expect(await page.getByLabel('Brand').inputValue()).toBe(DEMO.brandId);
+        await page.getByLabel('lab_order.status_changed').uncheck();
+        await page.getByLabel('lab_order.rejected').uncheck();
+        await page.getByRole('button', { name: 'Add endpoint' }).click();
+        const secret = (await page.getByTestId('webhook-secret').textContent())!;
+        const row = page
+          .getByRole('region', { name: 'Webhook endpoints' })
+          .locator('tr', { hasText: receiver.url });
+        expect(await row.innerText()).toContain('lab_order.created');
+        await check(page, 'clinical-webhooks');
+
+        const { stdout } = await run('bash', ['-c', labOrderCurl(t.baseUrl)], {
+          env: { ...process.env, CLINICAL_TOKEN: tokens.clinical },
+        });
+        const order = JSON.parse(stdout);
+        const eventId = await eventFor(receiver, secret, order.id, 'lab_order.created');
+        await row.getByRole('link').click();
+        const delivered = page
+          .getByRole('region', { name: 'Deliveries' })
+          .locator('tr', { hasText: eventId })
+          .filter({ hasText: 'succeeded' });
+        await untilLogged(page, delivered);
+        await check(page, 'clinical-webhook');
+        await page.getByRole('button', { name: 'Delete endpoint…' }).click();
+        await page.getByRole('button', { name: 'Yes, delete it' }).click();
+        await page.getByRole('heading', { name: 'Webhook endpoints', level: 1 }).waitFor();
+        expect(problems).toEqual([]);
+      } finally {
+        await receiver.close();
+      }
+    },
+  );
+
   it('by keyboard alone: signs in and opens a visit', LONG, async () => {
     const { page, problems } = await open(1280);
     await page.goto(`${t.baseUrl}/console/#/w/${WS}/visits`);
@@ -430,6 +593,17 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
     async () => {
       const visits = await api(tokens.owner, `/v1/workspace/${WS}/labs/visits?limit=1`);
       const orders = await api(tokens.clinical, '/v1/lab-orders?status=completed&limit=1');
+      // An endpoint on each surface to show (nothing happens while they exist: nothing is sent).
+      const hook = { url: 'http://127.0.0.1:9/hooks', description: 'Layout check' };
+      const wsHook = await t.request('POST', `/v1/workspace/${WS}/webhook-endpoints`, {
+        token: tokens.owner,
+        body: hook,
+      });
+      const brandHook = await t.request('POST', '/v1/webhook-endpoints', {
+        token: tokens.clinical,
+        body: { ...hook, brand_id: DEMO.brandId },
+      });
+      expect([wsHook.status, brandHook.status]).toEqual([201, 201]);
       const pages: [string, string, string][] = [
         ['Workspace owner', '/', 'home'],
         ['Workspace owner', `/w/${WS}/visits`, 'visits'],
@@ -439,7 +613,11 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
         ['Workspace owner', `/w/${WS}/coupons`, 'coupons'],
         ['Workspace owner', `/w/${WS}/tests`, 'test-prices'],
         ['Workspace owner', `/w/${WS}/members`, 'members'],
+        ['Workspace owner', `/w/${WS}/webhooks`, 'webhooks'],
+        ['Workspace owner', `/w/${WS}/webhooks/${wsHook.body.webhookEndpoint.id}`, 'webhook'],
         ['Clinical operator', '/orders', 'orders'],
+        ['Clinical operator', '/webhooks', 'clinical-webhooks'],
+        ['Clinical operator', `/webhooks/${brandHook.body.webhook_endpoint.id}`, 'clinical-webhook'],
       ];
       if (visits.body.labVisits[0])
         pages.push(['Workspace owner', `/w/${WS}/visits/${visits.body.labVisits[0].id}`, 'visit']);

@@ -17,6 +17,7 @@ import { ReferralsPage } from './referrals';
 import { TestPricesPage } from './test-prices';
 import { VisitPage } from './visit';
 import { VisitsPage } from './visits';
+import { WebhookPage, WebhooksPage } from './webhooks';
 
 export function WorkspaceLayout({ workspaceId, route }: { workspaceId: string; route: string }) {
   const { me } = useSignedIn();
@@ -45,7 +46,10 @@ export function WorkspaceLayout({ workspaceId, route }: { workspaceId: string; r
   const access = loaded.data;
   const link = (page: string, label: string) => {
     const to = wsRoute(workspaceId, page);
-    const current = route === page || (page === '/visits' && /^\/visits\/(?!new)/.test(route));
+    const current =
+      route === page ||
+      (page === '/visits' && /^\/visits\/(?!new)/.test(route)) ||
+      (page === '/webhooks' && route.startsWith('/webhooks/'));
     return (
       <li>
         <a href={href(to)} aria-current={current ? 'page' : undefined}>
@@ -75,6 +79,7 @@ export function WorkspaceLayout({ workspaceId, route }: { workspaceId: string; r
             {access.owner ? link('/coupons', 'Coupons') : null}
             {access.owner ? link('/tests', 'Test prices') : null}
             {access.owner ? link('/members', 'Members') : null}
+            {access.owner ? link('/webhooks', 'Webhooks') : null}
           </ul>
         </nav>
       </div>
@@ -101,8 +106,12 @@ function WorkspacePage({ route }: { route: string }) {
       return <TestPricesPage />;
     case '/members':
       return <MembersPage />;
+    case '/webhooks':
+      return <WebhooksPage />;
   }
   if ((params = match('/visits/:id', route))) return <VisitPage key={params.id} visitId={params.id!} />;
+  if ((params = match('/webhooks/:id', route)))
+    return <WebhookPage key={params.id} endpointId={params.id!} />;
   return (
     <div class="problem" role="alert">
       There is no workspace page at {route}.

@@ -1,0 +1,515 @@
+/**
+ * Webhook endpoints on either surface (docs/webhooks.md): the list and a new endpoint (its
+ * signing secret shown once), and one endpoint with enable/disable, secret rotation (the new
+ * secret shown once), delete, recover since a time, and its deliveries log with resend.
+ */
+import { useState } from 'preact/hooks';
+import { href, navigate } from '../router';
+import {
+  dateTime,
+  Empty,
+  Field,
+  isoFromLocal,
+  localInputValue,
+  PageTitle,
+  Pager,
+  Problem,
+  Show,
+  TableWrap,
+  useApi,
+  useCursorPages,
+  useSubmit,
+  valueOf,
+} from '../ui';
+import {
+  DELIVERY_STATUSES,
+  type Delivery,
+  type DeliveryStatus,
+  type Endpoint,
+  type WebhookSurface,
+} from './surface';
+
+const PAGE_SIZE = 20;
+
+const stateOf = (e: Endpoint): string =>
+  e.enabled ? 'enabled' : `disabled${e.disabledReason ? `: ${e.disabledReason}` : ''}`;
+
+/** A signing secret, in the one answer that shows it. */
+function SecretOnce({ endpoint, what }: { endpoint: Endpoint; what: string }) {
+  if (!endpoint.secret) return null;
+  return (
+    <section class="secret" aria-labelledby="secret-title">
+      <h2 id="secret-title">Signing secret {what}</h2>
+      <p>
+        <code data-testid="webhook-secret">{endpoint.secret}</code>
+      </p>
+      <p class="muted">
+        Shown only this once: keep it where the receiver verifies signatures (any Standard Webhooks library).
+        No later page shows it again.
+      </p>
+    </section>
+  );
+}
+
+/** The pager, when there is more than one page. */
+function Pages({ pages, next }: { pages: ReturnType<typeof useCursorPages>; next: string | null }) {
+  return pages.page > 1 || next !== null ? <Pager pages={pages} nextCursor={next} /> : null;
+}
+
+export function EndpointsPage({ surface }: { surface: WebhookSurface }) {
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
+  const endpoints = useApi(() => surface.list(cursor), [surface, cursor]);
+  const [created, setCreated] = useState<Endpoint | null>(null);
+  const brandColumn = surface.brands !== undefined;
+  return (
+    <>
+      <PageTitle>Webhook endpoints</PageTitle>
+      <p class="muted">
+        Every event of {brandColumn ? 'your brands' : 'this workspace'} of the types an endpoint takes is
+        POSTed to its URL, signed, and retried until the receiver answers 2xx.
+      </p>
+      {created ? <SecretOnce endpoint={created} what={`of ${created.url}`} /> : null}
+      <Show loaded={endpoints} what="webhook endpoints">
+        {({ items, next }) => (
+          <>
+            {items.length === 0 ? (
+              <Empty>No webhook endpoints yet.</Empty>
+            ) : (
+              <TableWrap label="Webhook endpoints">
+                <thead>
+                  <tr>
+                    <th scope="col">URL</th>
+                    {brandColumn ? <th scope="col">Brand</th> : null}
+                    <th scope="col">Events</th>
+                    <th scope="col">State</th>
+                    <th scope="col">Created</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((e) => (
+                    <tr key={e.id}>
+                      <td class="wrap">
+                        <a href={href(surface.endpointRoute(e.id))}>{e.url}</a>
+                        {e.description ? <div class="muted small">{e.description}</div> : null}
+                      </td>
+                      {brandColumn ? <td>{e.owner}</td> : null}
+                      <td>{e.events.join(', ')}</td>
+                      <td>{stateOf(e)}</td>
+                      <td>{dateTime(e.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </TableWrap>
+            )}
+            <Pages pages={pages} next={next} />
+          </>
+        )}
+      </Show>
+      <NewEndpointForm
+        surface={surface}
+        onCreated={(endpoint) => {
+          setCreated(endpoint);
+          pages.restart();
+          endpoints.reload();
+        }}
+      />
+    </>
+  );
+}
+
+function NewEndpointForm({
+  surface,
+  onCreated,
+}: {
+  surface: WebhookSurface;
+  onCreated: (endpoint: Endpoint) => void;
+}) {
+  const [url, setUrl] = useState('');
+  const [description, setDescription] = useState('');
+  const [events, setEvents] = useState<string[]>([...surface.eventTypes]);
+  const [brand, setBrand] = useState(surface.brands?.[0] ?? '');
+  const submit = useSubmit();
+  const toggle = (type: string) =>
+    setEvents(events.includes(type) ? events.filter((t) => t !== type) : [...events, type]);
+  const save = (event: Event) => {
+    event.preventDefault();
+    void submit.run(async () => {
+      const endpoint = await surface.create({
+        url: url.trim(),
+        events,
+        description: description.trim() || null,
+        ...(surface.brands !== undefined ? { brandId: brand.trim() } : {}),
+      });
+      setUrl('');
+      setDescription('');
+      onCreated(endpoint);
+    });
+  };
+  return (
+    <section aria-labelledby="new-endpoint-title">
+      <h2 id="new-endpoint-title">New endpoint</h2>
+      <form class="grid" onSubmit={save}>
+        <Field id="w-url" label="URL" hint="https (http to a private address only outside production).">
+          <input
+            id="w-url"
+            type="url"
+            required
+            maxLength={2048}
+            autocomplete="off"
+            spellcheck={false}
+            aria-describedby="w-url-hint"
+            value={url}
+            onInput={(e) => setUrl(valueOf(e))}
+          />
+        </Field>
+        {surface.brands !== undefined ? (
+          <Field id="w-brand" label="Brand">
+            {surface.brands ? (
+              <select id="w-brand" value={brand} onChange={(e) => setBrand(valueOf(e))}>
+                {surface.brands.map((b) => (
+                  <option key={b} value={b}>
+                    {b}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input
+                id="w-brand"
+                required
+                maxLength={128}
+                value={brand}
+                onInput={(e) => setBrand(valueOf(e))}
+              />
+            )}
+          </Field>
+        ) : null}
+        <Field id="w-description" label="Description (optional)">
+          <input
+            id="w-description"
+            maxLength={500}
+            value={description}
+            onInput={(e) => setDescription(valueOf(e))}
+          />
+        </Field>
+        <fieldset>
+          <legend>Events</legend>
+          {surface.eventTypes.map((type) => (
+            <label key={type} class="inline">
+              <input type="checkbox" checked={events.includes(type)} onChange={() => toggle(type)} />
+              {type}
+            </label>
+          ))}
+        </fieldset>
+        <div class="form-end">
+          <button type="submit" disabled={submit.busy || events.length === 0}>
+            Add endpoint
+          </button>
+        </div>
+      </form>
+      <Problem error={submit.error} action="add a webhook endpoint" />
+    </section>
+  );
+}
+
+export function EndpointPage({ surface, id }: { surface: WebhookSurface; id: string }) {
+  const endpoint = useApi(() => surface.get(id), [surface, id]);
+  return (
+    <Show loaded={endpoint} what="the webhook endpoint">
+      {(e) => <EndpointView surface={surface} endpoint={e} onChange={endpoint.setData} />}
+    </Show>
+  );
+}
+
+function EndpointView({
+  surface,
+  endpoint,
+  onChange,
+}: {
+  surface: WebhookSurface;
+  endpoint: Endpoint;
+  onChange: (e: Endpoint) => void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const [rotated, setRotated] = useState<Endpoint | null>(null);
+  const submit = useSubmit();
+  const id = endpoint.id;
+  const act = (action: () => Promise<void>) => void submit.run(action);
+  return (
+    <>
+      <PageTitle>Webhook endpoint {id}</PageTitle>
+      <p>
+        <a href={href(surface.listRoute)}>All webhook endpoints</a>
+      </p>
+      <dl class="facts">
+        <dt>URL</dt>
+        <dd>
+          <code>{endpoint.url}</code>
+        </dd>
+        <dt>{surface.brands !== undefined ? 'Brand' : 'Workspace'}</dt>
+        <dd>{endpoint.owner}</dd>
+        <dt>Events</dt>
+        <dd>{endpoint.events.join(', ')}</dd>
+        <dt>Description</dt>
+        <dd>{endpoint.description ?? '—'}</dd>
+        <dt>State</dt>
+        <dd data-testid="endpoint-state">{stateOf(endpoint)}</dd>
+        <dt>Previous secret</dt>
+        <dd>
+          {endpoint.previousSecretExpiresAt
+            ? `signs too until ${dateTime(endpoint.previousSecretExpiresAt)}`
+            : 'none'}
+        </dd>
+        <dt>Created</dt>
+        <dd>{dateTime(endpoint.createdAt)}</dd>
+      </dl>
+
+      <section aria-labelledby="endpoint-actions-title">
+        <h2 id="endpoint-actions-title">Actions</h2>
+        <div class="actions">
+          <button
+            type="button"
+            class="secondary"
+            disabled={submit.busy}
+            onClick={() => act(async () => onChange(await surface.setEnabled(id, !endpoint.enabled)))}
+          >
+            {endpoint.enabled ? 'Disable' : 'Enable'}
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            disabled={submit.busy}
+            onClick={() =>
+              act(async () => {
+                const next = await surface.rotateSecret(id);
+                setRotated(next);
+                onChange(next);
+              })
+            }
+          >
+            Rotate secret
+          </button>
+          {confirming ? null : (
+            <button type="button" class="danger" onClick={() => setConfirming(true)}>
+              Delete endpoint…
+            </button>
+          )}
+        </div>
+        {confirming ? (
+          <div class="actions" role="group" aria-label="Confirm deletion">
+            <span>Delete this endpoint and its deliveries log?</span>
+            <button
+              type="button"
+              class="danger"
+              disabled={submit.busy}
+              onClick={() =>
+                act(async () => {
+                  await surface.remove(id);
+                  navigate(surface.listRoute);
+                })
+              }
+            >
+              Yes, delete it
+            </button>
+            <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </div>
+        ) : null}
+        <Problem error={submit.error} action="change this endpoint" />
+      </section>
+      {rotated ? (
+        <SecretOnce
+          endpoint={rotated}
+          what="after the rotation (the previous one keeps signing for 24 hours)"
+        />
+      ) : null}
+      <Deliveries surface={surface} endpointId={id} />
+    </>
+  );
+}
+
+function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpointId: string }) {
+  const [status, setStatus] = useState<DeliveryStatus | ''>('');
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
+  const deliveries = useApi(
+    () =>
+      surface.deliveries(endpointId, {
+        limit: PAGE_SIZE,
+        ...(status ? { status } : {}),
+        ...(cursor ? { cursor } : {}),
+      }),
+    [surface, endpointId, status, cursor],
+  );
+  const resend = useSubmit();
+  const resendOf = (d: Delivery) =>
+    void resend.run(async () => {
+      await surface.resend(endpointId, d.eventId);
+      pages.restart();
+      deliveries.reload();
+    });
+  return (
+    <section aria-labelledby="deliveries-title">
+      <h2 id="deliveries-title">Deliveries</h2>
+      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter deliveries">
+        <Field id="d-status" label="Delivery status">
+          <select
+            id="d-status"
+            value={status}
+            onChange={(e) => {
+              setStatus(valueOf(e) as DeliveryStatus | '');
+              pages.restart();
+            }}
+          >
+            <option value="">Any status</option>
+            {DELIVERY_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <div class="form-end">
+          <button type="button" class="secondary" onClick={deliveries.reload}>
+            Refresh
+          </button>
+        </div>
+      </form>
+      <Problem error={resend.error} action="resend this event" />
+      <Show loaded={deliveries} what="deliveries">
+        {({ items, next }) => (
+          <>
+            {items.length === 0 ? (
+              <Empty>No deliveries{status ? ` ${status}` : ''} yet.</Empty>
+            ) : (
+              <TableWrap label="Deliveries">
+                <thead>
+                  <tr>
+                    <th scope="col">Created</th>
+                    <th scope="col">Event</th>
+                    <th scope="col">Cause</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Attempts</th>
+                    <th scope="col">Next attempt</th>
+                    <th scope="col">Resend</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((d) => (
+                    <tr key={d.id}>
+                      <td>{dateTime(d.createdAt)}</td>
+                      <td>
+                        {d.eventType}
+                        <div class="muted small">
+                          <code>{d.eventId}</code>
+                        </div>
+                      </td>
+                      <td>{d.trigger}</td>
+                      <td>
+                        <span class={`status status-${d.status}`}>{d.status}</span>
+                      </td>
+                      <td>
+                        {d.attempts.length === 0 ? (
+                          'none yet'
+                        ) : (
+                          <ol class="attempts">
+                            {d.attempts.map((a, i) => (
+                              <li key={i}>
+                                {a.responseStatus !== null
+                                  ? `HTTP ${a.responseStatus}`
+                                  : (a.error ?? 'no answer')}{' '}
+                                <span class="muted small">
+                                  in {a.durationMs} ms, {dateTime(a.at)}
+                                </span>
+                              </li>
+                            ))}
+                          </ol>
+                        )}
+                      </td>
+                      <td>{dateTime(d.nextAttemptAt)}</td>
+                      <td>
+                        <button
+                          type="button"
+                          class="secondary"
+                          disabled={resend.busy}
+                          aria-label={`Resend ${d.eventType} ${d.eventId}`}
+                          onClick={() => resendOf(d)}
+                        >
+                          Resend
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </TableWrap>
+            )}
+            <Pages pages={pages} next={next} />
+          </>
+        )}
+      </Show>
+      <Recover
+        surface={surface}
+        endpointId={endpointId}
+        onQueued={() => {
+          pages.restart();
+          deliveries.reload();
+        }}
+      />
+    </section>
+  );
+}
+
+function Recover({
+  surface,
+  endpointId,
+  onQueued,
+}: {
+  surface: WebhookSurface;
+  endpointId: string;
+  onQueued: () => void;
+}) {
+  const [since, setSince] = useState(() => localInputValue(new Date(Date.now() - 3_600_000)));
+  const [queued, setQueued] = useState<number | null>(null);
+  const submit = useSubmit();
+  const save = (event: Event) => {
+    event.preventDefault();
+    void submit.run(async () => {
+      const from = isoFromLocal(since);
+      if (from === null) throw new Error('Give the time to recover from.');
+      setQueued(await surface.recover(endpointId, from));
+      onQueued();
+    });
+  };
+  return (
+    <section aria-labelledby="recover-title">
+      <h3 id="recover-title">Recover</h3>
+      <p class="muted">
+        Sends again every event since then that this endpoint takes and did not receive (its delivery failed,
+        or it came while the endpoint was disabled). Nothing already received is sent again.
+      </p>
+      <form class="grid" onSubmit={save}>
+        <Field id="r-since" label="Since">
+          <input
+            id="r-since"
+            type="datetime-local"
+            required
+            value={since}
+            onInput={(e) => setSince(valueOf(e))}
+          />
+        </Field>
+        <div class="form-end">
+          <button type="submit" disabled={submit.busy}>
+            Recover
+          </button>
+        </div>
+      </form>
+      {queued !== null ? (
+        <p role="status" data-testid="recovered">
+          {queued === 1 ? '1 event queued' : `${queued} events queued`} for delivery again.
+        </p>
+      ) : null}
+      <Problem error={submit.error} action="recover events" />
+    </section>
+  );
+}
