@@ -138,14 +138,15 @@ export class IdempotencyContext {
 
   /**
    * The statement `complete` runs once the key is held, for callers that fold it into one SQL
-   * statement with the writes it completes; call `completedWith()` once that statement ran.
+   * statement with the writes it completes (`when`: only if that SQL condition holds); call
+   * `completedWith()` once that statement ran and completed the key.
    */
-  completionStatement(status: number, body: string): SQL {
+  completionStatement(status: number, body: string, when?: SQL): SQL {
     if (!this.owned) throw new Error('the idempotency key must be claimed before it is completed');
     return sql`
       update ${idempotencyKeys}
       set state = 'completed', response_status = ${status}, response_body = ${body}, locked_until = null
-      where ${this.where()}`;
+      where ${this.where()}${when ? sql` and ${when}` : sql``}`;
   }
 
   completedWith(): void {

@@ -32,6 +32,7 @@ import {
   junctionOrderChange,
   markRejected,
   writeJunctionOrderChange,
+  writeJunctionOrderChangeIfUnchanged,
   type LabOrderRow,
 } from './orders-repository.js';
 import {
@@ -114,6 +115,8 @@ export async function createLabOrder(
     : null;
   /** the patient's cached Junction user, when already looked up (null: none cached) */
   let cachedUser: string | null | undefined;
+  /** the order as this request inserted it (null: resumed from an earlier attempt) */
+  let inserted: LabOrderRow | null = null;
   if (order === null) {
     // The brand's override wins over the configured default; without a default, 400 unless an
     // override exists (checked first, before anything is written).
@@ -139,9 +142,9 @@ export async function createLabOrder(
       profile: body.patient || body.address ? fromBody : null,
       actor: who,
     });
-    if (!created.claimed) throw new IdempotencyRace();
+    if (!created.claimed || !created.row) throw new IdempotencyRace();
     idem.claimed();
-    order = { id, status: 'submitting', labTestId: created.labTestId };
+    order = inserted = created.row;
     cachedUser = created.junctionUserId;
   }
   const orderId = order.id;
@@ -182,6 +185,19 @@ export async function createLabOrder(
       // between Junctions): ensure the user again, once, and send the same order again.
       request.log.warn({ order_id: orderId }, 'cached Junction user unknown to Junction; ensuring it again');
       placed = await place(await ensureJunctionUser(deps, body.patient_id));
+    }
+    if (inserted && idem.owned) {
+      // The usual case: the order is as this request inserted it, so no lock is needed to decide
+      // what Junction's answer changes; one statement writes it unless the order moved on.
+      const change = junctionOrderChange(inserted, placed);
+      const result = answer(change.set ? { ...inserted, ...change.set } : inserted);
+      const written = await writeJunctionOrderChangeIfUnchanged(database.db, inserted, change, (when) =>
+        idem.completionStatement(result.status, result.text, when),
+      );
+      if (written) {
+        idem.completedWith();
+        return result;
+      }
     }
     return await finish(async (tx, row) => {
       // The answer is what the order becomes, so that the order and the stored response for the

@@ -58,7 +58,7 @@ export async function insertSubmittingOrder(
   q: Queryable,
   claim: { statement: SQL; gated: boolean },
   o: NewSubmittingOrder,
-): Promise<{ claimed: boolean; labTestId: string; junctionUserId: string | null }> {
+): Promise<{ claimed: boolean; row: LabOrderRow | null; junctionUserId: string | null }> {
   const ctes = [sql`claim as (${claim.statement})`, sql`gate as (${claim.gated ? sql`select 1 from claim` : sql`select 1`})`];
   if (o.profile) ctes.push(sql`patient as (${upsertPatientStatement(o.brandId, o.patientId, o.profile, 'gate')})`);
   const patientAction = o.profile ? sql`case when (select created from patient) then 'create' else 'update' end` : sql`'read'`;
@@ -68,22 +68,51 @@ export async function insertSubmittingOrder(
            coalesce((select lab_test_id from ${brandPanels} where brand_id = ${o.brandId} and panel_id = ${o.panelId}), ${o.defaultLabTestId}),
            'submitting', ${o.createdBy}
     from gate
-    returning lab_test_id)`);
+    returning lab_test_id, created_at, updated_at)`);
   // Audit rows in the order the changes happen: the patient, then the order.
   ctes.push(sql`audit as (
     insert into ${auditEvents} (actor, request_id, action, resource_type, resource_id, tenant)
     select ${o.actor.actor}, ${o.actor.requestId}, a.action, a.resource_type, a.resource_id, ${o.brandId}
     from gate, (values (1, ${patientAction}, 'patient', ${o.patientId}), (2, 'create', 'lab_order', ${o.id})) as a (n, action, resource_type, resource_id)
     order by a.n)`);
-  const [row] = await preparedRows<{ claimed: boolean; lab_test_id: string | null; junction_user_id: string | null }>(
+  const [row] = await preparedRows<{
+    claimed: boolean;
+    lab_test_id: string | null;
+    // Date on node-postgres, text on PGlite (as drizzle reads it): new Date() takes both.
+    created_at: Date | string | null;
+    updated_at: Date | string | null;
+    junction_user_id: string | null;
+  }>(
     q,
     sql`with ${sql.join(ctes, sql`, `)}
       select exists (select 1 from gate) as claimed,
-             (select lab_test_id from ord) as lab_test_id,
-             (select junction_user_id from ${junctionUsers} where junction_environment = ${o.junctionEnvironment} and client_user_id = ${o.patientId}) as junction_user_id`,
+             ord.lab_test_id, ord.created_at, ord.updated_at,
+             (select junction_user_id from ${junctionUsers} where junction_environment = ${o.junctionEnvironment} and client_user_id = ${o.patientId}) as junction_user_id
+      from (select 1) as one left join ord on true`,
   );
   if (!row) throw new Error('order insert returned no row');
-  return { claimed: row.claimed, labTestId: row.lab_test_id ?? o.defaultLabTestId, junctionUserId: row.junction_user_id };
+  const inserted: LabOrderRow | null =
+    row.claimed && row.lab_test_id !== null && row.created_at !== null && row.updated_at !== null
+      ? {
+          id: o.id,
+          brandId: o.brandId,
+          patientId: o.patientId,
+          panelId: o.panelId,
+          labTestId: row.lab_test_id,
+          status: 'submitting',
+          statusDetail: null,
+          statusAt: null,
+          junctionOrderId: null,
+          junctionUserId: null,
+          rejection: null,
+          createdBy: o.createdBy,
+          createdAt: new Date(row.created_at),
+          updatedAt: new Date(row.updated_at),
+          completedAt: null,
+          checkedAt: null,
+        }
+      : null;
+  return { claimed: row.claimed, row: inserted, junctionUserId: row.junction_user_id };
 }
 
 export async function findOrder(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<LabOrderRow | null> {
@@ -180,7 +209,7 @@ export function junctionOrderChange(current: LabOrderRow, order: JunctionOrder):
 }
 
 /** Inserts the events not stored yet (matched by detail and time), in Junction's order. */
-function newEventsStatement(orderId: string, events: JunctionOrderChange['events']): SQL | null {
+function newEventsStatement(orderId: string, events: JunctionOrderChange['events'], when?: SQL): SQL | null {
   if (events.length === 0) return null;
   const values = sql.join(
     events.map((e, i) => sql`(${sql.raw(String(i))}, ${e.status}, ${e.statusDetail}, ${e.occurredAt.toISOString()})`),
@@ -193,7 +222,7 @@ function newEventsStatement(orderId: string, events: JunctionOrderChange['events
     where not exists (
       select 1 from ${labOrderEvents} e
       where e.order_id = ${orderId}::uuid and e.status_detail = v.status_detail and e.occurred_at = v.occurred_at::timestamptz
-    )
+    )${when ? sql` and ${when}` : sql``}
     order by v.n`;
 }
 
@@ -239,6 +268,41 @@ export async function writeJunctionOrderChange(
   const update = q.update(labOrders).set(change.set).where(eq(labOrders.id, current.id));
   await preparedRows(q, sql`${withClause}${update.getSQL()}`);
   return { changed: change.forward, row: next };
+}
+
+/**
+ * writeJunctionOrderChange without a transaction or a lock, for an order this request has just
+ * inserted as `submitting` (the create's last phase, one round trip instead of four): the
+ * statement's update applies only while the order is still as `current` says (submitting, no
+ * Junction id), and everything else it writes (`also(when)`, the history, the event) only if the
+ * update did. Null when the order had moved on (a Junction webhook or reconciliation got there
+ * first): nothing was written, and the caller takes the locking path.
+ */
+export async function writeJunctionOrderChangeIfUnchanged(
+  q: Queryable,
+  current: LabOrderRow,
+  change: JunctionOrderChange,
+  also: (when: SQL) => SQL,
+): Promise<LabOrderRow | null> {
+  if (change.set === null || current.status !== 'submitting' || current.junctionOrderId !== null) return null;
+  const next = { ...current, ...change.set };
+  const when = sql`exists (select 1 from upd)`;
+  const update = q
+    .update(labOrders)
+    .set(change.set)
+    .where(and(eq(labOrders.id, current.id), eq(labOrders.status, 'submitting'), isNull(labOrders.junctionOrderId)))
+    .returning({ id: labOrders.id });
+  const ctes: SQL[] = [sql`upd as (${update.getSQL()})`];
+  const history = newEventsStatement(current.id, change.events, when);
+  if (history) ctes.push(sql`history as (${history})`);
+  ctes.push(sql`also as (${also(when)})`);
+  const event = orderChangeEvent(current, next);
+  if (event) ctes.push(eventCtes(event, { when }));
+  const [row] = await preparedRows<{ updated: boolean }>(
+    q,
+    sql`with ${sql.join(ctes, sql`, `)} select exists (select 1 from upd) as updated`,
+  );
+  return row?.updated ? next : null;
 }
 
 /**

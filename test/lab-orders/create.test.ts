@@ -201,6 +201,39 @@ describe('POST /v1/lab-orders', () => {
       expect(simOrdersFor(pending!.id)).toHaveLength(1);
     });
 
+    it('a Junction webhook that outruns the create’s answer: 201 with the order as the webhook left it, one created event', async () => {
+      const body = orderBody();
+      s.sim.setFaults({ createAnswerDelayMs: 700, operations: ['create_order'] });
+      const key = randomUUID();
+      const pending = createOrder(s, body, key);
+      const atJunction = () => {
+        const user = s.sim.users().find((u) => u.client_user_id === body.patient_id);
+        return user && s.sim.orders().find((o) => o.user_id === user.user_id);
+      };
+      let junctionOrder = atJunction();
+      for (let i = 0; i < 100 && !junctionOrder; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        junctionOrder = atJunction();
+      }
+      expect(junctionOrder).toBeDefined();
+      // Moves it on at Junction, whose webhook reaches labline before the create's answer does.
+      s.sim.advance(junctionOrder!.id);
+      await s.sim.webhooksSettled();
+      const res = await pending;
+      expect(res.status).toBe(201);
+      clinical.created(res.body);
+      expect(res.body.junction_order_id).toBe(junctionOrder!.id);
+      expect(res.body.status).toBe('collecting_sample');
+      expect(simOrdersFor(res.body.id)).toHaveLength(1);
+      const events = await rows<{ type: string }>(
+        s.t.database.db,
+        sql`select type from events where data->'object'->>'id' = ${res.body.id} order by created_at, id`,
+      );
+      expect(events.filter((e) => e.type === 'lab_order.created')).toHaveLength(1);
+      const again = await createOrder(s, body, key);
+      expect(again.text).toBe(res.text);
+    });
+
     it('502 junction_rejected with Junction’s reason; stored and replayed, never retried at Junction', async () => {
       const admin = await s.t.token({ sub: 'ops', scope: 'lab-orders:admin' });
       const brand = `brand-${randomUUID()}`;

@@ -33,6 +33,8 @@ export interface Faults {
   dropRate?: number;
   /** share of new `POST /v3/order` requests that store the order, then lose the answer */
   createThenFailRate?: number;
+  /** a new order is stored (and can be advanced, its webhooks sent) at once, its answer waits this long (ms) */
+  createAnswerDelayMs?: number;
   /** how the answer is lost: a 500, or a destroyed connection (default `error`) */
   createThenFailMode?: 'error' | 'drop';
   /** only these operations are affected (default: all) */
@@ -53,8 +55,9 @@ export function validateFaults(faults: Faults): Faults {
       throw new RangeError(`${key} must be a number from 0 to 1`);
     }
   }
-  if (faults.latencyMs !== undefined && !(Number.isFinite(faults.latencyMs) && faults.latencyMs >= 0)) {
-    throw new RangeError('latencyMs must be a number >= 0');
+  for (const key of ['latencyMs', 'createAnswerDelayMs'] as const) {
+    const v = faults[key];
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`${key} must be a number >= 0`);
   }
   for (const s of faults.errorStatuses ?? []) {
     if (!Number.isInteger(s) || s < 400 || s > 599)
@@ -90,6 +93,11 @@ export class FaultPlan {
 
   latencyMs(operation: SimulatorOperation): number {
     return this.applies(operation) ? (this.faults.latencyMs ?? 0) : 0;
+  }
+
+  /** how long the answer to a new order waits after the order was stored */
+  createAnswerDelayMs(): number {
+    return this.applies('create_order') ? (this.faults.createAnswerDelayMs ?? 0) : 0;
   }
 
   /** hang, drop or error for this request, drawn from the configured shares */

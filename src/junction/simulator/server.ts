@@ -273,6 +273,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     });
     if (req.method !== 'GET') persist();
     if (reply.created) {
+      const delay = faults.createAnswerDelayMs();
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       const lost = faults.drawCreateThenFail();
       if (lost.kind !== 'none') return fail(res, lost, 'create_order (after storing the order)');
     }
