@@ -4,7 +4,8 @@
  * Junction's reason). Reasons are scrubbed of patient values: FastAPI echoes request `input`s
  * and some messages quote what was sent, and these reasons reach logs and API clients.
  */
-import { JunctionError, JunctionTimeoutError } from '@junction-api/sdk';
+import type { JunctionError } from '@junction-api/sdk';
+import { junctionSdk } from './sdk.js';
 import { UnexpectedJunctionAnswer } from './mapping.js';
 import { JunctionRejected, JunctionUnavailable } from './types.js';
 
@@ -120,9 +121,9 @@ export function classifyError(
     error: new JunctionUnavailable(operation, reason),
     retryAfterMs: retryAfter,
   });
-  if (timedOut || err instanceof JunctionTimeoutError) return unavailable('no answer within the time budget');
+  if (timedOut || err instanceof junctionSdk.JunctionTimeoutError) return unavailable('no answer within the time budget');
   if (err instanceof UnexpectedJunctionAnswer) return unavailable(`unexpected answer (${err.message})`);
-  if (err instanceof JunctionError) {
+  if (err instanceof junctionSdk.JunctionError) {
     const status = err.statusCode;
     // The SDK's own per-request timeout aborts fetch with the bare string "timeout".
     if (status === undefined && err.cause === 'timeout')

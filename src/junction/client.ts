@@ -7,7 +7,8 @@
  * - Failures become `JunctionUnavailable` / `JunctionRejected`; no patient value reaches a reason.
  */
 import { createJunctionFetch, type JunctionFetch } from './fetch.js';
-import { Junction, JunctionClient, JunctionEnvironment, JunctionError } from '@junction-api/sdk';
+import type { Junction, JunctionClient, JunctionError } from '@junction-api/sdk';
+import { junctionSdk } from './sdk.js';
 import type { JunctionEnvironment as JunctionEnvironmentName, JunctionRegion } from '../config.js';
 import type { Metrics } from '../http/metrics.js';
 import { CallBudget } from './call-budget.js';
@@ -50,8 +51,8 @@ export type JunctionOperation =
   | 'simulate_order';
 
 const BASE_URLS: Record<JunctionEnvironmentName, Record<JunctionRegion, string>> = {
-  sandbox: { us: JunctionEnvironment.Sandbox, eu: JunctionEnvironment.SandboxEu },
-  production: { us: JunctionEnvironment.Production, eu: JunctionEnvironment.ProductionEu },
+  sandbox: { us: junctionSdk.JunctionEnvironment.Sandbox, eu: junctionSdk.JunctionEnvironment.SandboxEu },
+  production: { us: junctionSdk.JunctionEnvironment.Production, eu: junctionSdk.JunctionEnvironment.ProductionEu },
 };
 
 export function junctionBaseUrl(environment: JunctionEnvironmentName, region: JunctionRegion): string {
@@ -89,7 +90,7 @@ function existingUserId(body: unknown): string | null | undefined {
  * message such as "User not found".
  */
 function isUnknownUserAnswer(err: unknown): boolean {
-  if (!(err instanceof JunctionError) || err.statusCode === undefined) return false;
+  if (!(err instanceof junctionSdk.JunctionError) || err.statusCode === undefined) return false;
   if (err.statusCode < 400 || err.statusCode >= 500) return false;
   const body = err.body;
   const detail =
@@ -129,7 +130,7 @@ export class JunctionApiClient implements JunctionApi {
     this.timeoutMs = options.timeoutMs;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.metrics = options.metrics;
-    this.sdk = new JunctionClient({
+    this.sdk = new junctionSdk.JunctionClient({
       apiKey: options.apiKey,
       baseUrl: options.baseUrl ?? junctionBaseUrl(options.environment, options.region),
       timeoutInSeconds: (options.timeoutMs + 1000) / 1000,
@@ -144,7 +145,7 @@ export class JunctionApiClient implements JunctionApi {
         try {
           return (await this.sdk.user.create({ clientUserId }, options)).userId;
         } catch (err) {
-          if (err instanceof Junction.BadRequestError) {
+          if (err instanceof junctionSdk.Junction.BadRequestError) {
             const existing = existingUserId(err.body);
             if (existing !== undefined) return existing;
           }
@@ -271,7 +272,7 @@ export class JunctionApiClient implements JunctionApi {
         try {
           return new Uint8Array(await binary.arrayBuffer());
         } catch (cause) {
-          throw new JunctionError({ message: 'the download was cut off', cause });
+          throw new junctionSdk.JunctionError({ message: 'the download was cut off', cause });
         }
       }),
     );

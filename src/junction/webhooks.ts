@@ -4,7 +4,7 @@
  * five minutes off. The order inside is parsed with the official SDK's schema and mapped like
  * the client's answers, so the webhook route and the client speak the same `JunctionOrder`.
  */
-import { serialization } from '@junction-api/sdk';
+import { junctionSdk } from './sdk.js';
 import { Webhook, WebhookVerificationError } from 'svix';
 import { mapOrder, UnexpectedJunctionAnswer } from './mapping.js';
 import type { JunctionOrder } from './types.js';
@@ -78,7 +78,7 @@ function stringOrNull(v: unknown): string | null {
 }
 
 function parseOrder(data: unknown): JunctionOrder {
-  const parsed = serialization.ClientFacingOrder.parse(data, {
+  const parsed = junctionSdk.serialization.ClientFacingOrder.parse(data, {
     unrecognizedObjectKeys: 'passthrough',
     allowUnrecognizedEnumValues: true,
     allowUnrecognizedUnionMembers: true,
