@@ -51,12 +51,13 @@ const CENSOR_DEPTH = 4;
 export function censorPhi(value: unknown, level = 1): unknown {
   if (level > CENSOR_DEPTH || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
+    const list = value as unknown[];
     let copy: unknown[] | null = null;
-    for (let i = 0; i < value.length; i++) {
-      const next = censorPhi(value[i], level + 1);
-      if (next !== value[i]) (copy ??= [...value])[i] = next;
+    for (let i = 0; i < list.length; i++) {
+      const next = censorPhi(list[i], level + 1);
+      if (next !== list[i]) (copy ??= [...list])[i] = next;
     }
-    return copy ?? value;
+    return copy ?? list;
   }
   if (value instanceof Error || value instanceof Date) return value;
   let copy: Record<string, unknown> | null = null;
