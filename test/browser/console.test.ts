@@ -257,7 +257,7 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       await check(page, 'test-prices');
 
       await page.getByRole('link', { name: 'Members' }).click();
-      await page.getByRole('cell', { name: DEMO.staffUserId }).waitFor();
+      await page.getByRole('cell', { name: DEMO.staffUserId, exact: true }).waitFor();
       await check(page, 'members');
       await page.getByRole('link', { name: 'Referrals' }).click();
       await page.getByRole('cell', { name: 'Dr. Elizabeth Blackwell' }).waitFor();
@@ -271,6 +271,61 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       // A given subtotal replaces the tests' sum.
       await page.getByLabel('Subtotal (optional)').fill('80');
       await expectPrice(page, page.locator('aside.quote'), ['$80.00', '$20.00', '$60.00']);
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it(
+    'owner: adds a member, changes their role and permissions, removes them; removing the last owner shows the API’s refusal',
+    LONG,
+    async () => {
+      // Removing the last owner is refused with a 409 on purpose.
+      const { page, problems } = await open(1280, [409]);
+      const newcomer = '65a0000000000000000000d1';
+      const members = () => api(tokens.owner, `/v1/workspace/${WS}/members?limit=200`);
+      const memberOf = async (userId: string) =>
+        (await members()).body.members.find((m: { userId: string }) => m.userId === userId);
+      await signInAs(page, 'Workspace owner', `/w/${WS}/members`);
+      await page.getByRole('heading', { name: 'Members', level: 1 }).waitFor();
+      const add = page.getByRole('region', { name: 'Add a member' });
+      await add.getByLabel(/^User id/).fill(newcomer);
+      await add.getByLabel(/^labs\.run/).check();
+      await add.getByRole('button', { name: 'Add member' }).click();
+      const row = page
+        .getByRole('region', { name: 'Members', exact: true })
+        .locator('tr', { hasText: newcomer });
+      await row.waitFor();
+      expect(await row.innerText()).toContain('labs.run');
+
+      await page.getByRole('button', { name: `Change ${newcomer}` }).click();
+      const change = page.getByRole('region', { name: `Change member ${newcomer}` });
+      await change.getByLabel('Role').selectOption('owner');
+      await change.getByRole('button', { name: 'Save member' }).click();
+      await expect.poll(() => row.locator('td').nth(1).textContent()).toBe('owner');
+      expect(await memberOf(newcomer)).toMatchObject({ role: 'owner' });
+
+      await page.getByRole('button', { name: `Change ${newcomer}` }).click();
+      await change.getByLabel('Role').selectOption('staff');
+      await change.getByLabel(/^clients\.write/).check();
+      await change.getByRole('button', { name: 'Save member' }).click();
+      await expect.poll(() => row.locator('td').nth(2).textContent()).toBe('clients.write');
+      expect(await memberOf(newcomer)).toMatchObject({ role: 'staff', permissions: ['clients.write'] });
+
+      await page.getByRole('button', { name: `Remove ${newcomer}` }).click();
+      await page.getByRole('button', { name: 'Yes, remove them' }).click();
+      await expect.poll(() => row.count()).toBe(0);
+      expect(await memberOf(newcomer)).toBeUndefined();
+
+      // The demo owner is the workspace's only owner: the API refuses, the page says why.
+      await page.getByRole('button', { name: `Remove ${DEMO.ownerUserId}` }).click();
+      await page.getByRole('button', { name: 'Yes, remove them' }).click();
+      const refused = page.getByRole('alert').filter({ hasText: 'last owner' });
+      await refused.waitFor();
+      expect(await refused.textContent()).toContain(
+        "This is the workspace's last owner: make another member an owner first.",
+      );
+      expect(await memberOf(DEMO.ownerUserId)).toMatchObject({ role: 'owner' });
+      await check(page, 'members-last-owner');
       expect(problems).toEqual([]);
     },
   );

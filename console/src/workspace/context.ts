@@ -11,6 +11,8 @@ export interface WorkspaceAccess {
   /** clients.write: create clients and referrals */
   writeClients: boolean;
   owner: boolean;
+  /** reads the workspace and the membership again (after the member changed their own) */
+  reload: () => void;
 }
 
 export const WorkspaceContext = createContext<WorkspaceAccess | null>(null);
@@ -21,7 +23,7 @@ export function useWorkspace(): WorkspaceAccess {
   return value;
 }
 
-export function accessOf(workspace: Workspace, member: Member): WorkspaceAccess {
+export function accessOf(workspace: Workspace, member: Member): Omit<WorkspaceAccess, 'reload'> {
   const owner = member.role === 'owner';
   const has = (p: Member['permissions'][number]) => owner || member.permissions.includes(p);
   return { workspace, member, owner, runLabs: has('labs.run'), writeClients: has('clients.write') };

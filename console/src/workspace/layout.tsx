@@ -21,7 +21,7 @@ import { WebhookPage, WebhooksPage } from './webhooks';
 
 export function WorkspaceLayout({ workspaceId, route }: { workspaceId: string; route: string }) {
   const { me } = useSignedIn();
-  const loaded = useApi(async (): Promise<WorkspaceAccess | null> => {
+  const loaded = useApi(async (): Promise<Omit<WorkspaceAccess, 'reload'> | null> => {
     const [{ workspace }, members] = await Promise.all([
       call(api.GET('/v1/workspaces/{workspaceId}', { params: { path: { workspaceId } } })),
       allMembers(workspaceId),
@@ -43,7 +43,7 @@ export function WorkspaceLayout({ workspaceId, route }: { workspaceId: string; r
     );
   }
   if (!loaded.data) return <p role="status">Loading the workspace…</p>;
-  const access = loaded.data;
+  const access: WorkspaceAccess = { ...loaded.data, reload: loaded.reload };
   const link = (page: string, label: string) => {
     const to = wsRoute(workspaceId, page);
     const current =

@@ -1,13 +1,20 @@
-/** Owners: the workspace's members, and adding one with a role and permissions. */
+/**
+ * Owners: the workspace's members; adding one with a role and permissions, changing a member's
+ * role or permissions, and removing a member. The API keeps an owner in every workspace: demoting
+ * or removing the last one is refused with its message (409 last_owner), shown here.
+ */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { Member } from '../api/types';
+import { useSignedIn } from '../signed-in';
 import { dateTime, Field, PageTitle, Problem, Show, TableWrap, useApi, useSubmit, valueOf } from '../ui';
 import { useWorkspace } from './context';
 import { allMembers } from './data';
 import { OwnersOnly } from './owner-only';
 
-const PERMISSIONS: { value: Member['permissions'][number]; label: string }[] = [
+type Permission = Member['permissions'][number];
+
+const PERMISSIONS: { value: Permission; label: string }[] = [
   { value: 'labs.run', label: 'labs.run: book and run visits, enter results' },
   { value: 'clients.write', label: 'clients.write: add clients and referrals' },
 ];
@@ -18,8 +25,19 @@ export function MembersPage() {
   return <Members workspaceId={workspace.id} />;
 }
 
+type Editing = { member: Member; action: 'change' | 'remove' } | null;
+
 function Members({ workspaceId }: { workspaceId: string }) {
+  const { me } = useSignedIn();
+  const { reload: reloadAccess } = useWorkspace();
   const members = useApi(() => allMembers(workspaceId), [workspaceId]);
+  const [editing, setEditing] = useState<Editing>(null);
+  const done = (member: Member) => {
+    setEditing(null);
+    members.reload();
+    // One's own role changed: what this sign-in may do here changed with it.
+    if (member.userId === me.sub) reloadAccess();
+  };
   return (
     <>
       <PageTitle>Members</PageTitle>
@@ -32,6 +50,7 @@ function Members({ workspaceId }: { workspaceId: string }) {
                 <th scope="col">Role</th>
                 <th scope="col">Permissions</th>
                 <th scope="col">Since</th>
+                <th scope="col">Change</th>
               </tr>
             </thead>
             <tbody>
@@ -39,39 +58,204 @@ function Members({ workspaceId }: { workspaceId: string }) {
                 <tr key={m.id}>
                   <td>
                     <code>{m.userId}</code>
+                    {m.userId === me.sub ? <span class="muted"> (you)</span> : null}
                   </td>
                   <td>{m.role}</td>
                   <td>{m.role === 'owner' ? 'all' : m.permissions.join(', ') || 'read only'}</td>
                   <td>{dateTime(m.createdAt)}</td>
+                  <td>
+                    <div class="actions tight">
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-label={`Change ${m.userId}`}
+                        onClick={() => setEditing({ member: m, action: 'change' })}
+                      >
+                        Change
+                      </button>
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-label={`Remove ${m.userId}`}
+                        onClick={() => setEditing({ member: m, action: 'remove' })}
+                      >
+                        Remove
+                      </button>
+                    </div>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </TableWrap>
         )}
       </Show>
+      {editing ? (
+        <MemberPanel
+          key={`${editing.action} ${editing.member.id}`}
+          action={editing.action}
+          workspaceId={workspaceId}
+          member={editing.member}
+          onDone={done}
+          onCancel={() => setEditing(null)}
+        />
+      ) : null}
       <NewMember workspaceId={workspaceId} onAdded={members.reload} />
     </>
   );
 }
 
+/** Role and, for staff, permissions: the fields of adding and of changing a member, and their body. */
+function useRoleFields(idPrefix: string, initialRole: Member['role'], initialPermissions: Permission[]) {
+  const [role, setRole] = useState(initialRole);
+  const [permissions, setPermissions] = useState(initialPermissions);
+  return {
+    body: { role, permissions: role === 'owner' ? [] : permissions },
+    reset: () => setPermissions([]),
+    fields: (
+      <RoleFields
+        idPrefix={idPrefix}
+        role={role}
+        permissions={permissions}
+        onRole={setRole}
+        onPermissions={setPermissions}
+      />
+    ),
+  };
+}
+
+function RoleFields({
+  idPrefix,
+  role,
+  permissions,
+  onRole,
+  onPermissions,
+}: {
+  idPrefix: string;
+  role: Member['role'];
+  permissions: Permission[];
+  onRole: (role: Member['role']) => void;
+  onPermissions: (permissions: Permission[]) => void;
+}) {
+  const toggle = (p: Permission) =>
+    onPermissions(permissions.includes(p) ? permissions.filter((x) => x !== p) : [...permissions, p]);
+  return (
+    <>
+      <Field id={`${idPrefix}-role`} label="Role">
+        <select id={`${idPrefix}-role`} value={role} onChange={(e) => onRole(valueOf(e) as Member['role'])}>
+          <option value="staff">staff</option>
+          <option value="owner">owner</option>
+        </select>
+      </Field>
+      {role === 'staff' ? (
+        <fieldset>
+          <legend>Permissions</legend>
+          {PERMISSIONS.map((p) => (
+            <label key={p.value} class="inline">
+              <input
+                type="checkbox"
+                checked={permissions.includes(p.value)}
+                onChange={() => toggle(p.value)}
+              />
+              {p.label}
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
+    </>
+  );
+}
+
+interface MemberChange {
+  workspaceId: string;
+  member: Member;
+  onDone: (member: Member) => void;
+  onCancel: () => void;
+}
+
+const memberPath = (workspaceId: string, member: Member) => ({
+  params: { path: { workspaceId, userId: member.userId } },
+});
+
+function MemberPanel({ action, ...change }: MemberChange & { action: 'change' | 'remove' }) {
+  return action === 'change' ? <ChangeMember {...change} /> : <RemoveMember {...change} />;
+}
+
+function ChangeMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
+  const roleFields = useRoleFields('c', member.role, member.permissions);
+  const submit = useSubmit();
+  const save = (event: Event) => {
+    event.preventDefault();
+    void submit.run(async () => {
+      const answer = await call(
+        api.PATCH('/v1/workspace/{workspaceId}/members/{userId}', {
+          ...memberPath(workspaceId, member),
+          body: roleFields.body,
+        }),
+      );
+      onDone(answer.member);
+    });
+  };
+  return (
+    <section aria-labelledby="change-member-title">
+      <h2 id="change-member-title">Change member {member.userId}</h2>
+      <form class="grid" onSubmit={save}>
+        {roleFields.fields}
+        <div class="form-end actions">
+          <button type="submit" disabled={submit.busy}>
+            Save member
+          </button>
+          <button type="button" class="secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+      <Problem error={submit.error} action="change this member" />
+    </section>
+  );
+}
+
+function RemoveMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
+  const self = member.userId === useSignedIn().me.sub;
+  const submit = useSubmit();
+  const remove = () =>
+    void submit.run(async () => {
+      const answer = await call(
+        api.DELETE('/v1/workspace/{workspaceId}/members/{userId}', memberPath(workspaceId, member)),
+      );
+      onDone(answer.member);
+    });
+  return (
+    <section aria-labelledby="remove-member-title">
+      <h2 id="remove-member-title">Remove member {member.userId}</h2>
+      <div class="actions" role="group" aria-label="Confirm removal">
+        <span>{self ? 'You lose' : 'They lose'} access to this workspace at once.</span>
+        <button type="button" class="danger" disabled={submit.busy} onClick={remove}>
+          Yes, remove them
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          Keep them
+        </button>
+      </div>
+      <Problem error={submit.error} action="remove this member" />
+    </section>
+  );
+}
+
 function NewMember({ workspaceId, onAdded }: { workspaceId: string; onAdded: () => void }) {
   const [userId, setUserId] = useState('');
-  const [role, setRole] = useState<Member['role']>('staff');
-  const [permissions, setPermissions] = useState<Member['permissions']>([]);
+  const roleFields = useRoleFields('m', 'staff', []);
   const submit = useSubmit();
-  const toggle = (p: Member['permissions'][number]) =>
-    setPermissions(permissions.includes(p) ? permissions.filter((x) => x !== p) : [...permissions, p]);
   const save = (event: Event) => {
     event.preventDefault();
     void submit.run(async () => {
       await call(
         api.POST('/v1/workspace/{workspaceId}/members', {
           params: { path: { workspaceId } },
-          body: { userId: userId.trim(), role, permissions: role === 'owner' ? [] : permissions },
+          body: { userId: userId.trim(), ...roleFields.body },
         }),
       );
       setUserId('');
-      setPermissions([]);
+      roleFields.reset();
       onAdded();
     });
   };
@@ -89,27 +273,7 @@ function NewMember({ workspaceId, onAdded }: { workspaceId: string; onAdded: () 
             onInput={(e) => setUserId(valueOf(e))}
           />
         </Field>
-        <Field id="m-role" label="Role">
-          <select id="m-role" value={role} onChange={(e) => setRole(valueOf(e) as Member['role'])}>
-            <option value="staff">staff</option>
-            <option value="owner">owner</option>
-          </select>
-        </Field>
-        {role === 'staff' ? (
-          <fieldset>
-            <legend>Permissions</legend>
-            {PERMISSIONS.map((p) => (
-              <label key={p.value} class="inline">
-                <input
-                  type="checkbox"
-                  checked={permissions.includes(p.value)}
-                  onChange={() => toggle(p.value)}
-                />
-                {p.label}
-              </label>
-            ))}
-          </fieldset>
-        ) : null}
+        {roleFields.fields}
         <div class="form-end">
           <button type="submit" disabled={submit.busy}>
             Add member
