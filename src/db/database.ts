@@ -13,6 +13,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgDialect, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { isDatabaseUnavailable } from './errors.js';
 import * as schema from './tables.js';
 
 export type Schema = typeof schema;
@@ -62,10 +63,34 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
+  // Drizzle's transaction on a pool sends `begin` before its try/finally that releases the
+  // connection: a `begin` that fails (the connection broke while idle in the pool) would keep that
+  // connection checked out for good, and a few outages would leave the pool empty. So the
+  // connection is taken and released here, and Drizzle runs the transaction on it (one Drizzle
+  // handle per pooled connection, made on its first use).
+  const onConnection = new WeakMap<pg.PoolClient, Db>();
+  const transaction: Database['transaction'] = async (fn) => {
+    const client = await pool.connect();
+    let failure: unknown;
+    try {
+      let handle = onConnection.get(client);
+      if (!handle) {
+        handle = drizzlePg(client, { schema });
+        onConnection.set(client, handle);
+      }
+      return await handle.transaction(fn);
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      // A connection that failed mid-transaction is dropped, not handed to the next request.
+      client.release(isDatabaseUnavailable(failure));
+    }
+  };
   return {
     kind: 'postgres',
     db,
-    transaction: (fn) => db.transaction(fn),
+    transaction,
     ping: async () => {
       await pool.query('select 1');
     },
