@@ -1,6 +1,7 @@
 /** The console's frame: sign-in, or the signed-in header, navigation and the page of the route. */
 import { useEffect, useState } from 'preact/hooks';
 import { api, call } from './api/client';
+import { ApiKeysPage } from './clinical/api-keys';
 import { OrderPage } from './clinical/order';
 import { OrdersPage } from './clinical/orders';
 import { ClinicalWebhookPage, ClinicalWebhooksPage } from './clinical/webhooks';
@@ -55,6 +56,11 @@ function SignedInApp() {
                 Webhooks
               </a>
             ) : null}
+            {can.manageKeys(loaded.data.me) ? (
+              <a href={href('/api-keys')} aria-current={route === '/api-keys' ? 'page' : undefined}>
+                API keys
+              </a>
+            ) : null}
           </nav>
         ) : null}
         <div class="who">
@@ -91,6 +97,7 @@ function Page({ route }: { route: string }) {
   if (route === '/orders') return <OrdersPage />;
   if ((params = match('/orders/:id', route))) return <OrderPage key={params.id} id={params.id!} />;
   if (route === '/webhooks') return <ClinicalWebhooksPage />;
+  if (route === '/api-keys') return <ApiKeysPage />;
   if ((params = match('/webhooks/:id', route)))
     return <ClinicalWebhookPage key={params.id} id={params.id!} />;
   const workspace = /^\/w\/([^/?]+)(\/.*)?$/.exec(route);

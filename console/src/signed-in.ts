@@ -20,8 +20,10 @@ export function useSignedIn(): SignedIn {
 export const can = {
   readOrders: (me: Me) => me.scopes.includes('lab-orders:read'),
   writeOrders: (me: Me) => me.scopes.includes('lab-orders:write'),
-  /** a brand's webhook endpoints (and, with the platform admin, API keys) */
+  /** a brand's webhook endpoints */
   adminOrders: (me: Me) => me.scopes.includes('lab-orders:admin'),
+  /** API keys: the platform admin, or lab-orders:admin within its brands and scopes */
+  manageKeys: (me: Me) => me.persona === 'admin' || me.scopes.includes('lab-orders:admin'),
 };
 
 /** How the header names the signed-in principal. */

@@ -210,3 +210,68 @@ export function Pager({
     </div>
   );
 }
+
+/** The pager, only when there is more than one page. */
+export function PagerIfMore({
+  pages,
+  nextCursor,
+}: {
+  pages: ReturnType<typeof useCursorPages>;
+  nextCursor: string | null;
+}) {
+  return pages.page > 1 || nextCursor !== null ? <Pager pages={pages} nextCursor={nextCursor} /> : null;
+}
+
+/** A second step before an action that cannot be undone. */
+export function Confirm({
+  label,
+  yes,
+  no,
+  busy,
+  onYes,
+  onNo,
+  children,
+}: {
+  label: string;
+  yes: string;
+  no: string;
+  busy: boolean;
+  onYes: () => void;
+  onNo: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="actions" role="group" aria-label={label}>
+      <span>{children}</span>
+      <button type="button" class="danger" disabled={busy} onClick={onYes}>
+        {yes}
+      </button>
+      <button type="button" class="secondary" onClick={onNo}>
+        {no}
+      </button>
+    </div>
+  );
+}
+
+/** A secret in the one answer that carries it (a webhook signing secret, an API key). */
+export function ShownOnce({
+  title,
+  value,
+  testId,
+  children,
+}: {
+  title: string;
+  value: string;
+  testId: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <section class="secret" aria-labelledby={`${testId}-title`}>
+      <h2 id={`${testId}-title`}>{title}</h2>
+      <p>
+        <code data-testid={testId}>{value}</code>
+      </p>
+      <p class="muted">{children}</p>
+    </section>
+  );
+}

@@ -620,6 +620,57 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
     },
   );
 
+  it(
+    'API keys: the clinical operator creates a key (shown once) that the API accepts, then revokes it and the API refuses it; offered to the platform admin, not to staff',
+    LONG,
+    async () => {
+      const { page, problems } = await open(1280);
+      await signInAs(page, 'Clinical operator');
+      await page.getByRole('link', { name: 'API keys' }).click();
+      await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+      await page.getByLabel('Name').fill('Results importer');
+      await page.getByLabel('lab-orders:write').uncheck();
+      await page.getByRole('button', { name: 'Create key' }).click();
+      const key = (await page.getByTestId('api-key').textContent())!;
+      expect(key).toMatch(/^lk_/);
+      const me = await api(key, '/v1/me');
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ scopes: ['lab-orders:read'], brand_ids: [DEMO.brandId] });
+      const row = page
+        .getByRole('region', { name: 'API keys', exact: true })
+        .locator('tr', { hasText: 'Results importer' });
+      expect(await row.innerText()).toContain('active');
+      await check(page, 'api-keys');
+
+      await row.getByRole('button', { name: /^Revoke/ }).click();
+      await page.getByRole('button', { name: 'Yes, revoke it' }).click();
+      await expect.poll(() => row.innerText()).toContain('revoked');
+      expect((await api(key, '/v1/me')).status).toBe(401);
+      // The list never shows a key again.
+      expect(await page.getByTestId('api-key').count()).toBe(1);
+      await page.reload();
+      await row.waitFor();
+      expect(await page.getByTestId('api-key').count()).toBe(0);
+      expect(problems).toEqual([]);
+
+      // Staff may not manage keys: no link, and the page offers nothing.
+      const staff = await open(1280);
+      await signInAs(staff.page, 'Staff');
+      expect(await staff.page.getByRole('link', { name: 'API keys' }).count()).toBe(0);
+      await staff.page.goto(`${t.baseUrl}/console/#/api-keys`);
+      await staff.page
+        .getByText('Only the platform admin or a sign-in with the lab-orders:admin scope')
+        .waitFor();
+      expect(await staff.page.locator('main form').count()).toBe(0);
+      // The platform admin may, for any brand.
+      const admin = await open(1280);
+      await signInAs(admin.page, 'Platform admin');
+      await admin.page.getByRole('link', { name: 'API keys' }).click();
+      await admin.page.getByLabel('Brands').waitFor();
+      expect([...staff.problems, ...admin.problems]).toEqual([]);
+    },
+  );
+
   it('by keyboard alone: signs in and opens a visit', LONG, async () => {
     const { page, problems } = await open(1280);
     await page.goto(`${t.baseUrl}/console/#/w/${WS}/visits`);
@@ -672,6 +723,7 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
         ['Workspace owner', `/w/${WS}/webhooks/${wsHook.body.webhookEndpoint.id}`, 'webhook'],
         ['Clinical operator', '/orders', 'orders'],
         ['Clinical operator', '/webhooks', 'clinical-webhooks'],
+        ['Clinical operator', '/api-keys', 'api-keys'],
         ['Clinical operator', `/webhooks/${brandHook.body.webhook_endpoint.id}`, 'clinical-webhook'],
       ];
       if (visits.body.labVisits[0])

@@ -8,7 +8,7 @@ import { api, call } from '../api/client';
 import type { LabOrder } from '../api/types';
 import { href } from '../router';
 import { can, useSignedIn } from '../signed-in';
-import { dateTime, Empty, PageTitle, Problem, Show, TableWrap, useApi, useSubmit } from '../ui';
+import { Confirm, dateTime, Empty, PageTitle, Problem, Show, TableWrap, useApi, useSubmit } from '../ui';
 import { cancellable, isFinal } from './statuses';
 
 export function OrderPage({ id }: { id: string }) {
@@ -141,19 +141,30 @@ function OrderActions({
         ) : null}
       </div>
       {confirming ? (
-        <div class="actions" role="group" aria-label="Confirm cancellation">
-          <span>Cancel this order at Junction?</span>
-          <button type="button" class="danger" disabled={submit.busy} onClick={() => void cancel()}>
-            Yes, cancel the order
-          </button>
-          <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-            Keep it
-          </button>
-        </div>
+        <Confirm
+          label="Confirm cancellation"
+          yes="Yes, cancel the order"
+          no="Keep it"
+          busy={submit.busy}
+          onYes={() => void cancel()}
+          onNo={() => setConfirming(false)}
+        >
+          Cancel this order at Junction?
+        </Confirm>
       ) : null}
       <Problem error={submit.error} action="change this order" />
     </section>
   );
+}
+
+/** Saves a fetched file as a download (a plain link could not carry the Authorization header). */
+function saveAs(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 function Results({ id }: { id: string }) {
@@ -167,12 +178,7 @@ function Results({ id }: { id: string }) {
       const blob = await call(
         api.GET('/v1/lab-orders/{id}/results/pdf', { params: { path: { id } }, parseAs: 'blob' }),
       );
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `lab-order-${id}.pdf`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveAs(blob, `lab-order-${id}.pdf`);
     });
   return (
     <Show loaded={results} what="the results">

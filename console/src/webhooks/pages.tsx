@@ -6,15 +6,17 @@
 import { useState } from 'preact/hooks';
 import { href, navigate } from '../router';
 import {
+  Confirm,
   dateTime,
   Empty,
   Field,
   isoFromLocal,
   localInputValue,
   PageTitle,
-  Pager,
+  PagerIfMore,
   Problem,
   Show,
+  ShownOnce,
   TableWrap,
   useApi,
   useCursorPages,
@@ -38,22 +40,11 @@ const stateOf = (e: Endpoint): string =>
 function SecretOnce({ endpoint, what }: { endpoint: Endpoint; what: string }) {
   if (!endpoint.secret) return null;
   return (
-    <section class="secret" aria-labelledby="secret-title">
-      <h2 id="secret-title">Signing secret {what}</h2>
-      <p>
-        <code data-testid="webhook-secret">{endpoint.secret}</code>
-      </p>
-      <p class="muted">
-        Shown only this once: keep it where the receiver verifies signatures (any Standard Webhooks library).
-        No later page shows it again.
-      </p>
-    </section>
+    <ShownOnce title={`Signing secret ${what}`} value={endpoint.secret} testId="webhook-secret">
+      Shown only this once: keep it where the receiver verifies signatures (any Standard Webhooks library). No
+      later page shows it again.
+    </ShownOnce>
   );
-}
-
-/** The pager, when there is more than one page. */
-function Pages({ pages, next }: { pages: ReturnType<typeof useCursorPages>; next: string | null }) {
-  return pages.page > 1 || next !== null ? <Pager pages={pages} nextCursor={next} /> : null;
 }
 
 export function EndpointsPage({ surface }: { surface: WebhookSurface }) {
@@ -102,7 +93,7 @@ export function EndpointsPage({ surface }: { surface: WebhookSurface }) {
                 </tbody>
               </TableWrap>
             )}
-            <Pages pages={pages} next={next} />
+            <PagerIfMore pages={pages} nextCursor={next} />
           </>
         )}
       </Show>
@@ -296,25 +287,21 @@ function EndpointView({
           )}
         </div>
         {confirming ? (
-          <div class="actions" role="group" aria-label="Confirm deletion">
-            <span>Delete this endpoint and its deliveries log?</span>
-            <button
-              type="button"
-              class="danger"
-              disabled={submit.busy}
-              onClick={() =>
-                act(async () => {
-                  await surface.remove(id);
-                  navigate(surface.listRoute);
-                })
-              }
-            >
-              Yes, delete it
-            </button>
-            <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-              Keep it
-            </button>
-          </div>
+          <Confirm
+            label="Confirm deletion"
+            yes="Yes, delete it"
+            no="Keep it"
+            busy={submit.busy}
+            onYes={() =>
+              act(async () => {
+                await surface.remove(id);
+                navigate(surface.listRoute);
+              })
+            }
+            onNo={() => setConfirming(false)}
+          >
+            Delete this endpoint and its deliveries log?
+          </Confirm>
         ) : null}
         <Problem error={submit.error} action="change this endpoint" />
       </section>
@@ -444,7 +431,7 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
                 </tbody>
               </TableWrap>
             )}
-            <Pages pages={pages} next={next} />
+            <PagerIfMore pages={pages} nextCursor={next} />
           </>
         )}
       </Show>

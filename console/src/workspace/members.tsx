@@ -7,7 +7,18 @@ import { useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { Member } from '../api/types';
 import { useSignedIn } from '../signed-in';
-import { dateTime, Field, PageTitle, Problem, Show, TableWrap, useApi, useSubmit, valueOf } from '../ui';
+import {
+  Confirm,
+  dateTime,
+  Field,
+  PageTitle,
+  Problem,
+  Show,
+  TableWrap,
+  useApi,
+  useSubmit,
+  valueOf,
+} from '../ui';
 import { useWorkspace } from './context';
 import { allMembers } from './data';
 import { OwnersOnly } from './owner-only';
@@ -227,15 +238,16 @@ function RemoveMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
   return (
     <section aria-labelledby="remove-member-title">
       <h2 id="remove-member-title">Remove member {member.userId}</h2>
-      <div class="actions" role="group" aria-label="Confirm removal">
-        <span>{self ? 'You lose' : 'They lose'} access to this workspace at once.</span>
-        <button type="button" class="danger" disabled={submit.busy} onClick={remove}>
-          Yes, remove them
-        </button>
-        <button type="button" class="secondary" onClick={onCancel}>
-          Keep them
-        </button>
-      </div>
+      <Confirm
+        label="Confirm removal"
+        yes="Yes, remove them"
+        no="Keep them"
+        busy={submit.busy}
+        onYes={remove}
+        onNo={onCancel}
+      >
+        {self ? 'You lose' : 'They lose'} access to this workspace at once.
+      </Confirm>
       <Problem error={submit.error} action="remove this member" />
     </section>
   );
