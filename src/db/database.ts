@@ -216,7 +216,7 @@ export async function preparedRows<T>(q: Queryable, query: SQL): Promise<T[]> {
   const { session, dialect } = q as unknown as { session: unknown; dialect: PgDialect };
   if (!is(session, NodePgSession)) return rows<T>(q, query);
   const { sql: text, params } = dialect.sqlToQuery(query);
-  const name = `labline_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  const name = statementName(text);
   const client = (session as unknown as { client: pg.Pool | pg.PoolClient }).client;
   try {
     return (await client.query<T & pg.QueryResultRow>({ name, text, values: params })).rows;
@@ -225,6 +225,20 @@ export async function preparedRows<T>(q: Queryable, query: SQL): Promise<T[]> {
     if (err && typeof err === 'object') (err as { statement?: string }).statement = name;
     throw err;
   }
+}
+
+/** Statement texts seen, by name: a hot statement's text recurs on every request (bounded: texts vary by shape). */
+const statementNames = new Map<string, string>();
+const MAX_STATEMENT_NAMES = 1000;
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `labline_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    if (statementNames.size >= MAX_STATEMENT_NAMES) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** Rows a statement changed: `rowCount` on node-postgres, `affectedRows` on PGlite. */
