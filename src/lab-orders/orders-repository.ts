@@ -138,8 +138,12 @@ export async function findOrderForJunction(
   q: Queryable,
   order: { id: string; userId: string; passthrough: string | null },
 ): Promise<{ row: LabOrderRow | null; mismatch: boolean }> {
-  const [byJunctionId] = await q.select().from(labOrders).where(eq(labOrders.junctionOrderId, order.id)).for('update');
-  if (byJunctionId) return { row: byJunctionId, mismatch: false };
+  const byJunctionId = async () => {
+    const [row] = await q.select().from(labOrders).where(eq(labOrders.junctionOrderId, order.id)).for('update');
+    return row ?? null;
+  };
+  const attached = await byJunctionId();
+  if (attached) return { row: attached, mismatch: false };
   const localId = order.passthrough;
   if (!localId || !UUID.test(localId)) return { row: null, mismatch: false };
   const [byPassthrough] = await q
@@ -159,6 +163,10 @@ export async function findOrderForJunction(
     )
     .for('update');
   if (byPassthrough) return { row: byPassthrough, mismatch: false };
+  // Another webhook of the same order (Junction sends created and updated moments apart) may have
+  // attached it while this one waited for the row's lock: by Junction's id, it is found now.
+  const attachedMeanwhile = await byJunctionId();
+  if (attachedMeanwhile) return { row: attachedMeanwhile, mismatch: false };
   const [named] = await q.select({ id: labOrders.id }).from(labOrders).where(eq(labOrders.id, localId));
   return { row: null, mismatch: named !== undefined };
 }
