@@ -423,12 +423,27 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       await check(page, 'orders');
       await page.goto(`${t.baseUrl}/console/#/orders/${placed.id}`);
       await expect.poll(() => page.getByTestId('order-status').textContent()).toBe('received');
+      // The requisition is offered exactly when the timeline shows Junction made it.
+      const timeline = page.getByRole('list', { name: 'Order events, oldest first' });
+      const requisition = page.getByRole('region', { name: 'Requisition' });
+      const made = (await timeline.innerText()).includes('requisition_created');
+      const offer = requisition.getByRole('button', { name: 'Download the requisition PDF' });
+      expect(await offer.count()).toBe(made ? 1 : 0);
+      if (!made) expect(await requisition.innerText()).toContain('Junction has not made the requisition yet');
       await page.getByRole('button', { name: 'Complete at the simulated Junction (demo)' }).click();
       await expect
         .poll(() => page.getByTestId('order-status').textContent(), { timeout: 30_000 })
         .toBe('completed');
-      const timeline = page.getByRole('list', { name: 'Order events, oldest first' });
       expect(await timeline.innerText()).toContain('completed');
+      expect(await timeline.innerText()).toContain('requisition_created');
+      const [form] = await Promise.all([page.waitForEvent('download'), offer.click()]);
+      expect(form.suggestedFilename()).toBe(`requisition-${placed.id}.pdf`);
+      expect(
+        fs
+          .readFileSync(await form.path())
+          .subarray(0, 5)
+          .toString(),
+      ).toBe('%PDF-');
       expect(await timeline.locator('li').count()).toBeGreaterThan(2);
       const results = page.getByRole('region', { name: 'Results' });
       await results.locator('tbody tr').first().waitFor();
@@ -454,6 +469,11 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
         .poll(() => page.getByTestId('order-status').textContent(), { timeout: 30_000 })
         .toBe('cancelled');
       expect((await api(tokens.clinical, `/v1/lab-orders/${other.id}`)).body.status).toBe('cancelled');
+      // A cancelled order's requisition must not be used: none is offered.
+      expect(await requisition.innerText()).toContain(
+        'This order has no requisition to use: it is cancelled.',
+      );
+      expect(await offer.count()).toBe(0);
       expect(problems).toEqual([]);
     },
   );

@@ -9,7 +9,7 @@ import type { LabOrder } from '../api/types';
 import { href } from '../router';
 import { can, useSignedIn } from '../signed-in';
 import { Confirm, dateTime, Empty, PageTitle, Problem, Show, TableWrap, useApi, useSubmit } from '../ui';
-import { cancellable, isFinal } from './statuses';
+import { cancellable, hasRequisition, isFinal, requisitionMade } from './statuses';
 
 export function OrderPage({ id }: { id: string }) {
   const order = useApi(() => call(api.GET('/v1/lab-orders/{id}', { params: { path: { id } } })), [id]);
@@ -92,6 +92,8 @@ function OrderView({
         )}
       </section>
 
+      <Requisition order={order} />
+
       <section aria-labelledby="results-title">
         <h2 id="results-title">Results</h2>
         {order.status === 'completed' ? (
@@ -165,6 +167,48 @@ function saveAs(blob: Blob, filename: string): void {
   a.download = filename;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * The requisition a walk-in patient takes to the lab: offered once the timeline shows Junction
+ * made it (`….requisition_created`), never for an order that has none to use (the API answers
+ * 409 requisition_not_applicable for those, 404 requisition_not_available before Junction made it).
+ */
+function Requisition({ order }: { order: LabOrder }) {
+  const pdf = useSubmit();
+  const download = () =>
+    pdf.run(async () => {
+      const blob = await call(
+        api.GET('/v1/lab-orders/{id}/requisition', { params: { path: { id: order.id } }, parseAs: 'blob' }),
+      );
+      saveAs(blob, `requisition-${order.id}.pdf`);
+    });
+  let body;
+  if (!hasRequisition(order.status)) {
+    body = <Empty>This order has no requisition to use: it is {order.status}.</Empty>;
+  } else if (!requisitionMade(order)) {
+    body = (
+      <Empty>
+        Junction has not made the requisition yet; it is offered here once the timeline shows{' '}
+        <code>requisition_created</code> (Refresh to look again).
+      </Empty>
+    );
+  } else {
+    body = (
+      <p>
+        <button type="button" class="secondary" disabled={pdf.busy} onClick={() => void download()}>
+          Download the requisition PDF
+        </button>
+      </p>
+    );
+  }
+  return (
+    <section aria-labelledby="requisition-title">
+      <h2 id="requisition-title">Requisition</h2>
+      {body}
+      <Problem error={pdf.error} action="download the requisition" />
+    </section>
+  );
 }
 
 function Results({ id }: { id: string }) {

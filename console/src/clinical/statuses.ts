@@ -22,3 +22,11 @@ export const cancellable = (order: LabOrder): boolean =>
   order.junction_order_id !== null && (order.status === 'received' || order.status === 'collecting_sample');
 
 export const isFinal = (status: LabOrderStatus): boolean => FINAL.includes(status);
+
+/** Orders with no requisition to use: not yet at Junction, refused, cancelled or failed. */
+const NO_REQUISITION: LabOrderStatus[] = ['submitting', 'rejected', 'cancelled', 'failed'];
+export const hasRequisition = (status: LabOrderStatus): boolean => !NO_REQUISITION.includes(status);
+
+/** Junction made the requisition: a step `<status>.<kind>.requisition_created` is in the timeline. */
+export const requisitionMade = (order: LabOrder): boolean =>
+  order.events.some((e) => e.status_detail?.endsWith('.requisition_created') ?? false);
