@@ -714,25 +714,54 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
   });
 
   it(
-    'every page at 1280 px and 390 px: no serious or critical axe-core violation, nothing wider than the window',
+    'every page at 1280 px and 390 px: no serious or critical axe-core violation, nothing wider than the window, a screenshot of each',
     LONG,
     async () => {
-      const visits = await api(tokens.owner, `/v1/workspace/${WS}/labs/visits?limit=1`);
-      const orders = await api(tokens.clinical, '/v1/lab-orders?status=completed&limit=1');
-      // An endpoint on each surface to show (nothing happens while they exist: nothing is sent).
-      const hook = { url: 'http://127.0.0.1:9/hooks', description: 'Layout check' };
-      const wsHook = await t.request('POST', `/v1/workspace/${WS}/webhook-endpoints`, {
-        token: tokens.owner,
-        body: hook,
+      // What the pages show, made here so that the test stands alone: a visit, a completed order,
+      // an endpoint on each surface (nothing is sent while they exist), an API key, and a coupon
+      // with an expiry and a limit, whose wider table once let a hidden header widen the page.
+      const visitId = await bookVisitByApi();
+      const { stdout } = await run('bash', ['-c', labOrderCurl(t.baseUrl)], {
+        env: { ...process.env, CLINICAL_TOKEN: tokens.clinical },
       });
-      const brandHook = await t.request('POST', '/v1/webhook-endpoints', {
+      const orderId = JSON.parse(stdout).id as string;
+      const advanced = await t.request('POST', `/v1/demo/lab-orders/${orderId}/advance`, {
         token: tokens.clinical,
-        body: { ...hook, brand_id: DEMO.brandId },
       });
-      expect([wsHook.status, brandHook.status]).toEqual([201, 201]);
+      expect(advanced.status, advanced.text).toBe(200);
+      await expect
+        .poll(async () => (await api(tokens.clinical, `/v1/lab-orders/${orderId}`)).body.status, {
+          timeout: 30_000,
+        })
+        .toBe('completed');
+      const hook = { url: 'http://127.0.0.1:9/hooks', description: 'Layout check' };
+      const made = await Promise.all([
+        t.request('POST', `/v1/workspace/${WS}/webhook-endpoints`, { token: tokens.owner, body: hook }),
+        t.request('POST', '/v1/webhook-endpoints', {
+          token: tokens.clinical,
+          body: { ...hook, brand_id: DEMO.brandId },
+        }),
+        t.request('POST', '/v1/api-keys', {
+          token: tokens.clinical,
+          body: { name: 'Layout check', scopes: ['lab-orders:read'], brand_ids: [DEMO.brandId] },
+        }),
+        t.request('POST', `/v1/workspace/${WS}/labs/coupons`, {
+          token: tokens.owner,
+          body: {
+            code: 'LAYOUT2027',
+            type: 'fixed',
+            value: 12.5,
+            expiresAt: '2027-12-31T23:59:59.000Z',
+            maxRedemptions: 1000,
+          },
+        }),
+      ]);
+      expect(made.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+      const [wsHook, brandHook] = made;
       const pages: [string, string, string][] = [
         ['Workspace owner', '/', 'home'],
         ['Workspace owner', `/w/${WS}/visits`, 'visits'],
+        ['Workspace owner', `/w/${WS}/visits/${visitId}`, 'visit'],
         ['Workspace owner', `/w/${WS}/visits/new`, 'book-visit'],
         ['Workspace owner', `/w/${WS}/clients`, 'clients'],
         ['Workspace owner', `/w/${WS}/referrals`, 'referrals'],
@@ -741,17 +770,19 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
         ['Workspace owner', `/w/${WS}/members`, 'members'],
         ['Workspace owner', `/w/${WS}/webhooks`, 'webhooks'],
         ['Workspace owner', `/w/${WS}/webhooks/${wsHook.body.webhookEndpoint.id}`, 'webhook'],
+        ['Clinical operator', '/', 'home-clinical'],
         ['Clinical operator', '/orders', 'orders'],
+        ['Clinical operator', `/orders/${orderId}`, 'order'],
         ['Clinical operator', '/webhooks', 'clinical-webhooks'],
-        ['Clinical operator', '/api-keys', 'api-keys'],
         ['Clinical operator', `/webhooks/${brandHook.body.webhook_endpoint.id}`, 'clinical-webhook'],
+        ['Clinical operator', '/api-keys', 'api-keys'],
+        ['Platform admin', '/api-keys', 'api-keys-admin'],
+        // A workspace the persona may not use: the API's 403 where the page would be.
+        ['Customer', `/w/${WS}/visits`, 'forbidden-customer'],
       ];
-      if (visits.body.labVisits[0])
-        pages.push(['Workspace owner', `/w/${WS}/visits/${visits.body.labVisits[0].id}`, 'visit']);
-      if (orders.body.data[0])
-        pages.push(['Clinical operator', `/orders/${orders.body.data[0].id}`, 'order']);
       for (const width of WIDTHS) {
-        const { page, problems } = await open(width);
+        // The customer's page is the API's 403 on purpose.
+        const { page, problems } = await open(width, [403]);
         await page.goto(`${t.baseUrl}/console/`);
         await page.getByRole('button', { name: 'Sign in as Staff' }).waitFor();
         await check(page, 'sign-in');
