@@ -222,7 +222,10 @@ export function PagerIfMore({
   return pages.page > 1 || nextCursor !== null ? <Pager pages={pages} nextCursor={nextCursor} /> : null;
 }
 
-/** A second step before an action that cannot be undone. */
+/**
+ * A second step before an action that cannot be undone. It takes the focus on its safe answer, so
+ * that a keyboard user who asked for it is there (the button that opened it is often gone).
+ */
 export function Confirm({
   label,
   yes,
@@ -240,13 +243,15 @@ export function Confirm({
   onNo: () => void;
   children: ComponentChildren;
 }) {
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => keep.current?.focus(), []);
   return (
     <div class="actions" role="group" aria-label={label}>
       <span>{children}</span>
       <button type="button" class="danger" disabled={busy} onClick={onYes}>
         {yes}
       </button>
-      <button type="button" class="secondary" onClick={onNo}>
+      <button type="button" class="secondary" ref={keep} onClick={onNo}>
         {no}
       </button>
     </div>

@@ -299,6 +299,8 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
 
       await page.getByRole('button', { name: `Change ${newcomer}` }).click();
       const change = page.getByRole('region', { name: `Change member ${newcomer}` });
+      // The keyboard is taken to the change (the role field), and to the safe answer of a removal.
+      await expect.poll(() => focused(page, 'id')).toBe('c-role');
       await change.getByLabel('Role').selectOption('owner');
       await change.getByRole('button', { name: 'Save member' }).click();
       await expect.poll(() => row.locator('td').nth(1).textContent()).toBe('owner');
@@ -312,6 +314,7 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       expect(await memberOf(newcomer)).toMatchObject({ role: 'staff', permissions: ['clients.write'] });
 
       await page.getByRole('button', { name: `Remove ${newcomer}` }).click();
+      await expect.poll(() => focused(page, 'textContent')).toBe('Keep them');
       await page.getByRole('button', { name: 'Yes, remove them' }).click();
       await expect.poll(() => row.count()).toBe(0);
       expect(await memberOf(newcomer)).toBeUndefined();

@@ -3,7 +3,7 @@
  * role or permissions, and removing a member. The API keeps an owner in every workspace: demoting
  * or removing the last one is refused with its message (409 last_owner), shown here.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { Member } from '../api/types';
 import { useSignedIn } from '../signed-in';
@@ -194,6 +194,8 @@ function MemberPanel({ action, ...change }: MemberChange & { action: 'change' | 
 function ChangeMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
   const roleFields = useRoleFields('c', member.role, member.permissions);
   const submit = useSubmit();
+  // Opened from a row's button: the keyboard goes on where the change is made.
+  useEffect(() => document.getElementById('c-role')?.focus(), []);
   const save = (event: Event) => {
     event.preventDefault();
     void submit.run(async () => {
