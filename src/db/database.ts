@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { is, sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import { is, Param, Placeholder, sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg, NodePgSession } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgDialect, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -223,6 +223,68 @@ export async function preparedRows<T>(q: Queryable, query: SQL): Promise<T[]> {
   } catch (err) {
     // The statement's name is what a log line may say of it (see describeError).
     if (err && typeof err === 'object') (err as { statement?: string }).statement = name;
+    throw err;
+  }
+}
+
+/**
+ * How a statement builder puts a value into its SQL: as itself (a parameter, the usual way), or,
+ * for templateRows, as a named placeholder whose value is recorded. Builders shared by both write
+ * `${bind('name', value)}` where they would write `${value}`.
+ */
+export type Bind = (name: string, value: unknown) => unknown;
+export const bindValue: Bind = (_name, value) => value;
+
+interface Template {
+  name: string;
+  text: string;
+  /** per parameter: the placeholder whose value it takes, or a constant of the text */
+  slots: ({ placeholder: string; encode?: (v: unknown) => unknown } | { constant: unknown })[];
+}
+const templates = new Map<string, Template>();
+
+/**
+ * `preparedRows` for a statement of the hot path whose SQL text depends only on its `shape`
+ * (which optional parts it has, how many rows it inserts): drizzle turns it into text once per
+ * shape; later calls only collect its values (`bind`) and send them with the prepared statement.
+ * Turning a large statement into text again on every request was most of drizzle's share of a
+ * lab-order create's CPU. The same `shape` must always build the same text.
+ */
+export async function templateRows<T>(q: Queryable, shape: string, build: (bind: Bind) => SQL): Promise<T[]> {
+  const values: Record<string, unknown> = {};
+  const query = build((name, value) => {
+    values[name] = value;
+    return sql.placeholder(name);
+  });
+  const { session, dialect } = q as unknown as { session: unknown; dialect: PgDialect };
+  let template = templates.get(shape);
+  if (template === undefined) {
+    const { sql: text, params } = dialect.sqlToQuery(query);
+    template = {
+      name: statementName(text),
+      text,
+      slots: params.map((p: unknown) =>
+        is(p, Placeholder)
+          ? { placeholder: p.name }
+          : is(p, Param) && is(p.value, Placeholder)
+            ? { placeholder: p.value.name, encode: (v: unknown) => p.encoder.mapToDriverValue(v) }
+            : { constant: p },
+      ),
+    };
+    templates.set(shape, template);
+  }
+  const params = template.slots.map((slot) =>
+    'constant' in slot ? slot.constant : slot.encode ? slot.encode(values[slot.placeholder]) : values[slot.placeholder],
+  );
+  const client = (session as { client: { query: (...args: unknown[]) => Promise<{ rows: T[] }> } }).client;
+  try {
+    if (is(session, NodePgSession)) {
+      return (await (client as unknown as pg.Pool).query<T & pg.QueryResultRow>({ name: template.name, text: template.text, values: params })).rows;
+    }
+    // PGlite (or its transaction): the same text and values, unprepared.
+    return (await client.query(template.text, params)).rows;
+  } catch (err) {
+    if (err && typeof err === 'object') (err as { statement?: string }).statement = template.name;
     throw err;
   }
 }

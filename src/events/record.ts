@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import type { Queryable } from '../db/database.js';
+import { bindValue, type Bind, type Queryable } from '../db/database.js';
 import { fanOutCtes } from '../webhooks/deliveries-repository.js';
 import { events, type ClinicalEventType, type WorkspaceEventType } from './tables.js';
 
@@ -48,14 +48,17 @@ export function newEventId(): string {
 
 /**
  * The named CTEs that write `event` and fan it out, for a `with` clause. `when` (a boolean SQL
- * expression over the rest of the statement) writes it only if the change happened.
+ * expression over the rest of the statement) writes it only if the change happened; `bind` puts
+ * the values in (see templateRows).
  */
-export function eventCtes(event: NewEvent, options: { when?: SQL } = {}): SQL {
+export function eventCtes(event: NewEvent, options: { when?: SQL; bind?: Bind } = {}): SQL {
+  const bind = options.bind ?? bindValue;
   const body = JSON.stringify({ object: event.object, previous: event.previous });
   const insert = sql`${sql.identifier(NEW_EVENTS)} as (
     insert into ${events} (id, type, brand_id, workspace_id, created_at, data)
-    select ${newEventId()}, ${event.type}, ${event.brandId ?? null}::text, ${event.workspaceId ?? null}::text,
-           ${(event.at ?? new Date()).toISOString()}::timestamptz, ${body}::json
+    select ${bind('event_id', newEventId())}, ${bind('event_type', event.type)}, ${bind('event_brand_id', event.brandId ?? null)}::text,
+           ${bind('event_workspace_id', event.workspaceId ?? null)}::text,
+           ${bind('event_at', (event.at ?? new Date()).toISOString())}::timestamptz, ${bind('event_data', body)}::json
     where ${options.when ?? sql`true`}
     returning id, type, brand_id, workspace_id)`;
   const more = fanOut(sql`${sql.identifier(NEW_EVENTS)}`);

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { affectedRows, rows, type Database, type Queryable } from '../db/database.js';
+import { affectedRows, bindValue, rows, type Bind, type Database, type Queryable } from '../db/database.js';
 import { Errors, HttpError } from '../http/errors.js';
 import { idempotencyKeys } from './tables.js';
 import type { Metrics } from '../http/metrics.js';
@@ -95,31 +95,33 @@ export class IdempotencyContext {
    * writes it guards (see create-lab-order.ts). `gated`: it returns a row only if this request won
    * the key (a fresh claim); otherwise this request already holds the key (a takeover) and it
    * only records the resource. Call `claimed()` once the statement succeeded (and, when gated,
-   * returned its row).
+   * returned its row). `bind` puts the values in (see templateRows).
    */
-  claimStatement(resourceId: string | null): { gated: boolean; statement: SQL } {
+  claimStatement(resourceId: string | null, bind: Bind = bindValue): { gated: boolean; statement: SQL } {
     if (this.owned) {
       return {
         gated: false,
-        statement: sql`update ${idempotencyKeys} set resource_id = ${resourceId} where ${this.where()}`,
+        statement: sql`update ${idempotencyKeys} set resource_id = ${bind('claim_resource_id', resourceId)} where ${keyIs(this.principal, this.route, this.key, bind)}`,
       };
     }
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.options.ttlHours * 3600 * 1000);
     // A row left by an expired key may be reused; a live one means another request won the race.
+    const at = bind('claim_now', now.toISOString());
     return {
       gated: true,
       statement: sql`
         insert into ${idempotencyKeys} (principal, route, key, fingerprint, state, locked_until, resource_id,
                                         response_status, response_body, created_at, expires_at)
-        values (${this.principal}, ${this.route}, ${this.key}, ${this.fingerprint}, 'in_progress',
-                ${this.leaseUntil().toISOString()}::timestamptz, ${resourceId}, null, null,
-                ${now.toISOString()}::timestamptz, ${expiresAt.toISOString()}::timestamptz)
+        values (${bind('key_principal', this.principal)}, ${bind('key_route', this.route)}, ${bind('key', this.key)},
+                ${bind('claim_fingerprint', this.fingerprint)}, 'in_progress',
+                ${bind('claim_locked_until', this.leaseUntil().toISOString())}::timestamptz, ${bind('claim_resource_id', resourceId)}, null, null,
+                ${at}::timestamptz, ${bind('claim_expires_at', expiresAt.toISOString())}::timestamptz)
         on conflict (principal, route, key) do update set
           fingerprint = excluded.fingerprint, state = excluded.state, locked_until = excluded.locked_until,
           resource_id = excluded.resource_id, response_status = null, response_body = null,
           created_at = excluded.created_at, expires_at = excluded.expires_at
-        where ${idempotencyKeys}.expires_at < ${now.toISOString()}::timestamptz
+        where ${idempotencyKeys}.expires_at < ${at}::timestamptz
         returning key`,
     };
   }
@@ -141,12 +143,12 @@ export class IdempotencyContext {
    * statement with the writes it completes (`when`: only if that SQL condition holds); call
    * `completedWith()` once that statement ran and completed the key.
    */
-  completionStatement(status: number, body: string, when?: SQL): SQL {
+  completionStatement(status: number, body: string, when?: SQL, bind: Bind = bindValue): SQL {
     if (!this.owned) throw new Error('the idempotency key must be claimed before it is completed');
     return sql`
       update ${idempotencyKeys}
-      set state = 'completed', response_status = ${status}, response_body = ${body}, locked_until = null
-      where ${this.where()}${when ? sql` and ${when}` : sql``}`;
+      set state = 'completed', response_status = ${bind('response_status', status)}, response_body = ${bind('response_body', body)}, locked_until = null
+      where ${keyIs(this.principal, this.route, this.key, bind)}${when ? sql` and ${when}` : sql``}`;
   }
 
   completedWith(): void {
@@ -163,8 +165,8 @@ export class IdempotencyContext {
 }
 
 /** The row of one key: (principal, route, key). */
-function keyIs(principal: string, route: string, key: string): SQL {
-  return sql`${idempotencyKeys.principal} = ${principal} and ${idempotencyKeys.route} = ${route} and ${idempotencyKeys.key} = ${key}`;
+function keyIs(principal: string, route: string, key: string, bind: Bind = bindValue): SQL {
+  return sql`${idempotencyKeys.principal} = ${bind('key_principal', principal)} and ${idempotencyKeys.route} = ${bind('key_route', route)} and ${idempotencyKeys.key} = ${bind('key', key)}`;
 }
 
 /** SHA-256 of the canonical JSON (sorted keys) of the route params and body. */

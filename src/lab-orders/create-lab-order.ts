@@ -131,7 +131,7 @@ export async function createLabOrder(
     }
     const id = randomUUID();
     // One statement: the claim comes first, and a concurrent twin that loses it writes nothing.
-    const created = await insertSubmittingOrder(database.db, idem.claimStatement(id), {
+    const created = await insertSubmittingOrder(database.db, { gated: !idem.owned, statement: (bind) => idem.claimStatement(id, bind).statement }, {
       id,
       brandId: body.brand_id,
       patientId: body.patient_id,
@@ -191,8 +191,8 @@ export async function createLabOrder(
       // what Junction's answer changes; one statement writes it unless the order moved on.
       const change = junctionOrderChange(inserted, placed);
       const result = answer(change.set ? { ...inserted, ...change.set } : inserted);
-      const written = await writeJunctionOrderChangeIfUnchanged(database.db, inserted, change, (when) =>
-        idem.completionStatement(result.status, result.text, when),
+      const written = await writeJunctionOrderChangeIfUnchanged(database.db, inserted, change, (when, bind) =>
+        idem.completionStatement(result.status, result.text, when, bind),
       );
       if (written) {
         idem.completedWith();

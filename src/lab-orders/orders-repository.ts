@@ -2,10 +2,10 @@
 import { and, asc, desc, eq, exists, inArray, isNull, lt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { AuditActor } from '../audit/audit.js';
 import { auditEvents } from '../audit/tables.js';
-import { preparedRows, type Queryable } from '../db/database.js';
+import { bindValue, preparedRows, templateRows, type Bind, type Queryable } from '../db/database.js';
 import type { JunctionOrder } from '../junction/types.js';
 import { eventCtes } from '../events/record.js';
-import { upsertPatientStatement, type PatientChanges } from './patients.js';
+import { profileShape, upsertPatientStatement, type PatientChanges } from './patients.js';
 import { orderChangeEvent } from './presenters.js';
 import { brandPanels, junctionUsers, labOrderEvents, labOrders, type LabOrderStatus } from './tables.js';
 
@@ -56,40 +56,45 @@ export interface NewSubmittingOrder {
  */
 export async function insertSubmittingOrder(
   q: Queryable,
-  claim: { statement: SQL; gated: boolean },
+  claim: { gated: boolean; statement: (bind: Bind) => SQL },
   o: NewSubmittingOrder,
 ): Promise<{ claimed: boolean; row: LabOrderRow | null; junctionUserId: string | null }> {
-  const ctes = [sql`claim as (${claim.statement})`, sql`gate as (${claim.gated ? sql`select 1 from claim` : sql`select 1`})`];
-  if (o.profile) ctes.push(sql`patient as (${upsertPatientStatement(o.brandId, o.patientId, o.profile, 'gate')})`);
-  const patientAction = o.profile ? sql`case when (select created from patient) then 'create' else 'update' end` : sql`'read'`;
-  ctes.push(sql`ord as (
-    insert into ${labOrders} (id, brand_id, patient_id, panel_id, lab_test_id, status, created_by)
-    select ${o.id}::uuid, ${o.brandId}, ${o.patientId}::uuid, ${o.panelId},
-           coalesce((select lab_test_id from ${brandPanels} where brand_id = ${o.brandId} and panel_id = ${o.panelId}), ${o.defaultLabTestId}),
-           'submitting', ${o.createdBy}
-    from gate
-    returning lab_test_id, created_at, updated_at)`);
-  // Audit rows in the order the changes happen: the patient, then the order.
-  ctes.push(sql`audit as (
-    insert into ${auditEvents} (actor, request_id, action, resource_type, resource_id, tenant)
-    select ${o.actor.actor}, ${o.actor.requestId}, a.action, a.resource_type, a.resource_id, ${o.brandId}
-    from gate, (values (1, ${patientAction}, 'patient', ${o.patientId}), (2, 'create', 'lab_order', ${o.id})) as a (n, action, resource_type, resource_id)
-    order by a.n)`);
-  const [row] = await preparedRows<{
+  // The text depends only on the claim's kind and the profile fields sent (templateRows).
+  const shape = `lab_order_insert:${claim.gated ? 'claim' : 'takeover'}:${o.profile ? profileShape(o.profile) : '-'}`;
+  const [row] = await templateRows<{
     claimed: boolean;
     lab_test_id: string | null;
-    // Date on node-postgres, text on PGlite (as drizzle reads it): new Date() takes both.
+    // Date on node-postgres, text or Date on PGlite: new Date() takes both.
     created_at: Date | string | null;
     updated_at: Date | string | null;
     junction_user_id: string | null;
-  }>(
-    q,
-    sql`with ${sql.join(ctes, sql`, `)}
+  }>(q, shape, (bind) => {
+    const brandId = bind('brand_id', o.brandId);
+    const patientId = bind('order_patient_id', o.patientId);
+    const ctes = [sql`claim as (${claim.statement(bind)})`, sql`gate as (${claim.gated ? sql`select 1 from claim` : sql`select 1`})`];
+    if (o.profile) ctes.push(sql`patient as (${upsertPatientStatement(o.brandId, o.patientId, o.profile, 'gate', bind)})`);
+    const patientAction = o.profile ? sql`case when (select created from patient) then 'create' else 'update' end` : sql`'read'`;
+    const panelId = bind('panel_id', o.panelId);
+    const orderId = bind('order_id', o.id);
+    ctes.push(sql`ord as (
+      insert into ${labOrders} (id, brand_id, patient_id, panel_id, lab_test_id, status, created_by)
+      select ${orderId}::uuid, ${brandId}, ${patientId}::uuid, ${panelId},
+             coalesce((select lab_test_id from ${brandPanels} where brand_id = ${brandId} and panel_id = ${panelId}), ${bind('default_lab_test_id', o.defaultLabTestId)}),
+             'submitting', ${bind('created_by', o.createdBy)}
+      from gate
+      returning lab_test_id, created_at, updated_at)`);
+    // Audit rows in the order the changes happen: the patient, then the order.
+    ctes.push(sql`audit as (
+      insert into ${auditEvents} (actor, request_id, action, resource_type, resource_id, tenant)
+      select ${bind('actor', o.actor.actor)}, ${bind('request_id', o.actor.requestId)}, a.action, a.resource_type, a.resource_id, ${brandId}
+      from gate, (values (1, ${patientAction}, 'patient', ${patientId}::text), (2, 'create', 'lab_order', ${orderId}::text)) as a (n, action, resource_type, resource_id)
+      order by a.n)`);
+    return sql`with ${sql.join(ctes, sql`, `)}
       select exists (select 1 from gate) as claimed,
              ord.lab_test_id, ord.created_at, ord.updated_at,
-             (select junction_user_id from ${junctionUsers} where junction_environment = ${o.junctionEnvironment} and client_user_id = ${o.patientId}) as junction_user_id
-      from (select 1) as one left join ord on true`,
-  );
+             (select junction_user_id from ${junctionUsers} where junction_environment = ${bind('junction_environment', o.junctionEnvironment)} and client_user_id = ${patientId}::text) as junction_user_id
+      from (select 1) as one left join ord on true`;
+  });
   if (!row) throw new Error('order insert returned no row');
   const inserted: LabOrderRow | null =
     row.claimed && row.lab_test_id !== null && row.created_at !== null && row.updated_at !== null
@@ -217,19 +222,23 @@ export function junctionOrderChange(current: LabOrderRow, order: JunctionOrder):
 }
 
 /** Inserts the events not stored yet (matched by detail and time), in Junction's order. */
-function newEventsStatement(orderId: string, events: JunctionOrderChange['events'], when?: SQL): SQL | null {
+function newEventsStatement(orderId: string, events: JunctionOrderChange['events'], when?: SQL, bind: Bind = bindValue): SQL | null {
   if (events.length === 0) return null;
   const values = sql.join(
-    events.map((e, i) => sql`(${sql.raw(String(i))}, ${e.status}, ${e.statusDetail}, ${e.occurredAt.toISOString()})`),
+    events.map(
+      (e, i) =>
+        sql`(${sql.raw(String(i))}, ${bind(`history_${i}_status`, e.status)}, ${bind(`history_${i}_detail`, e.statusDetail)}, ${bind(`history_${i}_at`, e.occurredAt.toISOString())})`,
+    ),
     sql`, `,
   );
+  const id = bind('history_order_id', orderId);
   return sql`
     insert into ${labOrderEvents} (order_id, status, status_detail, source, occurred_at)
-    select ${orderId}::uuid, v.status, v.status_detail, 'junction', v.occurred_at::timestamptz
+    select ${id}::uuid, v.status, v.status_detail, 'junction', v.occurred_at::timestamptz
     from (values ${values}) as v (n, status, status_detail, occurred_at)
     where not exists (
       select 1 from ${labOrderEvents} e
-      where e.order_id = ${orderId}::uuid and e.status_detail = v.status_detail and e.occurred_at = v.occurred_at::timestamptz
+      where e.order_id = ${id}::uuid and e.status_detail = v.status_detail and e.occurred_at = v.occurred_at::timestamptz
     )${when ? sql` and ${when}` : sql``}
     order by v.n`;
 }
@@ -290,26 +299,37 @@ export async function writeJunctionOrderChangeIfUnchanged(
   q: Queryable,
   current: LabOrderRow,
   change: JunctionOrderChange,
-  also: (when: SQL) => SQL,
+  also: (when: SQL, bind: Bind) => SQL,
 ): Promise<LabOrderRow | null> {
-  if (change.set === null || current.status !== 'submitting' || current.junctionOrderId !== null) return null;
-  const next = { ...current, ...change.set };
-  const when = sql`exists (select 1 from upd)`;
-  const update = q
-    .update(labOrders)
-    .set(change.set)
-    .where(and(eq(labOrders.id, current.id), eq(labOrders.status, 'submitting'), isNull(labOrders.junctionOrderId)))
-    .returning({ id: labOrders.id });
-  const ctes: SQL[] = [sql`upd as (${update.getSQL()})`];
-  const history = newEventsStatement(current.id, change.events, when);
-  if (history) ctes.push(sql`history as (${history})`);
-  ctes.push(sql`also as (${also(when)})`);
+  const set = change.set;
+  if (set === null || current.status !== 'submitting' || current.junctionOrderId !== null) return null;
+  const next = { ...current, ...set };
   const event = orderChangeEvent(current, next);
-  if (event) ctes.push(eventCtes(event, { when }));
-  const [row] = await preparedRows<{ updated: boolean }>(
-    q,
-    sql`with ${sql.join(ctes, sql`, `)} select exists (select 1 from upd) as updated`,
-  );
+  // The text depends only on which columns change, how many of Junction's events there are and
+  // whether the status changes (templateRows): every create of the usual kind sends the same one.
+  const columns = (Object.keys(set) as (keyof typeof set)[]).filter((k) => set[k] !== undefined).sort();
+  const shape = `lab_order_answer:${columns.join(',')}:${change.events.length}:${event ? 'event' : ''}`;
+  const [row] = await templateRows<{ updated: boolean }>(q, shape, (bind) => {
+    const when = sql`exists (select 1 from upd)`;
+    const assignments = sql.join(
+      columns.map((k) => {
+        const column = labOrders[k];
+        const value = set[k];
+        return sql`${sql.identifier(column.name)} = ${bind(`set_${k}`, value instanceof Date ? value.toISOString() : k === 'rejection' ? JSON.stringify(value) : value)}`;
+      }),
+      sql`, `,
+    );
+    const ctes: SQL[] = [
+      sql`upd as (update ${labOrders} set ${assignments}
+        where ${labOrders.id} = ${bind('order_id', current.id)}::uuid and ${labOrders.status} = 'submitting' and ${labOrders.junctionOrderId} is null
+        returning ${labOrders.id})`,
+    ];
+    const history = newEventsStatement(current.id, change.events, when, bind);
+    if (history) ctes.push(sql`history as (${history})`);
+    ctes.push(sql`also as (${also(when, bind)})`);
+    if (event) ctes.push(eventCtes(event, { when, bind }));
+    return sql`with ${sql.join(ctes, sql`, `)} select exists (select 1 from upd) as updated`;
+  });
   return row?.updated ? next : null;
 }
 

@@ -3,7 +3,7 @@
  * order that omits demographics or address uses what is kept. Junction needs all of them.
  */
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
-import type { Queryable } from '../db/database.js';
+import { bindValue, type Bind, type Queryable } from '../db/database.js';
 import type { JunctionAddress, JunctionPatient } from '../junction/types.js';
 import { patients } from './tables.js';
 
@@ -49,17 +49,24 @@ export async function upsertPatient(
 
 /**
  * upsertPatient as a statement to fold into a larger one: it writes only when `from` (a CTE name)
- * has a row, and returns `created` (true when the profile is new).
+ * has a row, and returns `created` (true when the profile is new). Its text depends only on
+ * which fields `changes` has (profileShape).
  */
-export function upsertPatientStatement(brandId: string, patientId: string, changes: PatientChanges, from: string): SQL {
+export function upsertPatientStatement(
+  brandId: string,
+  patientId: string,
+  changes: PatientChanges,
+  from: string,
+  bind: Bind = bindValue,
+): SQL {
   const set = profileColumns(changes) as Record<string, unknown>;
   const keys = Object.keys(set);
   const names = keys.map((k) => PROFILE_COLUMNS[k]!.name);
-  const values = keys.map((k) => sql`${set[k]}::${PROFILE_COLUMNS[k]!.type}`);
+  const values = keys.map((k) => sql`${bind(`patient_${k}`, set[k])}::${PROFILE_COLUMNS[k]!.type}`);
   const updates = names.map((n) => `${n} = excluded.${n}`).join(', ');
   return sql`
     insert into ${patients} (brand_id, patient_id${sql.raw(names.map((n) => `, ${n}`).join(''))})
-    select ${brandId}, ${patientId}::uuid${sql.join(values.map((v) => sql`, ${v}`))} from ${sql.identifier(from)}
+    select ${bind('patient_brand_id', brandId)}, ${bind('patient_id', patientId)}::uuid${sql.join(values.map((v) => sql`, ${v}`))} from ${sql.identifier(from)}
     on conflict (brand_id, patient_id) do update set ${sql.raw(updates ? `${updates}, ` : '')}updated_at = now()
     returning (xmax = 0) as created`;
 }
@@ -71,6 +78,11 @@ const PROFILE_COLUMNS: Record<string, { name: string; type: SQL }> = Object.from
     { name: `"${column.name}"`, type: sql.raw(column.getSQLType()) },
   ]),
 );
+
+/** Which profile columns `changes` sets: what the text of upsertPatientStatement depends on. */
+export function profileShape(changes: PatientChanges): string {
+  return Object.keys(profileColumns(changes)).join(',');
+}
 
 /** The profile columns that `changes` sets. */
 function profileColumns(changes: PatientChanges): Partial<typeof patients.$inferInsert> {
