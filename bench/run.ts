@@ -741,7 +741,11 @@ function round(n: number, digits = 1): number {
   return Math.round(n * f) / f;
 }
 const mean = (sum: number, n: number) => (n === 0 ? NaN : Math.round((sum / n) * 10) / 10);
-const ratio = (n: number) => `${n.toFixed(2)}×`;
+/** Two decimals, three when two would round onto a target's edge (0.699 is not shown as 0.70). */
+const ratio = (n: number) => {
+  const two = n.toFixed(2);
+  return `${Number(two) !== n && [0.7, 0.9, 1.3, 1.5, 3].includes(Number(two)) ? n.toFixed(3) : two}×`;
+};
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 const short = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
