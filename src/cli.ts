@@ -9,6 +9,7 @@ import { KEY_USAGE, keyCommand } from './api-keys/cli.js';
 import { resolveJwtSecret } from './auth-secret.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
+import { describeConnectionFailure } from './db/errors.js';
 import { mintedTokenLifetime, signToken } from './http/auth.js';
 
 const USAGE = `usage:
@@ -28,6 +29,16 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   if (command === 'migrate') {
     const database = await openDatabase(config.database);
+    if (config.database.kind === 'postgres') {
+      // As at start-up: a server that cannot be used is one clear line, not a driver's stack trace.
+      const url = config.database.url;
+      try {
+        await database.ping();
+      } catch (err) {
+        await database.close().catch(() => {});
+        throw new CommandFailure(describeConnectionFailure(url, err));
+      }
+    }
     try {
       await migrateDatabase(config.database, database);
     } finally {
@@ -94,11 +105,13 @@ async function run(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+/** A command that cannot do its work for a reason one line says (no usage text). */
+class CommandFailure extends Error {}
 
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof CommandFailure) {
       process.stderr.write(`labline: ${err.message}\n${err instanceof UsageError ? USAGE + '\n' : ''}`);
     } else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`labline: ${err.message}\n${USAGE}\n`);

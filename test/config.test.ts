@@ -133,6 +133,14 @@ describe('configuration', () => {
     if (usingPostgres) expect(missing[0]).toContain('the database does not exist. Create it (createdb');
   });
 
+  it('npm run migrate against a database it cannot use exits 1 with the same one line as start-up', { timeout: 120_000 }, async () => {
+    const p = spawnTs('src/cli.ts', ['migrate'], { DATABASE_URL: 'postgres://labline:hunter2@127.0.0.1:1/orders' });
+    expect(await p.exited).toBe(1);
+    expect(p.output().trim().split('\n')).toEqual([
+      'labline: cannot use PostgreSQL at 127.0.0.1:1, database "orders": nothing accepts connections there. Start PostgreSQL, or fix the host and port in DATABASE_URL.',
+    ]);
+  });
+
   it('npm run token mints a token signed with the configured secret', async () => {
     const secret = 'cli-secret-cli-secret-cli-secret-0123';
     const p = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', '--scope', 'lab-orders:read', '--brand', 'b1'], {
