@@ -83,6 +83,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     requestIdHeader: false,
     return503OnClosing: true,
+    // Behind a TLS-terminating proxy, what the client asked (https, the public host) comes in
+    // X-Forwarded-*: believed only from the proxies TRUST_PROXY names (docs/operations.md).
+    trustProxy: config.trustProxy,
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -16,6 +16,11 @@ export interface Config {
   readonly production: boolean;
   readonly host: string;
   readonly port: number;
+  /**
+   * Which proxies in front may say the client's protocol, host and address (X-Forwarded-*):
+   * false (none, the default), true (any), or the proxies' addresses/CIDR ranges.
+   */
+  readonly trustProxy: boolean | string[];
   readonly logLevel: string;
   readonly dataDir: string;
   readonly database: DatabaseConfig;
@@ -98,6 +103,17 @@ class Reader {
   string(name: string, fallback: null): string | null;
   string(name: string, fallback: string | null): string | null {
     return this.raw(name) ?? fallback;
+  }
+
+  /** `false` (default), `true`, or a comma-separated list of the proxies' addresses or CIDR ranges. */
+  trustProxy(name: string): boolean | string[] {
+    const v = this.raw(name)?.trim();
+    if (v === undefined || v === '' || v === 'false') return false;
+    if (v === 'true') return true;
+    const list = v.split(',').map((a) => a.trim());
+    if (list.every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a) && a !== '')) return list;
+    this.problems.push(`${name} must be true, false or a comma-separated list of the proxies' addresses or CIDR ranges (got "${v}")`);
+    return false;
   }
 
   int(name: string, fallback: number, min: number, max: number): number {
@@ -261,6 +277,7 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     host: r.string('HOST', '127.0.0.1'),
     port: r.int('PORT', 3000, 0, 65535),
+    trustProxy: r.trustProxy('TRUST_PROXY'),
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     dataDir,
     database,

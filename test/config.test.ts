@@ -59,6 +59,10 @@ describe('configuration', () => {
     for (const bad of ['0', '-1', '1.5', 'forever']) {
       expect(problems({ AUTH_MAX_TOKEN_LIFETIME_HOURS: bad })[0]).toMatch(/^AUTH_MAX_TOKEN_LIFETIME_HOURS must be an integer/);
     }
+    expect(problems({ TRUST_PROXY: 'yes please' })[0]).toMatch(/^TRUST_PROXY must be true, false or a comma-separated list/);
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy).toEqual(['10.0.0.0/8', '::1']);
     expect(loadConfig({}).auth.maxTokenLifetimeHours).toBe(720);
     expect(loadConfig({ AUTH_MAX_TOKEN_LIFETIME_HOURS: '12' }).auth.maxTokenLifetimeHours).toBe(12);
   });

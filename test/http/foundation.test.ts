@@ -75,6 +75,11 @@ describe('service foundation over HTTP', () => {
       const [first, second] = await Promise.all([t.request('GET', '/openapi.json'), t.request('GET', '/openapi.json')]);
       const doc = first.body;
       expect(doc.servers).toEqual([expect.objectContaining({ url: t.baseUrl })]);
+      // Without TRUST_PROXY, a client cannot name another server by X-Forwarded-* headers.
+      const forwarded = await t.request('GET', '/openapi.json', {
+        headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' },
+      });
+      expect(forwarded.body.servers).toEqual([expect.objectContaining({ url: t.baseUrl })]);
       const create = doc.paths['/v1/lab-orders'].post;
       const key = (d: any) => d.paths['/v1/lab-orders'].post.parameters.find((p: any) => p.name === 'idempotency-key').example;
       expect(key(first.body)).toMatch(/^[0-9a-f-]{36}$/);
@@ -264,5 +269,21 @@ describe('JWKS, issuer and audience', () => {
     const noAud = await t.request('GET', '/v1/me', { token: await sign({ iss: 'https://idp.example' }) });
     expect(noAud.status).toBe(401);
     expect(noAud.body.message).toContain('"aud"');
+  });
+});
+
+describe('behind a TLS-terminating proxy (TRUST_PROXY)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // The test's requests come from 127.0.0.1: the proxy it trusts.
+    t = await startTestApp({ env: { TRUST_PROXY: '127.0.0.1' } });
+  });
+  afterAll(() => t.close());
+
+  it('the reference names the server as the proxy says the client asked for it', async () => {
+    const res = await t.request('GET', '/openapi.json', {
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'labs.example.com' },
+    });
+    expect(res.body.servers).toEqual([expect.objectContaining({ url: 'https://labs.example.com' })]);
   });
 });
