@@ -216,13 +216,24 @@ export async function preparedRows<T>(q: Queryable, query: SQL): Promise<T[]> {
   const { session, dialect } = q as unknown as { session: unknown; dialect: PgDialect };
   if (!is(session, NodePgSession)) return rows<T>(q, query);
   const { sql: text, params } = dialect.sqlToQuery(query);
-  const name = statementName(text);
-  const client = (session as unknown as { client: pg.Pool | pg.PoolClient }).client;
+  return sendNamed<T>(session, { name: statementName(text), text }, params);
+}
+
+/**
+ * Sends a statement by its name: prepared on node-postgres (planned once per pooled connection),
+ * as plain text and values on PGlite. A failure carries the name, which is what a log line may say
+ * of the statement (see describeError).
+ */
+async function sendNamed<T>(session: unknown, statement: { name: string; text: string }, values: unknown[]): Promise<T[]> {
+  // Drizzle's session keeps the driver's client: a pg Pool or PoolClient, a PGlite or its transaction.
+  const client = (session as { client: { query: (...args: unknown[]) => Promise<{ rows: T[] }> } }).client;
   try {
-    return (await client.query<T & pg.QueryResultRow>({ name, text, values: params })).rows;
+    if (is(session, NodePgSession)) {
+      return (await (client as unknown as pg.Pool).query<T & pg.QueryResultRow>({ ...statement, values })).rows;
+    }
+    return (await client.query(statement.text, values)).rows;
   } catch (err) {
-    // The statement's name is what a log line may say of it (see describeError).
-    if (err && typeof err === 'object') (err as { statement?: string }).statement = name;
+    if (err && typeof err === 'object') (err as { statement?: string }).statement = statement.name;
     throw err;
   }
 }
@@ -276,17 +287,7 @@ export async function templateRows<T>(q: Queryable, shape: string, build: (bind:
   const params = template.slots.map((slot) =>
     'constant' in slot ? slot.constant : slot.encode ? slot.encode(values[slot.placeholder]) : values[slot.placeholder],
   );
-  const client = (session as { client: { query: (...args: unknown[]) => Promise<{ rows: T[] }> } }).client;
-  try {
-    if (is(session, NodePgSession)) {
-      return (await (client as unknown as pg.Pool).query<T & pg.QueryResultRow>({ name: template.name, text: template.text, values: params })).rows;
-    }
-    // PGlite (or its transaction): the same text and values, unprepared.
-    return (await client.query(template.text, params)).rows;
-  } catch (err) {
-    if (err && typeof err === 'object') (err as { statement?: string }).statement = template.name;
-    throw err;
-  }
+  return sendNamed<T>(session, template, params);
 }
 
 /** Statement texts seen, by name: a hot statement's text recurs on every request (bounded: texts vary by shape). */

@@ -6,7 +6,7 @@
  */
 import type { JunctionError } from '@junction-api/sdk';
 import { junctionSdk } from './sdk.js';
-import { UnexpectedJunctionAnswer } from './mapping.js';
+import { isRecord, UnexpectedJunctionAnswer } from './mapping.js';
 import { JunctionRejected, JunctionUnavailable } from './types.js';
 
 export interface Classified {
@@ -25,10 +25,6 @@ const GENERIC_PHI = [
   /(?<![\w-])\+?\d[\d\s().-]{8,}\d(?![\w-])/g, // phone numbers
   /(?<![\w-])(?:\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{4})(?![\w-])/g, // dates (a dob)
 ];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 const isWordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}_-]/u.test(c);
 

@@ -68,7 +68,8 @@ export function mapOrder(order: Junction.ClientFacingOrder): JunctionOrder {
   });
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/** A JSON object (not an array, not null). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -186,11 +186,15 @@ export async function createLabOrder(
       request.log.warn({ order_id: orderId }, 'cached Junction user unknown to Junction; ensuring it again');
       placed = await place(await ensureJunctionUser(deps, body.patient_id));
     }
+    /** What Junction's answer changes in `row`, and the answer it makes (the order as it becomes). */
+    const outcome = (row: LabOrderRow) => {
+      const change = junctionOrderChange(row, placed);
+      return { change, result: answer(change.set ? { ...row, ...change.set } : row) };
+    };
     if (inserted && idem.owned) {
       // The usual case: the order is as this request inserted it, so no lock is needed to decide
       // what Junction's answer changes; one statement writes it unless the order moved on.
-      const change = junctionOrderChange(inserted, placed);
-      const result = answer(change.set ? { ...inserted, ...change.set } : inserted);
+      const { change, result } = outcome(inserted);
       const written = await writeJunctionOrderChangeIfUnchanged(database.db, inserted, change, (when, bind) =>
         idem.completionStatement(result.status, result.text, when, bind),
       );
@@ -202,8 +206,7 @@ export async function createLabOrder(
     return await finish(async (tx, row) => {
       // The answer is what the order becomes, so that the order and the stored response for the
       // key are written by one statement.
-      const change = junctionOrderChange(row, placed);
-      const result = answer(change.set ? { ...row, ...change.set } : row);
+      const { change, result } = outcome(row);
       if (!idem.owned) await idem.claim(tx, idem.resumedResourceId);
       await writeJunctionOrderChange(tx, row, change, idem.completionStatement(result.status, result.text));
       idem.completedWith();

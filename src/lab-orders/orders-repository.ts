@@ -271,12 +271,7 @@ export async function writeJunctionOrderChange(
   also?: SQLWrapper,
 ): Promise<{ changed: boolean; row: LabOrderRow }> {
   const next = change.set ? { ...current, ...change.set } : current;
-  const history = newEventsStatement(current.id, change.events);
-  const event = orderChangeEvent(current, next);
-  const ctes: SQL[] = [];
-  if (history) ctes.push(sql`history as (${history})`);
-  if (also) ctes.push(sql`also as (${also.getSQL()})`);
-  if (event) ctes.push(eventCtes(event));
+  const ctes = changeCtes(current, next, change, also?.getSQL() ?? null, {});
   const withClause = ctes.length > 0 ? sql`with ${sql.join(ctes, sql`, `)} ` : sql``;
   if (change.set === null) {
     if (ctes.length > 0) await preparedRows(q, sql`${withClause}select 1`);
@@ -285,6 +280,27 @@ export async function writeJunctionOrderChange(
   const update = q.update(labOrders).set(change.set).where(eq(labOrders.id, current.id));
   await preparedRows(q, sql`${withClause}${update.getSQL()}`);
   return { changed: change.forward, row: next };
+}
+
+/**
+ * What is written with an order's change, as CTEs in this order: Junction's events not stored
+ * yet, `also`, and the order's event when its status changes; `when` (a condition over the rest
+ * of the statement) gates all three, `bind` puts their values in (see templateRows).
+ */
+function changeCtes(
+  current: LabOrderRow,
+  next: LabOrderRow,
+  change: JunctionOrderChange,
+  also: SQL | null,
+  options: { when?: SQL; bind?: Bind },
+): SQL[] {
+  const ctes: SQL[] = [];
+  const history = newEventsStatement(current.id, change.events, options.when, options.bind);
+  if (history) ctes.push(sql`history as (${history})`);
+  if (also) ctes.push(sql`also as (${also})`);
+  const event = orderChangeEvent(current, next);
+  if (event) ctes.push(eventCtes(event, options));
+  return ctes;
 }
 
 /**
@@ -304,30 +320,23 @@ export async function writeJunctionOrderChangeIfUnchanged(
   const set = change.set;
   if (set === null || current.status !== 'submitting' || current.junctionOrderId !== null) return null;
   const next = { ...current, ...set };
-  const event = orderChangeEvent(current, next);
   // The text depends only on which columns change, how many of Junction's events there are and
-  // whether the status changes (templateRows): every create of the usual kind sends the same one.
+  // whether the status changes (an event is written then: orderChangeEvent); every create of the
+  // usual kind sends the same one (templateRows).
   const columns = (Object.keys(set) as (keyof typeof set)[]).filter((k) => set[k] !== undefined).sort();
-  const shape = `lab_order_answer:${columns.join(',')}:${change.events.length}:${event ? 'event' : ''}`;
+  const statusChanges = next.status !== current.status;
+  const shape = `lab_order_answer:${columns.join(',')}:${change.events.length}:${statusChanges ? 'event' : ''}`;
   const [row] = await templateRows<{ updated: boolean }>(q, shape, (bind) => {
     const when = sql`exists (select 1 from upd)`;
+    // Each value as the column sends it (a Date as its ISO text), as drizzle's update builder would.
     const assignments = sql.join(
-      columns.map((k) => {
-        const column = labOrders[k];
-        const value = set[k];
-        return sql`${sql.identifier(column.name)} = ${bind(`set_${k}`, value instanceof Date ? value.toISOString() : k === 'rejection' ? JSON.stringify(value) : value)}`;
-      }),
+      columns.map((k) => sql`${sql.identifier(labOrders[k].name)} = ${bind(`set_${k}`, labOrders[k].mapToDriverValue(set[k]))}`),
       sql`, `,
     );
-    const ctes: SQL[] = [
-      sql`upd as (update ${labOrders} set ${assignments}
+    const upd = sql`upd as (update ${labOrders} set ${assignments}
         where ${labOrders.id} = ${bind('order_id', current.id)}::uuid and ${labOrders.status} = 'submitting' and ${labOrders.junctionOrderId} is null
-        returning ${labOrders.id})`,
-    ];
-    const history = newEventsStatement(current.id, change.events, when, bind);
-    if (history) ctes.push(sql`history as (${history})`);
-    ctes.push(sql`also as (${also(when, bind)})`);
-    if (event) ctes.push(eventCtes(event, { when, bind }));
+        returning ${labOrders.id})`;
+    const ctes = [upd, ...changeCtes(current, next, change, also(when, bind), { when, bind })];
     return sql`with ${sql.join(ctes, sql`, `)} select exists (select 1 from upd) as updated`;
   });
   return row?.updated ? next : null;
