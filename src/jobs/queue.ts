@@ -67,7 +67,7 @@ export function enqueueStatement(jobs: NewJob | readonly NewJob[], options: { wh
   );
   return sql`
     insert into jobs (queue, payload, run_at, singleton_key, retry_delays)
-    select v.queue, v.payload, coalesce(v.run_at, now()), v.singleton_key, v.retry_delays
+    select v.queue, v.payload, coalesce(v.run_at, date_trunc('milliseconds', now())), v.singleton_key, v.retry_delays
     from (values ${values}) as v (queue, payload, run_at, singleton_key, retry_delays)
     where ${options.when ?? sql`true`}
     on conflict (queue, singleton_key) where singleton_key is not null and state <> 'failed' do nothing`;

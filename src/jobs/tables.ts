@@ -17,7 +17,14 @@ export const jobs = pgTable(
     queue: text('queue').notNull(),
     payload: jsonb('payload').notNull().default({}),
     state: text('state', { enum: JOB_STATES }).notNull().default('pending'),
-    runAt: timestamp('run_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    /**
+     * Milliseconds, truncated (not rounded) when it defaults to now: rounding up would put a job
+     * due now a fraction of a millisecond in the future, and the insert trigger that wakes workers
+     * (`run_at <= now()`) would skip it, leaving it to the next poll.
+     */
+    runAt: timestamp('run_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .default(sql`date_trunc('milliseconds', now())`),
     /** runs started so far (a run whose worker died counts) */
     attempts: integer('attempts').notNull().default(0),
     /** seconds to wait before each retry; its length is the number of retries */

@@ -189,6 +189,21 @@ describe('job queue', () => {
     await until('the job ran', () => ran);
   });
 
+  it('every job enqueued to run now wakes the workers (one notification per insert)', async () => {
+    const woken: string[] = [];
+    const listener = await t.database.listen('labline_jobs', (queue) => {
+      if (queue === 't.wake') woken.push(queue);
+    });
+    try {
+      const inserts = 40;
+      for (let i = 0; i < inserts; i++) await enqueue(t.database.db, { queue: 't.wake' });
+      await until(`${inserts} notifications`, () => woken.length >= inserts, 5_000).catch(() => {});
+      expect(woken.length).toBe(inserts);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('stop() lets a running job finish within the grace period, and hands back one that does not', async () => {
     const q = await replica({ shutdownGraceMs: 300 });
     const started: string[] = [];
