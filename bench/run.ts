@@ -50,8 +50,12 @@ const POOL_SIZE = 20;
 const CREATE_CONNECTIONS = 50;
 const SLOW_CONNECTIONS = 400;
 const SLOW_LIGHT_CONNECTIONS = 100;
-/** how long labline idles after start-up before its idle RSS is read */
-const IDLE_SETTLE_MS = 5000;
+/**
+ * How long labline idles after start-up before its idle RSS is read: a replica waiting for
+ * traffic, after it gave back what start-up used (src/startup-memory.ts: after 6 idle seconds in
+ * a row, then V8 shrinks its young generation within a few more).
+ */
+const IDLE_SETTLE_MS = 15_000;
 /** /metrics costs labline a few ms to render: sampled 4 times a second, not more. */
 const POOL_SAMPLE_MS = 250;
 const SLOW_LATENCY_MS = 1000;

@@ -3,7 +3,7 @@
  * does not parse stops start-up with a message naming the variable (never a silent default).
  */
 import path from 'node:path';
-import { Webhook } from 'svix';
+import { Webhook } from 'svix/dist/webhook.js'; // the webhook module alone (see src/junction/webhooks.ts)
 
 export type JunctionEnvironment = 'sandbox' | 'production';
 export type JunctionRegion = 'us' | 'eu';

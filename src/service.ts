@@ -10,6 +10,7 @@ import { migrateDatabase, openDatabase } from './db/database.js';
 import { describeConnectionFailure } from './db/errors.js';
 import { createLogger } from './http/logging.js';
 import { Metrics } from './http/metrics.js';
+import { releaseStartupMemoryWhenIdle } from './startup-memory.js';
 
 function loadConfigOrExit(): Config {
   try {
@@ -98,8 +99,11 @@ export async function runService(mode: ServiceMode): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
+  await app.ready();
+  // What start-up used and no longer needs goes back to the system once the replica is idle.
+  releaseStartupMemoryWhenIdle();
+
   if (mode === 'worker') {
-    await app.ready();
     logger.info({ queues: app.jobs.queues }, 'labline worker running');
     process.stdout.write('labline worker running (no HTTP); stop it with SIGTERM\n');
     return;

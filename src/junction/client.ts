@@ -8,7 +8,7 @@
  */
 import { createJunctionFetch, type JunctionFetch } from './fetch.js';
 import type { Junction, JunctionClient, JunctionError, serialization } from '@junction-api/sdk';
-import { junctionSdk } from './sdk.js';
+import { junctionSdk, type JunctionSdkClient } from './sdk.js';
 import type { JunctionEnvironment as JunctionEnvironmentName, JunctionRegion } from '../config.js';
 import type { Metrics } from '../http/metrics.js';
 import { CallBudget } from './call-budget.js';
@@ -121,7 +121,7 @@ const ORDER_PAGE_SIZE = 50;
 const MAX_ORDER_PAGES = 20;
 
 export class JunctionApiClient implements JunctionApi {
-  private readonly sdk: JunctionClient;
+  private readonly sdk: JunctionSdkClient;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly metrics: Metrics | undefined;
@@ -145,7 +145,7 @@ export class JunctionApiClient implements JunctionApi {
         try {
           return (await this.sdk.user.create({ clientUserId }, options)).userId;
         } catch (err) {
-          if (err instanceof junctionSdk.Junction.BadRequestError) {
+          if (err instanceof junctionSdk.BadRequestError) {
             const existing = existingUserId(err.body);
             if (existing !== undefined) return existing;
           }

@@ -1,12 +1,27 @@
 /**
- * The official Junction SDK, loaded from its CommonJS build. Its ESM build is some 2,500 modules,
- * and Node's ESM loader kept about 75 MB of resident memory for them against about 48 MB for the
- * same SDK through `require` (measured on Node 20 after start-up and a full GC): the largest single
- * share of labline's idle memory. Types still come from the package's own declarations
- * (`import type … from '@junction-api/sdk'`); every value (classes checked with `instanceof`
- * included) must come from here, so that one copy of the SDK is loaded.
+ * The official Junction SDK as labline loads it: vendor/junction-sdk.cjs, the part of
+ * @junction-api/sdk that labline uses (two resource clients, the passthrough fetch, the errors,
+ * the order schema), bundled into one file by `npm run vendor` (scripts/bundle-vendor.ts). The
+ * whole package is some 2,000 modules and kept about 46 MB of resident memory through `require`
+ * (75 MB through Node's ESM loader); the bundle costs about 16 MB. The code is the SDK's own.
+ *
+ * Types come from the package's declarations (`import type … from '@junction-api/sdk'`); every
+ * value (classes checked with `instanceof` included) must come from here, so that one copy of the
+ * SDK is loaded. The path is the same from src/junction and dist/junction.
  */
 import { createRequire } from 'node:module';
-import type * as JunctionSdk from '@junction-api/sdk';
+import type * as Sdk from '@junction-api/sdk';
 
-export const junctionSdk = createRequire(import.meta.url)('@junction-api/sdk') as typeof JunctionSdk;
+/** The SDK's JunctionClient with the members labline uses (scripts/vendor/junction-sdk.entry.mjs). */
+export type JunctionSdkClient = Pick<Sdk.JunctionClient, 'labTests' | 'user' | 'fetch'>;
+
+export interface JunctionSdk {
+  JunctionClient: new (options: Sdk.JunctionClient.Options) => JunctionSdkClient;
+  JunctionEnvironment: typeof Sdk.JunctionEnvironment;
+  JunctionError: typeof Sdk.JunctionError;
+  JunctionTimeoutError: typeof Sdk.JunctionTimeoutError;
+  BadRequestError: typeof Sdk.Junction.BadRequestError;
+  ClientFacingOrder: typeof Sdk.serialization.ClientFacingOrder;
+}
+
+export const junctionSdk = createRequire(import.meta.url)('../../vendor/junction-sdk.cjs') as JunctionSdk;

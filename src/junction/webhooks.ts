@@ -5,7 +5,9 @@
  * the client's answers, so the webhook route and the client speak the same `JunctionOrder`.
  */
 import { junctionSdk } from './sdk.js';
-import { Webhook, WebhookVerificationError } from 'svix';
+// svix's webhook module alone: the package's index also loads its whole API client (about
+// 250 modules, some 7 MB resident) that labline never calls.
+import { Webhook, WebhookVerificationError } from 'svix/dist/webhook.js';
 import { mapOrder, UnexpectedJunctionAnswer } from './mapping.js';
 import type { JunctionOrder } from './types.js';
 
@@ -78,7 +80,7 @@ function stringOrNull(v: unknown): string | null {
 }
 
 function parseOrder(data: unknown): JunctionOrder {
-  const parsed = junctionSdk.serialization.ClientFacingOrder.parse(data, {
+  const parsed = junctionSdk.ClientFacingOrder.parse(data, {
     unrecognizedObjectKeys: 'passthrough',
     allowUnrecognizedEnumValues: true,
     allowUnrecognizedUnionMembers: true,

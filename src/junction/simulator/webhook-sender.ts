@@ -4,7 +4,7 @@
  * exponential backoff until a 2xx or the attempts run out. The API answer never waits for it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Webhook } from 'svix';
+import { Webhook } from 'svix/dist/webhook.js'; // the webhook module alone (see src/junction/webhooks.ts)
 
 export interface WebhookRetryOptions {
   /** total attempts per message (Svix makes 8 over hours; default 8) */
