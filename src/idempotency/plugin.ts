@@ -14,6 +14,13 @@
  * with the resource it creates, and `complete(tx, status, body)` stores the final response, so
  * the resource, the key and the stored answer commit (or vanish) together.
  * A request that ends without completing leaves its key immediately resumable.
+ *
+ * A route whose handler claims the key in one statement with the resource it creates may skip
+ * the lookup (`config.idempotencyLookup: 'on-claim'`, POST /v1/lab-orders): most keys are new, so
+ * the claim is tried first, and the statement that loses it reads the key's row, from which
+ * `settleLostClaim` decides as the lookup would have (replay, 409, or take over and retry). A
+ * handler that would refuse a request before claiming must `lookupNow()` first, so that a stored
+ * answer still wins. The lookup's round trip to the database is saved on every new key.
  */
 import { createHash } from 'node:crypto';
 import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
@@ -29,6 +36,8 @@ import { sendJsonText } from '../http/schemas.js';
 declare module 'fastify' {
   interface FastifyContextConfig {
     idempotency?: 'required' | 'optional';
+    /** 'on-claim': the handler claims first and settles a lost claim (see above) */
+    idempotencyLookup?: 'before-handler' | 'on-claim';
   }
   interface FastifyRequest {
     idempotency: IdempotencyContext | null;
@@ -56,22 +65,99 @@ export class IdempotencyRace extends HttpError {
   }
 }
 
+/** A key's row, as the lookup or a claim statement that lost reads it. */
+export interface KeyRow {
+  fingerprint: string;
+  state: 'in_progress' | 'completed';
+  responseStatus: number | null;
+  responseBody: string | null;
+  expiresAt: Date;
+}
+
+/** The stored answer of a finished request with the same key and body, to send again. */
+export interface StoredAnswer {
+  status: number;
+  text: string;
+  replayed: true;
+}
+
+type Lookup = (key: { principal: string; route: string; key: string }) => Promise<KeyRow | undefined>;
+
 export class IdempotencyContext {
   /** true once this request holds the key (claimed, or taken over from a dead request) */
-  owned: boolean;
+  owned = false;
   completed = false;
+  /** the resource an earlier attempt with this key created without finishing */
+  resumedResourceId: string | null = null;
 
   constructor(
     readonly principal: string,
     readonly route: string,
     readonly key: string,
     readonly fingerprint: string,
-    /** the resource an earlier attempt with this key created without finishing */
-    readonly resumedResourceId: string | null,
-    tookOver: boolean,
+    /** true while the key's row has not been read: the handler claims first (`idempotencyLookup: 'on-claim'`) */
+    public deferred: boolean,
+    private readonly lookup: Lookup,
     private readonly options: IdempotencyOptions,
-  ) {
-    this.owned = tookOver;
+  ) {}
+
+  /**
+   * What an existing key means for this request (`row`: the key as read; none, or expired: a new
+   * key). Throws 409 for another body or a live request; answers a finished request's stored
+   * answer; takes over a key whose request died (`resumedResourceId`, `owned`); null: go on.
+   */
+  private async settle(row: KeyRow | undefined, now: Date): Promise<StoredAnswer | null> {
+    this.deferred = false;
+    if (!row || row.expiresAt <= now) return null;
+    const { metrics, database, leaseSeconds } = this.options;
+    if (row.fingerprint !== this.fingerprint) {
+      metrics.idempotency.inc({ route: this.route, outcome: 'conflict' });
+      throw Errors.idempotencyKeyReused();
+    }
+    if (row.state === 'completed') {
+      metrics.idempotency.inc({ route: this.route, outcome: 'replayed' });
+      return { status: row.responseStatus ?? 200, text: row.responseBody ?? '', replayed: true };
+    }
+    // In progress: take it over only if its lease ran out (the request died or gave up).
+    const taken = await database.db
+      .update(idempotencyKeys)
+      .set({ lockedUntil: new Date(now.getTime() + leaseSeconds * 1000) })
+      .where(and(this.where(), eq(idempotencyKeys.state, 'in_progress'), lte(idempotencyKeys.lockedUntil, now)))
+      .returning({ resourceId: idempotencyKeys.resourceId });
+    if (taken.length === 0) {
+      metrics.idempotency.inc({ route: this.route, outcome: 'in_progress' });
+      throw Errors.idempotencyKeyInProgress();
+    }
+    metrics.idempotency.inc({ route: this.route, outcome: 'resumed' });
+    this.resumedResourceId = taken[0]?.resourceId ?? null;
+    this.owned = true;
+    return null;
+  }
+
+  /** Reads the key and settles it (what the plugin does before a handler that did not defer it). */
+  async lookupNow(): Promise<StoredAnswer | null> {
+    const now = new Date();
+    return this.settle(await this.lookup({ principal: this.principal, route: this.route, key: this.key }), now);
+  }
+
+  /**
+   * A deferred claim lost: `row` is the key as the claim's statement read it. Missing or expired
+   * there, another request claimed it during the statement: it is in progress.
+   */
+  async settleLostClaim(row: KeyRow | null): Promise<StoredAnswer | null> {
+    const now = new Date();
+    if (!row || row.expiresAt <= now) {
+      this.deferred = false;
+      this.options.metrics.idempotency.inc({ route: this.route, outcome: 'in_progress' });
+      throw Errors.idempotencyKeyInProgress();
+    }
+    return this.settle(row, now);
+  }
+
+  /** The key's row for a claim statement to return when it loses (see `settleLostClaim`). */
+  keyRowStatement(bind: Bind = bindValue): SQL {
+    return sql`select fingerprint, state, response_status, response_body, expires_at
+      from ${idempotencyKeys} where ${keyIs(this.principal, this.route, this.key, bind)}`;
   }
 
   private where(): SQL {
@@ -164,6 +250,12 @@ export class IdempotencyContext {
   }
 }
 
+/** Sends a stored answer again, marked `Idempotent-Replayed: true`. */
+export function sendStoredAnswer(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
+  void reply.header('idempotent-replayed', 'true');
+  return sendJsonText(reply, answer.status, answer.text);
+}
+
 /** The row of one key: (principal, route, key). */
 function keyIs(principal: string, route: string, key: string, bind: Bind = bindValue): SQL {
   return sql`${idempotencyKeys.principal} = ${bind('key_principal', principal)} and ${idempotencyKeys.route} = ${bind('key_route', route)} and ${idempotencyKeys.key} = ${bind('key', key)}`;
@@ -190,7 +282,7 @@ function routeId(request: FastifyRequest): string {
 
 export const idempotencyPlugin = fp<IdempotencyOptions>(
   async function idempotency(app: FastifyInstance, options) {
-    const { database, metrics } = options;
+    const { database } = options;
     app.decorateRequest('idempotency', null);
     // Every request with a key starts here: a prepared statement, built (and planned) once.
     const lookup = database.db
@@ -204,6 +296,7 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
         ),
       )
       .prepare('idempotency_key_lookup');
+    const lookupKey: Lookup = async (k) => (await lookup.execute(k))[0];
 
     app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
       const mode = request.routeOptions.config.idempotency;
@@ -219,37 +312,12 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
       const principal = request.principal?.sub ?? 'anonymous';
       const route = routeId(request);
       const fp = fingerprint({ params: request.params ?? null, body: request.body ?? null });
-      const [row] = await lookup.execute({ principal, route, key });
-      const now = new Date();
-      let resumed: string | null = null;
-      let tookOver = false;
-
-      if (row && row.expiresAt > now) {
-        if (row.fingerprint !== fp) {
-          metrics.idempotency.inc({ route, outcome: 'conflict' });
-          throw Errors.idempotencyKeyReused();
-        }
-        if (row.state === 'completed') {
-          metrics.idempotency.inc({ route, outcome: 'replayed' });
-          void reply.header('idempotent-replayed', 'true');
-          return sendJsonText(reply, row.responseStatus ?? 200, row.responseBody ?? '');
-        }
-        // In progress: take it over only if its lease ran out (the request died or gave up).
-        const where = keyIs(principal, route, key);
-        const taken = await database.db
-          .update(idempotencyKeys)
-          .set({ lockedUntil: new Date(now.getTime() + options.leaseSeconds * 1000) })
-          .where(and(where, eq(idempotencyKeys.state, 'in_progress'), lte(idempotencyKeys.lockedUntil, now)))
-          .returning({ resourceId: idempotencyKeys.resourceId });
-        if (taken.length === 0) {
-          metrics.idempotency.inc({ route, outcome: 'in_progress' });
-          throw Errors.idempotencyKeyInProgress();
-        }
-        metrics.idempotency.inc({ route, outcome: 'resumed' });
-        resumed = taken[0]?.resourceId ?? null;
-        tookOver = true;
-      }
-      request.idempotency = new IdempotencyContext(principal, route, key, fp, resumed, tookOver, options);
+      const onClaim = request.routeOptions.config.idempotencyLookup === 'on-claim';
+      const ctx = new IdempotencyContext(principal, route, key, fp, onClaim, lookupKey, options);
+      request.idempotency = ctx;
+      if (onClaim) return;
+      const stored = await ctx.lookupNow();
+      if (stored) return sendStoredAnswer(reply, stored);
     });
 
     app.addHook('onSend', async (request, _reply, payload) => {

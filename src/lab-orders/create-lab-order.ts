@@ -12,10 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { auditActor } from '../audit/audit.js';
-import type { Database, Tx } from '../db/database.js';
+import type { Bind, Database, Tx } from '../db/database.js';
 import { principalOf } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';
-import { IdempotencyRace, type IdempotencyContext } from '../idempotency/plugin.js';
+import { IdempotencyRace, type IdempotencyContext, type StoredAnswer } from '../idempotency/plugin.js';
 import {
   JunctionRejected,
   JunctionUnavailable,
@@ -95,7 +95,7 @@ export async function createLabOrder(
   body: CreateLabOrderBody,
   idem: IdempotencyContext,
   serialize: Serialize,
-): Promise<CreateResult> {
+): Promise<CreateResult | StoredAnswer> {
   const { database } = deps;
   // The brand was checked by the route's `authorize`, before any replay of a stored answer.
   const principal = principalOf(request);
@@ -104,6 +104,13 @@ export async function createLabOrder(
   const fromBody = changesFromBody(body);
   // A request that sends the whole patient needs nothing from the stored profile.
   let junctionPatient = junctionPatientOf(fromBody);
+  // The key is read when the claim loses (idempotencyLookup: 'on-claim'); a request this handler
+  // could refuse before claiming (a patient to complete from the stored profile, a panel that
+  // only a brand's override may configure) reads it first, so that a stored answer still wins.
+  if (idem.deferred && (!junctionPatient.ok || deps.panels[body.panel_id] === undefined)) {
+    const stored = await idem.lookupNow();
+    if (stored) return stored;
+  }
   if (!junctionPatient.ok) {
     const stored = await findPatient(database.db, body.brand_id, body.patient_id);
     junctionPatient = junctionPatientOf({ ...profileAsChanges(stored), ...fromBody });
@@ -131,7 +138,12 @@ export async function createLabOrder(
     }
     const id = randomUUID();
     // One statement: the claim comes first, and a concurrent twin that loses it writes nothing.
-    const created = await insertSubmittingOrder(database.db, { gated: !idem.owned, statement: (bind) => idem.claimStatement(id, bind).statement }, {
+    const claim = {
+      gated: !idem.owned,
+      statement: (bind: Bind) => idem.claimStatement(id, bind).statement,
+      ...(idem.deferred && { keyRow: (bind: Bind) => idem.keyRowStatement(bind) }),
+    };
+    const created = await insertSubmittingOrder(database.db, claim, {
       id,
       brandId: body.brand_id,
       patientId: body.patient_id,
@@ -142,6 +154,12 @@ export async function createLabOrder(
       profile: body.patient || body.address ? fromBody : null,
       actor: who,
     });
+    if (!created.claimed && idem.deferred) {
+      // The key exists: replay, 409, or (its request died) taken over, and this create starts
+      // again as a retry of that request, resuming what it created.
+      const stored = await idem.settleLostClaim(created.keyRow);
+      return stored ?? createLabOrder(deps, request, body, idem, serialize);
+    }
     if (!created.claimed || !created.row) throw new IdempotencyRace();
     idem.claimed();
     order = inserted = created.row;

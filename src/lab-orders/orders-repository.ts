@@ -3,6 +3,7 @@ import { and, asc, desc, eq, exists, inArray, isNull, lt, or, sql, type SQL, typ
 import type { AuditActor } from '../audit/audit.js';
 import { auditEvents } from '../audit/tables.js';
 import { bindValue, preparedRows, templateRows, type Bind, type Queryable } from '../db/database.js';
+import type { KeyRow } from '../idempotency/plugin.js';
 import type { JunctionOrder } from '../junction/types.js';
 import { eventCtes } from '../events/record.js';
 import { profileShape, upsertPatientStatement, type PatientChanges } from './patients.js';
@@ -56,11 +57,17 @@ export interface NewSubmittingOrder {
  */
 export async function insertSubmittingOrder(
   q: Queryable,
-  claim: { gated: boolean; statement: (bind: Bind) => SQL },
+  claim: {
+    gated: boolean;
+    statement: (bind: Bind) => SQL;
+    /** the key's row, returned when the claim loses (IdempotencyContext.keyRowStatement) */
+    keyRow?: (bind: Bind) => SQL;
+  },
   o: NewSubmittingOrder,
-): Promise<{ claimed: boolean; row: LabOrderRow | null; junctionUserId: string | null }> {
+): Promise<{ claimed: boolean; row: LabOrderRow | null; junctionUserId: string | null; keyRow: KeyRow | null }> {
   // The text depends only on the claim's kind and the profile fields sent (templateRows).
-  const shape = `lab_order_insert:${claim.gated ? 'claim' : 'takeover'}:${o.profile ? profileShape(o.profile) : '-'}`;
+  const kind = claim.gated ? (claim.keyRow ? 'claim-first' : 'claim') : 'takeover';
+  const shape = `lab_order_insert:${kind}:${o.profile ? profileShape(o.profile) : '-'}`;
   const [row] = await templateRows<{
     claimed: boolean;
     lab_test_id: string | null;
@@ -68,6 +75,11 @@ export async function insertSubmittingOrder(
     created_at: Date | string | null;
     updated_at: Date | string | null;
     junction_user_id: string | null;
+    key_fingerprint?: string | null;
+    key_state?: KeyRow['state'] | null;
+    key_response_status?: number | null;
+    key_response_body?: string | null;
+    key_expires_at?: Date | string | null;
   }>(q, shape, (bind) => {
     const brandId = bind('brand_id', o.brandId);
     const patientId = bind('order_patient_id', o.patientId);
@@ -89,11 +101,19 @@ export async function insertSubmittingOrder(
       select ${bind('actor', o.actor.actor)}, ${bind('request_id', o.actor.requestId)}, a.action, a.resource_type, a.resource_id, ${brandId}
       from gate, (values (1, ${patientAction}, 'patient', ${patientId}::text), (2, 'create', 'lab_order', ${orderId}::text)) as a (n, action, resource_type, resource_id)
       order by a.n)`);
+    // A claim that loses reads the key's row as it stood when the statement began.
+    const keyRow = claim.keyRow
+      ? {
+          columns: sql`, k.fingerprint as key_fingerprint, k.state as key_state, k.response_status as key_response_status,
+             k.response_body as key_response_body, k.expires_at as key_expires_at`,
+          join: sql` left join (${claim.keyRow(bind)}) k on not exists (select 1 from gate)`,
+        }
+      : { columns: sql``, join: sql`` };
     return sql`with ${sql.join(ctes, sql`, `)}
       select exists (select 1 from gate) as claimed,
              ord.lab_test_id, ord.created_at, ord.updated_at,
-             (select junction_user_id from ${junctionUsers} where junction_environment = ${bind('junction_environment', o.junctionEnvironment)} and client_user_id = ${patientId}::text) as junction_user_id
-      from (select 1) as one left join ord on true`;
+             (select junction_user_id from ${junctionUsers} where junction_environment = ${bind('junction_environment', o.junctionEnvironment)} and client_user_id = ${patientId}::text) as junction_user_id${keyRow.columns}
+      from (select 1) as one left join ord on true${keyRow.join}`;
   });
   if (!row) throw new Error('order insert returned no row');
   const inserted: LabOrderRow | null =
@@ -117,7 +137,17 @@ export async function insertSubmittingOrder(
           checkedAt: null,
         }
       : null;
-  return { claimed: row.claimed, row: inserted, junctionUserId: row.junction_user_id };
+  const keyRow: KeyRow | null =
+    row.key_fingerprint && row.key_state && row.key_expires_at
+      ? {
+          fingerprint: row.key_fingerprint,
+          state: row.key_state,
+          responseStatus: row.key_response_status ?? null,
+          responseBody: row.key_response_body ?? null,
+          expiresAt: new Date(row.key_expires_at),
+        }
+      : null;
+  return { claimed: row.claimed, row: inserted, junctionUserId: row.junction_user_id, keyRow };
 }
 
 export async function findOrder(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<LabOrderRow | null> {

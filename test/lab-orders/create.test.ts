@@ -135,6 +135,22 @@ describe('POST /v1/lab-orders', () => {
       expect(s.sim.order(res.body.junction_order_id)!.patient_details).toMatchObject({ last_name: PHI.lastName });
     });
 
+    it('a stored answer wins over a refusal the request would get now: the profile it used is gone, the retry still replays', async () => {
+      const full = orderBody();
+      expect((await s.t.request('PUT', `/v1/patients/${full.patient_id}`, { token: s.token, body: { patient: full.patient, address: full.address } })).status).toBe(200);
+      const { patient: _p, address: _a, ...bare } = full;
+      const key = randomUUID();
+      const first = await createOrder(s, bare, key);
+      expect(first.status).toBe(201);
+      await s.t.database.db.execute(sql`delete from patients where patient_id = ${full.patient_id}`);
+      const again = await createOrder(s, bare, key);
+      expect(again.status).toBe(201);
+      expect(again.text).toBe(first.text);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      // A new key is refused: nothing to complete the patient from.
+      expect((await createOrder(s, bare)).body.error).toBe('patient_incomplete');
+    });
+
     it('an order with the patient keeps it: the next order for that patient may omit it', async () => {
       const first = orderBody();
       expect((await createOrder(s, first)).status).toBe(201);
