@@ -3,8 +3,9 @@
 # (exec), so that signals sent to `npm start` reach it and a SIGTERM shuts it down gracefully.
 # `npm run worker` (scripts/start.sh worker) does the same for `node dist/cli.js worker`.
 #
-# No V8 flags are set: a heap cap or a smaller young generation saves memory at a CPU cost the
-# benchmark measured; docs/benchmarks.md ("Tried and not kept") and docs/operations.md say more.
+# No V8 flags are set here: a heap cap or a smaller young generation saves memory at a CPU cost
+# the benchmark measured; docs/benchmarks.md ("Tried and not kept") and docs/operations.md say more.
+# (The service bounds its heap's growth factor itself, at start-up: src/memory.ts.)
 #
 # BUILD_INPUTS is everything `npm run build` reads (the service's sources and the console's): a
 # build step that joins `npm run build` adds its sources here. The stamp is touched when a build

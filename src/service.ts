@@ -10,7 +10,7 @@ import { migrateDatabase, openDatabase } from './db/database.js';
 import { describeConnectionFailure } from './db/errors.js';
 import { createLogger } from './http/logging.js';
 import { Metrics } from './http/metrics.js';
-import { releaseStartupMemoryWhenIdle } from './startup-memory.js';
+import { boundHeapGrowth, releaseStartupMemoryWhenIdle } from './memory.js';
 
 function loadConfigOrExit(): Config {
   try {
@@ -27,6 +27,7 @@ function loadConfigOrExit(): Config {
 export type ServiceMode = 'service' | 'worker';
 
 export async function runService(mode: ServiceMode): Promise<void> {
+  boundHeapGrowth();
   const config = loadConfigOrExit();
   if (mode === 'worker' && (config.database.kind !== 'postgres' || config.demo)) {
     // The embedded database belongs to one process, and the demo's simulator lives in it.

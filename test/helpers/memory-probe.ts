@@ -1,11 +1,11 @@
 /**
- * For test/startup-memory.test.ts: allocates as a start-up does (the young generation grows to its
+ * For test/memory.test.ts: allocates as a start-up does (the young generation grows to its
  * largest), starts the release, and prints the young generation's size before and once the release
  * is over. With `busy`, the event loop stays busy meanwhile, as under traffic, and the probe
  * reports after 12 s.
  */
 import v8 from 'node:v8';
-import { releaseStartupMemoryWhenIdle } from '../../src/startup-memory.js';
+import { releaseStartupMemoryWhenIdle } from '../../src/memory.js';
 
 const youngMb = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size / 2 ** 20;
 const busy = process.argv.includes('busy');
