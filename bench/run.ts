@@ -52,7 +52,7 @@ const SLOW_CONNECTIONS = 400;
 const SLOW_LIGHT_CONNECTIONS = 100;
 /**
  * How long labline idles after start-up before its idle RSS is read: a replica waiting for
- * traffic, after it gave back what start-up used (src/startup-memory.ts: after 6 idle seconds in
+ * traffic, after it gave back what start-up used (src/memory.ts: after 6 idle seconds in
  * a row, then V8 shrinks its young generation within a few more).
  */
 const IDLE_SETTLE_MS = 15_000;
