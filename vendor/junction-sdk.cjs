@@ -22,27 +22,27 @@ var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: tru
 var junction_sdk_entry_exports = {};
 __export(junction_sdk_entry_exports, {
   BadRequestError: () => BadRequestError,
-  ClientFacingOrder: () => ClientFacingOrder2,
+  ClientFacingOrder: () => ClientFacingOrder,
   JunctionClient: () => JunctionClient,
-  JunctionEnvironment: () => JunctionEnvironment2,
+  JunctionEnvironment: () => JunctionEnvironment,
   JunctionError: () => JunctionError,
   JunctionTimeoutError: () => JunctionTimeoutError
 });
 module.exports = __toCommonJS(junction_sdk_entry_exports);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/auth/AuthProvider.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/auth/AuthProvider.mjs
 function isAuthProvider(value) {
   return typeof value === "object" && value !== null && "getAuthRequest" in value && typeof value.getAuthRequest === "function";
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/auth/NoOpAuthProvider.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/auth/NoOpAuthProvider.mjs
 var NoOpAuthProvider = class {
   getAuthRequest() {
     return Promise.resolve({ headers: {} });
   }
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/EndpointSupplier.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/EndpointSupplier.mjs
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -80,7 +80,7 @@ var EndpointSupplier = {
   })
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/json.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/json.mjs
 var toJson = (value, replacer, space) => {
   return JSON.stringify(value, replacer, space);
 };
@@ -88,7 +88,7 @@ function fromJson(text, reviver) {
   return JSON.parse(text, reviver);
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/logging/logger.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/logging/logger.mjs
 var LogLevel = {
   Debug: "debug",
   Info: "info",
@@ -222,7 +222,7 @@ var defaultLogger = new Logger({
   silent: true
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/url/qs.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/url/qs.mjs
 var defaultQsOptions = {
   arrayFormat: "indices",
   encode: true
@@ -291,13 +291,13 @@ function toQueryString(obj, options) {
   return parts.join("&");
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/createRequestUrl.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/createRequestUrl.mjs
 function createRequestUrl(baseUrl, queryParameters) {
   const queryString = toQueryString(queryParameters, { arrayFormat: "repeat" });
   return queryString ? `${baseUrl}?${queryString}` : baseUrl;
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/BinaryResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/BinaryResponse.mjs
 function getBinaryResponse(response) {
   const binaryResponse = {
     get bodyUsed() {
@@ -313,7 +313,7 @@ function getBinaryResponse(response) {
   return binaryResponse;
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/getResponseBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/getResponseBody.mjs
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -405,7 +405,7 @@ function getResponseBody(response, responseType) {
   });
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/getErrorResponseBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/getErrorResponseBody.mjs
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -463,7 +463,7 @@ function getErrorResponseBody(response) {
   });
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/getFetchFn.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/getFetchFn.mjs
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -497,7 +497,7 @@ function getFetchFn() {
   });
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/getRequestBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/getRequestBody.mjs
 var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -538,7 +538,7 @@ function getRequestBody(_a) {
   });
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/Headers.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/Headers.mjs
 var Headers2;
 if (typeof globalThis.Headers !== "undefined") {
   Headers2 = globalThis.Headers;
@@ -616,7 +616,7 @@ if (typeof globalThis.Headers !== "undefined") {
   };
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/signals.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/signals.mjs
 var TIMEOUT = "timeout";
 function getTimeoutSignal(timeoutMs) {
   const controller = new AbortController();
@@ -642,7 +642,7 @@ function anySignal(...args) {
   return controller.signal;
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/makeRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/makeRequest.mjs
 var __awaiter6 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -710,7 +710,7 @@ var makeRequest = (fetchFn, url, method, headers, requestBody, timeoutMs, abortS
   return response;
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/RawResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/RawResponse.mjs
 var abortRawResponse = {
   headers: new Headers2(),
   redirected: false,
@@ -738,7 +738,7 @@ function toRawResponse(response) {
   };
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/requestWithRetries.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/requestWithRetries.mjs
 var __awaiter7 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -824,7 +824,7 @@ function requestWithRetries(requestFn_1) {
   });
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/Fetcher.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/Fetcher.mjs
 var __awaiter8 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -1131,7 +1131,7 @@ function fetcherImpl(args) {
 }
 var fetcher = fetcherImpl;
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/HttpResponsePromise.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/HttpResponsePromise.mjs
 var __awaiter9 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -1246,7 +1246,7 @@ var HttpResponsePromise = class _HttpResponsePromise extends Promise {
   }
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/url/join.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/url/join.mjs
 function join(base, ...segments) {
   if (!base) {
     return "";
@@ -1312,7 +1312,7 @@ function trimSlashes(str) {
   return start === 0 && end === str.length ? str : str.slice(start, end);
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/fetcher/Supplier.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/Supplier.mjs
 var __awaiter10 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -1350,7 +1350,137 @@ var Supplier = {
   })
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/runtime/runtime.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/fetcher/makePassthroughRequest.mjs
+var __awaiter11 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve) {
+      resolve(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
+function makePassthroughRequest(input, init, clientOptions, requestOptions) {
+  return __awaiter11(this, void 0, void 0, function* () {
+    var _a, _b, _c, _d, _e, _f, _g;
+    const logger = createLogger(clientOptions.logging);
+    let url;
+    let effectiveInit = init;
+    if (input instanceof Request) {
+      url = input.url;
+      if (init == null) {
+        effectiveInit = {
+          method: input.method,
+          headers: Object.fromEntries(input.headers.entries()),
+          body: input.body,
+          signal: input.signal,
+          credentials: input.credentials,
+          cache: input.cache,
+          redirect: input.redirect,
+          referrer: input.referrer,
+          integrity: input.integrity,
+          mode: input.mode
+        };
+      }
+    } else {
+      url = input instanceof URL ? input.toString() : input;
+    }
+    const baseUrl = (_a = clientOptions.baseUrl != null ? yield Supplier.get(clientOptions.baseUrl) : void 0) !== null && _a !== void 0 ? _a : clientOptions.environment != null ? yield Supplier.get(clientOptions.environment) : void 0;
+    let fullUrl;
+    if (url.startsWith("http://") || url.startsWith("https://")) {
+      fullUrl = url;
+    } else if (baseUrl != null) {
+      fullUrl = join(baseUrl, url);
+    } else {
+      fullUrl = url;
+    }
+    const mergedHeaders = {};
+    if (clientOptions.headers != null) {
+      for (const [key, value] of Object.entries(clientOptions.headers)) {
+        const resolved = yield EndpointSupplier.get(value, { endpointMetadata: {} });
+        if (resolved != null) {
+          mergedHeaders[key.toLowerCase()] = `${resolved}`;
+        }
+      }
+    }
+    if (clientOptions.getAuthHeaders != null) {
+      const authHeaders = yield clientOptions.getAuthHeaders();
+      for (const [key, value] of Object.entries(authHeaders)) {
+        mergedHeaders[key.toLowerCase()] = value;
+      }
+    }
+    if ((effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.headers) != null) {
+      const initHeaders = effectiveInit.headers instanceof Headers ? Object.fromEntries(effectiveInit.headers.entries()) : Array.isArray(effectiveInit.headers) ? Object.fromEntries(effectiveInit.headers) : effectiveInit.headers;
+      for (const [key, value] of Object.entries(initHeaders)) {
+        if (value != null) {
+          mergedHeaders[key.toLowerCase()] = value;
+        }
+      }
+    }
+    if ((requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers) != null) {
+      for (const [key, value] of Object.entries(requestOptions.headers)) {
+        mergedHeaders[key.toLowerCase()] = value;
+      }
+    }
+    const method = (_b = effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.method) !== null && _b !== void 0 ? _b : "GET";
+    const body = effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.body;
+    const timeoutInSeconds = (_c = requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.timeoutInSeconds) !== null && _c !== void 0 ? _c : clientOptions.timeoutInSeconds;
+    const timeoutMs = timeoutInSeconds != null ? timeoutInSeconds * 1e3 : void 0;
+    const maxRetries = (_d = requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.maxRetries) !== null && _d !== void 0 ? _d : clientOptions.maxRetries;
+    const abortSignal = (_f = (_e = requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.abortSignal) !== null && _e !== void 0 ? _e : effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.signal) !== null && _f !== void 0 ? _f : void 0;
+    const fetchFn = (_g = clientOptions.fetch) !== null && _g !== void 0 ? _g : yield getFetchFn();
+    if (logger.isDebug()) {
+      logger.debug("Making passthrough HTTP request", {
+        method,
+        url: fullUrl,
+        hasBody: body != null
+      });
+    }
+    const response = yield requestWithRetries(() => __awaiter11(this, void 0, void 0, function* () {
+      return makeRequest(
+        fetchFn,
+        fullUrl,
+        method,
+        mergedHeaders,
+        body !== null && body !== void 0 ? body : void 0,
+        timeoutMs,
+        abortSignal,
+        (effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.credentials) === "include",
+        void 0,
+        // duplex
+        false
+      );
+    }), maxRetries);
+    if (logger.isDebug()) {
+      logger.debug("Passthrough HTTP request completed", {
+        method,
+        url: fullUrl,
+        statusCode: response.status
+      });
+    }
+    return response;
+  });
+}
+
+// node_modules/@junction-api/sdk/dist/esm/core/runtime/runtime.mjs
 var RUNTIME = evaluateRuntime();
 function evaluateRuntime() {
   var _a, _b, _c, _d, _e;
@@ -1413,7 +1543,7 @@ function evaluateRuntime() {
   };
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/logging/index.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/logging/index.mjs
 var logging_exports = {};
 __export(logging_exports, {
   ConsoleLogger: () => ConsoleLogger,
@@ -1422,7 +1552,7 @@ __export(logging_exports, {
   createLogger: () => createLogger
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/index.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/index.mjs
 var schemas_exports = {};
 __export(schemas_exports, {
   JsonError: () => JsonError,
@@ -1460,7 +1590,7 @@ __export(schemas_exports, {
   withParsedProperties: () => withParsedProperties
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/Schema.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/Schema.mjs
 var SchemaType = {
   BIGINT: "bigint",
   DATE: "date",
@@ -1484,7 +1614,7 @@ var SchemaType = {
   OPTIONAL_NULLABLE: "optionalNullable"
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/getErrorMessageForIncorrectType.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/getErrorMessageForIncorrectType.mjs
 function getErrorMessageForIncorrectType(value, expectedType) {
   return `Expected ${expectedType}. Received ${getTypeAsString(value)}.`;
 }
@@ -1510,7 +1640,7 @@ function getTypeAsString(value) {
   return typeof value;
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/maybeSkipValidation.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/maybeSkipValidation.mjs
 function maybeSkipValidation(schema) {
   return Object.assign(Object.assign({}, schema), { json: transformAndMaybeSkipValidation(schema.json), parse: transformAndMaybeSkipValidation(schema.parse) });
 }
@@ -1533,7 +1663,7 @@ function transformAndMaybeSkipValidation(transform2) {
   };
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/schema-utils/stringifyValidationErrors.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/schema-utils/stringifyValidationErrors.mjs
 function stringifyValidationError(error) {
   if (error.path.length === 0) {
     return error.message;
@@ -1541,7 +1671,7 @@ function stringifyValidationError(error) {
   return `${error.path.join(" -> ")}: ${error.message}`;
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/schema-utils/JsonError.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/schema-utils/JsonError.mjs
 var JsonError = class _JsonError extends Error {
   constructor(errors) {
     super(errors.map(stringifyValidationError).join("; "));
@@ -1551,7 +1681,7 @@ var JsonError = class _JsonError extends Error {
   }
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/schema-utils/ParseError.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/schema-utils/ParseError.mjs
 var ParseError = class _ParseError extends Error {
   constructor(errors) {
     super(errors.map(stringifyValidationError).join("; "));
@@ -1561,7 +1691,7 @@ var ParseError = class _ParseError extends Error {
   }
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/schema-utils/getSchemaUtils.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/schema-utils/getSchemaUtils.mjs
 function getSchemaUtils(schema) {
   return {
     nullable: () => nullable(schema),
@@ -1695,7 +1825,7 @@ function transform(schema, transformer) {
   return Object.assign(Object.assign({}, baseSchema), getSchemaUtils(baseSchema));
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/bigint/bigint.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/bigint/bigint.mjs
 function bigint() {
   const baseSchema = {
     parse: (raw, { breadcrumbsPrefix = [] } = {}) => {
@@ -1743,7 +1873,7 @@ function bigint() {
   return Object.assign(Object.assign({}, maybeSkipValidation(baseSchema)), getSchemaUtils(baseSchema));
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/date/date.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/date/date.mjs
 var ISO_8601_REGEX = /^([+-]?\d{4}(?!\d{2}\b))((-?)((0[1-9]|1[0-2])(\3([12]\d|0[1-9]|3[01]))?|W([0-4]\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\d|[12]\d{2}|3([0-5]\d|6[1-6])))([T\s]((([01]\d|2[0-3])((:?)[0-5]\d)?|24:?00)([.,]\d+(?!:))?)?(\17[0-5]\d([.,]\d+)?)?([zZ]|([+-])([01]\d|2[0-3]):?([0-5]\d)?)?)?)?$/;
 function date() {
   const baseSchema = {
@@ -1798,7 +1928,7 @@ function date() {
   return Object.assign(Object.assign({}, maybeSkipValidation(baseSchema)), getSchemaUtils(baseSchema));
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/createIdentitySchemaCreator.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/createIdentitySchemaCreator.mjs
 function createIdentitySchemaCreator(schemaType, validate) {
   return () => {
     const baseSchema = {
@@ -1810,7 +1940,7 @@ function createIdentitySchemaCreator(schemaType, validate) {
   };
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/enum/enum.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/enum/enum.mjs
 function enum_(values) {
   const validValues = new Set(values);
   const schemaCreator = createIdentitySchemaCreator(SchemaType.ENUM, (value, { allowUnrecognizedEnumValues, breadcrumbsPrefix = [] } = {}) => {
@@ -1850,7 +1980,7 @@ function forwardCompatibleEnum_(values) {
   });
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/lazy/lazy.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/lazy/lazy.mjs
 function lazy(getter) {
   const baseSchema = constructLazyBaseSchema(getter);
   return Object.assign(Object.assign({}, baseSchema), getSchemaUtils(baseSchema));
@@ -1870,12 +2000,12 @@ function getMemoizedSchema(getter) {
   return castedGetter.__zurg_memoized;
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/entries.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/entries.mjs
 function entries(object2) {
   return Object.entries(object2);
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/filterObject.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/filterObject.mjs
 function filterObject(obj, keysToInclude) {
   const keysToIncludeSet = new Set(keysToInclude);
   return Object.entries(obj).reduce((acc, [key, value]) => {
@@ -1886,7 +2016,7 @@ function filterObject(obj, keysToInclude) {
   }, {});
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/isPlainObject.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/isPlainObject.mjs
 function isPlainObject(value) {
   if (typeof value !== "object" || value === null) {
     return false;
@@ -1898,12 +2028,12 @@ function isPlainObject(value) {
   return Object.getPrototypeOf(proto) === null;
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/keys.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/keys.mjs
 function keys(object2) {
   return Object.keys(object2);
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/partition.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/utils/partition.mjs
 function partition(items, predicate) {
   const trueItems = [], falseItems = [];
   for (const item of items) {
@@ -1916,7 +2046,7 @@ function partition(items, predicate) {
   return [trueItems, falseItems];
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/object-like/getObjectLikeUtils.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/object-like/getObjectLikeUtils.mjs
 var _hasOwn = Object.prototype.hasOwnProperty;
 function getObjectLikeUtils(schema) {
   return {
@@ -1964,7 +2094,7 @@ function withParsedProperties(objectLike, properties) {
   return Object.assign(Object.assign(Object.assign({}, objectSchema), getSchemaUtils(objectSchema)), getObjectLikeUtils(objectSchema));
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/object/property.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/object/property.mjs
 function property(rawKey, valueSchema) {
   return {
     rawKey,
@@ -1976,7 +2106,7 @@ function isProperty(maybeProperty) {
   return maybeProperty.isProperty;
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/object/object.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/object/object.mjs
 var _hasOwn2 = Object.prototype.hasOwnProperty;
 function object(schemas) {
   let _rawKeyToProperty;
@@ -2295,18 +2425,18 @@ function isSchemaOptional(schema) {
   }
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/object/objectWithoutOptionalProperties.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/object/objectWithoutOptionalProperties.mjs
 function objectWithoutOptionalProperties(schemas) {
   return object(schemas);
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/lazy/lazyObject.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/lazy/lazyObject.mjs
 function lazyObject(getter) {
   const baseSchema = Object.assign(Object.assign({}, constructLazyBaseSchema(getter)), { _getRawProperties: () => getMemoizedSchema(getter)._getRawProperties(), _getParsedProperties: () => getMemoizedSchema(getter)._getParsedProperties() });
   return Object.assign(Object.assign(Object.assign(Object.assign({}, baseSchema), getSchemaUtils(baseSchema)), getObjectLikeUtils(baseSchema)), getObjectUtils(baseSchema));
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/list/list.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/list/list.mjs
 function list(schema) {
   const baseSchema = {
     parse: (raw, opts) => validateAndTransformArray(raw, (item, index) => {
@@ -2349,7 +2479,7 @@ function validateAndTransformArray(value, transformItem) {
   return { ok: false, errors };
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/literals/booleanLiteral.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/literals/booleanLiteral.mjs
 function booleanLiteral(literal) {
   const schemaCreator = createIdentitySchemaCreator(SchemaType.BOOLEAN_LITERAL, (value, { breadcrumbsPrefix = [] } = {}) => {
     if (value === literal) {
@@ -2372,7 +2502,7 @@ function booleanLiteral(literal) {
   return schemaCreator();
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/literals/stringLiteral.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/literals/stringLiteral.mjs
 function stringLiteral(literal) {
   const schemaCreator = createIdentitySchemaCreator(SchemaType.STRING_LITERAL, (value, { breadcrumbsPrefix = [] } = {}) => {
     if (value === literal) {
@@ -2395,13 +2525,13 @@ function stringLiteral(literal) {
   return schemaCreator();
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/any.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/any.mjs
 var any = createIdentitySchemaCreator(SchemaType.ANY, (value) => ({
   ok: true,
   value
 }));
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/boolean.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/boolean.mjs
 var boolean = createIdentitySchemaCreator(SchemaType.BOOLEAN, (value, { breadcrumbsPrefix = [] } = {}) => {
   if (typeof value === "boolean") {
     return {
@@ -2421,7 +2551,7 @@ var boolean = createIdentitySchemaCreator(SchemaType.BOOLEAN, (value, { breadcru
   }
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/never.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/never.mjs
 var never = createIdentitySchemaCreator(SchemaType.NEVER, (_value, { breadcrumbsPrefix = [] } = {}) => ({
   ok: false,
   errors: [
@@ -2432,7 +2562,7 @@ var never = createIdentitySchemaCreator(SchemaType.NEVER, (_value, { breadcrumbs
   ]
 }));
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/number.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/number.mjs
 var number = createIdentitySchemaCreator(SchemaType.NUMBER, (value, { breadcrumbsPrefix = [] } = {}) => {
   if (typeof value === "number") {
     return {
@@ -2452,7 +2582,7 @@ var number = createIdentitySchemaCreator(SchemaType.NUMBER, (value, { breadcrumb
   }
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/string.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/string.mjs
 var string = createIdentitySchemaCreator(SchemaType.STRING, (value, { breadcrumbsPrefix = [] } = {}) => {
   if (typeof value === "string") {
     return {
@@ -2472,10 +2602,10 @@ var string = createIdentitySchemaCreator(SchemaType.STRING, (value, { breadcrumb
   }
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/unknown.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/primitives/unknown.mjs
 var unknown = createIdentitySchemaCreator(SchemaType.UNKNOWN, (value) => ({ ok: true, value }));
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/record/record.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/record/record.mjs
 var _hasOwn3 = Object.prototype.hasOwnProperty;
 function record(keySchema, valueSchema) {
   const baseSchema = {
@@ -2597,7 +2727,7 @@ function validateAndTransformRecord({ value, isKeyNumeric, transformKey, transfo
   return { ok: false, errors };
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/set/set.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/set/set.mjs
 function set(schema) {
   const listSchema = list(schema);
   const baseSchema = {
@@ -2633,7 +2763,7 @@ function set(schema) {
   return Object.assign(Object.assign({}, maybeSkipValidation(baseSchema)), getSchemaUtils(baseSchema));
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/undiscriminated-union/undiscriminatedUnion.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/undiscriminated-union/undiscriminatedUnion.mjs
 function undiscriminatedUnion(schemas) {
   const baseSchema = {
     parse: (raw, opts) => {
@@ -2667,7 +2797,7 @@ function validateAndTransformUndiscriminatedUnion(transform2, schemas, opts) {
   };
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/union/discriminant.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/union/discriminant.mjs
 function discriminant(parsedDiscriminant, rawDiscriminant) {
   return {
     parsedDiscriminant,
@@ -2675,7 +2805,7 @@ function discriminant(parsedDiscriminant, rawDiscriminant) {
   };
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/union/union.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/schemas/builders/union/union.mjs
 var _hasOwn4 = Object.prototype.hasOwnProperty;
 function union(discriminant2, union2) {
   const rawDiscriminant = typeof discriminant2 === "string" ? discriminant2 : discriminant2.rawDiscriminant;
@@ -2788,7 +2918,7 @@ function transformAndValidateUnion({ value, discriminant: discriminant2, transfo
   };
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/url/index.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/url/index.mjs
 var url_exports = {};
 __export(url_exports, {
   encodePathParam: () => encodePathParam,
@@ -2797,7 +2927,7 @@ __export(url_exports, {
   toQueryString: () => toQueryString
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/url/encodePathParam.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/url/encodePathParam.mjs
 function encodePathParam(param) {
   if (param === null) {
     return "null";
@@ -2817,7 +2947,7 @@ function encodePathParam(param) {
   return encodeURIComponent(param);
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/url/QueryStringBuilder.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/url/QueryStringBuilder.mjs
 function queryBuilder() {
   return new QueryStringBuilder();
 }
@@ -2884,7 +3014,7 @@ var QueryStringBuilder = class {
   }
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/errors/JunctionError.mjs
+// node_modules/@junction-api/sdk/dist/esm/errors/JunctionError.mjs
 var JunctionError = class extends Error {
   constructor({ message, statusCode, body, rawResponse, cause }) {
     super(buildMessage({ message, statusCode, body }));
@@ -2919,7 +3049,7 @@ function buildMessage({ message, statusCode, body }) {
   return lines.join("\n");
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/errors/JunctionTimeoutError.mjs
+// node_modules/@junction-api/sdk/dist/esm/errors/JunctionTimeoutError.mjs
 var JunctionTimeoutError = class extends JunctionError {
   constructor(message, opts) {
     super({
@@ -2934,8 +3064,8 @@ var JunctionTimeoutError = class extends JunctionError {
   }
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/auth/HeaderAuthProvider.mjs
-var __awaiter11 = function(thisArg, _arguments, P, generator) {
+// node_modules/@junction-api/sdk/dist/esm/auth/HeaderAuthProvider.mjs
+var __awaiter12 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
       resolve(value);
@@ -2972,7 +3102,7 @@ var HeaderAuthProvider = class _HeaderAuthProvider {
     return (options === null || options === void 0 ? void 0 : options[PARAM_KEY]) != null;
   }
   getAuthRequest() {
-    return __awaiter11(this, arguments, void 0, function* ({ endpointMetadata } = {}) {
+    return __awaiter12(this, arguments, void 0, function* ({ endpointMetadata } = {}) {
       const headerValue = yield Supplier.get(this.options[PARAM_KEY]);
       if (headerValue == null) {
         throw new JunctionError({
@@ -2994,7 +3124,7 @@ var HeaderAuthProvider = class _HeaderAuthProvider {
   HeaderAuthProvider2.createInstance = createInstance;
 })(HeaderAuthProvider || (HeaderAuthProvider = {}));
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/headers.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/headers.mjs
 function mergeHeaders(...headersArray) {
   const result = {};
   for (const [key, value] of headersArray.filter((headers) => headers != null).flatMap((headers) => Object.entries(headers))) {
@@ -3056,175 +3186,7 @@ function withNoOpAuthProvider(options) {
   return Object.assign(Object.assign({}, options), { authProvider: new NoOpAuthProvider() });
 }
 
-// node_modules/@junction-api/sdk/dist/esm/core/fetcher/makePassthroughRequest.mjs
-var __awaiter12 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-function makePassthroughRequest(input, init, clientOptions, requestOptions) {
-  return __awaiter12(this, void 0, void 0, function* () {
-    var _a, _b, _c, _d, _e, _f, _g;
-    const logger = createLogger(clientOptions.logging);
-    let url;
-    let effectiveInit = init;
-    if (input instanceof Request) {
-      url = input.url;
-      if (init == null) {
-        effectiveInit = {
-          method: input.method,
-          headers: Object.fromEntries(input.headers.entries()),
-          body: input.body,
-          signal: input.signal,
-          credentials: input.credentials,
-          cache: input.cache,
-          redirect: input.redirect,
-          referrer: input.referrer,
-          integrity: input.integrity,
-          mode: input.mode
-        };
-      }
-    } else {
-      url = input instanceof URL ? input.toString() : input;
-    }
-    const baseUrl = (_a = clientOptions.baseUrl != null ? yield Supplier.get(clientOptions.baseUrl) : void 0) !== null && _a !== void 0 ? _a : clientOptions.environment != null ? yield Supplier.get(clientOptions.environment) : void 0;
-    let fullUrl;
-    if (url.startsWith("http://") || url.startsWith("https://")) {
-      fullUrl = url;
-    } else if (baseUrl != null) {
-      fullUrl = join(baseUrl, url);
-    } else {
-      fullUrl = url;
-    }
-    const mergedHeaders = {};
-    if (clientOptions.headers != null) {
-      for (const [key, value] of Object.entries(clientOptions.headers)) {
-        const resolved = yield EndpointSupplier.get(value, { endpointMetadata: {} });
-        if (resolved != null) {
-          mergedHeaders[key.toLowerCase()] = `${resolved}`;
-        }
-      }
-    }
-    if (clientOptions.getAuthHeaders != null) {
-      const authHeaders = yield clientOptions.getAuthHeaders();
-      for (const [key, value] of Object.entries(authHeaders)) {
-        mergedHeaders[key.toLowerCase()] = value;
-      }
-    }
-    if ((effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.headers) != null) {
-      const initHeaders = effectiveInit.headers instanceof Headers ? Object.fromEntries(effectiveInit.headers.entries()) : Array.isArray(effectiveInit.headers) ? Object.fromEntries(effectiveInit.headers) : effectiveInit.headers;
-      for (const [key, value] of Object.entries(initHeaders)) {
-        if (value != null) {
-          mergedHeaders[key.toLowerCase()] = value;
-        }
-      }
-    }
-    if ((requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers) != null) {
-      for (const [key, value] of Object.entries(requestOptions.headers)) {
-        mergedHeaders[key.toLowerCase()] = value;
-      }
-    }
-    const method = (_b = effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.method) !== null && _b !== void 0 ? _b : "GET";
-    const body = effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.body;
-    const timeoutInSeconds = (_c = requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.timeoutInSeconds) !== null && _c !== void 0 ? _c : clientOptions.timeoutInSeconds;
-    const timeoutMs = timeoutInSeconds != null ? timeoutInSeconds * 1e3 : void 0;
-    const maxRetries = (_d = requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.maxRetries) !== null && _d !== void 0 ? _d : clientOptions.maxRetries;
-    const abortSignal = (_f = (_e = requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.abortSignal) !== null && _e !== void 0 ? _e : effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.signal) !== null && _f !== void 0 ? _f : void 0;
-    const fetchFn = (_g = clientOptions.fetch) !== null && _g !== void 0 ? _g : yield getFetchFn();
-    if (logger.isDebug()) {
-      logger.debug("Making passthrough HTTP request", {
-        method,
-        url: fullUrl,
-        hasBody: body != null
-      });
-    }
-    const response = yield requestWithRetries(() => __awaiter12(this, void 0, void 0, function* () {
-      return makeRequest(
-        fetchFn,
-        fullUrl,
-        method,
-        mergedHeaders,
-        body !== null && body !== void 0 ? body : void 0,
-        timeoutMs,
-        abortSignal,
-        (effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.credentials) === "include",
-        void 0,
-        // duplex
-        false
-      );
-    }), maxRetries);
-    if (logger.isDebug()) {
-      logger.debug("Passthrough HTTP request completed", {
-        method,
-        url: fullUrl,
-        statusCode: response.status
-      });
-    }
-    return response;
-  });
-}
-
-// ../../main/node_modules/@junction-api/sdk/dist/esm/BaseClient.mjs
-function normalizeClientOptions2(options) {
-  const headers = mergeHeaders({
-    "X-Fern-Language": "JavaScript",
-    "X-Fern-SDK-Name": "@junction-api/sdk",
-    "X-Fern-SDK-Version": "1.3.0",
-    "User-Agent": "@junction-api/sdk/1.3.0",
-    "X-Fern-Runtime": RUNTIME.type,
-    "X-Fern-Runtime-Version": RUNTIME.version
-  }, options === null || options === void 0 ? void 0 : options.headers);
-  return Object.assign(Object.assign({}, options), { logging: logging_exports.createLogger(options === null || options === void 0 ? void 0 : options.logging), headers });
-}
-function normalizeClientOptionsWithAuth2(options) {
-  var _a;
-  const normalized = normalizeClientOptions2(options);
-  if (options.auth === false) {
-    normalized.authProvider = new NoOpAuthProvider();
-    return normalized;
-  }
-  if (options.auth != null) {
-    if (typeof options.auth === "function") {
-      normalized.authProvider = { getAuthRequest: options.auth };
-      return normalized;
-    }
-    if (isAuthProvider(options.auth)) {
-      normalized.authProvider = options.auth;
-      return normalized;
-    }
-    Object.assign(normalized, options.auth);
-  }
-  const normalizedWithNoOpAuthProvider = withNoOpAuthProvider2(normalized);
-  (_a = normalized.authProvider) !== null && _a !== void 0 ? _a : normalized.authProvider = new HeaderAuthProvider(normalizedWithNoOpAuthProvider);
-  return normalized;
-}
-function withNoOpAuthProvider2(options) {
-  return Object.assign(Object.assign({}, options), { authProvider: new NoOpAuthProvider() });
-}
-
-// ../../main/node_modules/@junction-api/sdk/dist/esm/core/requestBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/core/requestBody.mjs
 function mergeAdditionalBodyParameters(body, additionalBodyParameters) {
   if (additionalBodyParameters == null) {
     return body;
@@ -3238,7 +3200,7 @@ function mergeAdditionalBodyParameters(body, additionalBodyParameters) {
   return body;
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/environments.mjs
+// node_modules/@junction-api/sdk/dist/esm/environments.mjs
 var JunctionEnvironment = {
   Production: "https://api.us.junction.com",
   ProductionEu: "https://api.eu.junction.com",
@@ -3246,7 +3208,7 @@ var JunctionEnvironment = {
   SandboxEu: "https://api.sandbox.eu.junction.com"
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/errors/handleNonStatusCodeError.mjs
+// node_modules/@junction-api/sdk/dist/esm/errors/handleNonStatusCodeError.mjs
 function handleNonStatusCodeError(error, rawResponse, method, path) {
   switch (error.reason) {
     case "non-json":
@@ -3278,7 +3240,7 @@ function handleNonStatusCodeError(error, rawResponse, method, path) {
   }
 }
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Labs.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Labs.mjs
 var Labs = schemas_exports.enum_([
   "ayumetrix",
   "spiriplex",
@@ -3297,7 +3259,7 @@ var Labs = schemas_exports.enum_([
   "mtl"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Providers.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Providers.mjs
 var Providers = schemas_exports.enum_([
   "oura",
   "fitbit",
@@ -3342,7 +3304,7 @@ var Providers = schemas_exports.enum_([
   "google_health"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Address.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Address.mjs
 var Address = schemas_exports.object({
   firstLine: schemas_exports.property("first_line", schemas_exports.string()),
   secondLine: schemas_exports.property("second_line", schemas_exports.string().optionalNullable()),
@@ -3353,23 +3315,23 @@ var Address = schemas_exports.object({
   accessNotes: schemas_exports.property("access_notes", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/AcceptUnmatchedResultBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/AcceptUnmatchedResultBody.mjs
 var AcceptUnmatchedResultBody = schemas_exports.object({
   userId: schemas_exports.property("user_id", schemas_exports.string().optionalNullable()),
   orderId: schemas_exports.property("order_id", schemas_exports.string().optionalNullable()),
   note: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/ApiApiV1EndpointsVitalApiLabTestingOrdersHelpersAppointmentCancelRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/ApiApiV1EndpointsVitalApiLabTestingOrdersHelpersAppointmentCancelRequest.mjs
 var ApiApiV1EndpointsVitalApiLabTestingOrdersHelpersAppointmentCancelRequest = schemas_exports.object({
   cancellationReasonId: schemas_exports.property("cancellation_reason_id", schemas_exports.string()),
   notes: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestCollectionMethod.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestCollectionMethod.mjs
 var LabTestCollectionMethod = schemas_exports.enum_(["testkit", "walk_in_test", "at_home_phlebotomy", "on_site_collection"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/CreateLabTestRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/CreateLabTestRequest.mjs
 var CreateLabTestRequest = schemas_exports.object({
   markerIds: schemas_exports.property("marker_ids", schemas_exports.list(schemas_exports.number()).optionalNullable()),
   providerIds: schemas_exports.property("provider_ids", schemas_exports.list(schemas_exports.string()).optionalNullable()),
@@ -3381,14 +3343,14 @@ var CreateLabTestRequest = schemas_exports.object({
   labSlug: schemas_exports.property("lab_slug", Labs.optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AoEAnswer.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AoEAnswer.mjs
 var AoEAnswer = schemas_exports.object({
   markerId: schemas_exports.property("marker_id", schemas_exports.number()),
   questionId: schemas_exports.property("question_id", schemas_exports.number()),
   answer: schemas_exports.string()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Billing.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Billing.mjs
 var Billing = schemas_exports.enum_([
   "client_bill",
   "commercial_insurance",
@@ -3396,7 +3358,7 @@ var Billing = schemas_exports.enum_([
   "patient_bill"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ConsentType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ConsentType.mjs
 var ConsentType = schemas_exports.enum_([
   "terms-of-use",
   "telehealth-informed-consent",
@@ -3406,38 +3368,38 @@ var ConsentType = schemas_exports.enum_([
   "hipaa-authorization"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Consent.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Consent.mjs
 var Consent = schemas_exports.object({
   consentType: ConsentType,
   version: schemas_exports.string().optional(),
   timeOfConsent: schemas_exports.date().optional()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Jpeg.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Jpeg.mjs
 var Jpeg = schemas_exports.object({
   content: schemas_exports.string(),
   contentType: schemas_exports.property("content_type", schemas_exports.stringLiteral("image/jpeg"))
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Png.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Png.mjs
 var Png = schemas_exports.object({
   content: schemas_exports.string(),
   contentType: schemas_exports.property("content_type", schemas_exports.stringLiteral("image/png"))
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/HealthInsuranceCreateRequestBackImage.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/HealthInsuranceCreateRequestBackImage.mjs
 var HealthInsuranceCreateRequestBackImage = schemas_exports.undiscriminatedUnion([Jpeg, Png]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/HealthInsuranceCreateRequestFrontImage.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/HealthInsuranceCreateRequestFrontImage.mjs
 var HealthInsuranceCreateRequestFrontImage = schemas_exports.undiscriminatedUnion([Jpeg, Png]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/HealthInsuranceCreateRequestPatientSignatureImage.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/HealthInsuranceCreateRequestPatientSignatureImage.mjs
 var HealthInsuranceCreateRequestPatientSignatureImage = schemas_exports.undiscriminatedUnion([Jpeg, Png]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ResponsibleRelationship.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ResponsibleRelationship.mjs
 var ResponsibleRelationship = schemas_exports.enum_(["Self", "Spouse", "Other"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/VitalCoreSchemasDbSchemasLabTestHealthInsurancePersonDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/VitalCoreSchemasDbSchemasLabTestHealthInsurancePersonDetails.mjs
 var VitalCoreSchemasDbSchemasLabTestHealthInsurancePersonDetails = schemas_exports.object({
   firstName: schemas_exports.property("first_name", schemas_exports.string()),
   lastName: schemas_exports.property("last_name", schemas_exports.string()),
@@ -3446,7 +3408,7 @@ var VitalCoreSchemasDbSchemasLabTestHealthInsurancePersonDetails = schemas_expor
   phoneType: schemas_exports.property("phone_type", schemas_exports.string().optional())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/HealthInsuranceCreateRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/HealthInsuranceCreateRequest.mjs
 var HealthInsuranceCreateRequest = schemas_exports.object({
   frontImage: schemas_exports.property("front_image", HealthInsuranceCreateRequestFrontImage.optionalNullable()),
   backImage: schemas_exports.property("back_image", HealthInsuranceCreateRequestBackImage.optionalNullable()),
@@ -3460,20 +3422,20 @@ var HealthInsuranceCreateRequest = schemas_exports.object({
   diagnosisCodes: schemas_exports.property("diagnosis_codes", schemas_exports.list(schemas_exports.string()).optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AddOnOrder.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AddOnOrder.mjs
 var AddOnOrder = schemas_exports.object({
   markerIds: schemas_exports.property("marker_ids", schemas_exports.list(schemas_exports.number()).optionalNullable()),
   providerIds: schemas_exports.property("provider_ids", schemas_exports.list(schemas_exports.string()).optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderSetRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderSetRequest.mjs
 var OrderSetRequest = schemas_exports.object({
   labTestIds: schemas_exports.property("lab_test_ids", schemas_exports.list(schemas_exports.string()).optionalNullable()),
   addOn: schemas_exports.property("add_on", AddOnOrder.optionalNullable()),
   labAccountId: schemas_exports.property("lab_account_id", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PatientAddressWithValidation.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PatientAddressWithValidation.mjs
 var PatientAddressWithValidation = schemas_exports.object({
   receiverName: schemas_exports.property("receiver_name", schemas_exports.string().optional()),
   firstLine: schemas_exports.property("first_line", schemas_exports.string()),
@@ -3486,10 +3448,10 @@ var PatientAddressWithValidation = schemas_exports.object({
   phoneNumber: schemas_exports.property("phone_number", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Ethnicity.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Ethnicity.mjs
 var Ethnicity = schemas_exports.enum_(["hispanic", "non_hispanic", "ashkenazi_jewish", "other"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Gender.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Gender.mjs
 var Gender = schemas_exports.enum_([
   "female",
   "male",
@@ -3497,7 +3459,7 @@ var Gender = schemas_exports.enum_([
   "unknown"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/GenderIdentity.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/GenderIdentity.mjs
 var GenderIdentity = schemas_exports.enum_([
   "male",
   "female",
@@ -3507,7 +3469,7 @@ var GenderIdentity = schemas_exports.enum_([
   "other"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/GuarantorDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/GuarantorDetails.mjs
 var GuarantorDetails = schemas_exports.object({
   firstName: schemas_exports.property("first_name", schemas_exports.string()),
   lastName: schemas_exports.property("last_name", schemas_exports.string()),
@@ -3518,7 +3480,7 @@ var GuarantorDetails = schemas_exports.object({
   email: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Race.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Race.mjs
 var Race = schemas_exports.enum_([
   "african_american_or_black",
   "asian",
@@ -3528,7 +3490,7 @@ var Race = schemas_exports.enum_([
   "white_caucasian"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/SexualOrientation.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/SexualOrientation.mjs
 var SexualOrientation = schemas_exports.enum_([
   "lesbian_gay_or_homosexual",
   "heterosexual_or_straight",
@@ -3537,7 +3499,7 @@ var SexualOrientation = schemas_exports.enum_([
   "other"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PatientDetailsWithValidation.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PatientDetailsWithValidation.mjs
 var PatientDetailsWithValidation = schemas_exports.object({
   firstName: schemas_exports.property("first_name", schemas_exports.string()),
   lastName: schemas_exports.property("last_name", schemas_exports.string()),
@@ -3554,10 +3516,10 @@ var PatientDetailsWithValidation = schemas_exports.object({
   householdSize: schemas_exports.property("household_size", schemas_exports.number().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PhysicianCreateRequestSignatureImage.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PhysicianCreateRequestSignatureImage.mjs
 var PhysicianCreateRequestSignatureImage = schemas_exports.undiscriminatedUnion([Jpeg, Png]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PhysicianCreateRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PhysicianCreateRequest.mjs
 var PhysicianCreateRequest = schemas_exports.object({
   firstName: schemas_exports.property("first_name", schemas_exports.string()),
   lastName: schemas_exports.property("last_name", schemas_exports.string()),
@@ -3567,7 +3529,7 @@ var PhysicianCreateRequest = schemas_exports.object({
   signatureImage: schemas_exports.property("signature_image", PhysicianCreateRequestSignatureImage.optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/CreateOrderRequestCompatible.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/CreateOrderRequestCompatible.mjs
 var CreateOrderRequestCompatible = schemas_exports.object({
   userId: schemas_exports.property("user_id", schemas_exports.string()),
   labTestId: schemas_exports.property("lab_test_id", schemas_exports.string().optionalNullable()),
@@ -3589,13 +3551,13 @@ var CreateOrderRequestCompatible = schemas_exports.object({
   patientAddress: schemas_exports.property("patient_address", PatientAddressWithValidation)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Interpretation.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Interpretation.mjs
 var Interpretation = schemas_exports.enum_(["normal", "abnormal", "critical", "unknown"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ResultStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ResultStatus.mjs
 var ResultStatus = schemas_exports.enum_(["final", "partial"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestCase.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestCase.mjs
 var UnmatchedResultTestCase = schemas_exports.enum_([
   "match_completed",
   "match_cancelled",
@@ -3607,10 +3569,10 @@ var UnmatchedResultTestCase = schemas_exports.enum_([
   "no_match"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestOrderSource.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestOrderSource.mjs
 var UnmatchedResultTestOrderSource = schemas_exports.enum_(["managed", "provided"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/CreateUnmatchedResultTestBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/CreateUnmatchedResultTestBody.mjs
 var CreateUnmatchedResultTestBody = schemas_exports.object({
   case: UnmatchedResultTestCase,
   orderSource: schemas_exports.property("order_source", UnmatchedResultTestOrderSource),
@@ -3621,7 +3583,7 @@ var CreateUnmatchedResultTestBody = schemas_exports.object({
   wrongLabTestId: schemas_exports.property("wrong_lab_test_id", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PatientAddress.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PatientAddress.mjs
 var PatientAddress = schemas_exports.object({
   receiverName: schemas_exports.property("receiver_name", schemas_exports.string()),
   firstLine: schemas_exports.property("first_line", schemas_exports.string()),
@@ -3633,7 +3595,7 @@ var PatientAddress = schemas_exports.object({
   accessNotes: schemas_exports.property("access_notes", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/ImportOrderBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/ImportOrderBody.mjs
 var ImportOrderBody = schemas_exports.object({
   userId: schemas_exports.property("user_id", schemas_exports.string()),
   billingType: schemas_exports.property("billing_type", Billing),
@@ -3646,10 +3608,10 @@ var ImportOrderBody = schemas_exports.object({
   labAccountId: schemas_exports.property("lab_account_id", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentProvider.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentProvider.mjs
 var AppointmentProvider = schemas_exports.enum_(["getlabs", "phlebfinders", "quest", "sonora_quest"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UsAddress.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UsAddress.mjs
 var UsAddress = schemas_exports.object({
   firstLine: schemas_exports.property("first_line", schemas_exports.string()),
   secondLine: schemas_exports.property("second_line", schemas_exports.string().optionalNullable()),
@@ -3660,45 +3622,45 @@ var UsAddress = schemas_exports.object({
   accessNotes: schemas_exports.property("access_notes", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/RequestAppointmentRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/RequestAppointmentRequest.mjs
 var RequestAppointmentRequest = schemas_exports.object({
   address: UsAddress,
   provider: AppointmentProvider,
   appointmentNotes: schemas_exports.property("appointment_notes", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultResolutionAction.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultResolutionAction.mjs
 var UnmatchedResultResolutionAction = schemas_exports.enum_(["reject", "unsure"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/ResolveUnmatchedResultBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/ResolveUnmatchedResultBody.mjs
 var ResolveUnmatchedResultBody = schemas_exports.object({
   action: UnmatchedResultResolutionAction,
   note: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/UpdateLabTestRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/UpdateLabTestRequest.mjs
 var UpdateLabTestRequest = schemas_exports.object({
   name: schemas_exports.string().optionalNullable(),
   active: schemas_exports.boolean().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/UpdateOrderBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/UpdateOrderBody.mjs
 var UpdateOrderBody = schemas_exports.object({
   activateBy: schemas_exports.property("activate_by", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/ValidateIcdCodesBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/ValidateIcdCodesBody.mjs
 var ValidateIcdCodesBody = schemas_exports.object({
   codes: schemas_exports.list(schemas_exports.string())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/VitalCoreClientsLabTestGetlabsSchemaAppointmentCancelRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/requests/VitalCoreClientsLabTestGetlabsSchemaAppointmentCancelRequest.mjs
 var VitalCoreClientsLabTestGetlabsSchemaAppointmentCancelRequest = schemas_exports.object({
   cancellationReasonId: schemas_exports.string(),
   note: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/index.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/index.mjs
 var labTests_exports = {};
 __export(labTests_exports, {
   AcceptUnmatchedResultBody: () => AcceptUnmatchedResultBody,
@@ -3726,16 +3688,16 @@ __export(labTests_exports, {
   simulateOrderProcess: () => simulateOrderProcess_exports
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/get.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/get.mjs
 var get_exports = {};
 __export(get_exports, {
   Response: () => Response
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestSampleType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestSampleType.mjs
 var LabTestSampleType = schemas_exports.enum_(["dried_blood_spot", "arm_collector", "serum", "saliva", "urine", "stool"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingLab.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingLab.mjs
 var ClientFacingLab = schemas_exports.object({
   id: schemas_exports.number(),
   slug: schemas_exports.string(),
@@ -3748,17 +3710,17 @@ var ClientFacingLab = schemas_exports.object({
   logoUrl: schemas_exports.property("logo_url", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Answer.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Answer.mjs
 var Answer = schemas_exports.object({
   id: schemas_exports.number(),
   code: schemas_exports.string(),
   value: schemas_exports.string()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/QuestionType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/QuestionType.mjs
 var QuestionType = schemas_exports.enum_(["choice", "text", "numeric", "multi_choice"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Question.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Question.mjs
 var Question = schemas_exports.object({
   id: schemas_exports.number(),
   required: schemas_exports.boolean(),
@@ -3771,15 +3733,15 @@ var Question = schemas_exports.object({
   default: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AoE.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AoE.mjs
 var AoE = schemas_exports.object({
   questions: schemas_exports.list(Question)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MarkerType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MarkerType.mjs
 var MarkerType = schemas_exports.enum_(["biomarker", "panel"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingMarker.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingMarker.mjs
 var ClientFacingMarker = schemas_exports.object({
   id: schemas_exports.number(),
   name: schemas_exports.string(),
@@ -3797,10 +3759,10 @@ var ClientFacingMarker = schemas_exports.object({
   isOrderable: schemas_exports.property("is_orderable", schemas_exports.boolean().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestStatus.mjs
 var LabTestStatus = schemas_exports.enum_(["active", "pending_approval", "inactive"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingLabTest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingLabTest.mjs
 var ClientFacingLabTest = schemas_exports.object({
   id: schemas_exports.string(),
   slug: schemas_exports.string(),
@@ -3820,112 +3782,112 @@ var ClientFacingLabTest = schemas_exports.object({
   worstCaseTatDays: schemas_exports.property("worst_case_tat_days", schemas_exports.number().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/get.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/get.mjs
 var Response = schemas_exports.list(ClientFacingLabTest);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/getLabs.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/getLabs.mjs
 var getLabs_exports = {};
 __export(getLabs_exports, {
   Response: () => Response2
 });
 var Response2 = schemas_exports.list(ClientFacingLab);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/getPhlebotomyAppointmentCancellationReason.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/getPhlebotomyAppointmentCancellationReason.mjs
 var getPhlebotomyAppointmentCancellationReason_exports = {};
 __export(getPhlebotomyAppointmentCancellationReason_exports, {
   Response: () => Response3
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingAppointmentCancellationReason.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingAppointmentCancellationReason.mjs
 var ClientFacingAppointmentCancellationReason = schemas_exports.object({
   id: schemas_exports.string(),
   name: schemas_exports.string(),
   isRefundable: schemas_exports.property("is_refundable", schemas_exports.boolean())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/getPhlebotomyAppointmentCancellationReason.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/getPhlebotomyAppointmentCancellationReason.mjs
 var Response3 = schemas_exports.list(ClientFacingAppointmentCancellationReason);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/getPscAppointmentCancellationReason.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/getPscAppointmentCancellationReason.mjs
 var getPscAppointmentCancellationReason_exports = {};
 __export(getPscAppointmentCancellationReason_exports, {
   Response: () => Response4
 });
 var Response4 = schemas_exports.list(ClientFacingAppointmentCancellationReason);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/simulateOrderProcess.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/simulateOrderProcess.mjs
 var simulateOrderProcess_exports = {};
 __export(simulateOrderProcess_exports, {
   Request: () => Request2
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ResultType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ResultType.mjs
 var ResultType = schemas_exports.enum_(["numeric", "range", "comment", "coded_value"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/SimulationFlags.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/SimulationFlags.mjs
 var SimulationFlags = schemas_exports.object({
   interpretation: Interpretation.optional(),
   resultTypes: schemas_exports.property("result_types", schemas_exports.list(ResultType).optionalNullable()),
   hasMissingResults: schemas_exports.property("has_missing_results", schemas_exports.boolean().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/simulateOrderProcess.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/client/simulateOrderProcess.mjs
 var Request2 = SimulationFlags.optionalNullable();
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetLabTestsRequestOrderDirection.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetLabTestsRequestOrderDirection.mjs
 var GetLabTestsRequestOrderDirection = schemas_exports.enum_(["asc", "desc"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetLabTestsRequestOrderKey.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetLabTestsRequestOrderKey.mjs
 var GetLabTestsRequestOrderKey = schemas_exports.enum_(["price", "created_at", "updated_at"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetOrdersLabTestsRequestOrderDirection.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetOrdersLabTestsRequestOrderDirection.mjs
 var GetOrdersLabTestsRequestOrderDirection = schemas_exports.enum_(["asc", "desc"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetOrdersLabTestsRequestOrderKey.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetOrdersLabTestsRequestOrderKey.mjs
 var GetOrdersLabTestsRequestOrderKey = schemas_exports.enum_(["created_at", "patient_name", "last_status"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetPaginatedLabTestsRequestOrderDirection.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetPaginatedLabTestsRequestOrderDirection.mjs
 var GetPaginatedLabTestsRequestOrderDirection = schemas_exports.enum_(["asc", "desc"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetPaginatedLabTestsRequestOrderKey.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/labTests/types/GetPaginatedLabTestsRequestOrderKey.mjs
 var GetPaginatedLabTestsRequestOrderKey = schemas_exports.enum_(["price", "created_at", "updated_at"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingPhysician.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingPhysician.mjs
 var ClientFacingPhysician = schemas_exports.object({
   firstName: schemas_exports.property("first_name", schemas_exports.string()),
   lastName: schemas_exports.property("last_name", schemas_exports.string()),
   npi: schemas_exports.string()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingProvider.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingProvider.mjs
 var ClientFacingProvider = schemas_exports.object({
   name: schemas_exports.string(),
   slug: schemas_exports.string(),
   logo: schemas_exports.string()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ConnectedSourceClientFacing.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ConnectedSourceClientFacing.mjs
 var ConnectedSourceClientFacing = schemas_exports.object({
   provider: ClientFacingProvider,
   createdOn: schemas_exports.property("created_on", schemas_exports.date()),
   source: ClientFacingProvider
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/FallbackBirthDate.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/FallbackBirthDate.mjs
 var FallbackBirthDate = schemas_exports.object({
   value: schemas_exports.string(),
   sourceSlug: schemas_exports.property("source_slug", schemas_exports.string()),
   updatedAt: schemas_exports.property("updated_at", schemas_exports.date())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/FallbackTimeZone.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/FallbackTimeZone.mjs
 var FallbackTimeZone = schemas_exports.object({
   id: schemas_exports.string(),
   sourceSlug: schemas_exports.property("source_slug", schemas_exports.string()),
   updatedAt: schemas_exports.property("updated_at", schemas_exports.date())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingUser.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingUser.mjs
 var ClientFacingUser = schemas_exports.object({
   userId: schemas_exports.property("user_id", schemas_exports.string()),
   teamId: schemas_exports.property("team_id", schemas_exports.string()),
@@ -3938,7 +3900,7 @@ var ClientFacingUser = schemas_exports.object({
   ingestionEnd: schemas_exports.property("ingestion_end", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/VitalCoreSchemasDbSchemasLabTestInsurancePersonDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/VitalCoreSchemasDbSchemasLabTestInsurancePersonDetails.mjs
 var VitalCoreSchemasDbSchemasLabTestInsurancePersonDetails = schemas_exports.object({
   firstName: schemas_exports.property("first_name", schemas_exports.string()),
   lastName: schemas_exports.property("last_name", schemas_exports.string()),
@@ -3949,7 +3911,7 @@ var VitalCoreSchemasDbSchemasLabTestInsurancePersonDetails = schemas_exports.obj
   phoneNumber: schemas_exports.property("phone_number", schemas_exports.string())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/requests/CreateInsuranceRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/requests/CreateInsuranceRequest.mjs
 var CreateInsuranceRequest = schemas_exports.object({
   payorCode: schemas_exports.property("payor_code", schemas_exports.string()),
   memberId: schemas_exports.property("member_id", schemas_exports.string()),
@@ -3960,16 +3922,16 @@ var CreateInsuranceRequest = schemas_exports.object({
   isPrimary: schemas_exports.property("is_primary", schemas_exports.boolean().optional())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/types/CreateUserPortalUrlBodyContext.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/types/CreateUserPortalUrlBodyContext.mjs
 var CreateUserPortalUrlBodyContext = schemas_exports.enum_(["launch", "communications"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/requests/CreateUserPortalUrlBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/requests/CreateUserPortalUrlBody.mjs
 var CreateUserPortalUrlBody = schemas_exports.object({
   context: CreateUserPortalUrlBodyContext,
   orderId: schemas_exports.property("order_id", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/requests/UserCreateBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/requests/UserCreateBody.mjs
 var UserCreateBody = schemas_exports.object({
   clientUserId: schemas_exports.property("client_user_id", schemas_exports.string()),
   fallbackTimeZone: schemas_exports.property("fallback_time_zone", schemas_exports.string().optionalNullable()),
@@ -3978,7 +3940,7 @@ var UserCreateBody = schemas_exports.object({
   ingestionEnd: schemas_exports.property("ingestion_end", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UserAddress.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UserAddress.mjs
 var UserAddress = schemas_exports.object({
   firstLine: schemas_exports.property("first_line", schemas_exports.string()),
   secondLine: schemas_exports.property("second_line", schemas_exports.string().optionalNullable()),
@@ -3989,7 +3951,7 @@ var UserAddress = schemas_exports.object({
   accessNotes: schemas_exports.property("access_notes", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/requests/UserInfoCreateRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/requests/UserInfoCreateRequest.mjs
 var UserInfoCreateRequest = schemas_exports.object({
   firstName: schemas_exports.property("first_name", schemas_exports.string()),
   lastName: schemas_exports.property("last_name", schemas_exports.string()),
@@ -4005,7 +3967,7 @@ var UserInfoCreateRequest = schemas_exports.object({
   genderIdentity: schemas_exports.property("gender_identity", GenderIdentity.optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/requests/UserPatchBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/requests/UserPatchBody.mjs
 var UserPatchBody = schemas_exports.object({
   fallbackTimeZone: schemas_exports.property("fallback_time_zone", schemas_exports.string().optionalNullable()),
   fallbackBirthDate: schemas_exports.property("fallback_birth_date", schemas_exports.string().optionalNullable()),
@@ -4014,7 +3976,7 @@ var UserPatchBody = schemas_exports.object({
   clientUserId: schemas_exports.property("client_user_id", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/index.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/index.mjs
 var user_exports = {};
 __export(user_exports, {
   CreateInsuranceRequest: () => CreateInsuranceRequest,
@@ -4027,13 +3989,13 @@ __export(user_exports, {
   getDevices: () => getDevices_exports
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/getConnectedProviders.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/getConnectedProviders.mjs
 var getConnectedProviders_exports = {};
 __export(getConnectedProviders_exports, {
   Response: () => Response5
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingConnectionErrorDetailsErrorType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingConnectionErrorDetailsErrorType.mjs
 var ClientFacingConnectionErrorDetailsErrorType = schemas_exports.enum_([
   "token_refresh_failed",
   "webhook_registration_failed",
@@ -4045,35 +4007,35 @@ var ClientFacingConnectionErrorDetailsErrorType = schemas_exports.enum_([
   "unknown"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingConnectionErrorDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingConnectionErrorDetails.mjs
 var ClientFacingConnectionErrorDetails = schemas_exports.object({
   errorType: schemas_exports.property("error_type", ClientFacingConnectionErrorDetailsErrorType),
   errorMessage: schemas_exports.property("error_message", schemas_exports.string()),
   erroredAt: schemas_exports.property("errored_at", schemas_exports.date())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/Availability.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/Availability.mjs
 var Availability = schemas_exports.enum_(["available", "unavailable"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ScopeRequirementsStr.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ScopeRequirementsStr.mjs
 var ScopeRequirementsStr = schemas_exports.object({
   required: schemas_exports.list(schemas_exports.string()),
   optional: schemas_exports.list(schemas_exports.string())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ScopeRequirementsGrants.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ScopeRequirementsGrants.mjs
 var ScopeRequirementsGrants = schemas_exports.object({
   userGranted: schemas_exports.property("user_granted", ScopeRequirementsStr),
   userDenied: schemas_exports.property("user_denied", ScopeRequirementsStr)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ResourceAvailability.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ResourceAvailability.mjs
 var ResourceAvailability = schemas_exports.object({
   status: Availability,
   scopeRequirements: schemas_exports.property("scope_requirements", ScopeRequirementsGrants.optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingProviderWithStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingProviderWithStatus.mjs
 var ClientFacingProviderWithStatus = schemas_exports.object({
   name: schemas_exports.string(),
   slug: schemas_exports.string(),
@@ -4085,16 +4047,16 @@ var ClientFacingProviderWithStatus = schemas_exports.object({
   resourceAvailability: schemas_exports.property("resource_availability", schemas_exports.record(schemas_exports.string(), ResourceAvailability))
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/getConnectedProviders.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/getConnectedProviders.mjs
 var Response5 = schemas_exports.record(schemas_exports.string(), schemas_exports.list(ClientFacingProviderWithStatus));
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/getDevices.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/getDevices.mjs
 var getDevices_exports = {};
 __export(getDevices_exports, {
   Response: () => Response6
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingDeviceSourceType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingDeviceSourceType.mjs
 var ClientFacingDeviceSourceType = schemas_exports.enum_([
   "unknown",
   "phone",
@@ -4114,7 +4076,7 @@ var ClientFacingDeviceSourceType = schemas_exports.enum_([
   "earphone"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingDevice.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingDevice.mjs
 var ClientFacingDevice = schemas_exports.object({
   id: schemas_exports.string(),
   userId: schemas_exports.property("user_id", schemas_exports.string()),
@@ -4127,19 +4089,19 @@ var ClientFacingDevice = schemas_exports.object({
   deviceId: schemas_exports.property("device_id", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/getDevices.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/resources/user/client/getDevices.mjs
 var Response6 = schemas_exports.list(ClientFacingDevice);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AllowedRadius.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AllowedRadius.mjs
 var AllowedRadius = schemas_exports.enum_(["10", "20", "25", "50", "100"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LngLat.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LngLat.mjs
 var LngLat = schemas_exports.object({
   lng: schemas_exports.number(),
   lat: schemas_exports.number()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentLocation.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentLocation.mjs
 var AppointmentLocation = schemas_exports.object({
   location: LngLat,
   distance: schemas_exports.number().optionalNullable(),
@@ -4149,7 +4111,7 @@ var AppointmentLocation = schemas_exports.object({
   ianaTimezone: schemas_exports.property("iana_timezone", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/TimeSlot.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/TimeSlot.mjs
 var TimeSlot = schemas_exports.object({
   bookingKey: schemas_exports.property("booking_key", schemas_exports.string().optionalNullable()),
   start: schemas_exports.date(),
@@ -4160,20 +4122,20 @@ var TimeSlot = schemas_exports.object({
   numAppointmentsAvailable: schemas_exports.property("num_appointments_available", schemas_exports.number())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/DaySlots.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/DaySlots.mjs
 var DaySlots = schemas_exports.object({
   location: AppointmentLocation.optionalNullable(),
   date: schemas_exports.string(),
   slots: schemas_exports.list(TimeSlot)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentAvailabilitySlots.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentAvailabilitySlots.mjs
 var AppointmentAvailabilitySlots = schemas_exports.object({
   slots: schemas_exports.list(DaySlots),
   timezone: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentBookingRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentBookingRequest.mjs
 var AppointmentBookingRequest = schemas_exports.object({
   bookingKey: schemas_exports.property("booking_key", schemas_exports.string()),
   appointmentNotes: schemas_exports.property("appointment_notes", schemas_exports.string().optionalNullable()),
@@ -4182,43 +4144,43 @@ var AppointmentBookingRequest = schemas_exports.object({
   asyncConfirmationTimeoutMillisecond: schemas_exports.property("async_confirmation_timeout_millisecond", schemas_exports.number().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentEventStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentEventStatus.mjs
 var AppointmentEventStatus = schemas_exports.enum_(["pending", "reserved", "scheduled", "completed", "cancelled", "in_progress"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentPscLabs.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentPscLabs.mjs
 var AppointmentPscLabs = schemas_exports.enum_(["quest", "sonora_quest"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentRescheduleRequest.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentRescheduleRequest.mjs
 var AppointmentRescheduleRequest = schemas_exports.object({
   bookingKey: schemas_exports.property("booking_key", schemas_exports.string()),
   appointmentNotes: schemas_exports.property("appointment_notes", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentServiceType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentServiceType.mjs
 var AppointmentServiceType = schemas_exports.enum_(["appointment-ready", "appointment-request"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentStatus.mjs
 var AppointmentStatus = schemas_exports.enum_(["confirmed", "pending", "reserved", "in_progress", "completed", "cancelled"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AppointmentType.mjs
 var AppointmentType = schemas_exports.enum_(["phlebotomy", "patient_service_center"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PhlebotomyProviderInfo.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PhlebotomyProviderInfo.mjs
 var PhlebotomyProviderInfo = schemas_exports.object({
   name: AppointmentProvider,
   serviceTypes: schemas_exports.property("service_types", schemas_exports.list(AppointmentServiceType))
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PhlebotomyAreaInfo.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PhlebotomyAreaInfo.mjs
 var PhlebotomyAreaInfo = schemas_exports.object({
   isServed: schemas_exports.property("is_served", schemas_exports.boolean()),
   providers: schemas_exports.list(PhlebotomyProviderInfo)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabLocationCapability.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabLocationCapability.mjs
 var LabLocationCapability = schemas_exports.enum_(["stat", "appointment_scheduling_via_junction", "appointment_scheduling_with_lab"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PscAreaInfoDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PscAreaInfoDetails.mjs
 var PscAreaInfoDetails = schemas_exports.object({
   appointmentWithVital: schemas_exports.property("appointment_with_vital", schemas_exports.boolean()),
   withinRadius: schemas_exports.property("within_radius", schemas_exports.number()),
@@ -4226,21 +4188,21 @@ var PscAreaInfoDetails = schemas_exports.object({
   capabilities: schemas_exports.list(LabLocationCapability).optional()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PscAreaInfo.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PscAreaInfo.mjs
 var PscAreaInfo = schemas_exports.object({
   patientServiceCenters: schemas_exports.property("patient_service_centers", PscAreaInfoDetails),
   supportedBillTypes: schemas_exports.property("supported_bill_types", schemas_exports.list(Billing)),
   labId: schemas_exports.property("lab_id", schemas_exports.number())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/AreaInfo.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/AreaInfo.mjs
 var AreaInfo = schemas_exports.object({
   zipCode: schemas_exports.property("zip_code", schemas_exports.string()),
   phlebotomy: PhlebotomyAreaInfo,
   centralLabs: schemas_exports.property("central_labs", schemas_exports.record(schemas_exports.string(), PscAreaInfo))
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ParentBiomarkerData.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ParentBiomarkerData.mjs
 var ParentBiomarkerData = schemas_exports.object({
   markerId: schemas_exports.property("marker_id", schemas_exports.number()),
   name: schemas_exports.string(),
@@ -4248,7 +4210,7 @@ var ParentBiomarkerData = schemas_exports.object({
   providerId: schemas_exports.property("provider_id", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/BiomarkerResult.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/BiomarkerResult.mjs
 var BiomarkerResult = schemas_exports.object({
   name: schemas_exports.string(),
   slug: schemas_exports.string().optional(),
@@ -4272,14 +4234,14 @@ var BiomarkerResult = schemas_exports.object({
   sourceSampleId: schemas_exports.property("source_sample_id", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingAppointmentEvent.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingAppointmentEvent.mjs
 var ClientFacingAppointmentEvent = schemas_exports.object({
   createdAt: schemas_exports.property("created_at", schemas_exports.date()),
   status: AppointmentEventStatus,
   data: schemas_exports.record(schemas_exports.string(), schemas_exports.unknown()).optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingAppointment.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingAppointment.mjs
 var ClientFacingAppointment = schemas_exports.object({
   id: schemas_exports.string(),
   userId: schemas_exports.property("user_id", schemas_exports.string()),
@@ -4302,7 +4264,7 @@ var ClientFacingAppointment = schemas_exports.object({
   events: schemas_exports.list(ClientFacingAppointmentEvent)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingAtHomePhlebotomyOrder.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingAtHomePhlebotomyOrder.mjs
 var ClientFacingAtHomePhlebotomyOrder = schemas_exports.object({
   id: schemas_exports.string(),
   appointmentId: schemas_exports.property("appointment_id", schemas_exports.string().optionalNullable()),
@@ -4310,18 +4272,18 @@ var ClientFacingAtHomePhlebotomyOrder = schemas_exports.object({
   updatedAt: schemas_exports.property("updated_at", schemas_exports.date())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingAtHomePhlebotomyOrderDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingAtHomePhlebotomyOrderDetails.mjs
 var ClientFacingAtHomePhlebotomyOrderDetails = schemas_exports.object({
   data: ClientFacingAtHomePhlebotomyOrder.optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/CompanyDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/CompanyDetails.mjs
 var CompanyDetails = schemas_exports.object({
   name: schemas_exports.string(),
   address: Address
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingInsurance.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingInsurance.mjs
 var ClientFacingInsurance = schemas_exports.object({
   memberId: schemas_exports.property("member_id", schemas_exports.string()),
   payorCode: schemas_exports.property("payor_code", schemas_exports.string()),
@@ -4333,7 +4295,7 @@ var ClientFacingInsurance = schemas_exports.object({
   isPrimary: schemas_exports.property("is_primary", schemas_exports.boolean().optional())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabLocationMetadata.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabLocationMetadata.mjs
 var LabLocationMetadata = schemas_exports.object({
   name: schemas_exports.string(),
   state: schemas_exports.string(),
@@ -4347,7 +4309,7 @@ var LabLocationMetadata = schemas_exports.object({
   website: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingLabLocation.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingLabLocation.mjs
 var ClientFacingLabLocation = schemas_exports.object({
   metadata: LabLocationMetadata,
   distance: schemas_exports.number(),
@@ -4357,10 +4319,10 @@ var ClientFacingLabLocation = schemas_exports.object({
   capabilities: schemas_exports.list(LabLocationCapability)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingLabs.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingLabs.mjs
 var ClientFacingLabs = schemas_exports.enum_(["quest", "labcorp", "bioreference", "sonora_quest"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingLoinc.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingLoinc.mjs
 var ClientFacingLoinc = schemas_exports.object({
   id: schemas_exports.number(),
   name: schemas_exports.string(),
@@ -4369,7 +4331,7 @@ var ClientFacingLoinc = schemas_exports.object({
   unit: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingResult.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingResult.mjs
 var ClientFacingResult = schemas_exports.object({
   id: schemas_exports.number(),
   name: schemas_exports.string(),
@@ -4380,7 +4342,7 @@ var ClientFacingResult = schemas_exports.object({
   loinc: ClientFacingLoinc.optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingMarkerComplete.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingMarkerComplete.mjs
 var ClientFacingMarkerComplete = schemas_exports.object({
   id: schemas_exports.number(),
   name: schemas_exports.string(),
@@ -4399,7 +4361,7 @@ var ClientFacingMarkerComplete = schemas_exports.object({
   expectedResults: schemas_exports.property("expected_results", schemas_exports.list(ClientFacingResult))
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchDecisionCode.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchDecisionCode.mjs
 var MatchDecisionCode = schemas_exports.enum_([
   "match_sample_id",
   "match_completed",
@@ -4412,28 +4374,28 @@ var MatchDecisionCode = schemas_exports.enum_([
   "no_match"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewResolutionAction.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewResolutionAction.mjs
 var MatchReviewResolutionAction = schemas_exports.enum_(["accept", "reject", "unsure"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewStatus.mjs
 var MatchReviewStatus = schemas_exports.enum_(["matched", "pending_customer_review", "pending_ops_review", "resolved"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchSubReasonCode.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchSubReasonCode.mjs
 var MatchSubReasonCode = schemas_exports.stringLiteral("lab_account_mismatch");
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOnSiteCollectionOrder.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOnSiteCollectionOrder.mjs
 var ClientFacingOnSiteCollectionOrder = schemas_exports.object({
   id: schemas_exports.string(),
   createdAt: schemas_exports.property("created_at", schemas_exports.date()),
   updatedAt: schemas_exports.property("updated_at", schemas_exports.date())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOnSiteCollectionOrderDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOnSiteCollectionOrderDetails.mjs
 var ClientFacingOnSiteCollectionOrderDetails = schemas_exports.object({
   data: ClientFacingOnSiteCollectionOrder.optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingShipment.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingShipment.mjs
 var ClientFacingShipment = schemas_exports.object({
   id: schemas_exports.string(),
   outboundTrackingNumber: schemas_exports.property("outbound_tracking_number", schemas_exports.string().optionalNullable()),
@@ -4445,7 +4407,7 @@ var ClientFacingShipment = schemas_exports.object({
   notes: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingTestkitOrder.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingTestkitOrder.mjs
 var ClientFacingTestkitOrder = schemas_exports.object({
   id: schemas_exports.string(),
   shipment: ClientFacingShipment.optionalNullable(),
@@ -4453,12 +4415,12 @@ var ClientFacingTestkitOrder = schemas_exports.object({
   updatedAt: schemas_exports.property("updated_at", schemas_exports.date())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingTestKitOrderDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingTestKitOrderDetails.mjs
 var ClientFacingTestKitOrderDetails = schemas_exports.object({
   data: ClientFacingTestkitOrder.optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingWalkInTestOrder.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingWalkInTestOrder.mjs
 var ClientFacingWalkInTestOrder = schemas_exports.object({
   id: schemas_exports.string(),
   createdAt: schemas_exports.property("created_at", schemas_exports.date()),
@@ -4466,12 +4428,12 @@ var ClientFacingWalkInTestOrder = schemas_exports.object({
   appointmentId: schemas_exports.property("appointment_id", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingWalkInOrderDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingWalkInOrderDetails.mjs
 var ClientFacingWalkInOrderDetails = schemas_exports.object({
   data: ClientFacingWalkInTestOrder.optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrderDetails.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrderDetails.mjs
 var ClientFacingOrderDetails = schemas_exports.union("type", {
   walk_in_test: ClientFacingWalkInOrderDetails,
   testkit: ClientFacingTestKitOrderDetails,
@@ -4482,7 +4444,7 @@ var ClientFacingOrderDetails = schemas_exports.union("type", {
   untransform: (value) => value
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderStatus.mjs
 var OrderStatus = schemas_exports.enum_([
   "received.walk_in_test.ordered",
   "received.walk_in_test.requisition_created",
@@ -4540,7 +4502,7 @@ var OrderStatus = schemas_exports.enum_([
   "completed.testkit.corrected"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderStatusDetail.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderStatusDetail.mjs
 var OrderStatusDetail = schemas_exports.enum_([
   "fulfillment_error",
   "date_of_collection_unspecified",
@@ -4553,7 +4515,7 @@ var OrderStatusDetail = schemas_exports.enum_([
   "sample_improper_collection"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrderEvent.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrderEvent.mjs
 var ClientFacingOrderEvent = schemas_exports.object({
   id: schemas_exports.number(),
   createdAt: schemas_exports.property("created_at", schemas_exports.date()),
@@ -4561,7 +4523,7 @@ var ClientFacingOrderEvent = schemas_exports.object({
   statusDetail: schemas_exports.property("status_detail", OrderStatusDetail.optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderLowLevelStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderLowLevelStatus.mjs
 var OrderLowLevelStatus = schemas_exports.enum_([
   "ordered",
   "requisition_created",
@@ -4592,10 +4554,10 @@ var OrderLowLevelStatus = schemas_exports.enum_([
   "lab_processing_blocked"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderOrigin.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderOrigin.mjs
 var OrderOrigin = schemas_exports.enum_(["initial", "redraw", "recreation"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrderInTransaction.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrderInTransaction.mjs
 var ClientFacingOrderInTransaction = schemas_exports.object({
   id: schemas_exports.string(),
   lowLevelStatus: schemas_exports.property("low_level_status", OrderLowLevelStatus.optionalNullable()),
@@ -4606,17 +4568,17 @@ var ClientFacingOrderInTransaction = schemas_exports.object({
   updatedAt: schemas_exports.property("updated_at", schemas_exports.date())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderTransactionStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderTransactionStatus.mjs
 var OrderTransactionStatus = schemas_exports.enum_(["active", "completed", "cancelled"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrderTransaction.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrderTransaction.mjs
 var ClientFacingOrderTransaction = schemas_exports.object({
   id: schemas_exports.string(),
   status: OrderTransactionStatus,
   orders: schemas_exports.list(ClientFacingOrderInTransaction)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingPatientDetailsCompatible.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingPatientDetailsCompatible.mjs
 var ClientFacingPatientDetailsCompatible = schemas_exports.object({
   firstName: schemas_exports.property("first_name", schemas_exports.string().optionalNullable()),
   lastName: schemas_exports.property("last_name", schemas_exports.string().optionalNullable()),
@@ -4631,10 +4593,10 @@ var ClientFacingPatientDetailsCompatible = schemas_exports.object({
   genderIdentity: schemas_exports.property("gender_identity", GenderIdentity.optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderTopLevelStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderTopLevelStatus.mjs
 var OrderTopLevelStatus = schemas_exports.enum_(["received", "collecting_sample", "sample_with_lab", "completed", "cancelled", "failed"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PatientAddressCompatible.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PatientAddressCompatible.mjs
 var PatientAddressCompatible = schemas_exports.object({
   receiverName: schemas_exports.property("receiver_name", schemas_exports.string().optional()),
   firstLine: schemas_exports.property("first_line", schemas_exports.string()),
@@ -4647,7 +4609,7 @@ var PatientAddressCompatible = schemas_exports.object({
   phoneNumber: schemas_exports.property("phone_number", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ShippingAddress.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ShippingAddress.mjs
 var ShippingAddress = schemas_exports.object({
   receiverName: schemas_exports.property("receiver_name", schemas_exports.string()),
   firstLine: schemas_exports.property("first_line", schemas_exports.string()),
@@ -4659,7 +4621,7 @@ var ShippingAddress = schemas_exports.object({
   phoneNumber: schemas_exports.property("phone_number", schemas_exports.string())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrder.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrder.mjs
 var ClientFacingOrder = schemas_exports.object({
   userId: schemas_exports.property("user_id", schemas_exports.string()),
   id: schemas_exports.string(),
@@ -4694,7 +4656,7 @@ var ClientFacingOrder = schemas_exports.object({
   orderTransaction: schemas_exports.property("order_transaction", ClientFacingOrderTransaction.optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ClinicalInformation.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClinicalInformation.mjs
 var ClinicalInformation = schemas_exports.object({
   fasting: schemas_exports.boolean().optional(),
   notes: schemas_exports.string().optionalNullable(),
@@ -4702,22 +4664,22 @@ var ClinicalInformation = schemas_exports.object({
   totalVolume: schemas_exports.property("total_volume", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestRunStatus.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestRunStatus.mjs
 var UnmatchedResultTestRunStatus = schemas_exports.enum_(["queued", "running", "succeeded", "failed"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/CreateUnmatchedResultTestResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/CreateUnmatchedResultTestResponse.mjs
 var CreateUnmatchedResultTestResponse = schemas_exports.object({
   runId: schemas_exports.property("run_id", schemas_exports.string()),
   status: UnmatchedResultTestRunStatus
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/CreateUserPortalUrlResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/CreateUserPortalUrlResponse.mjs
 var CreateUserPortalUrlResponse = schemas_exports.object({
   url: schemas_exports.string(),
   expiresIn: schemas_exports.property("expires_in", schemas_exports.number())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/FailureType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/FailureType.mjs
 var FailureType = schemas_exports.enum_([
   "quantity_not_sufficient_failure",
   "collection_process_failure",
@@ -4732,77 +4694,77 @@ var FailureType = schemas_exports.enum_([
   "insufficient_volume"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ReflexPricingCondition.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ReflexPricingCondition.mjs
 var ReflexPricingCondition = schemas_exports.object({});
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UsStatePricingCondition.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UsStatePricingCondition.mjs
 var UsStatePricingCondition = schemas_exports.object({
   anyOf: schemas_exports.property("any_of", schemas_exports.list(schemas_exports.string()))
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MarkerPricingConditions.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MarkerPricingConditions.mjs
 var MarkerPricingConditions = schemas_exports.object({
   usState: schemas_exports.property("us_state", UsStatePricingCondition.optionalNullable()),
   reflex: ReflexPricingCondition.optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PricingModifierRange.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PricingModifierRange.mjs
 var PricingModifierRange = schemas_exports.object({
   minimum: schemas_exports.number(),
   maximum: schemas_exports.number()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PricingModifierMarkerPricingConditionsDeltaAmountMinor.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PricingModifierMarkerPricingConditionsDeltaAmountMinor.mjs
 var PricingModifierMarkerPricingConditionsDeltaAmountMinor = schemas_exports.undiscriminatedUnion([schemas_exports.number(), PricingModifierRange]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PricingModifierMarkerPricingConditions.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PricingModifierMarkerPricingConditions.mjs
 var PricingModifierMarkerPricingConditions = schemas_exports.object({
   deltaAmountMinor: schemas_exports.property("delta_amount_minor", PricingModifierMarkerPricingConditionsDeltaAmountMinor),
   conditions: MarkerPricingConditions
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/SpecifiedPricingMarkerPricingConditions.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/SpecifiedPricingMarkerPricingConditions.mjs
 var SpecifiedPricingMarkerPricingConditions = schemas_exports.object({
   baseAmountMinor: schemas_exports.property("base_amount_minor", schemas_exports.number()),
   modifiers: schemas_exports.list(PricingModifierMarkerPricingConditions).optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnspecifiedPricingUnspecified.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnspecifiedPricingUnspecified.mjs
 var UnspecifiedPricingUnspecified = schemas_exports.enum_(["refer_to_contract", "price_unavailable"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnspecifiedPricing.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnspecifiedPricing.mjs
 var UnspecifiedPricing = schemas_exports.object({
   unspecified: UnspecifiedPricingUnspecified
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestPanelPricingMarkerBreakdownValue.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestPanelPricingMarkerBreakdownValue.mjs
 var LabTestPanelPricingMarkerBreakdownValue = schemas_exports.undiscriminatedUnion([SpecifiedPricingMarkerPricingConditions, UnspecifiedPricing]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestPanelPricingPricing.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestPanelPricingPricing.mjs
 var LabTestPanelPricingPricing = schemas_exports.undiscriminatedUnion([SpecifiedPricingMarkerPricingConditions, UnspecifiedPricing]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestPanelPricing.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestPanelPricing.mjs
 var LabTestPanelPricing = schemas_exports.object({
   pricing: LabTestPanelPricingPricing,
   markerBreakdown: schemas_exports.property("marker_breakdown", schemas_exports.record(schemas_exports.string(), LabTestPanelPricingMarkerBreakdownValue.nullable()).optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/GetLabTestPricingResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/GetLabTestPricingResponse.mjs
 var GetLabTestPricingResponse = schemas_exports.object({
   currency: schemas_exports.stringLiteral("USD").optional(),
   data: schemas_exports.record(schemas_exports.string(), LabTestPanelPricing)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MarkerPricingResponseDataValue.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MarkerPricingResponseDataValue.mjs
 var MarkerPricingResponseDataValue = schemas_exports.undiscriminatedUnion([SpecifiedPricingMarkerPricingConditions, UnspecifiedPricing]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MarkerPricingResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MarkerPricingResponse.mjs
 var MarkerPricingResponse = schemas_exports.object({
   currency: schemas_exports.stringLiteral("USD").optional(),
   data: schemas_exports.record(schemas_exports.string(), MarkerPricingResponseDataValue)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/GetMarkersResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/GetMarkersResponse.mjs
 var GetMarkersResponse = schemas_exports.object({
   markers: schemas_exports.list(ClientFacingMarkerComplete),
   total: schemas_exports.number().optionalNullable(),
@@ -4812,7 +4774,7 @@ var GetMarkersResponse = schemas_exports.object({
   pricing: MarkerPricingResponse.optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/GetOrdersResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/GetOrdersResponse.mjs
 var GetOrdersResponse = schemas_exports.object({
   orders: schemas_exports.list(ClientFacingOrder),
   total: schemas_exports.number().optionalNullable(),
@@ -4820,10 +4782,10 @@ var GetOrdersResponse = schemas_exports.object({
   size: schemas_exports.number().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchCandidateConfidenceLevel.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchCandidateConfidenceLevel.mjs
 var MatchCandidateConfidenceLevel = schemas_exports.enum_(["high", "medium", "low"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchCandidateReasonCode.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchCandidateReasonCode.mjs
 var MatchCandidateReasonCode = schemas_exports.enum_([
   "sample_id_match",
   "lab_account_mismatch",
@@ -4840,10 +4802,10 @@ var MatchCandidateReasonCode = schemas_exports.enum_([
   "marker_overlap_none"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchCandidateType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchCandidateType.mjs
 var MatchCandidateType = schemas_exports.enum_(["provenance_order", "order_option"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewCandidate.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewCandidate.mjs
 var MatchReviewCandidate = schemas_exports.object({
   candidateType: schemas_exports.property("candidate_type", MatchCandidateType),
   orderId: schemas_exports.property("order_id", schemas_exports.string().optionalNullable()),
@@ -4856,26 +4818,26 @@ var MatchReviewCandidate = schemas_exports.object({
   statusContext: schemas_exports.property("status_context", schemas_exports.record(schemas_exports.string(), schemas_exports.unknown()).optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewCandidateGroup.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewCandidateGroup.mjs
 var MatchReviewCandidateGroup = schemas_exports.object({
   userId: schemas_exports.property("user_id", schemas_exports.string().optionalNullable()),
   candidates: schemas_exports.list(MatchReviewCandidate).optional()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewLab.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewLab.mjs
 var MatchReviewLab = schemas_exports.object({
   id: schemas_exports.number(),
   name: schemas_exports.string(),
   slug: schemas_exports.string()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewMarker.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewMarker.mjs
 var MatchReviewMarker = schemas_exports.object({
   providerId: schemas_exports.property("provider_id", schemas_exports.string().optionalNullable()),
   name: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewPatient.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewPatient.mjs
 var MatchReviewPatient = schemas_exports.object({
   firstName: schemas_exports.property("first_name", schemas_exports.string().optionalNullable()),
   lastName: schemas_exports.property("last_name", schemas_exports.string().optionalNullable()),
@@ -4883,7 +4845,7 @@ var MatchReviewPatient = schemas_exports.object({
   gender: schemas_exports.string().optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/GetUnmatchedResultResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/GetUnmatchedResultResponse.mjs
 var GetUnmatchedResultResponse = schemas_exports.object({
   id: schemas_exports.string(),
   status: MatchReviewStatus,
@@ -4906,20 +4868,20 @@ var GetUnmatchedResultResponse = schemas_exports.object({
   reviewedAt: schemas_exports.property("reviewed_at", schemas_exports.date().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestFailure.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestFailure.mjs
 var UnmatchedResultTestFailure = schemas_exports.object({
   code: schemas_exports.string(),
   message: schemas_exports.string()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestOrderArtifact.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestOrderArtifact.mjs
 var UnmatchedResultTestOrderArtifact = schemas_exports.object({
   orderId: schemas_exports.property("order_id", schemas_exports.string()),
   userId: schemas_exports.property("user_id", schemas_exports.string()),
   orderTransactionId: schemas_exports.property("order_transaction_id", schemas_exports.string())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestStage.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestStage.mjs
 var UnmatchedResultTestStage = schemas_exports.enum_([
   "queued",
   "validating",
@@ -4933,7 +4895,7 @@ var UnmatchedResultTestStage = schemas_exports.enum_([
   "failed"
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/GetUnmatchedResultTestResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/GetUnmatchedResultTestResponse.mjs
 var GetUnmatchedResultTestResponse = schemas_exports.object({
   runId: schemas_exports.property("run_id", schemas_exports.string()),
   status: UnmatchedResultTestRunStatus,
@@ -4950,26 +4912,26 @@ var GetUnmatchedResultTestResponse = schemas_exports.object({
   completedAt: schemas_exports.property("completed_at", schemas_exports.date().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/HttpValidationError.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/HttpValidationError.mjs
 var HttpValidationError = schemas_exports.object({
   detail: schemas_exports.unknown().optional()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/IcdExcludesViolation.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/IcdExcludesViolation.mjs
 var IcdExcludesViolation = schemas_exports.object({
   code: schemas_exports.string(),
   conflictsWith: schemas_exports.property("conflicts_with", schemas_exports.string()),
   type: schemas_exports.string()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/IcdExcludesWarning.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/IcdExcludesWarning.mjs
 var IcdExcludesWarning = schemas_exports.object({
   code: schemas_exports.string(),
   overlapsWith: schemas_exports.property("overlaps_with", schemas_exports.string()),
   type: schemas_exports.string()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabResultsMetadata.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabResultsMetadata.mjs
 var LabResultsMetadata = schemas_exports.object({
   age: schemas_exports.string(),
   dob: schemas_exports.string(),
@@ -4987,13 +4949,13 @@ var LabResultsMetadata = schemas_exports.object({
   accountId: schemas_exports.property("account_id", schemas_exports.string().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabResultsRawResults.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabResultsRawResults.mjs
 var LabResultsRawResults = schemas_exports.undiscriminatedUnion([
   schemas_exports.list(BiomarkerResult),
   schemas_exports.record(schemas_exports.string(), schemas_exports.unknown())
 ]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MissingBiomarkerResult.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MissingBiomarkerResult.mjs
 var MissingBiomarkerResult = schemas_exports.object({
   name: schemas_exports.string(),
   slug: schemas_exports.string(),
@@ -5005,7 +4967,7 @@ var MissingBiomarkerResult = schemas_exports.object({
   sourceMarkers: schemas_exports.property("source_markers", schemas_exports.list(ParentBiomarkerData).optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PerformingLaboratory.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PerformingLaboratory.mjs
 var PerformingLaboratory = schemas_exports.object({
   name: schemas_exports.string(),
   phoneNumber: schemas_exports.property("phone_number", schemas_exports.string().optionalNullable()),
@@ -5013,22 +4975,22 @@ var PerformingLaboratory = schemas_exports.object({
   address: Address.optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UtcTimestampWithTimezoneOffset.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UtcTimestampWithTimezoneOffset.mjs
 var UtcTimestampWithTimezoneOffset = schemas_exports.object({
   timestamp: schemas_exports.date(),
   timezoneOffset: schemas_exports.property("timezone_offset", schemas_exports.number())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/SampleDataDateCollected.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/SampleDataDateCollected.mjs
 var SampleDataDateCollected = schemas_exports.undiscriminatedUnion([UtcTimestampWithTimezoneOffset, schemas_exports.string()]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/SampleDataDateReceived.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/SampleDataDateReceived.mjs
 var SampleDataDateReceived = schemas_exports.undiscriminatedUnion([UtcTimestampWithTimezoneOffset, schemas_exports.string()]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/SampleDataDateReported.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/SampleDataDateReported.mjs
 var SampleDataDateReported = schemas_exports.undiscriminatedUnion([UtcTimestampWithTimezoneOffset, schemas_exports.string()]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/SampleData.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/SampleData.mjs
 var SampleData = schemas_exports.object({
   sampleId: schemas_exports.property("sample_id", schemas_exports.string().optionalNullable()),
   controlNumber: schemas_exports.property("control_number", schemas_exports.string().optionalNullable()),
@@ -5039,7 +5001,7 @@ var SampleData = schemas_exports.object({
   clinicalInformation: schemas_exports.property("clinical_information", ClinicalInformation.optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabResultsRaw.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabResultsRaw.mjs
 var LabResultsRaw = schemas_exports.object({
   metadata: LabResultsMetadata,
   results: LabResultsRawResults,
@@ -5048,17 +5010,17 @@ var LabResultsRaw = schemas_exports.object({
   orderTransaction: schemas_exports.property("order_transaction", ClientFacingOrderTransaction.optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestGenerationMethodFilter.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestGenerationMethodFilter.mjs
 var LabTestGenerationMethodFilter = schemas_exports.enum_(["auto", "manual", "all"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestResourcesResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/LabTestResourcesResponse.mjs
 var LabTestResourcesResponse = schemas_exports.object({
   data: schemas_exports.list(ClientFacingLabTest),
   nextCursor: schemas_exports.property("next_cursor", schemas_exports.string().optionalNullable()),
   pricing: GetLabTestPricingResponse.optionalNullable()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResult.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResult.mjs
 var UnmatchedResult = schemas_exports.object({
   id: schemas_exports.string(),
   status: MatchReviewStatus,
@@ -5081,14 +5043,14 @@ var UnmatchedResult = schemas_exports.object({
   reviewedAt: schemas_exports.property("reviewed_at", schemas_exports.date().optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ListUnmatchedResultResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ListUnmatchedResultResponse.mjs
 var ListUnmatchedResultResponse = schemas_exports.object({
   data: schemas_exports.list(UnmatchedResult).optional(),
   nextCursor: schemas_exports.property("next_cursor", schemas_exports.string().optionalNullable()),
   total: schemas_exports.number()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestCaseDefinition.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UnmatchedResultTestCaseDefinition.mjs
 var UnmatchedResultTestCaseDefinition = schemas_exports.object({
   case: UnmatchedResultTestCase,
   orderRoles: schemas_exports.property("order_roles", schemas_exports.list(schemas_exports.string())),
@@ -5096,22 +5058,22 @@ var UnmatchedResultTestCaseDefinition = schemas_exports.object({
   labConstraints: schemas_exports.property("lab_constraints", schemas_exports.list(schemas_exports.string()))
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ListUnmatchedResultTestCasesResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ListUnmatchedResultTestCasesResponse.mjs
 var ListUnmatchedResultTestCasesResponse = schemas_exports.object({
   data: schemas_exports.list(UnmatchedResultTestCaseDefinition)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewStatusFilter.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MatchReviewStatusFilter.mjs
 var MatchReviewStatusFilter = schemas_exports.enum_(["pending_customer_review", "pending_ops_review", "resolved"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/TimeseriesMetricPoint.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/TimeseriesMetricPoint.mjs
 var TimeseriesMetricPoint = schemas_exports.object({
   date: schemas_exports.date(),
   value: schemas_exports.number(),
   all: schemas_exports.number()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/MetricsResult.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/MetricsResult.mjs
 var MetricsResult = schemas_exports.object({
   teamId: schemas_exports.property("team_id", schemas_exports.string()),
   numberOfConnectedSources: schemas_exports.property("number_of_connected_sources", schemas_exports.number().optional()),
@@ -5121,15 +5083,15 @@ var MetricsResult = schemas_exports.object({
   numberOfOrderedTests: schemas_exports.property("number_of_ordered_tests", schemas_exports.number().optional())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/NotFoundErrorBody.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/NotFoundErrorBody.mjs
 var NotFoundErrorBody = schemas_exports.object({
   detail: schemas_exports.string().optional()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderActivationType.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/OrderActivationType.mjs
 var OrderActivationType = schemas_exports.enum_(["current", "scheduled"]);
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PaginatedUsersResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PaginatedUsersResponse.mjs
 var PaginatedUsersResponse = schemas_exports.object({
   users: schemas_exports.list(ClientFacingUser),
   total: schemas_exports.number(),
@@ -5137,21 +5099,21 @@ var PaginatedUsersResponse = schemas_exports.object({
   limit: schemas_exports.number()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PostOrderResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PostOrderResponse.mjs
 var PostOrderResponse = schemas_exports.object({
   order: ClientFacingOrder,
   status: schemas_exports.string(),
   message: schemas_exports.string()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/PscInfo.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/PscInfo.mjs
 var PscInfo = schemas_exports.object({
   labId: schemas_exports.property("lab_id", schemas_exports.number()),
   slug: Labs,
   patientServiceCenters: schemas_exports.property("patient_service_centers", schemas_exports.list(ClientFacingLabLocation))
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UserInfo.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UserInfo.mjs
 var UserInfo = schemas_exports.object({
   firstName: schemas_exports.property("first_name", schemas_exports.string()),
   lastName: schemas_exports.property("last_name", schemas_exports.string()),
@@ -5167,7 +5129,7 @@ var UserInfo = schemas_exports.object({
   genderIdentity: schemas_exports.property("gender_identity", GenderIdentity.optionalNullable())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UserRefreshSuccessResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UserRefreshSuccessResponse.mjs
 var UserRefreshSuccessResponse = schemas_exports.object({
   success: schemas_exports.booleanLiteral(true),
   userId: schemas_exports.property("user_id", schemas_exports.string()),
@@ -5176,18 +5138,18 @@ var UserRefreshSuccessResponse = schemas_exports.object({
   failedSources: schemas_exports.property("failed_sources", schemas_exports.list(schemas_exports.string()))
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UserSignInTokenResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UserSignInTokenResponse.mjs
 var UserSignInTokenResponse = schemas_exports.object({
   userId: schemas_exports.property("user_id", schemas_exports.string()),
   signInToken: schemas_exports.property("sign_in_token", schemas_exports.string())
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/UserSuccessResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/UserSuccessResponse.mjs
 var UserSuccessResponse = schemas_exports.object({
   success: schemas_exports.boolean()
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/serialization/types/ValidateIcdCodesResponse.mjs
+// node_modules/@junction-api/sdk/dist/esm/serialization/types/ValidateIcdCodesResponse.mjs
 var ValidateIcdCodesResponse = schemas_exports.object({
   valid: schemas_exports.boolean(),
   errors: schemas_exports.list(schemas_exports.string()),
@@ -5195,7 +5157,7 @@ var ValidateIcdCodesResponse = schemas_exports.object({
   warnings: schemas_exports.list(IcdExcludesWarning)
 });
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/api/errors/BadRequestError.mjs
+// node_modules/@junction-api/sdk/dist/esm/api/errors/BadRequestError.mjs
 var BadRequestError = class extends JunctionError {
   constructor(body, rawResponse) {
     super({
@@ -5212,7 +5174,7 @@ var BadRequestError = class extends JunctionError {
   }
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/api/errors/NotFoundError.mjs
+// node_modules/@junction-api/sdk/dist/esm/api/errors/NotFoundError.mjs
 var NotFoundError = class extends JunctionError {
   constructor(body, rawResponse) {
     super({
@@ -5229,7 +5191,7 @@ var NotFoundError = class extends JunctionError {
   }
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/api/errors/UnprocessableEntityError.mjs
+// node_modules/@junction-api/sdk/dist/esm/api/errors/UnprocessableEntityError.mjs
 var UnprocessableEntityError = class extends JunctionError {
   constructor(body, rawResponse) {
     super({
@@ -5246,7 +5208,7 @@ var UnprocessableEntityError = class extends JunctionError {
   }
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/api/resources/labTests/client/Client.mjs
+// node_modules/@junction-api/sdk/dist/esm/api/resources/labTests/client/Client.mjs
 var __awaiter13 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -5287,7 +5249,7 @@ var __rest = function(s, e) {
 };
 var LabTestsClient = class {
   constructor(options = {}) {
-    this._options = normalizeClientOptionsWithAuth2(options);
+    this._options = normalizeClientOptionsWithAuth(options);
   }
   /**
    * @deprecated
@@ -8661,7 +8623,7 @@ var LabTestsClient = class {
   }
 };
 
-// ../../main/node_modules/@junction-api/sdk/dist/esm/api/resources/user/client/Client.mjs
+// node_modules/@junction-api/sdk/dist/esm/api/resources/user/client/Client.mjs
 var __awaiter14 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
@@ -8702,7 +8664,7 @@ var __rest2 = function(s, e) {
 };
 var UserClient = class {
   constructor(options = {}) {
-    this._options = normalizeClientOptionsWithAuth2(options);
+    this._options = normalizeClientOptionsWithAuth(options);
   }
   /**
    * GET All users for team.
@@ -9943,49 +9905,6 @@ var UserClient = class {
     });
   }
 };
-
-// node_modules/@junction-api/sdk/dist/esm/environments.mjs
-var JunctionEnvironment2 = {
-  Production: "https://api.us.junction.com",
-  ProductionEu: "https://api.eu.junction.com",
-  Sandbox: "https://api.sandbox.us.junction.com",
-  SandboxEu: "https://api.sandbox.eu.junction.com"
-};
-
-// node_modules/@junction-api/sdk/dist/esm/serialization/types/ClientFacingOrder.mjs
-var ClientFacingOrder2 = schemas_exports.object({
-  userId: schemas_exports.property("user_id", schemas_exports.string()),
-  id: schemas_exports.string(),
-  teamId: schemas_exports.property("team_id", schemas_exports.string()),
-  patientDetails: schemas_exports.property("patient_details", ClientFacingPatientDetailsCompatible.optionalNullable()),
-  patientAddress: schemas_exports.property("patient_address", PatientAddressCompatible.optionalNullable()),
-  labTest: schemas_exports.property("lab_test", ClientFacingLabTest),
-  details: ClientFacingOrderDetails,
-  sampleId: schemas_exports.property("sample_id", schemas_exports.string().optionalNullable()),
-  notes: schemas_exports.string().optionalNullable(),
-  clinicalNotes: schemas_exports.property("clinical_notes", schemas_exports.string().optionalNullable()),
-  createdAt: schemas_exports.property("created_at", schemas_exports.date()),
-  updatedAt: schemas_exports.property("updated_at", schemas_exports.date()),
-  events: schemas_exports.list(ClientFacingOrderEvent),
-  status: OrderTopLevelStatus.optionalNullable(),
-  lastEvent: schemas_exports.property("last_event", ClientFacingOrderEvent),
-  physician: ClientFacingPhysician.optionalNullable(),
-  healthInsuranceId: schemas_exports.property("health_insurance_id", schemas_exports.string().optionalNullable()),
-  requisitionFormUrl: schemas_exports.property("requisition_form_url", schemas_exports.string().optionalNullable()),
-  priority: schemas_exports.boolean().optional(),
-  shippingDetails: schemas_exports.property("shipping_details", ShippingAddress.optionalNullable()),
-  activateBy: schemas_exports.property("activate_by", schemas_exports.string().optionalNullable()),
-  passthrough: schemas_exports.string().optionalNullable(),
-  billingType: schemas_exports.property("billing_type", Billing.optional()),
-  icdCodes: schemas_exports.property("icd_codes", schemas_exports.list(schemas_exports.string()).optionalNullable()),
-  hasAbn: schemas_exports.property("has_abn", schemas_exports.boolean()),
-  interpretation: Interpretation.optionalNullable(),
-  hasMissingResults: schemas_exports.property("has_missing_results", schemas_exports.boolean().optionalNullable()),
-  expectedResultByDate: schemas_exports.property("expected_result_by_date", schemas_exports.string().optionalNullable()),
-  worstCaseResultByDate: schemas_exports.property("worst_case_result_by_date", schemas_exports.string().optionalNullable()),
-  origin: OrderOrigin.optionalNullable(),
-  orderTransaction: schemas_exports.property("order_transaction", ClientFacingOrderTransaction.optionalNullable())
-});
 
 // scripts/vendor/junction-sdk.entry.mjs
 var JunctionClient = class {
