@@ -127,6 +127,9 @@ describe('every route, property-based', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ demo: true });
+    // A refused request must change no table; the simulator's own webhooks (sent a moment after an
+    // order this run placed) would write to them in the background, between two counts.
+    t.sim.setWebhookUrl(null);
     tableCounts = storedRows(t);
     clinicalToken = await t.token({
       sub: 'property-clinical',
