@@ -5,7 +5,7 @@
  * what survived the last one, a factor it picks between 1.1 and 4 and raises when allocation is
  * fast. Under the benchmark's heaviest loads (400 requests in flight, each a second long) that let
  * a replica grow to 280–380 MB for some 60 MB of live objects. `boundHeapGrowth` fixes the factor
- * at 2: the peak stayed under 200 MB, at a few percent of CPU in more frequent full collections
+ * at 2: full runs peaked at 193–221 MB, at a few percent of CPU in more frequent full collections
  * (which V8 runs mostly concurrently). It is no heap cap: the heap still grows as far as live data
  * needs.
  *

@@ -83,6 +83,25 @@ export interface StoredAnswer {
 
 type Lookup = (key: { principal: string; route: string; key: string }) => Promise<KeyRow | undefined>;
 
+/** A `key_row` of `keyRowStatement` (both drivers answer jsonb parsed), or null for none. */
+function keyRowFromJson(value: unknown): KeyRow | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const r = value as {
+    fingerprint: string;
+    state: KeyRow['state'];
+    response_status: number | null;
+    response_body: string | null;
+    expires_at: string;
+  };
+  return {
+    fingerprint: r.fingerprint,
+    state: r.state,
+    responseStatus: r.response_status,
+    responseBody: r.response_body,
+    expiresAt: new Date(r.expires_at),
+  };
+}
+
 export class IdempotencyContext {
   /** true once this request holds the key (claimed, or taken over from a dead request) */
   owned = false;
@@ -141,11 +160,13 @@ export class IdempotencyContext {
   }
 
   /**
-   * A deferred claim lost: `row` is the key as the claim's statement read it. Missing or expired
-   * there, another request claimed it during the statement: it is in progress.
+   * A deferred claim lost: `keyRow` is the `key_row` column of `keyRowStatement` as the claim's
+   * statement read it. Missing or expired there, another request claimed it during the statement:
+   * it is in progress.
    */
-  async settleLostClaim(row: KeyRow | null): Promise<StoredAnswer | null> {
+  async settleLostClaim(keyRow: unknown): Promise<StoredAnswer | null> {
     const now = new Date();
+    const row = keyRowFromJson(keyRow);
     if (!row || row.expiresAt <= now) {
       this.deferred = false;
       this.options.metrics.idempotency.inc({ route: this.route, outcome: 'in_progress' });
@@ -154,10 +175,14 @@ export class IdempotencyContext {
     return this.settle(row, now);
   }
 
-  /** The key's row for a claim statement to return when it loses (see `settleLostClaim`). */
+  /**
+   * The key's row, one JSON column `key_row`, for a claim statement to return when it loses: the
+   * caller hands that column to `settleLostClaim` as it came.
+   */
   keyRowStatement(bind: Bind = bindValue): SQL {
-    return sql`select fingerprint, state, response_status, response_body, expires_at
-      from ${idempotencyKeys} where ${keyIs(this.principal, this.route, this.key, bind)}`;
+    return sql`select to_jsonb(k) as key_row from (
+        select fingerprint, state, response_status, response_body, expires_at
+        from ${idempotencyKeys} where ${keyIs(this.principal, this.route, this.key, bind)}) k`;
   }
 
   private where(): SQL {

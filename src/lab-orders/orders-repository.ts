@@ -3,7 +3,6 @@ import { and, asc, desc, eq, exists, inArray, isNull, lt, or, sql, type SQL, typ
 import type { AuditActor } from '../audit/audit.js';
 import { auditEvents } from '../audit/tables.js';
 import { bindValue, preparedRows, templateRows, type Bind, type Queryable } from '../db/database.js';
-import type { KeyRow } from '../idempotency/plugin.js';
 import type { JunctionOrder } from '../junction/types.js';
 import { eventCtes } from '../events/record.js';
 import { profileShape, upsertPatientStatement, type PatientChanges } from './patients.js';
@@ -60,11 +59,11 @@ export async function insertSubmittingOrder(
   claim: {
     gated: boolean;
     statement: (bind: Bind) => SQL;
-    /** the key's row, returned when the claim loses (IdempotencyContext.keyRowStatement) */
+    /** the key's row (one column, `key_row`), returned when the claim loses (IdempotencyContext.keyRowStatement) */
     keyRow?: (bind: Bind) => SQL;
   },
   o: NewSubmittingOrder,
-): Promise<{ claimed: boolean; row: LabOrderRow | null; junctionUserId: string | null; keyRow: KeyRow | null }> {
+): Promise<{ claimed: boolean; row: LabOrderRow | null; junctionUserId: string | null; keyRow: unknown }> {
   // The text depends only on the claim's kind and the profile fields sent (templateRows).
   const kind = claim.gated ? (claim.keyRow ? 'claim-first' : 'claim') : 'takeover';
   const shape = `lab_order_insert:${kind}:${o.profile ? profileShape(o.profile) : '-'}`;
@@ -75,11 +74,7 @@ export async function insertSubmittingOrder(
     created_at: Date | string | null;
     updated_at: Date | string | null;
     junction_user_id: string | null;
-    key_fingerprint?: string | null;
-    key_state?: KeyRow['state'] | null;
-    key_response_status?: number | null;
-    key_response_body?: string | null;
-    key_expires_at?: Date | string | null;
+    key_row?: unknown;
   }>(q, shape, (bind) => {
     const brandId = bind('brand_id', o.brandId);
     const patientId = bind('order_patient_id', o.patientId);
@@ -103,11 +98,7 @@ export async function insertSubmittingOrder(
       order by a.n)`);
     // A claim that loses reads the key's row as it stood when the statement began.
     const keyRow = claim.keyRow
-      ? {
-          columns: sql`, k.fingerprint as key_fingerprint, k.state as key_state, k.response_status as key_response_status,
-             k.response_body as key_response_body, k.expires_at as key_expires_at`,
-          join: sql` left join (${claim.keyRow(bind)}) k on not exists (select 1 from gate)`,
-        }
+      ? { columns: sql`, k.key_row`, join: sql` left join (${claim.keyRow(bind)}) k on not exists (select 1 from gate)` }
       : { columns: sql``, join: sql`` };
     return sql`with ${sql.join(ctes, sql`, `)}
       select exists (select 1 from gate) as claimed,
@@ -137,17 +128,7 @@ export async function insertSubmittingOrder(
           checkedAt: null,
         }
       : null;
-  const keyRow: KeyRow | null =
-    row.key_fingerprint && row.key_state && row.key_expires_at
-      ? {
-          fingerprint: row.key_fingerprint,
-          state: row.key_state,
-          responseStatus: row.key_response_status ?? null,
-          responseBody: row.key_response_body ?? null,
-          expiresAt: new Date(row.key_expires_at),
-        }
-      : null;
-  return { claimed: row.claimed, row: inserted, junctionUserId: row.junction_user_id, keyRow };
+  return { claimed: row.claimed, row: inserted, junctionUserId: row.junction_user_id, keyRow: row.key_row ?? null };
 }
 
 export async function findOrder(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<LabOrderRow | null> {

@@ -309,6 +309,7 @@ describe('every route, property-based', () => {
     });
     expect(ok.status).toBe(201);
   });
+
   it(
     `bodies: at least ${BODIES} generated from the routes’ schemas, then broken in one place`,
     { timeout: 900_000 },
