@@ -43,6 +43,9 @@ const MIGRATIONS_FOLDER = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 /** Arbitrary constant: the advisory lock that serialises migrations across processes. */
 const MIGRATION_LOCK_ID = 7_304_112_901;
 
+/** How long a pooled connection may stay idle before it is closed (docs/operations.md). */
+export const POOL_IDLE_TIMEOUT_MS = 60_000;
+
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return config.kind === 'postgres' ? openPostgres(config) : openPglite(config);
 }
@@ -54,6 +57,9 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
     statement_timeout: config.statementTimeoutMs,
     idle_in_transaction_session_timeout: config.statementTimeoutMs * 2,
     connectionTimeoutMillis: 10_000,
+    // Each connection plans the hot path's statements once (preparedRows): pg's default closes a
+    // connection after 10 idle seconds, and the next burst would connect and plan them again.
+    idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
   });
   // A connection that breaks (the server restarts, the network drops) must not crash the process.
   // The pool listens on idle clients; a client that is checked out (a request between two
