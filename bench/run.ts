@@ -304,10 +304,12 @@ async function main(): Promise<void> {
     });
 
     // 1. create: labline vs the baseline, same body, same simulator, same database server.
-    let create: LoadResult | null = null;
-    if (only.has('create')) {
+    // The baseline, started for the first scenario that measures it (create, slow), stopped after the last.
+    let baseline: Service | null = null;
+    const startBaseline = async (): Promise<Service> => {
+      if (baseline) return baseline;
       const basePort = await freePort();
-      const baseline = await startService({
+      baseline = await startService({
         name: 'baseline',
         entry: 'bench/baseline/server.ts',
         env: {
@@ -325,13 +327,20 @@ async function main(): Promise<void> {
         nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`] : [],
       });
       services.push(baseline);
+      return baseline;
+    };
+
+    // 1. create: labline vs the baseline, same body, same simulator, same database server.
+    let create: LoadResult | null = null;
+    if (only.has('create')) {
+      const baseline = await startBaseline();
       // Side by side: both warmed up, then measured in halves in the order labline, baseline,
       // baseline, labline, so that a drift of the machine's load weighs on both alike.
       const lablineCreate = () => createSpec(lablineUrl(), 'create');
       const baselineCreate = () => createSpec(baseline.url, 'baseline');
       const lablineCpu = () => ({ cpu: { labline: () => labline!.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() } });
       const baselineCpu = () => ({ cpu: { baseline: () => baseline.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() } });
-      const half = { warmSeconds: 0, seconds: T.seconds / 2 };
+      const half = { warmSeconds: 1, seconds: T.seconds / 2 };
       log('1. create: labline and baseline, warm-up…');
       await measure(lablineCreate(), { warmSeconds: 0, seconds: T.warm });
       await measure(baselineCreate(), { warmSeconds: 0, seconds: T.warm });
@@ -346,7 +355,6 @@ async function main(): Promise<void> {
       check('create (baseline)', base);
       log(`   labline  ${create.rps.toFixed(0)} req/s (${l1.rps.toFixed(0)}, ${l2.rps.toFixed(0)}), p99 ${create.latency.p99.toFixed(1)} ms, CPU ms per request ${JSON.stringify(create.cpuMsPerRequest)}`);
       log(`   baseline ${base.rps.toFixed(0)} req/s (${b1.rps.toFixed(0)}, ${b2.rps.toFixed(0)}), p99 ${base.latency.p99.toFixed(1)} ms, CPU ms per request ${JSON.stringify(base.cpuMsPerRequest)}`);
-      await baseline.stop();
       const rpsRatio = create.rps / base.rps;
       const p99Ratio = create.latency.p99 / base.latency.p99;
       figures.create = { labline: brief(create), baseline: brief(base), rps_ratio: round(rpsRatio, 3), p99_ratio: round(p99Ratio, 3) };
@@ -417,7 +425,7 @@ async function main(): Promise<void> {
         const result = await measure({ ...createSpec(lablineUrl(), `slow${connections}`), connections, timeoutSeconds: 10 }, t, {
           onTick: sample,
           tickMs: POOL_SAMPLE_MS,
-          cpu: { labline: () => labline!.cpuSeconds() },
+          cpu: { labline: () => labline!.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() },
         });
         const bound = connections / (SLOW_LATENCY_MS / 1000);
         const errors = result.non2xx + result.errors;
@@ -425,7 +433,7 @@ async function main(): Promise<void> {
         log(
           `   ${result.rps.toFixed(0)} req/s of ${bound} (${(result.rps / bound).toFixed(2)}), ${errors} errors, ` +
             `pool in use peak ${gauge.inUse}/${POOL_SIZE} (mean ${mean(gauge.inUseSum, gauge.samples)}), waiting peak ${gauge.waiting} ` +
-            `(mean ${mean(gauge.waitingSum, gauge.samples)}), labline CPU ${result.cpuMsPerRequest?.labline} ms per request`,
+            `(mean ${mean(gauge.waitingSum, gauge.samples)}), CPU ms per request ${JSON.stringify(result.cpuMsPerRequest)}`,
         );
         return { result, bound, ratio: result.rps / bound, errors, gauge };
       };
@@ -433,6 +441,14 @@ async function main(): Promise<void> {
       // Junction call: 100 requests waiting on Junction at once would need 100), then the target.
       const light = await slowRun(SLOW_LIGHT_CONNECTIONS, { warmSeconds: T.warm, seconds: T.seconds / 2 });
       const slow = await slowRun(SLOW_CONNECTIONS, timing);
+      // The same load on the baseline: what this machine allows a server doing the least work.
+      log(`3. slow upstream (${SLOW_LATENCY_MS} ms, ${SLOW_CONNECTIONS} connections), the baseline…`);
+      const baseSlow = await measure({ ...createSpec((await startBaseline()).url, 'baseline-slow'), connections: SLOW_CONNECTIONS, timeoutSeconds: 10 }, timing, {
+        cpu: { baseline: () => baseline!.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() },
+      });
+      check(`slow upstream, ${SLOW_CONNECTIONS} connections (baseline)`, baseSlow, true);
+      const baseSlowRatio = baseSlow.rps / slow.bound;
+      log(`   baseline ${baseSlow.rps.toFixed(0)} req/s of ${slow.bound} (${baseSlowRatio.toFixed(2)}), CPU ms per request ${JSON.stringify(baseSlow.cpuMsPerRequest)}`);
       await setFaults({});
       const poolFigure = (g: typeof slow.gauge) => ({
         size: POOL_SIZE,
@@ -447,6 +463,7 @@ async function main(): Promise<void> {
         bound_rps: slow.bound,
         ratio_to_bound: round(slow.ratio, 3),
         pool: poolFigure(slow.gauge),
+        baseline: { ...brief(baseSlow), ratio_to_bound: round(baseSlowRatio, 3) },
         light: { connections: SLOW_LIGHT_CONNECTIONS, ...brief(light.result), ratio_to_bound: round(light.ratio, 3), pool: poolFigure(light.gauge) },
       };
       const poolRow = (connections: number, g: typeof slow.gauge): Row =>
@@ -468,6 +485,13 @@ async function main(): Promise<void> {
           met: slow.ratio >= 0.9,
         },
         { figure: 'slow upstream: errors', value: String(slow.errors), detail: JSON.stringify(slow.result.statusCodes), target: '0', met: slow.errors === 0 },
+        {
+          figure: `slow upstream, ${SLOW_CONNECTIONS} connections: the baseline's req/s ÷ (${SLOW_CONNECTIONS} / 1 s)`,
+          value: ratio(baseSlowRatio),
+          detail: `${fmt(baseSlow.rps)} req/s, ${baseSlow.non2xx + baseSlow.errors} errors`,
+          target: '—',
+          met: null,
+        },
         poolRow(SLOW_CONNECTIONS, slow.gauge),
         {
           figure: `slow upstream, ${SLOW_LIGHT_CONNECTIONS} connections: req/s ÷ (${SLOW_LIGHT_CONNECTIONS} / 1 s)`,
@@ -648,7 +672,7 @@ async function main(): Promise<void> {
         receiver.otherwise({ status: 200, delayMs: 1000 });
         await setEndpoint({ enabled: false });
         const hookCreate = (prefix: string) => createSpec(lablineUrl(), `${prefix}-${runId}`);
-        const half = { warmSeconds: 0, seconds: T.seconds / 2 };
+        const half = { warmSeconds: 1, seconds: T.seconds / 2 };
         log('7. webhooks: creates without deliveries, with deliveries to a 1 s receiver, with, without…');
         await measure(hookCreate('hook-warm'), { warmSeconds: 0, seconds: T.warm });
         const w1 = await measure(hookCreate('hook-off1'), half);
@@ -729,7 +753,7 @@ async function main(): Promise<void> {
     clearInterval(memoryTimer);
     for (const s of [labline as Service | null, ...services].reverse()) await s?.stop().catch(() => {});
     await db.drop().catch((err: unknown) => process.stderr.write(`could not drop the bench database: ${(err as Error).message}\n`));
-    if (process.exitCode !== 1) fs.rmSync(workDir, { recursive: true, force: true });
+    if (process.exitCode !== 1 && !process.env.BENCH_KEEP_LOGS) fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -46,9 +46,26 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 let counter = 0;
+/** Seconds the load runs on after its window, so that the window's last answers are not cut short. */
+const TAIL_SECONDS = 1;
 
-async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => void, tickMs = 100): Promise<LoadResult> {
+/**
+ * One autocannon run of `warmSeconds + seconds` (and a short tail, so that the connections stay
+ * busy to the window's end): answers are counted, and their latencies kept, when they arrive in
+ * the window of `seconds` that follows the warm-up; `onTick` runs every `tickMs` (100) of the
+ * window, and `cpu` names processes whose CPU time (seconds so far) is read at the window's ends,
+ * to report CPU milliseconds per successful request. The warm-up and the window share their
+ * connections, so the window sees the load's steady state: a fresh set of connections would start
+ * in lockstep, and with a 1-second upstream its first second could hold no answer at all. Error
+ * answers and connection errors are counted over the whole run, warm-up included.
+ */
+export async function measure(
+  spec: LoadSpec,
+  timing: { warmSeconds: number; seconds: number },
+  options: { onTick?: () => void; tickMs?: number; cpu?: Record<string, () => number> } = {},
+): Promise<LoadResult> {
   const latencies: number[] = [];
+  const statusCodes: Record<string, number> = {};
   const baseHeaders = { 'content-type': 'application/json', ...spec.headers };
   let settle!: (r: autocannon.Result) => void;
   let fail!: (err: unknown) => void;
@@ -60,7 +77,7 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
     {
       url: spec.url,
       connections: spec.connections,
-      duration: durationSeconds,
+      duration: timing.warmSeconds + timing.seconds + TAIL_SECONDS,
       timeout: spec.timeoutSeconds ?? 10,
       method: spec.method ?? 'GET',
       headers: baseHeaders,
@@ -79,8 +96,11 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
     },
     (err: unknown, result: autocannon.Result) => (err ? fail(err) : settle(result)),
   );
+  let inWindow = timing.warmSeconds === 0;
   // Emitted per answer with the client first (the typings describe a Client's event).
   (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (!inWindow) return;
+    statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
   });
   const errorKinds: Record<string, number> = {};
@@ -88,21 +108,49 @@ async function runOnce(spec: LoadSpec, durationSeconds: number, onTick?: () => v
     const kind = (err as { code?: string; message?: string }).code ?? (err as Error).message ?? String(err);
     errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
   });
-  const ticker = onTick ? setInterval(onTick, tickMs) : null;
-  const result = await done;
-  if (ticker) clearInterval(ticker);
+  const cpu = Object.entries(options.cpu ?? {});
+  let cpuBefore: number[] = [];
+  let cpuAfter: number[] | null = null;
+  let ticker: NodeJS.Timeout | null = null;
+  const open = () => {
+    inWindow = true;
+    cpuBefore = cpu.map(([, read]) => read());
+    if (options.onTick) ticker = setInterval(options.onTick, options.tickMs ?? 100);
+  };
+  const close = () => {
+    inWindow = false;
+    cpuAfter = cpu.map(([, read]) => read());
+    if (ticker) clearInterval(ticker);
+  };
+  if (inWindow) open();
+  const opening = inWindow ? null : setTimeout(open, timing.warmSeconds * 1000);
+  const closing = setTimeout(close, (timing.warmSeconds + timing.seconds) * 1000);
+  let result: autocannon.Result;
+  try {
+    result = await done;
+  } finally {
+    if (opening) clearTimeout(opening);
+    clearTimeout(closing);
+    if (ticker) clearInterval(ticker);
+  }
+  if (cpuAfter === null) close();
   const sorted = Float64Array.from(latencies).sort();
-  return summarize(sorted, result.duration, result, errorKinds);
+  const summary = summarize(sorted, timing.seconds, { ...result, statusCodes }, errorKinds);
+  if (cpu.length > 0) {
+    summary.cpuMsPerRequest = Object.fromEntries(
+      cpu.map(([name], i) => [name, Math.round(((cpuAfter![i]! - cpuBefore[i]!) * 1e5) / Math.max(1, summary.ok)) / 100]),
+    );
+  }
+  return summary;
 }
 
 function summarize(
   sorted: Float64Array,
   seconds: number,
-  result: Pick<autocannon.Result, 'non2xx' | 'errors' | 'timeouts' | 'statusCodeStats'>,
+  result: Pick<autocannon.Result, 'non2xx' | 'errors' | 'timeouts'> & { statusCodes: Record<string, number> },
   errorKinds: Record<string, number>,
 ): LoadResult {
-  const statusCodes: Record<string, number> = {};
-  for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = Number((v as { count: number }).count);
+  const { statusCodes } = result;
   const ok = sorted.length;
   return {
     seconds,
@@ -130,16 +178,16 @@ export function combine(a: LoadResult, b: LoadResult): LoadResult {
   samples.set(a.samples);
   samples.set(b.samples, a.samples.length);
   samples.sort();
-  const statusCodeStats: Record<string, { count: number }> = {};
+  const statusCodes: Record<string, number> = {};
   for (const r of [a, b]) {
-    for (const [code, n] of Object.entries(r.statusCodes)) statusCodeStats[code] = { count: (statusCodeStats[code]?.count ?? 0) + n };
+    for (const [code, n] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
   }
   const errorKinds = { ...a.errorKinds };
   for (const [k, n] of Object.entries(b.errorKinds)) errorKinds[k] = (errorKinds[k] ?? 0) + n;
   const combined = summarize(
     samples,
     a.seconds + b.seconds,
-    { non2xx: a.non2xx + b.non2xx, errors: a.errors + b.errors, timeouts: a.timeouts + b.timeouts, statusCodeStats },
+    { non2xx: a.non2xx + b.non2xx, errors: a.errors + b.errors, timeouts: a.timeouts + b.timeouts, statusCodes },
     errorKinds,
   );
   const cpu: Record<string, number> = {};
@@ -150,24 +198,4 @@ export function combine(a: LoadResult, b: LoadResult): LoadResult {
     combined.cpuMsPerRequest = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round(v * 100) / 100]));
   }
   return combined;
-}
-
-/**
- * Warms up for `warmSeconds`, then measures for `seconds`; `onTick` runs every `tickMs` (100) of
- * the measured run. `cpu` names processes whose CPU time (seconds so far) is read around the measured
- * run, to report CPU milliseconds per successful request.
- */
-export async function measure(
-  spec: LoadSpec,
-  timing: { warmSeconds: number; seconds: number },
-  options: { onTick?: () => void; tickMs?: number; cpu?: Record<string, () => number> } = {},
-): Promise<LoadResult> {
-  if (timing.warmSeconds > 0) await runOnce(spec, timing.warmSeconds);
-  const cpu = Object.entries(options.cpu ?? {});
-  const before = cpu.map(([, read]) => read());
-  const result = await runOnce(spec, timing.seconds, options.onTick, options.tickMs);
-  result.cpuMsPerRequest = Object.fromEntries(
-    cpu.map(([name, read], i) => [name, Math.round(((read() - before[i]!) * 1e5) / Math.max(1, result.ok)) / 100]),
-  );
-  return result;
 }
