@@ -42,8 +42,22 @@ export type NewEvent = {
   | { type: WorkspaceEventType; workspaceId: string; brandId?: never }
 );
 
+/**
+ * Random bytes for event ids, drawn from the CSPRNG 256 ids at a time (as Node's randomUUID
+ * caches its entropy): one `randomBytes(12)` per event was about 2 % of a create's CPU.
+ */
+const ID_BYTES = 12;
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+
 export function newEventId(): string {
-  return `evt_${randomBytes(12).toString('hex')}`;
+  if (idOffset + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * 256);
+    idOffset = 0;
+  }
+  const id = `evt_${idPool.toString('hex', idOffset, idOffset + ID_BYTES)}`;
+  idOffset += ID_BYTES;
+  return id;
 }
 
 /**

@@ -6,7 +6,7 @@
  *   with an `X-Idempotency-Key`. Cancel is never repeated.
  * - Failures become `JunctionUnavailable` / `JunctionRejected`; no patient value reaches a reason.
  */
-import { createJunctionFetch, type JunctionFetch } from './fetch.js';
+import { createJunctionFetch, type JunctionFetch, type TextAnswer } from './fetch.js';
 import type { Junction, JunctionClient, JunctionError, serialization } from '@junction-api/sdk';
 import { junctionSdk, type JunctionSdkClient } from './sdk.js';
 import type { JunctionEnvironment as JunctionEnvironmentName, JunctionRegion } from '../config.js';
@@ -122,6 +122,9 @@ const MAX_ORDER_PAGES = 20;
 
 export class JunctionApiClient implements JunctionApi {
   private readonly sdk: JunctionSdkClient;
+  /** the SDK's base URL, ending with `/`, and its API key: what postJson sends with */
+  private readonly baseUrl: string;
+  private readonly apiKey: string;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly metrics: Metrics | undefined;
@@ -130,9 +133,12 @@ export class JunctionApiClient implements JunctionApi {
     this.timeoutMs = options.timeoutMs;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.metrics = options.metrics;
+    const baseUrl = options.baseUrl ?? junctionBaseUrl(options.environment, options.region);
+    this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.apiKey = options.apiKey;
     this.sdk = new junctionSdk.JunctionClient({
       apiKey: options.apiKey,
-      baseUrl: options.baseUrl ?? junctionBaseUrl(options.environment, options.region),
+      baseUrl,
       timeoutInSeconds: (options.timeoutMs + 1000) / 1000,
       maxRetries: 0,
       fetch: junctionFetch().fetch,
@@ -220,41 +226,37 @@ export class JunctionApiClient implements JunctionApi {
   }
 
   /**
-   * POST through the SDK's passthrough `fetch`; failures as the SDK's typed methods raise them
-   * (JunctionError with the status and the parsed body, or with the network error as its cause),
-   * so that retries and classification treat both alike.
+   * POST of a JSON body to the SDK's base URL with its API key header, on the same keep-alive
+   * Agent as the SDK's calls, answered as JSON. Not through the SDK's passthrough `fetch`: on
+   * every create it resolved its options, combined our budget's signal with a timeout signal of
+   * its own, and built a Response and its body stream for the answer, together about a tenth of
+   * labline's CPU per create (docs/benchmarks.md). Failures are raised as the SDK's typed methods
+   * raise them (JunctionError with the status and the parsed body, or with the network error as
+   * its cause), so that retries and classification treat both alike.
    */
   private async postJson(path: string, body: string, headers: Record<string, string>, options: JunctionClient.RequestOptions): Promise<unknown> {
-    let response: Response;
-    let text: string;
+    let answer: TextAnswer;
     try {
-      response = await this.sdk.fetch(path, { method: 'POST', headers, body }, {
-        abortSignal: options.abortSignal,
-        timeoutInSeconds: options.timeoutInSeconds,
-        maxRetries: 0,
-      });
-      text = await response.text();
+      answer = await junctionFetch().postText(`${this.baseUrl}${path}`, { ...headers, 'x-vital-api-key': this.apiKey }, body, options.abortSignal!);
     } catch (cause) {
       throw new junctionSdk.JunctionError({ message: 'no answer from Junction', cause });
     }
+    const { status, text } = answer;
     let parsed: unknown = text;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
     } catch {
       // not JSON: kept as text, as the SDK keeps an unreadable error body
     }
-    if (!response.ok) {
+    if (status < 200 || status > 299) {
+      const responseHeaders = new Headers();
+      for (const [name, value] of Object.entries(answer.headers)) {
+        for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, v);
+      }
       throw new junctionSdk.JunctionError({
-        statusCode: response.status,
+        statusCode: status,
         body: parsed,
-        rawResponse: {
-          headers: response.headers,
-          redirected: response.redirected,
-          status: response.status,
-          statusText: response.statusText,
-          type: response.type,
-          url: response.url,
-        },
+        rawResponse: { headers: responseHeaders, redirected: false, status, statusText: '', type: 'basic', url: `${this.baseUrl}${path}` },
       });
     }
     if (typeof parsed !== 'object' || parsed === null) throw new UnexpectedJunctionAnswer('the answer is not a JSON object');

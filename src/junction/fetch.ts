@@ -17,7 +17,25 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 
 export interface JunctionFetch {
   fetch: typeof fetch;
+  /**
+   * A POST of a string body whose answer is read as text, without the WHATWG Request and Response
+   * objects (their body streams and signals): the lab-order create's call (client.ts, postJson).
+   * Failures reject as `fetch` rejects.
+   */
+  postText(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<TextAnswer>;
   close(): Promise<void>;
+}
+
+export interface TextAnswer {
+  status: number;
+  /** the answer's headers as undici gives them (lower-case names) */
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
 }
 
 type FetchInput = Parameters<typeof fetch>[0];
@@ -38,23 +56,27 @@ function headerRecord(headers: FetchInit['headers']): Record<string, string> | u
  */
 export function createJunctionFetch(options: { connections?: number } = {}): JunctionFetch {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? null });
+  /** An aborted signal rejects with its reason, anything else as `fetch failed` with the cause. */
+  const failure = (err: unknown, signal: AbortSignal | undefined): unknown =>
+    signal?.aborted
+      ? (signal.reason ?? new DOMException('This operation was aborted', 'AbortError'))
+      : new TypeError('fetch failed', { cause: err });
+  const send = async (url: string, init: Parameters<typeof request>[1] & { signal?: AbortSignal }) => {
+    try {
+      return await request(url, { ...init, dispatcher: agent });
+    } catch (err) {
+      throw failure(err, init.signal);
+    }
+  };
   const junctionFetch = async (input: FetchInput, init: FetchInit = {}): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const signal = init.signal ?? undefined;
-    let answer: Awaited<ReturnType<typeof request>>;
-    try {
-      answer = await request(url, {
-        dispatcher: agent,
-        method: (init.method ?? 'GET') as 'GET',
-        headers: headerRecord(init.headers),
-        body: init.body as string | Buffer | null | undefined,
-        signal,
-      });
-    } catch (err) {
-      if (signal?.aborted)
-        throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-      throw new TypeError('fetch failed', { cause: err });
-    }
+    const answer = await send(url, {
+      method: init.method ?? 'GET',
+      headers: headerRecord(init.headers),
+      body: init.body as string | Buffer | null | undefined,
+      signal,
+    });
     const headers: [string, string][] = [];
     for (const [name, value] of Object.entries(answer.headers)) {
       if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
@@ -65,14 +87,23 @@ export function createJunctionFetch(options: { connections?: number } = {}): Jun
       if (NULL_BODY.has(answer.statusCode) || init.method === 'HEAD') await answer.body.dump();
       else body = await answer.body.arrayBuffer();
     } catch (err) {
-      if (signal?.aborted)
-        throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-      throw new TypeError('fetch failed', { cause: err });
+      throw failure(err, signal);
     }
     return new Response(body, { status: answer.statusCode, headers });
   };
+  const postText: JunctionFetch['postText'] = async (url, headers, body, signal) => {
+    const answer = await send(url, { method: 'POST', headers, body, signal });
+    let text: string;
+    try {
+      text = await answer.body.text();
+    } catch (err) {
+      throw failure(err, signal);
+    }
+    return { status: answer.statusCode, headers: answer.headers, text };
+  };
   return {
     fetch: junctionFetch,
+    postText,
     close: () => agent.close(),
   };
 }

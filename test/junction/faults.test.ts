@@ -100,6 +100,22 @@ describe('retries', () => {
     ]);
   });
 
+  it('waits the Retry-After of a 429 before sending the order again, and places it once', async () => {
+    const client = clientFor(sim, { timeoutMs: 5000 });
+    const userId = await client.ensureUser(patientId());
+    // The simulator's 429 says `Retry-After: 1`; the client's own backoff would be 50-150 ms.
+    sim.setFaults({ errorRate: 1, errorStatuses: [429], times: 1, operations: ['create_order'] });
+    const started = performance.now();
+    const order = await client.createOrder(orderFor(userId), `key-${patientId()}`);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(
+      sim
+        .orders()
+        .filter((o) => o.user_id === userId)
+        .map((o) => o.id),
+    ).toEqual([order.id]);
+  });
+
   it('retries order creation (it carries an idempotency key) after a passing 500', async () => {
     const client = clientFor(sim);
     const userId = await client.ensureUser(patientId());
