@@ -52,7 +52,9 @@ const TAIL_SECONDS = 1;
 /**
  * One autocannon run of `warmSeconds + seconds` (and a short tail, so that the connections stay
  * busy to the window's end): answers are counted, and their latencies kept, when they arrive in
- * the window of `seconds` that follows the warm-up; `onTick` runs every `tickMs` (100) of the
+ * the window of `seconds` that follows the warm-up; `onTick` runs every `tickMs` (100) on average,
+ * at random intervals of half to one and a half times it (a load that comes in waves, such as
+ * 400 requests each a second long, would be sampled at the same phase of every wave), during the
  * window, and `cpu` names processes whose CPU time (seconds so far) is read at the window's ends,
  * to report CPU milliseconds per successful request. The warm-up and the window share their
  * connections, so the window sees the load's steady state: a fresh set of connections would start
@@ -112,15 +114,21 @@ export async function measure(
   let cpuBefore: number[] = [];
   let cpuAfter: number[] | null = null;
   let ticker: NodeJS.Timeout | null = null;
+  const tick = () => {
+    ticker = setTimeout(() => {
+      options.onTick!();
+      tick();
+    }, (options.tickMs ?? 100) * (0.5 + Math.random()));
+  };
   const open = () => {
     inWindow = true;
     cpuBefore = cpu.map(([, read]) => read());
-    if (options.onTick) ticker = setInterval(options.onTick, options.tickMs ?? 100);
+    if (options.onTick) tick();
   };
   const close = () => {
     inWindow = false;
     cpuAfter = cpu.map(([, read]) => read());
-    if (ticker) clearInterval(ticker);
+    if (ticker) clearTimeout(ticker);
   };
   if (inWindow) open();
   const opening = inWindow ? null : setTimeout(open, timing.warmSeconds * 1000);
@@ -131,7 +139,7 @@ export async function measure(
   } finally {
     if (opening) clearTimeout(opening);
     clearTimeout(closing);
-    if (ticker) clearInterval(ticker);
+    if (ticker) clearTimeout(ticker);
   }
   if (cpuAfter === null) close();
   const sorted = Float64Array.from(latencies).sort();

@@ -78,7 +78,16 @@ export class Metrics {
         this.set({ state: 'waiting' }, s.waiting);
       },
     });
-    const webhookQueue = () => this.webhookQueue?.().catch(() => null) ?? Promise.resolve(null);
+    // Each pair of gauges below comes from one query per scrape (prom-client collects metrics
+    // concurrently): the first gauge's collect starts it, the second shares it.
+    const oncePerScrape = <T>(read: () => Promise<T>, fallback: T): (() => Promise<T>) => {
+      let pending: Promise<T> | null = null;
+      return () => {
+        pending ??= read().finally(() => setTimeout(() => (pending = null), 100));
+        return pending.catch(() => fallback);
+      };
+    };
+    const webhookQueue = oncePerScrape(() => this.webhookQueue?.() ?? Promise.resolve(null), null);
     new Gauge({
       name: 'webhook_queue_depth',
       help: 'Outbound webhook deliveries pending (due now or waiting for a retry)',
@@ -97,12 +106,7 @@ export class Metrics {
         if (s) this.set(s.oldestSeconds);
       },
     });
-    // Both job gauges come from one query per scrape (prom-client collects metrics concurrently).
-    let pending: Promise<JobQueueStats[]> | null = null;
-    const stats = () => {
-      pending ??= (this.jobQueueStats?.() ?? Promise.resolve([])).finally(() => setTimeout(() => (pending = null), 100));
-      return pending.catch(() => [] as JobQueueStats[]);
-    };
+    const stats = oncePerScrape(() => this.jobQueueStats?.() ?? Promise.resolve([]), [] as JobQueueStats[]);
     new Gauge({
       name: 'job_queue_depth',
       help: 'Jobs by queue and state: ready (due, waiting for a worker), scheduled (later), running, failed',
