@@ -539,15 +539,15 @@ function getRequestBody(_a) {
 }
 
 // node_modules/@junction-api/sdk/dist/esm/core/fetcher/Headers.mjs
-var Headers2;
+var Headers;
 if (typeof globalThis.Headers !== "undefined") {
-  Headers2 = globalThis.Headers;
+  Headers = globalThis.Headers;
 } else {
-  Headers2 = class Headers3 {
+  Headers = class Headers2 {
     constructor(init) {
       this.headers = /* @__PURE__ */ new Map();
       if (init) {
-        if (init instanceof Headers3) {
+        if (init instanceof Headers2) {
           init.forEach((value, key) => this.append(key, value));
         } else if (Array.isArray(init)) {
           for (const [key, value] of init) {
@@ -712,7 +712,7 @@ var makeRequest = (fetchFn, url, method, headers, requestBody, timeoutMs, abortS
 
 // node_modules/@junction-api/sdk/dist/esm/core/fetcher/RawResponse.mjs
 var abortRawResponse = {
-  headers: new Headers2(),
+  headers: new Headers(),
   redirected: false,
   status: 499,
   statusText: "Client Closed Request",
@@ -720,7 +720,7 @@ var abortRawResponse = {
   url: ""
 };
 var unknownRawResponse = {
-  headers: new Headers2(),
+  headers: new Headers(),
   redirected: false,
   status: 0,
   statusText: "Unknown Error",
@@ -872,7 +872,7 @@ var SENSITIVE_HEADERS = /* @__PURE__ */ new Set([
 ]);
 function redactHeaders(headers) {
   const filtered = {};
-  for (const [key, value] of headers instanceof Headers2 ? headers.entries() : Object.entries(headers)) {
+  for (const [key, value] of headers instanceof Headers ? headers.entries() : Object.entries(headers)) {
     if (SENSITIVE_HEADERS.has(key.toLowerCase())) {
       filtered[key] = "[REDACTED]";
     } else {
@@ -966,7 +966,7 @@ function redactUrl(url) {
 function getHeaders(args) {
   return __awaiter8(this, void 0, void 0, function* () {
     var _a;
-    const newHeaders = new Headers2();
+    const newHeaders = new Headers();
     newHeaders.set("Accept", args.responseType === "json" ? "application/json" : args.responseType === "text" ? "text/plain" : args.responseType === "sse" ? "text/event-stream" : "*/*");
     if (args.body !== void 0 && args.contentType != null) {
       newHeaders.set("Content-Type", args.contentType);
@@ -1349,136 +1349,6 @@ var Supplier = {
     }
   })
 };
-
-// node_modules/@junction-api/sdk/dist/esm/core/fetcher/makePassthroughRequest.mjs
-var __awaiter11 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-function makePassthroughRequest(input, init, clientOptions, requestOptions) {
-  return __awaiter11(this, void 0, void 0, function* () {
-    var _a, _b, _c, _d, _e, _f, _g;
-    const logger = createLogger(clientOptions.logging);
-    let url;
-    let effectiveInit = init;
-    if (input instanceof Request) {
-      url = input.url;
-      if (init == null) {
-        effectiveInit = {
-          method: input.method,
-          headers: Object.fromEntries(input.headers.entries()),
-          body: input.body,
-          signal: input.signal,
-          credentials: input.credentials,
-          cache: input.cache,
-          redirect: input.redirect,
-          referrer: input.referrer,
-          integrity: input.integrity,
-          mode: input.mode
-        };
-      }
-    } else {
-      url = input instanceof URL ? input.toString() : input;
-    }
-    const baseUrl = (_a = clientOptions.baseUrl != null ? yield Supplier.get(clientOptions.baseUrl) : void 0) !== null && _a !== void 0 ? _a : clientOptions.environment != null ? yield Supplier.get(clientOptions.environment) : void 0;
-    let fullUrl;
-    if (url.startsWith("http://") || url.startsWith("https://")) {
-      fullUrl = url;
-    } else if (baseUrl != null) {
-      fullUrl = join(baseUrl, url);
-    } else {
-      fullUrl = url;
-    }
-    const mergedHeaders = {};
-    if (clientOptions.headers != null) {
-      for (const [key, value] of Object.entries(clientOptions.headers)) {
-        const resolved = yield EndpointSupplier.get(value, { endpointMetadata: {} });
-        if (resolved != null) {
-          mergedHeaders[key.toLowerCase()] = `${resolved}`;
-        }
-      }
-    }
-    if (clientOptions.getAuthHeaders != null) {
-      const authHeaders = yield clientOptions.getAuthHeaders();
-      for (const [key, value] of Object.entries(authHeaders)) {
-        mergedHeaders[key.toLowerCase()] = value;
-      }
-    }
-    if ((effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.headers) != null) {
-      const initHeaders = effectiveInit.headers instanceof Headers ? Object.fromEntries(effectiveInit.headers.entries()) : Array.isArray(effectiveInit.headers) ? Object.fromEntries(effectiveInit.headers) : effectiveInit.headers;
-      for (const [key, value] of Object.entries(initHeaders)) {
-        if (value != null) {
-          mergedHeaders[key.toLowerCase()] = value;
-        }
-      }
-    }
-    if ((requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers) != null) {
-      for (const [key, value] of Object.entries(requestOptions.headers)) {
-        mergedHeaders[key.toLowerCase()] = value;
-      }
-    }
-    const method = (_b = effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.method) !== null && _b !== void 0 ? _b : "GET";
-    const body = effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.body;
-    const timeoutInSeconds = (_c = requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.timeoutInSeconds) !== null && _c !== void 0 ? _c : clientOptions.timeoutInSeconds;
-    const timeoutMs = timeoutInSeconds != null ? timeoutInSeconds * 1e3 : void 0;
-    const maxRetries = (_d = requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.maxRetries) !== null && _d !== void 0 ? _d : clientOptions.maxRetries;
-    const abortSignal = (_f = (_e = requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.abortSignal) !== null && _e !== void 0 ? _e : effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.signal) !== null && _f !== void 0 ? _f : void 0;
-    const fetchFn = (_g = clientOptions.fetch) !== null && _g !== void 0 ? _g : yield getFetchFn();
-    if (logger.isDebug()) {
-      logger.debug("Making passthrough HTTP request", {
-        method,
-        url: fullUrl,
-        hasBody: body != null
-      });
-    }
-    const response = yield requestWithRetries(() => __awaiter11(this, void 0, void 0, function* () {
-      return makeRequest(
-        fetchFn,
-        fullUrl,
-        method,
-        mergedHeaders,
-        body !== null && body !== void 0 ? body : void 0,
-        timeoutMs,
-        abortSignal,
-        (effectiveInit === null || effectiveInit === void 0 ? void 0 : effectiveInit.credentials) === "include",
-        void 0,
-        // duplex
-        false
-      );
-    }), maxRetries);
-    if (logger.isDebug()) {
-      logger.debug("Passthrough HTTP request completed", {
-        method,
-        url: fullUrl,
-        statusCode: response.status
-      });
-    }
-    return response;
-  });
-}
 
 // node_modules/@junction-api/sdk/dist/esm/core/runtime/runtime.mjs
 var RUNTIME = evaluateRuntime();
@@ -3065,7 +2935,7 @@ var JunctionTimeoutError = class extends JunctionError {
 };
 
 // node_modules/@junction-api/sdk/dist/esm/auth/HeaderAuthProvider.mjs
-var __awaiter12 = function(thisArg, _arguments, P, generator) {
+var __awaiter11 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
       resolve(value);
@@ -3102,7 +2972,7 @@ var HeaderAuthProvider = class _HeaderAuthProvider {
     return (options === null || options === void 0 ? void 0 : options[PARAM_KEY]) != null;
   }
   getAuthRequest() {
-    return __awaiter12(this, arguments, void 0, function* ({ endpointMetadata } = {}) {
+    return __awaiter11(this, arguments, void 0, function* ({ endpointMetadata } = {}) {
       const headerValue = yield Supplier.get(this.options[PARAM_KEY]);
       if (headerValue == null) {
         throw new JunctionError({
@@ -5209,7 +5079,7 @@ var UnprocessableEntityError = class extends JunctionError {
 };
 
 // node_modules/@junction-api/sdk/dist/esm/api/resources/labTests/client/Client.mjs
-var __awaiter13 = function(thisArg, _arguments, P, generator) {
+var __awaiter12 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
       resolve(value);
@@ -5278,7 +5148,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__get(request, requestOptions));
   }
   __get() {
-    return __awaiter13(this, arguments, void 0, function* (request = {}, requestOptions) {
+    return __awaiter12(this, arguments, void 0, function* (request = {}, requestOptions) {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { generationMethod, labSlug, collectionMethod, status, markerIds, providerIds, name, orderKey, orderDirection } = request;
       const _queryParams = {
@@ -5359,7 +5229,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__create(request, requestOptions));
   }
   __create(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
       const _headers = mergeHeaders(_authRequest.headers, (_a = this._options) === null || _a === void 0 ? void 0 : _a.headers, requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers);
@@ -5426,7 +5296,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getById(request, requestOptions));
   }
   __getById(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { labTestId, labAccountId } = request;
       const _queryParams = {
@@ -5491,7 +5361,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__updateLabTest(request, requestOptions));
   }
   __updateLabTest(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { labTestId } = request, _body = __rest(request, ["labTestId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -5565,7 +5435,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getMarkers(request, requestOptions));
   }
   __getMarkers() {
-    return __awaiter13(this, arguments, void 0, function* (request = {}, requestOptions) {
+    return __awaiter12(this, arguments, void 0, function* (request = {}, requestOptions) {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { labId, labSlug, name, aLaCarteEnabled, includePricing, labAccountId, page, size } = request;
       const _queryParams = {
@@ -5639,7 +5509,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getMarkersForOrderSet(request, requestOptions));
   }
   __getMarkersForOrderSet(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { page, size, body: _body } = request;
       const _queryParams = {
@@ -5713,7 +5583,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getMarkersForLabTest(request, requestOptions));
   }
   __getMarkersForLabTest(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { labTestId, labAccountId, page, size } = request;
       const _queryParams = {
@@ -5784,7 +5654,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getMarkersByLabAndProviderId(request, requestOptions));
   }
   __getMarkersByLabAndProviderId(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { providerId, labId, labAccountId } = request;
       const _queryParams = {
@@ -5846,7 +5716,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getLabs(requestOptions));
   }
   __getLabs(requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
       const _headers = mergeHeaders(_authRequest.headers, (_a = this._options) === null || _a === void 0 ? void 0 : _a.headers, requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers);
@@ -5911,7 +5781,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getPaginated(request, requestOptions));
   }
   __getPaginated() {
-    return __awaiter13(this, arguments, void 0, function* (request = {}, requestOptions) {
+    return __awaiter12(this, arguments, void 0, function* (request = {}, requestOptions) {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { labTestLimit, nextCursor, includePricing, labAccountId, generationMethod, labSlug, collectionMethod, status, markerIds, providerIds, name, orderKey, orderDirection } = request;
       const _queryParams = {
@@ -5988,7 +5858,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getLabTestCollectionInstructionPdf(request, requestOptions));
   }
   __getLabTestCollectionInstructionPdf(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { labTestId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -6063,7 +5933,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getOrders(request, requestOptions));
   }
   __getOrders() {
-    return __awaiter13(this, arguments, void 0, function* (request = {}, requestOptions) {
+    return __awaiter12(this, arguments, void 0, function* (request = {}, requestOptions) {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { searchInput, startDate, endDate, updatedStartDate, updatedEndDate, status, orderKey, orderDirection, orderType, isCritical, interpretation, orderActivationTypes, userId, patientName, shippingRecipientName, orderIds, orderTransactionId, page, size } = request;
       const _queryParams = {
@@ -6161,7 +6031,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getPhlebotomyAppointmentAvailability(request, requestOptions));
   }
   __getPhlebotomyAppointmentAvailability(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { startDate, body: _body } = request;
       const _queryParams = {
@@ -6234,7 +6104,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__bookPhlebotomyAppointment(request, requestOptions));
   }
   __bookPhlebotomyAppointment(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId, body: _body } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -6308,7 +6178,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__requestPhlebotomyAppointment(request, requestOptions));
   }
   __requestPhlebotomyAppointment(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request, _body = __rest(request, ["orderId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -6378,7 +6248,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__reschedulePhlebotomyAppointment(request, requestOptions));
   }
   __reschedulePhlebotomyAppointment(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId, body: _body } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -6446,7 +6316,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__cancelPhlebotomyAppointment(request, requestOptions));
   }
   __cancelPhlebotomyAppointment(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request, _body = __rest(request, ["orderId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -6508,7 +6378,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getPhlebotomyAppointmentCancellationReason(requestOptions));
   }
   __getPhlebotomyAppointmentCancellationReason(requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
       const _headers = mergeHeaders(_authRequest.headers, (_a = this._options) === null || _a === void 0 ? void 0 : _a.headers, requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers);
@@ -6561,7 +6431,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getPhlebotomyAppointment(request, requestOptions));
   }
   __getPhlebotomyAppointment(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -6633,7 +6503,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getAreaInfo(request, requestOptions));
   }
   __getAreaInfo(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { zipCode, radius, lab, labs, labAccountId } = request;
       const _queryParams = {
@@ -6706,7 +6576,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getPscInfo(request, requestOptions));
   }
   __getPscInfo(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { zipCode, labId, radius, capabilities, labAccountId } = request;
       const _queryParams = {
@@ -6777,7 +6647,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getOrderPscInfo(request, requestOptions));
   }
   __getOrderPscInfo(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId, radius, capabilities } = request;
       const _queryParams = {
@@ -6837,7 +6707,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getResultPdf(request, requestOptions));
   }
   __getResultPdf(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -6895,7 +6765,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getResultMetadata(request, requestOptions));
   }
   __getResultMetadata(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -6959,7 +6829,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getResultRaw(request, requestOptions));
   }
   __getResultRaw(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7015,7 +6885,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getLabelsPdf(request, requestOptions));
   }
   __getLabelsPdf(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId, numberOfLabels, collectionDate } = request;
       const _queryParams = {
@@ -7080,7 +6950,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getPscAppointmentAvailability(request, requestOptions));
   }
   __getPscAppointmentAvailability(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { lab, startDate, siteCodes, zipCode, radius, allowStale } = request;
       const _queryParams = {
@@ -7160,7 +7030,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__bookPscAppointment(request, requestOptions));
   }
   __bookPscAppointment(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId, idempotencyKey, idempotencyError, body: _body } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7231,7 +7101,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__reschedulePscAppointment(request, requestOptions));
   }
   __reschedulePscAppointment(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId, body: _body } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7297,7 +7167,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__cancelPscAppointment(request, requestOptions));
   }
   __cancelPscAppointment(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request, _body = __rest(request, ["orderId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7359,7 +7229,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getPscAppointmentCancellationReason(requestOptions));
   }
   __getPscAppointmentCancellationReason(requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
       const _headers = mergeHeaders(_authRequest.headers, (_a = this._options) === null || _a === void 0 ? void 0 : _a.headers, requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers);
@@ -7412,7 +7282,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getPscAppointment(request, requestOptions));
   }
   __getPscAppointment(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7468,7 +7338,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getOrderCollectionInstructionPdf(request, requestOptions));
   }
   __getOrderCollectionInstructionPdf(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7517,7 +7387,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getOrderRequistionPdf(request, requestOptions));
   }
   __getOrderRequistionPdf(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7566,7 +7436,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getOrderAbnPdf(request, requestOptions));
   }
   __getOrderAbnPdf(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7623,7 +7493,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getOrder(request, requestOptions));
   }
   __getOrder(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7697,7 +7567,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__updateOrder(request, requestOptions));
   }
   __updateOrder(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request, _body = __rest(request, ["orderId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7777,7 +7647,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__createOrder(request, requestOptions));
   }
   __createOrder(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { idempotencyKey, idempotencyError } = request, _body = __rest(request, ["idempotencyKey", "idempotencyError"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7865,7 +7735,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__importOrder(request, requestOptions));
   }
   __importOrder(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
       const _headers = mergeHeaders(_authRequest.headers, (_a = this._options) === null || _a === void 0 ? void 0 : _a.headers, requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers);
@@ -7931,7 +7801,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__cancelOrder(request, requestOptions));
   }
   __cancelOrder(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -7998,7 +7868,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__simulateOrderProcess(request, requestOptions));
   }
   __simulateOrderProcess(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId, finalStatus, delay, body: _body } = request;
       const _queryParams = {
@@ -8063,7 +7933,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__updateOnSiteCollectionOrderDrawCompleted(request, requestOptions));
   }
   __updateOnSiteCollectionOrderDrawCompleted(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { orderId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -8120,7 +7990,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__listUnmatchedResultTestCases(requestOptions));
   }
   __listUnmatchedResultTestCases(requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
       const _headers = mergeHeaders(_authRequest.headers, (_a = this._options) === null || _a === void 0 ? void 0 : _a.headers, requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers);
@@ -8173,7 +8043,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__createUnmatchedResultTest(request, requestOptions));
   }
   __createUnmatchedResultTest(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { idempotencyKey } = request, _body = __rest(request, ["idempotencyKey"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -8238,7 +8108,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getUnmatchedResultTest(request, requestOptions));
   }
   __getUnmatchedResultTest(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { runId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -8307,7 +8177,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__listUnmatchedResults(request, requestOptions));
   }
   __listUnmatchedResults() {
-    return __awaiter13(this, arguments, void 0, function* (request = {}, requestOptions) {
+    return __awaiter12(this, arguments, void 0, function* (request = {}, requestOptions) {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { limit, nextCursor, decisionCode, labSlug, status, createdAtStart, createdAtEnd, searchInput } = request;
       const _queryParams = {
@@ -8379,7 +8249,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__getUnmatchedResult(request, requestOptions));
   }
   __getUnmatchedResult(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { rawResultId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -8441,7 +8311,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__acceptUnmatchedResult(request, requestOptions));
   }
   __acceptUnmatchedResult(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { rawResultId } = request, _body = __rest(request, ["rawResultId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -8507,7 +8377,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__resolveUnmatchedResult(request, requestOptions));
   }
   __resolveUnmatchedResult(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { rawResultId } = request, _body = __rest(request, ["rawResultId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -8572,7 +8442,7 @@ var LabTestsClient = class {
     return HttpResponsePromise.fromPromise(this.__validateIcdCodes(request, requestOptions));
   }
   __validateIcdCodes(request, requestOptions) {
-    return __awaiter13(this, void 0, void 0, function* () {
+    return __awaiter12(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
       const _headers = mergeHeaders(_authRequest.headers, (_a = this._options) === null || _a === void 0 ? void 0 : _a.headers, requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers);
@@ -8624,7 +8494,7 @@ var LabTestsClient = class {
 };
 
 // node_modules/@junction-api/sdk/dist/esm/api/resources/user/client/Client.mjs
-var __awaiter14 = function(thisArg, _arguments, P, generator) {
+var __awaiter13 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve) {
       resolve(value);
@@ -8684,7 +8554,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__getAll(request, requestOptions));
   }
   __getAll() {
-    return __awaiter14(this, arguments, void 0, function* (request = {}, requestOptions) {
+    return __awaiter13(this, arguments, void 0, function* (request = {}, requestOptions) {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { offset, limit } = request;
       const _queryParams = {
@@ -8753,7 +8623,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__create(request, requestOptions));
   }
   __create(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
       const _headers = mergeHeaders(_authRequest.headers, (_a = this._options) === null || _a === void 0 ? void 0 : _a.headers, requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers);
@@ -8816,7 +8686,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__getTeamMetrics(requestOptions));
   }
   __getTeamMetrics(requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
       const _headers = mergeHeaders(_authRequest.headers, (_a = this._options) === null || _a === void 0 ? void 0 : _a.headers, requestOptions === null || requestOptions === void 0 ? void 0 : requestOptions.headers);
@@ -8869,7 +8739,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__getConnectedProviders(request, requestOptions));
   }
   __getConnectedProviders(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -8931,7 +8801,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__getLatestUserInfo(request, requestOptions));
   }
   __getLatestUserInfo(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9011,7 +8881,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__createInsurance(request, requestOptions));
   }
   __createInsurance(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId } = request, _body = __rest2(request, ["userId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9077,7 +8947,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__getLatestInsurance(request, requestOptions));
   }
   __getLatestInsurance(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId, isPrimary } = request;
       const _queryParams = {
@@ -9155,7 +9025,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__upsertUserInfo(request, requestOptions));
   }
   __upsertUserInfo(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId } = request, _body = __rest2(request, ["userId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9222,7 +9092,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__getByClientUserId(request, requestOptions));
   }
   __getByClientUserId(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { clientUserId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9285,7 +9155,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__deregisterProvider(request, requestOptions));
   }
   __deregisterProvider(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId, provider } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9347,7 +9217,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__get(request, requestOptions));
   }
   __get(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9409,7 +9279,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__delete(request, requestOptions));
   }
   __delete(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9471,7 +9341,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__patch(request, requestOptions));
   }
   __patch(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId } = request, _body = __rest2(request, ["userId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9529,7 +9399,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__undoDelete(request, requestOptions));
   }
   __undoDelete() {
-    return __awaiter14(this, arguments, void 0, function* (request = {}, requestOptions) {
+    return __awaiter13(this, arguments, void 0, function* (request = {}, requestOptions) {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId, clientUserId } = request;
       const _queryParams = {
@@ -9599,7 +9469,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__refresh(request, requestOptions));
   }
   __refresh(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId, timeout } = request;
       const _queryParams = {
@@ -9666,7 +9536,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__getDevices(request, requestOptions));
   }
   __getDevices(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9729,7 +9599,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__getDevice(request, requestOptions));
   }
   __getDevice(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId, deviceId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9791,7 +9661,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__getUserSignInToken(request, requestOptions));
   }
   __getUserSignInToken(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId } = request;
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9854,7 +9724,7 @@ var UserClient = class {
     return HttpResponsePromise.fromPromise(this.__createPortalUrl(request, requestOptions));
   }
   __createPortalUrl(request, requestOptions) {
-    return __awaiter14(this, void 0, void 0, function* () {
+    return __awaiter13(this, void 0, void 0, function* () {
       var _a, _b, _c, _d, _e, _f, _g, _h, _j;
       const { userId } = request, _body = __rest2(request, ["userId"]);
       const _authRequest = yield this._options.authProvider.getAuthRequest();
@@ -9912,24 +9782,6 @@ var JunctionClient = class {
     this._options = normalizeClientOptionsWithAuth(options);
     this.labTests = new LabTestsClient(this._options);
     this.user = new UserClient(this._options);
-  }
-  /** As the SDK's JunctionClient.fetch: a request to any path with the client's base URL, auth and timeout. */
-  async fetch(input, init, requestOptions) {
-    const options = this._options;
-    return makePassthroughRequest(
-      input,
-      init,
-      {
-        baseUrl: options.baseUrl ?? options.environment,
-        headers: options.headers,
-        timeoutInSeconds: options.timeoutInSeconds,
-        maxRetries: options.maxRetries,
-        fetch: options.fetch,
-        logging: options.logging,
-        getAuthHeaders: async () => (await options.authProvider.getAuthRequest()).headers
-      },
-      requestOptions
-    );
   }
 };
 // Annotate the CommonJS export names for ESM import in node:

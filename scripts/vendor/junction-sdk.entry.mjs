@@ -2,11 +2,10 @@
 // vendor/junction-sdk.cjs by scripts/bundle-vendor.ts (see there for why).
 //
 // The SDK's JunctionClient is a shell of getters over its 26 resource clients, and importing it
-// brings all of them and their schemas. labline uses two resource clients and the passthrough
-// fetch, so this JunctionClient is that shell with only those: the SDK's own resource clients,
-// option normalisation and passthrough request, wired as the SDK's JunctionClient wires them.
+// brings all of them and their schemas. labline uses two resource clients, so this JunctionClient
+// is that shell with only those: the SDK's own resource clients and option normalisation, wired
+// as the SDK's JunctionClient wires them.
 import { normalizeClientOptionsWithAuth } from '@junction-api/sdk/dist/esm/BaseClient.mjs';
-import { makePassthroughRequest } from '@junction-api/sdk/dist/esm/core/fetcher/makePassthroughRequest.mjs';
 import { LabTestsClient } from '@junction-api/sdk/labTests';
 import { UserClient } from '@junction-api/sdk/user';
 
@@ -22,24 +21,5 @@ export class JunctionClient {
     this._options = normalizeClientOptionsWithAuth(options);
     this.labTests = new LabTestsClient(this._options);
     this.user = new UserClient(this._options);
-  }
-
-  /** As the SDK's JunctionClient.fetch: a request to any path with the client's base URL, auth and timeout. */
-  async fetch(input, init, requestOptions) {
-    const options = this._options;
-    return makePassthroughRequest(
-      input,
-      init,
-      {
-        baseUrl: options.baseUrl ?? options.environment,
-        headers: options.headers,
-        timeoutInSeconds: options.timeoutInSeconds,
-        maxRetries: options.maxRetries,
-        fetch: options.fetch,
-        logging: options.logging,
-        getAuthHeaders: async () => (await options.authProvider.getAuthRequest()).headers,
-      },
-      requestOptions,
-    );
   }
 }

@@ -183,10 +183,10 @@ export class JunctionApiClient implements JunctionApi {
     // Without a key a repeated POST could create a second order: retry only with one.
     const retrySafe = idempotencyKey.trim() !== '';
     // The hot path of every lab-order create: the body is written and the answer read as Junction's
-    // JSON through the SDK's passthrough `fetch` (its base URL, auth, timeout), without the SDK's
-    // schema serialisation and parsing of both, which cost about a tenth of labline's CPU per
-    // create. The body is typed by the SDK's own wire type, so a field the SDK does not know fails
-    // the typecheck; the answer's fields labline keeps are checked by mapWireOrder.
+    // JSON (postJson), without the SDK's schema serialisation and parsing of both, which cost about
+    // a tenth of labline's CPU per create. The body is typed by the SDK's own wire type, so a field
+    // the SDK does not know fails the typecheck; the answer's fields labline keeps are checked by
+    // mapWireOrder.
     const body: serialization.CreateOrderRequestCompatible.Raw = {
       user_id: order.userId,
       order_set: { lab_test_ids: [order.labTestId] },

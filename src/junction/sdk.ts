@@ -1,6 +1,6 @@
 /**
  * The official Junction SDK as labline loads it: vendor/junction-sdk.cjs, the part of
- * @junction-api/sdk that labline uses (two resource clients, the passthrough fetch, the errors,
+ * @junction-api/sdk that labline uses (two resource clients, the errors,
  * the order schema), bundled into one file by `npm run vendor` (scripts/bundle-vendor.ts). The
  * whole package is some 2,000 modules and kept about 46 MB of resident memory through `require`
  * (75 MB through Node's ESM loader); the bundle costs about 16 MB. The code is the SDK's own.
@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type * as Sdk from '@junction-api/sdk';
 
 /** The SDK's JunctionClient with the members labline uses (scripts/vendor/junction-sdk.entry.mjs). */
-export type JunctionSdkClient = Pick<Sdk.JunctionClient, 'labTests' | 'user' | 'fetch'>;
+export type JunctionSdkClient = Pick<Sdk.JunctionClient, 'labTests' | 'user'>;
 
 export interface JunctionSdk {
   JunctionClient: new (options: Sdk.JunctionClient.Options) => JunctionSdkClient;
