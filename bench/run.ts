@@ -307,7 +307,6 @@ async function main(): Promise<void> {
       ...(r.cpuMsPerRequest && { cpu_ms_per_request: r.cpuMsPerRequest }),
     });
 
-    // 1. create: labline vs the baseline, same body, same simulator, same database server.
     // The baseline, started for the first scenario that measures it (create, slow), stopped after the last.
     let baseline: Service | null = null;
     const startBaseline = async (): Promise<Service> => {
@@ -334,6 +333,10 @@ async function main(): Promise<void> {
       return baseline;
     };
 
+    /** CPU read around a measurement: the server measured, the simulator and PostgreSQL. */
+    const lablineCpu = () => ({ labline: () => labline!.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() });
+    const baselineCpu = () => ({ baseline: () => baseline!.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() });
+
     // 1. create: labline vs the baseline, same body, same simulator, same database server.
     let create: LoadResult | null = null;
     if (only.has('create')) {
@@ -342,17 +345,15 @@ async function main(): Promise<void> {
       // baseline, labline, so that a drift of the machine's load weighs on both alike.
       const lablineCreate = () => createSpec(lablineUrl(), 'create');
       const baselineCreate = () => createSpec(baseline.url, 'baseline');
-      const lablineCpu = () => ({ cpu: { labline: () => labline!.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() } });
-      const baselineCpu = () => ({ cpu: { baseline: () => baseline.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() } });
       const half = { warmSeconds: 1, seconds: T.seconds / 2 };
       log('1. create: labline and baseline, warm-up…');
       await measure(lablineCreate(), { warmSeconds: 0, seconds: T.warm });
       await measure(baselineCreate(), { warmSeconds: 0, seconds: T.warm });
       log('1. create: labline, baseline, baseline, labline…');
-      const l1 = await measure(lablineCreate(), half, lablineCpu());
-      const b1 = await measure(baselineCreate(), half, baselineCpu());
-      const b2 = await measure(baselineCreate(), half, baselineCpu());
-      const l2 = await measure(lablineCreate(), half, lablineCpu());
+      const l1 = await measure(lablineCreate(), half, { cpu: lablineCpu() });
+      const b1 = await measure(baselineCreate(), half, { cpu: baselineCpu() });
+      const b2 = await measure(baselineCreate(), half, { cpu: baselineCpu() });
+      const l2 = await measure(lablineCreate(), half, { cpu: lablineCpu() });
       create = combine(l1, l2);
       const base = combine(b1, b2);
       check('create (labline)', create);
@@ -429,7 +430,7 @@ async function main(): Promise<void> {
         const result = await measure({ ...createSpec(lablineUrl(), `slow${connections}`), connections, timeoutSeconds: 10 }, t, {
           onTick: sample,
           tickMs: POOL_SAMPLE_MS,
-          cpu: { labline: () => labline!.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() },
+          cpu: lablineCpu(),
         });
         const bound = connections / (SLOW_LATENCY_MS / 1000);
         const errors = result.non2xx + result.errors;
@@ -448,7 +449,7 @@ async function main(): Promise<void> {
       // The same load on the baseline: what this machine allows a server doing the least work.
       log(`3. slow upstream (${SLOW_LATENCY_MS} ms, ${SLOW_CONNECTIONS} connections), the baseline…`);
       const baseSlow = await measure({ ...createSpec((await startBaseline()).url, 'baseline-slow'), connections: SLOW_CONNECTIONS, timeoutSeconds: 10 }, timing, {
-        cpu: { baseline: () => baseline!.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() },
+        cpu: baselineCpu(),
       });
       check(`slow upstream, ${SLOW_CONNECTIONS} connections (baseline)`, baseSlow, true);
       const baseSlowRatio = baseSlow.rps / slow.bound;

@@ -6,7 +6,7 @@
  *   with an `X-Idempotency-Key`. Cancel is never repeated.
  * - Failures become `JunctionUnavailable` / `JunctionRejected`; no patient value reaches a reason.
  */
-import { createJunctionFetch, type JunctionFetch, type TextAnswer } from './fetch.js';
+import { createJunctionFetch, headerList, type JunctionFetch, type TextAnswer } from './fetch.js';
 import type { Junction, JunctionClient, JunctionError, serialization } from '@junction-api/sdk';
 import { junctionSdk, type JunctionSdkClient } from './sdk.js';
 import type { JunctionEnvironment as JunctionEnvironmentName, JunctionRegion } from '../config.js';
@@ -229,15 +229,16 @@ export class JunctionApiClient implements JunctionApi {
    * POST of a JSON body to the SDK's base URL with its API key header, on the same keep-alive
    * Agent as the SDK's calls, answered as JSON. Not through the SDK's passthrough `fetch`: on
    * every create it resolved its options, combined our budget's signal with a timeout signal of
-   * its own, and built a Response and its body stream for the answer, together about a tenth of
-   * labline's CPU per create (docs/benchmarks.md). Failures are raised as the SDK's typed methods
+   * its own, and built a Response and its body stream for the answer, together about a fifth of
+   * labline's CPU per create (docs/benchmarks.md, step 12). Failures are raised as the SDK's typed methods
    * raise them (JunctionError with the status and the parsed body, or with the network error as
    * its cause), so that retries and classification treat both alike.
    */
   private async postJson(path: string, body: string, headers: Record<string, string>, options: JunctionClient.RequestOptions): Promise<unknown> {
+    const url = `${this.baseUrl}${path}`;
     let answer: TextAnswer;
     try {
-      answer = await junctionFetch().postText(`${this.baseUrl}${path}`, { ...headers, 'x-vital-api-key': this.apiKey }, body, options.abortSignal!);
+      answer = await junctionFetch().postText(url, { ...headers, 'x-vital-api-key': this.apiKey }, body, options.abortSignal!);
     } catch (cause) {
       throw new junctionSdk.JunctionError({ message: 'no answer from Junction', cause });
     }
@@ -249,14 +250,10 @@ export class JunctionApiClient implements JunctionApi {
       // not JSON: kept as text, as the SDK keeps an unreadable error body
     }
     if (status < 200 || status > 299) {
-      const responseHeaders = new Headers();
-      for (const [name, value] of Object.entries(answer.headers)) {
-        for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, v);
-      }
       throw new junctionSdk.JunctionError({
         statusCode: status,
         body: parsed,
-        rawResponse: { headers: responseHeaders, redirected: false, status, statusText: '', type: 'basic', url: `${this.baseUrl}${path}` },
+        rawResponse: { headers: new Headers(headerList(answer.headers)), redirected: false, status, statusText: '', type: 'basic', url },
       });
     }
     if (typeof parsed !== 'object' || parsed === null) throw new UnexpectedJunctionAnswer('the answer is not a JSON object');

@@ -38,6 +38,16 @@ export interface TextAnswer {
   text: string;
 }
 
+/** undici's header record as name/value pairs, a repeated header once per value (for Headers or a Response). */
+export function headerList(headers: TextAnswer['headers']): [string, string][] {
+  const list: [string, string][] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (Array.isArray(value)) for (const v of value) list.push([name, v]);
+    else if (value !== undefined) list.push([name, value]);
+  }
+  return list;
+}
+
 type FetchInput = Parameters<typeof fetch>[0];
 type FetchInit = NonNullable<Parameters<typeof fetch>[1]>;
 
@@ -77,11 +87,6 @@ export function createJunctionFetch(options: { connections?: number } = {}): Jun
       body: init.body as string | Buffer | null | undefined,
       signal,
     });
-    const headers: [string, string][] = [];
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
-      else if (value !== undefined) headers.push([name, value]);
-    }
     let body: ArrayBuffer | null = null;
     try {
       if (NULL_BODY.has(answer.statusCode) || init.method === 'HEAD') await answer.body.dump();
@@ -89,7 +94,7 @@ export function createJunctionFetch(options: { connections?: number } = {}): Jun
     } catch (err) {
       throw failure(err, signal);
     }
-    return new Response(body, { status: answer.statusCode, headers });
+    return new Response(body, { status: answer.statusCode, headers: headerList(answer.headers) });
   };
   const postText: JunctionFetch['postText'] = async (url, headers, body, signal) => {
     const answer = await send(url, { method: 'POST', headers, body, signal });

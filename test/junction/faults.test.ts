@@ -27,6 +27,14 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** The ids of the orders the simulator holds for a Junction user. */
+function junctionOrderIds(userId: string): string[] {
+  return sim
+    .orders()
+    .filter((o) => o.user_id === userId)
+    .map((o) => o.id);
+}
+
 async function placedOrder(): Promise<{ userId: string; order: JunctionOrder }> {
   const client = clientFor(sim);
   const userId = await client.ensureUser(patientId());
@@ -108,12 +116,7 @@ describe('retries', () => {
     const started = performance.now();
     const order = await client.createOrder(orderFor(userId), `key-${patientId()}`);
     expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
-    expect(
-      sim
-        .orders()
-        .filter((o) => o.user_id === userId)
-        .map((o) => o.id),
-    ).toEqual([order.id]);
+    expect(junctionOrderIds(userId)).toEqual([order.id]);
   });
 
   it('retries order creation (it carries an idempotency key) after a passing 500', async () => {
@@ -121,12 +124,7 @@ describe('retries', () => {
     const userId = await client.ensureUser(patientId());
     sim.setFaults({ errorRate: 1, errorStatuses: [500], times: 1, operations: ['create_order'] });
     const order = await client.createOrder(orderFor(userId), `key-${patientId()}`);
-    expect(
-      sim
-        .orders()
-        .filter((o) => o.user_id === userId)
-        .map((o) => o.id),
-    ).toEqual([order.id]);
+    expect(junctionOrderIds(userId)).toEqual([order.id]);
   });
 
   it('never repeats a cancel: a 503 is reported and the order stays as it was', async () => {
@@ -156,12 +154,12 @@ describe('order created, answer lost', () => {
       });
       const err = await failure(once.createOrder(orderFor(userId), key));
       expect(err).toBeInstanceOf(JunctionUnavailable);
-      const stored = sim.orders().filter((o) => o.user_id === userId);
+      const stored = junctionOrderIds(userId);
       expect(stored).toHaveLength(1);
 
       const retried = await once.createOrder(orderFor(userId), key);
-      expect(retried.id).toBe(stored[0]!.id);
-      expect(sim.orders().filter((o) => o.user_id === userId)).toHaveLength(1);
+      expect(retried.id).toBe(stored[0]);
+      expect(junctionOrderIds(userId)).toHaveLength(1);
     },
   );
 
@@ -170,12 +168,7 @@ describe('order created, answer lost', () => {
     const userId = await client.ensureUser(patientId());
     sim.setFaults({ createThenFailRate: 1, createThenFailMode: 'drop' });
     const order = await client.createOrder(orderFor(userId), `key-${patientId()}`);
-    expect(
-      sim
-        .orders()
-        .filter((o) => o.user_id === userId)
-        .map((o) => o.id),
-    ).toEqual([order.id]);
+    expect(junctionOrderIds(userId)).toEqual([order.id]);
   });
 });
 
