@@ -215,6 +215,7 @@ async function main(): Promise<void> {
       // e.g. BENCH_LABLINE_NODE_OPTIONS=--max-old-space-size=128, to see what a heap cap costs
       ...(process.env.BENCH_LABLINE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_LABLINE_NODE_OPTIONS } : {}),
       ...(db.lablineUrl ? { DATABASE_URL: db.lablineUrl } : {}),
+      ...(process.env.PGOPTIONS ? { PGOPTIONS: process.env.PGOPTIONS } : {}),
     };
     let lablineStarts = 0;
     const startLabline = async () => {
@@ -393,10 +394,11 @@ async function main(): Promise<void> {
           },
         },
         timing,
+        { cpu: lablineCpu() },
       );
       check('replay', replay);
       const r = replay.rps / create.rps;
-      log(`   replay ${replay.rps.toFixed(0)} req/s (${r.toFixed(2)} × create)`);
+      log(`   replay ${replay.rps.toFixed(0)} req/s (${r.toFixed(2)} × create), CPU ms per request ${JSON.stringify(replay.cpuMsPerRequest)}`);
       figures.replay = { ...brief(replay), ratio_to_create: round(r, 3) };
       rows.push({ figure: 'replay ÷ create req/s', value: ratio(r), detail: `${fmt(replay.rps)} ÷ ${fmt(create.rps)} req/s`, target: '≥ 3', met: r >= 3 });
     }

@@ -42,6 +42,22 @@ describe('Idempotency-Key storage', () => {
     expect(other.body.id).not.toBe(first.body.id);
   });
 
+  it('a replay only reads: the stored key is neither locked nor rewritten', async () => {
+    const body = orderBody();
+    const key = randomUUID();
+    const first = await createOrder(s, body, key);
+    // A row lock or an update sets the row's xmax (the locking transaction) or moves it (ctid).
+    const version = () => rows(s.t.database.db, sql`select ctid::text as ctid, xmax::text as xmax from idempotency_keys where key = ${key}`);
+    const before = await version();
+    expect(before).toHaveLength(1);
+    const replay = await createOrder(s, body, key);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    const reused = await createOrder(s, orderBody({ panel_id: 'pcos' }), key);
+    expect(reused.status).toBe(409);
+    expect(await version()).toEqual(before);
+  });
+
   it('counts replays and conflicts in /metrics', async () => {
     const body = orderBody();
     const key = randomUUID();

@@ -218,16 +218,20 @@ export class IdempotencyContext {
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.options.ttlHours * 3600 * 1000);
     // A row left by an expired key may be reused; a live one means another request won the race.
+    // A live key seen by the statement's snapshot (a replay, a retry in progress) is not even tried:
+    // ON CONFLICT DO UPDATE locks the row it finds even when its WHERE refuses the update, and that
+    // lock made every replay a write (a transaction id, WAL and a flush at commit).
     const at = bind('claim_now', now.toISOString());
     return {
       gated: true,
       statement: sql`
         insert into ${idempotencyKeys} (principal, route, key, fingerprint, state, locked_until, resource_id,
                                         response_status, response_body, created_at, expires_at)
-        values (${bind('key_principal', this.principal)}, ${bind('key_route', this.route)}, ${bind('key', this.key)},
-                ${bind('claim_fingerprint', this.fingerprint)}, 'in_progress',
-                ${bind('claim_locked_until', this.leaseUntil().toISOString())}::timestamptz, ${bind('claim_resource_id', resourceId)}, null, null,
-                ${at}::timestamptz, ${bind('claim_expires_at', expiresAt.toISOString())}::timestamptz)
+        select ${bind('key_principal', this.principal)}, ${bind('key_route', this.route)}, ${bind('key', this.key)},
+               ${bind('claim_fingerprint', this.fingerprint)}, 'in_progress',
+               ${bind('claim_locked_until', this.leaseUntil().toISOString())}::timestamptz, ${bind('claim_resource_id', resourceId)}, null, null,
+               ${at}::timestamptz, ${bind('claim_expires_at', expiresAt.toISOString())}::timestamptz
+        where not exists (select 1 from ${idempotencyKeys} where ${keyIs(this.principal, this.route, this.key, bind)} and ${idempotencyKeys.expiresAt} >= ${at}::timestamptz)
         on conflict (principal, route, key) do update set
           fingerprint = excluded.fingerprint, state = excluded.state, locked_until = excluded.locked_until,
           resource_id = excluded.resource_id, response_status = null, response_body = null,
