@@ -244,13 +244,31 @@ async function sendNamed<T>(session: unknown, statement: { name: string; text: s
   }
 }
 
+/** The values of a statement `Part`, by the names its SQL gives them. */
+export type Values = Record<string, unknown>;
+/** How a `Part` puts the value named `name` into its SQL: `${slot('name')}` where SQL would have `${value}`. */
+export type Slot = (name: string) => unknown;
+
 /**
- * How a statement builder puts a value into its SQL: as itself (a parameter, the usual way), or,
- * for templateRows, as a named placeholder whose value is recorded. Builders shared by both write
- * `${bind('name', value)}` where they would write `${value}`.
+ * A piece of SQL with its values kept apart, by name. `sql(slot)` builds the text; what it builds
+ * may depend on the part's shape (which optional pieces it has, how many rows it inserts) but never
+ * on a value. Run it as an ordinary statement, or inside one, through `inline`; as (part of) a
+ * statement of the hot path through `templateRows`, which builds the text only once per shape.
  */
-export type Bind = (name: string, value: unknown) => unknown;
-export const bindValue: Bind = (_name, value) => value;
+export interface Part {
+  values: Values;
+  sql: (slot: Slot) => SQL;
+}
+
+/** The part's SQL with its values put in as parameters. */
+export function inline(part: Part): SQL {
+  return part.sql((name) => valueOf(part.values, name));
+}
+
+function valueOf(values: Values, name: string): unknown {
+  if (!(name in values)) throw new Error(`statement part has no value named "${name}"`);
+  return values[name];
+}
 
 interface Template {
   name: string;
@@ -261,21 +279,21 @@ interface Template {
 const templates = new Map<string, Template>();
 
 /**
- * `preparedRows` for a statement of the hot path whose SQL text depends only on its `shape`
- * (which optional parts it has, how many rows it inserts): drizzle turns it into text once per
- * shape; later calls only collect its values (`bind`) and send them with the prepared statement.
- * Turning a large statement into text again on every request was most of drizzle's share of a
- * lab-order create's CPU. The same `shape` must always build the same text.
+ * `preparedRows` for a statement of the hot path whose SQL text depends only on its `shape`: the
+ * part's SQL is built (by drizzle, into text) the first time a shape is seen; later calls only read
+ * the part's values and send them with the prepared statement. Building a large statement on every
+ * request (drizzle's SQL objects, then the text) was most of drizzle's share of a lab-order
+ * create's CPU, and about a sixth of a replay's. The same `shape` must always build the same text.
  */
-export async function templateRows<T>(q: Queryable, shape: string, build: (bind: Bind) => SQL): Promise<T[]> {
-  const values: Record<string, unknown> = {};
-  const query = build((name, value) => {
-    values[name] = value;
-    return sql.placeholder(name);
-  });
+export async function templateRows<T>(q: Queryable, shape: string, part: Part): Promise<T[]> {
   const { session, dialect } = q as unknown as { session: unknown; dialect: PgDialect };
+  const { values } = part;
   let template = templates.get(shape);
   if (template === undefined) {
+    const query = part.sql((name) => {
+      valueOf(values, name);
+      return sql.placeholder(name);
+    });
     const { sql: text, params } = dialect.sqlToQuery(query);
     template = {
       name: statementName(text),
@@ -291,7 +309,7 @@ export async function templateRows<T>(q: Queryable, shape: string, build: (bind:
     templates.set(shape, template);
   }
   const params = template.slots.map((slot) =>
-    'constant' in slot ? slot.constant : slot.encode ? slot.encode(values[slot.placeholder]) : values[slot.placeholder],
+    'constant' in slot ? slot.constant : slot.encode ? slot.encode(valueOf(values, slot.placeholder)) : valueOf(values, slot.placeholder),
   );
   return sendNamed<T>(session, template, params);
 }

@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { bindValue, type Bind, type Queryable } from '../db/database.js';
+import { inline, type Part, type Queryable } from '../db/database.js';
 import { fanOutCtes } from '../webhooks/deliveries-repository.js';
 import { events, type ClinicalEventType, type WorkspaceEventType } from './tables.js';
 
@@ -62,26 +62,35 @@ export function newEventId(): string {
 
 /**
  * The named CTEs that write `event` and fan it out, for a `with` clause. `when` (a boolean SQL
- * expression over the rest of the statement) writes it only if the change happened; `bind` puts
- * the values in (see templateRows).
+ * expression over the rest of the statement) writes it only if the change happened.
  */
-export function eventCtes(event: NewEvent, options: { when?: SQL; bind?: Bind } = {}): SQL {
-  const bind = options.bind ?? bindValue;
-  const body = JSON.stringify({ object: event.object, previous: event.previous });
-  const insert = sql`${sql.identifier(NEW_EVENTS)} as (
+export function eventCtes(event: NewEvent, when?: SQL): Part {
+  return {
+    values: {
+      event_id: newEventId(),
+      event_type: event.type,
+      event_brand_id: event.brandId ?? null,
+      event_workspace_id: event.workspaceId ?? null,
+      event_at: (event.at ?? new Date()).toISOString(),
+      event_data: JSON.stringify({ object: event.object, previous: event.previous }),
+    },
+    sql: (slot) => {
+      const insert = sql`${sql.identifier(NEW_EVENTS)} as (
     insert into ${events} (id, type, brand_id, workspace_id, created_at, data)
-    select ${bind('event_id', newEventId())}, ${bind('event_type', event.type)}, ${bind('event_brand_id', event.brandId ?? null)}::text,
-           ${bind('event_workspace_id', event.workspaceId ?? null)}::text,
-           ${bind('event_at', (event.at ?? new Date()).toISOString())}::timestamptz, ${bind('event_data', body)}::json
-    where ${options.when ?? sql`true`}
+    select ${slot('event_id')}, ${slot('event_type')}, ${slot('event_brand_id')}::text,
+           ${slot('event_workspace_id')}::text,
+           ${slot('event_at')}::timestamptz, ${slot('event_data')}::json
+    where ${when ?? sql`true`}
     returning id, type, brand_id, workspace_id)`;
-  const more = fanOut(sql`${sql.identifier(NEW_EVENTS)}`);
-  return more ? sql`${insert}, ${more}` : insert;
+      const more = fanOut(sql`${sql.identifier(NEW_EVENTS)}`);
+      return more ? sql`${insert}, ${more}` : insert;
+    },
+  };
 }
 
 /** Writes an event (and its fan-out) in the caller's transaction: one statement. */
 export async function recordEvent(q: Queryable, event: NewEvent): Promise<void> {
-  await q.execute(sql`with ${eventCtes(event)} select 1`);
+  await q.execute(sql`with ${inline(eventCtes(event))} select 1`);
 }
 
 /**

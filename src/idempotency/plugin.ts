@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { affectedRows, bindValue, rows, type Bind, type Database, type Queryable } from '../db/database.js';
+import { affectedRows, inline, rows, type Database, type Part, type Queryable, type Slot } from '../db/database.js';
 import { Errors, HttpError } from '../http/errors.js';
 import { idempotencyKeys } from './tables.js';
 import type { Metrics } from '../http/metrics.js';
@@ -179,14 +179,22 @@ export class IdempotencyContext {
    * The key's row, one JSON column `key_row`, for a claim statement to return when it loses: the
    * caller hands that column to `settleLostClaim` as it came.
    */
-  keyRowStatement(bind: Bind = bindValue): SQL {
-    return sql`select to_jsonb(k) as key_row from (
+  keyRowStatement(): Part {
+    return {
+      values: this.keyValues(),
+      sql: (slot) => sql`select to_jsonb(k) as key_row from (
         select fingerprint, state, response_status, response_body, expires_at
-        from ${idempotencyKeys} where ${keyIs(this.principal, this.route, this.key, bind)}) k`;
+        from ${idempotencyKeys} where ${keyIs(slot)}) k`,
+    };
+  }
+
+  /** The values `keyIs` names. */
+  private keyValues(): Record<string, unknown> {
+    return { key_principal: this.principal, key_route: this.route, key: this.key };
   }
 
   private where(): SQL {
-    return keyIs(this.principal, this.route, this.key);
+    return inline({ values: this.keyValues(), sql: keyIs });
   }
 
   private leaseUntil(): Date {
@@ -196,7 +204,7 @@ export class IdempotencyContext {
   /** Records the key and the resource this request creates, in the caller's transaction. */
   async claim(tx: Queryable, resourceId: string | null): Promise<void> {
     const claim = this.claimStatement(resourceId);
-    const won = await rows(tx, claim.statement);
+    const won = await rows(tx, inline(claim.statement));
     if (claim.gated && won.length === 0) throw new IdempotencyRace();
     this.owned = true;
   }
@@ -206,13 +214,16 @@ export class IdempotencyContext {
    * writes it guards (see create-lab-order.ts). `gated`: it returns a row only if this request won
    * the key (a fresh claim); otherwise this request already holds the key (a takeover) and it
    * only records the resource. Call `claimed()` once the statement succeeded (and, when gated,
-   * returned its row). `bind` puts the values in (see templateRows).
+   * returned its row).
    */
-  claimStatement(resourceId: string | null, bind: Bind = bindValue): { gated: boolean; statement: SQL } {
+  claimStatement(resourceId: string | null): { gated: boolean; statement: Part } {
     if (this.owned) {
       return {
         gated: false,
-        statement: sql`update ${idempotencyKeys} set resource_id = ${bind('claim_resource_id', resourceId)} where ${keyIs(this.principal, this.route, this.key, bind)}`,
+        statement: {
+          values: { ...this.keyValues(), claim_resource_id: resourceId },
+          sql: (slot) => sql`update ${idempotencyKeys} set resource_id = ${slot('claim_resource_id')} where ${keyIs(slot)}`,
+        },
       };
     }
     const now = new Date();
@@ -221,23 +232,31 @@ export class IdempotencyContext {
     // A live key seen by the statement's snapshot (a replay, a retry in progress) is not even tried:
     // ON CONFLICT DO UPDATE locks the row it finds even when its WHERE refuses the update, and that
     // lock made every replay a write (a transaction id, WAL and a flush at commit).
-    const at = bind('claim_now', now.toISOString());
     return {
       gated: true,
-      statement: sql`
+      statement: {
+        values: {
+          ...this.keyValues(),
+          claim_fingerprint: this.fingerprint,
+          claim_locked_until: this.leaseUntil().toISOString(),
+          claim_resource_id: resourceId,
+          claim_now: now.toISOString(),
+          claim_expires_at: expiresAt.toISOString(),
+        },
+        sql: (slot) => sql`
         insert into ${idempotencyKeys} (principal, route, key, fingerprint, state, locked_until, resource_id,
                                         response_status, response_body, created_at, expires_at)
-        select ${bind('key_principal', this.principal)}, ${bind('key_route', this.route)}, ${bind('key', this.key)},
-               ${bind('claim_fingerprint', this.fingerprint)}, 'in_progress',
-               ${bind('claim_locked_until', this.leaseUntil().toISOString())}::timestamptz, ${bind('claim_resource_id', resourceId)}, null, null,
-               ${at}::timestamptz, ${bind('claim_expires_at', expiresAt.toISOString())}::timestamptz
-        where not exists (select 1 from ${idempotencyKeys} where ${keyIs(this.principal, this.route, this.key, bind)} and ${idempotencyKeys.expiresAt} >= ${at}::timestamptz)
+        select ${slot('key_principal')}, ${slot('key_route')}, ${slot('key')}, ${slot('claim_fingerprint')}, 'in_progress',
+               ${slot('claim_locked_until')}::timestamptz, ${slot('claim_resource_id')}, null, null,
+               ${slot('claim_now')}::timestamptz, ${slot('claim_expires_at')}::timestamptz
+        where not exists (select 1 from ${idempotencyKeys} where ${keyIs(slot)} and ${idempotencyKeys.expiresAt} >= ${slot('claim_now')}::timestamptz)
         on conflict (principal, route, key) do update set
           fingerprint = excluded.fingerprint, state = excluded.state, locked_until = excluded.locked_until,
           resource_id = excluded.resource_id, response_status = null, response_body = null,
           created_at = excluded.created_at, expires_at = excluded.expires_at
-        where ${idempotencyKeys}.expires_at < ${at}::timestamptz
+        where ${idempotencyKeys}.expires_at < ${slot('claim_now')}::timestamptz
         returning key`,
+      },
     };
   }
 
@@ -249,7 +268,7 @@ export class IdempotencyContext {
   /** Stores the final response for replay, in the caller's transaction. */
   async complete(tx: Queryable, status: number, body: string): Promise<void> {
     if (!this.owned) await this.claim(tx, this.resumedResourceId);
-    await tx.execute(this.completionStatement(status, body));
+    await tx.execute(inline(this.completionStatement(status, body)));
     this.completed = true;
   }
 
@@ -258,12 +277,15 @@ export class IdempotencyContext {
    * statement with the writes it completes (`when`: only if that SQL condition holds); call
    * `completedWith()` once that statement ran and completed the key.
    */
-  completionStatement(status: number, body: string, when?: SQL, bind: Bind = bindValue): SQL {
+  completionStatement(status: number, body: string, when?: SQL): Part {
     if (!this.owned) throw new Error('the idempotency key must be claimed before it is completed');
-    return sql`
+    return {
+      values: { ...this.keyValues(), response_status: status, response_body: body },
+      sql: (slot) => sql`
       update ${idempotencyKeys}
-      set state = 'completed', response_status = ${bind('response_status', status)}, response_body = ${bind('response_body', body)}, locked_until = null
-      where ${keyIs(this.principal, this.route, this.key, bind)}${when ? sql` and ${when}` : sql``}`;
+      set state = 'completed', response_status = ${slot('response_status')}, response_body = ${slot('response_body')}, locked_until = null
+      where ${keyIs(slot)}${when ? sql` and ${when}` : sql``}`,
+    };
   }
 
   completedWith(): void {
@@ -285,9 +307,9 @@ export function sendStoredAnswer(reply: FastifyReply, answer: StoredAnswer): Fas
   return sendJsonText(reply, answer.status, answer.text);
 }
 
-/** The row of one key: (principal, route, key). */
-function keyIs(principal: string, route: string, key: string, bind: Bind = bindValue): SQL {
-  return sql`${idempotencyKeys.principal} = ${bind('key_principal', principal)} and ${idempotencyKeys.route} = ${bind('key_route', route)} and ${idempotencyKeys.key} = ${bind('key', key)}`;
+/** The row of one key: (principal, route, key), from the values `keyValues` gives. */
+function keyIs(slot: Slot): SQL {
+  return sql`${idempotencyKeys.principal} = ${slot('key_principal')} and ${idempotencyKeys.route} = ${slot('key_route')} and ${idempotencyKeys.key} = ${slot('key')}`;
 }
 
 /** SHA-256 of the canonical JSON (sorted keys) of the route params and body. */

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { auditActor } from '../audit/audit.js';
-import type { Bind, Database, Tx } from '../db/database.js';
+import type { Database, Tx } from '../db/database.js';
 import { principalOf } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';
 import { IdempotencyRace, type IdempotencyContext, type StoredAnswer } from '../idempotency/plugin.js';
@@ -138,11 +138,8 @@ export async function createLabOrder(
     }
     const id = randomUUID();
     // One statement: the claim comes first, and a concurrent twin that loses it writes nothing.
-    const claim = {
-      gated: !idem.owned,
-      statement: (bind: Bind) => idem.claimStatement(id, bind).statement,
-      ...(idem.deferred && { keyRow: (bind: Bind) => idem.keyRowStatement(bind) }),
-    };
+    const { gated, statement } = idem.claimStatement(id);
+    const claim = { gated, statement, ...(idem.deferred && { keyRow: idem.keyRowStatement() }) };
     const created = await insertSubmittingOrder(database.db, claim, {
       id,
       brandId: body.brand_id,
@@ -213,8 +210,8 @@ export async function createLabOrder(
       // The usual case: the order is as this request inserted it, so no lock is needed to decide
       // what Junction's answer changes; one statement writes it unless the order moved on.
       const { change, result } = outcome(inserted);
-      const written = await writeJunctionOrderChangeIfUnchanged(database.db, inserted, change, (when, bind) =>
-        idem.completionStatement(result.status, result.text, when, bind),
+      const written = await writeJunctionOrderChangeIfUnchanged(database.db, inserted, change, (when) =>
+        idem.completionStatement(result.status, result.text, when),
       );
       if (written) {
         idem.completedWith();

@@ -1,8 +1,8 @@
 /** SQL for lab orders and their events. Status changes only ever move an order forward. */
-import { and, asc, desc, eq, exists, inArray, isNull, lt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { AuditActor } from '../audit/audit.js';
 import { auditEvents } from '../audit/tables.js';
-import { bindValue, preparedRows, templateRows, type Bind, type Queryable } from '../db/database.js';
+import { inline, preparedRows, templateRows, type Part, type Queryable, type Values } from '../db/database.js';
 import type { JunctionOrder } from '../junction/types.js';
 import { eventCtes } from '../events/record.js';
 import { profileShape, upsertPatientStatement, type PatientChanges } from './patients.js';
@@ -58,15 +58,30 @@ export async function insertSubmittingOrder(
   q: Queryable,
   claim: {
     gated: boolean;
-    statement: (bind: Bind) => SQL;
+    statement: Part;
     /** the key's row (one column, `key_row`), returned when the claim loses (IdempotencyContext.keyRowStatement) */
-    keyRow?: (bind: Bind) => SQL;
+    keyRow?: Part;
   },
   o: NewSubmittingOrder,
 ): Promise<{ claimed: boolean; row: LabOrderRow | null; junctionUserId: string | null; keyRow: unknown }> {
   // The text depends only on the claim's kind and the profile fields sent (templateRows).
   const kind = claim.gated ? (claim.keyRow ? 'claim-first' : 'claim') : 'takeover';
   const shape = `lab_order_insert:${kind}:${o.profile ? profileShape(o.profile) : '-'}`;
+  const patient = o.profile ? upsertPatientStatement(o.brandId, o.patientId, o.profile, 'gate') : null;
+  const values: Values = {
+    ...claim.statement.values,
+    ...claim.keyRow?.values,
+    ...patient?.values,
+    brand_id: o.brandId,
+    order_patient_id: o.patientId,
+    panel_id: o.panelId,
+    order_id: o.id,
+    default_lab_test_id: o.defaultLabTestId,
+    created_by: o.createdBy,
+    actor: o.actor.actor,
+    request_id: o.actor.requestId,
+    junction_environment: o.junctionEnvironment,
+  };
   const [row] = await templateRows<{
     claimed: boolean;
     lab_test_id: string | null;
@@ -75,36 +90,39 @@ export async function insertSubmittingOrder(
     updated_at: Date | string | null;
     junction_user_id: string | null;
     key_row?: unknown;
-  }>(q, shape, (bind) => {
-    const brandId = bind('brand_id', o.brandId);
-    const patientId = bind('order_patient_id', o.patientId);
-    const ctes = [sql`claim as (${claim.statement(bind)})`, sql`gate as (${claim.gated ? sql`select 1 from claim` : sql`select 1`})`];
-    if (o.profile) ctes.push(sql`patient as (${upsertPatientStatement(o.brandId, o.patientId, o.profile, 'gate', bind)})`);
-    const patientAction = o.profile ? sql`case when (select created from patient) then 'create' else 'update' end` : sql`'read'`;
-    const panelId = bind('panel_id', o.panelId);
-    const orderId = bind('order_id', o.id);
-    ctes.push(sql`ord as (
+  }>(q, shape, {
+    values,
+    sql: (slot) => {
+      const brandId = slot('brand_id');
+      const patientId = slot('order_patient_id');
+      const ctes = [sql`claim as (${claim.statement.sql(slot)})`, sql`gate as (${claim.gated ? sql`select 1 from claim` : sql`select 1`})`];
+      if (patient) ctes.push(sql`patient as (${patient.sql(slot)})`);
+      const patientAction = patient ? sql`case when (select created from patient) then 'create' else 'update' end` : sql`'read'`;
+      const panelId = slot('panel_id');
+      const orderId = slot('order_id');
+      ctes.push(sql`ord as (
       insert into ${labOrders} (id, brand_id, patient_id, panel_id, lab_test_id, status, created_by)
       select ${orderId}::uuid, ${brandId}, ${patientId}::uuid, ${panelId},
-             coalesce((select lab_test_id from ${brandPanels} where brand_id = ${brandId} and panel_id = ${panelId}), ${bind('default_lab_test_id', o.defaultLabTestId)}),
-             'submitting', ${bind('created_by', o.createdBy)}
+             coalesce((select lab_test_id from ${brandPanels} where brand_id = ${brandId} and panel_id = ${panelId}), ${slot('default_lab_test_id')}),
+             'submitting', ${slot('created_by')}
       from gate
       returning lab_test_id, created_at, updated_at)`);
-    // Audit rows in the order the changes happen: the patient, then the order.
-    ctes.push(sql`audit as (
+      // Audit rows in the order the changes happen: the patient, then the order.
+      ctes.push(sql`audit as (
       insert into ${auditEvents} (actor, request_id, action, resource_type, resource_id, tenant)
-      select ${bind('actor', o.actor.actor)}, ${bind('request_id', o.actor.requestId)}, a.action, a.resource_type, a.resource_id, ${brandId}
+      select ${slot('actor')}, ${slot('request_id')}, a.action, a.resource_type, a.resource_id, ${brandId}
       from gate, (values (1, ${patientAction}, 'patient', ${patientId}::text), (2, 'create', 'lab_order', ${orderId}::text)) as a (n, action, resource_type, resource_id)
       order by a.n)`);
-    // A claim that loses reads the key's row as it stood when the statement began.
-    const keyRow = claim.keyRow
-      ? { columns: sql`, k.key_row`, join: sql` left join (${claim.keyRow(bind)}) k on not exists (select 1 from gate)` }
-      : { columns: sql``, join: sql`` };
-    return sql`with ${sql.join(ctes, sql`, `)}
+      // A claim that loses reads the key's row as it stood when the statement began.
+      const keyRow = claim.keyRow
+        ? { columns: sql`, k.key_row`, join: sql` left join (${claim.keyRow.sql(slot)}) k on not exists (select 1 from gate)` }
+        : { columns: sql``, join: sql`` };
+      return sql`with ${sql.join(ctes, sql`, `)}
       select exists (select 1 from gate) as claimed,
              ord.lab_test_id, ord.created_at, ord.updated_at,
-             (select junction_user_id from ${junctionUsers} where junction_environment = ${bind('junction_environment', o.junctionEnvironment)} and client_user_id = ${patientId}::text) as junction_user_id${keyRow.columns}
+             (select junction_user_id from ${junctionUsers} where junction_environment = ${slot('junction_environment')} and client_user_id = ${patientId}::text) as junction_user_id${keyRow.columns}
       from (select 1) as one left join ord on true${keyRow.join}`;
+    },
   });
   if (!row) throw new Error('order insert returned no row');
   const inserted: LabOrderRow | null =
@@ -233,25 +251,36 @@ export function junctionOrderChange(current: LabOrderRow, order: JunctionOrder):
 }
 
 /** Inserts the events not stored yet (matched by detail and time), in Junction's order. */
-function newEventsStatement(orderId: string, events: JunctionOrderChange['events'], when?: SQL, bind: Bind = bindValue): SQL | null {
+function newEventsStatement(orderId: string, events: JunctionOrderChange['events'], when?: SQL): Part | null {
   if (events.length === 0) return null;
-  const values = sql.join(
-    events.map(
-      (e, i) =>
-        sql`(${sql.raw(String(i))}, ${bind(`history_${i}_status`, e.status)}, ${bind(`history_${i}_detail`, e.statusDetail)}, ${bind(`history_${i}_at`, e.occurredAt.toISOString())})`,
-    ),
-    sql`, `,
-  );
-  const id = bind('history_order_id', orderId);
-  return sql`
+  const values: Values = { history_order_id: orderId };
+  events.forEach((e, i) => {
+    values[`history_${i}_status`] = e.status;
+    values[`history_${i}_detail`] = e.statusDetail;
+    values[`history_${i}_at`] = e.occurredAt.toISOString();
+  });
+  return {
+    values,
+    sql: (slot) => {
+      const rowsSql = sql.join(
+        events.map(
+          (_e, i) =>
+            sql`(${sql.raw(String(i))}, ${slot(`history_${i}_status`)}, ${slot(`history_${i}_detail`)}, ${slot(`history_${i}_at`)})`,
+        ),
+        sql`, `,
+      );
+      const id = slot('history_order_id');
+      return sql`
     insert into ${labOrderEvents} (order_id, status, status_detail, source, occurred_at)
     select ${id}::uuid, v.status, v.status_detail, 'junction', v.occurred_at::timestamptz
-    from (values ${values}) as v (n, status, status_detail, occurred_at)
+    from (values ${rowsSql}) as v (n, status, status_detail, occurred_at)
     where not exists (
       select 1 from ${labOrderEvents} e
       where e.order_id = ${id}::uuid and e.status_detail = v.status_detail and e.occurred_at = v.occurred_at::timestamptz
     )${when ? sql` and ${when}` : sql``}
     order by v.n`;
+    },
+  };
 }
 
 /**
@@ -279,10 +308,10 @@ export async function writeJunctionOrderChange(
   q: Queryable,
   current: LabOrderRow,
   change: JunctionOrderChange,
-  also?: SQLWrapper,
+  also?: Part,
 ): Promise<{ changed: boolean; row: LabOrderRow }> {
   const next = change.set ? { ...current, ...change.set } : current;
-  const ctes = changeCtes(current, next, change, also?.getSQL() ?? null, {});
+  const ctes = changeCtes(current, next, change, also ?? null).map(inline);
   const withClause = ctes.length > 0 ? sql`with ${sql.join(ctes, sql`, `)} ` : sql``;
   if (change.set === null) {
     if (ctes.length > 0) await preparedRows(q, sql`${withClause}select 1`);
@@ -296,22 +325,21 @@ export async function writeJunctionOrderChange(
 /**
  * What is written with an order's change, as CTEs in this order: Junction's events not stored
  * yet, `also`, and the order's event when its status changes; `when` (a condition over the rest
- * of the statement) gates all three, `bind` puts their values in (see templateRows).
+ * of the statement) gates all three.
  */
-function changeCtes(
-  current: LabOrderRow,
-  next: LabOrderRow,
-  change: JunctionOrderChange,
-  also: SQL | null,
-  options: { when?: SQL; bind?: Bind },
-): SQL[] {
-  const ctes: SQL[] = [];
-  const history = newEventsStatement(current.id, change.events, options.when, options.bind);
-  if (history) ctes.push(sql`history as (${history})`);
-  if (also) ctes.push(sql`also as (${also})`);
+function changeCtes(current: LabOrderRow, next: LabOrderRow, change: JunctionOrderChange, also: Part | null, when?: SQL): Part[] {
+  const ctes: Part[] = [];
+  const history = newEventsStatement(current.id, change.events, when);
+  if (history) ctes.push(named('history', history));
+  if (also) ctes.push(named('also', also));
   const event = orderChangeEvent(current, next);
-  if (event) ctes.push(eventCtes(event, options));
+  if (event) ctes.push(eventCtes(event, when));
   return ctes;
+}
+
+/** `part` as the CTE `name as (…)`. */
+function named(name: string, part: Part): Part {
+  return { values: part.values, sql: (slot) => sql`${sql.raw(name)} as (${part.sql(slot)})` };
 }
 
 /**
@@ -326,7 +354,7 @@ export async function writeJunctionOrderChangeIfUnchanged(
   q: Queryable,
   current: LabOrderRow,
   change: JunctionOrderChange,
-  also: (when: SQL, bind: Bind) => SQL,
+  also: (when: SQL) => Part,
 ): Promise<LabOrderRow | null> {
   const set = change.set;
   if (set === null || current.status !== 'submitting' || current.junctionOrderId !== null) return null;
@@ -337,18 +365,24 @@ export async function writeJunctionOrderChangeIfUnchanged(
   const columns = (Object.keys(set) as (keyof typeof set)[]).filter((k) => set[k] !== undefined).sort();
   const statusChanges = next.status !== current.status;
   const shape = `lab_order_answer:${columns.join(',')}:${change.events.length}:${statusChanges ? 'event' : ''}`;
-  const [row] = await templateRows<{ updated: boolean }>(q, shape, (bind) => {
-    const when = sql`exists (select 1 from upd)`;
-    // Each value as the column sends it (a Date as its ISO text), as drizzle's update builder would.
-    const assignments = sql.join(
-      columns.map((k) => sql`${sql.identifier(labOrders[k].name)} = ${bind(`set_${k}`, labOrders[k].mapToDriverValue(set[k]))}`),
-      sql`, `,
-    );
-    const upd = sql`upd as (update ${labOrders} set ${assignments}
-        where ${labOrders.id} = ${bind('order_id', current.id)}::uuid and ${labOrders.status} = 'submitting' and ${labOrders.junctionOrderId} is null
+  const when = sql`exists (select 1 from upd)`;
+  const ctes = changeCtes(current, next, change, also(when), when);
+  // Each value as the column sends it (a Date as its ISO text), as drizzle's update builder would.
+  const values: Values = { order_id: current.id };
+  for (const k of columns) values[`set_${k}`] = labOrders[k].mapToDriverValue(set[k]);
+  for (const cte of ctes) Object.assign(values, cte.values);
+  const [row] = await templateRows<{ updated: boolean }>(q, shape, {
+    values,
+    sql: (slot) => {
+      const assignments = sql.join(
+        columns.map((k) => sql`${sql.identifier(labOrders[k].name)} = ${slot(`set_${k}`)}`),
+        sql`, `,
+      );
+      const upd = sql`upd as (update ${labOrders} set ${assignments}
+        where ${labOrders.id} = ${slot('order_id')}::uuid and ${labOrders.status} = 'submitting' and ${labOrders.junctionOrderId} is null
         returning ${labOrders.id})`;
-    const ctes = [upd, ...changeCtes(current, next, change, also(when, bind), { when, bind })];
-    return sql`with ${sql.join(ctes, sql`, `)} select exists (select 1 from upd) as updated`;
+      return sql`with ${sql.join([upd, ...ctes.map((cte) => cte.sql(slot))], sql`, `)} select exists (select 1 from upd) as updated`;
+    },
   });
   return row?.updated ? next : null;
 }
@@ -371,7 +405,7 @@ export async function markRejected(
     .returning({ id: labOrders.id });
   const event = orderChangeEvent(current, next);
   const ctes = [sql`rejected as (${update.getSQL()})`];
-  if (event) ctes.push(eventCtes(event, { when: sql`exists (select 1 from rejected)` }));
+  if (event) ctes.push(inline(eventCtes(event, sql`exists (select 1 from rejected)`)));
   const [row] = await preparedRows<{ updated: boolean }>(
     q,
     sql`with ${sql.join(ctes, sql`, `)} select exists (select 1 from rejected) as updated`,

@@ -3,7 +3,7 @@
  * order that omits demographics or address uses what is kept. Junction needs all of them.
  */
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
-import { bindValue, type Bind, type Queryable } from '../db/database.js';
+import type { Part, Queryable, Values } from '../db/database.js';
 import type { JunctionAddress, JunctionPatient } from '../junction/types.js';
 import { patients } from './tables.js';
 
@@ -52,23 +52,24 @@ export async function upsertPatient(
  * has a row, and returns `created` (true when the profile is new). Its text depends only on
  * which fields `changes` has (profileShape).
  */
-export function upsertPatientStatement(
-  brandId: string,
-  patientId: string,
-  changes: PatientChanges,
-  from: string,
-  bind: Bind = bindValue,
-): SQL {
+export function upsertPatientStatement(brandId: string, patientId: string, changes: PatientChanges, from: string): Part {
   const set = profileColumns(changes) as Record<string, unknown>;
   const keys = Object.keys(set);
-  const names = keys.map((k) => PROFILE_COLUMNS[k]!.name);
-  const values = keys.map((k) => sql`${bind(`patient_${k}`, set[k])}::${PROFILE_COLUMNS[k]!.type}`);
-  const updates = names.map((n) => `${n} = excluded.${n}`).join(', ');
-  return sql`
+  const values: Values = { patient_brand_id: brandId, patient_id: patientId };
+  for (const k of keys) values[`patient_${k}`] = set[k];
+  return {
+    values,
+    sql: (slot) => {
+      const names = keys.map((k) => PROFILE_COLUMNS[k]!.name);
+      const columns = keys.map((k) => sql`, ${slot(`patient_${k}`)}::${PROFILE_COLUMNS[k]!.type}`);
+      const updates = names.map((n) => `${n} = excluded.${n}`).join(', ');
+      return sql`
     insert into ${patients} (brand_id, patient_id${sql.raw(names.map((n) => `, ${n}`).join(''))})
-    select ${bind('patient_brand_id', brandId)}, ${bind('patient_id', patientId)}::uuid${sql.join(values.map((v) => sql`, ${v}`))} from ${sql.identifier(from)}
+    select ${slot('patient_brand_id')}, ${slot('patient_id')}::uuid${sql.join(columns)} from ${sql.identifier(from)}
     on conflict (brand_id, patient_id) do update set ${sql.raw(updates ? `${updates}, ` : '')}updated_at = now()
     returning (xmax = 0) as created`;
+    },
+  };
 }
 
 /** Column name and SQL type (as a cast) of each profile field, from the table definition. */

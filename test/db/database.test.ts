@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { migrateDatabase, openDatabase, rows, type Database } from '../../src/db/database.js';
+import { inline, migrateDatabase, openDatabase, rows, templateRows, type Database, type Part } from '../../src/db/database.js';
 import { isUniqueViolation, pgCode } from '../../src/db/errors.js';
 import { auditEvents } from '../../src/db/tables.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
@@ -33,6 +33,26 @@ describe('database layer', () => {
     expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['audit_events', 'idempotency_keys', 'lab_orders']));
     const applied = await rows<{ n: number }>(database.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
     expect(applied[0]!.n).toBeGreaterThan(0);
+  });
+
+  it('builds a template statement once per shape and sends each call its own values', async () => {
+    let builds = 0;
+    const part = (a: number, b: string): Part => ({
+      values: { a, b },
+      sql: (slot) => {
+        builds++;
+        return sql`select ${slot('a')}::int + 1 as n, ${slot('b')}::text as b`;
+      },
+    });
+    const shape = `test:${Math.random()}`;
+    expect(await templateRows(database.db, shape, part(1, 'x'))).toEqual([{ n: 2, b: 'x' }]);
+    expect(await templateRows(database.db, shape, part(41, 'y'))).toEqual([{ n: 42, b: 'y' }]);
+    expect(builds).toBe(1);
+    expect(await rows(database.db, inline(part(2, 'z')))).toEqual([{ n: 3, b: 'z' }]);
+    // A value the SQL names but the part lacks is a bug in the part: refused, never sent as null.
+    const missing: Part = { values: { a: 1 }, sql: (slot) => sql`select ${slot('a')}::int, ${slot('c')}::int` };
+    await expect(templateRows(database.db, `test:${Math.random()}`, missing)).rejects.toThrow(/no value named "c"/);
+    expect(() => inline(missing)).toThrow(/no value named "c"/);
   });
 
   it('rolls a transaction back when its callback throws', async () => {
