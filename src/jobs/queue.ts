@@ -31,7 +31,7 @@ import { rows, type Database, type Queryable } from '../db/database.js';
 import { describeError } from '../http/logging.js';
 import type { JobQueueStats, Metrics } from '../http/metrics.js';
 
-/** The channel the insert trigger notifies (drizzle/0004_job_queue.sql). */
+/** The channel the insert trigger notifies (drizzle/0011_jobs_notify_per_row.sql). */
 export const JOBS_CHANNEL = 'labline_jobs';
 /** Seconds before each retry when a job names no schedule: five retries over about 40 minutes. */
 export const DEFAULT_RETRY_DELAYS: readonly number[] = [5, 30, 120, 600, 1800];

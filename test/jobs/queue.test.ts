@@ -197,7 +197,11 @@ describe('job queue', () => {
     try {
       const inserts = 40;
       for (let i = 0; i < inserts; i++) await enqueue(t.database.db, { queue: 't.wake' });
+      // Jobs due later, and an insert of no job, wake nobody.
+      await enqueue(t.database.db, { queue: 't.wake', runAt: new Date(Date.now() + 3_600_000) });
+      await t.database.db.execute(sql`insert into jobs (queue) select 't.wake' where false`);
       await until(`${inserts} notifications`, () => woken.length >= inserts, 5_000).catch(() => {});
+      await new Promise((r) => setTimeout(r, 200));
       expect(woken.length).toBe(inserts);
     } finally {
       await listener.close();
