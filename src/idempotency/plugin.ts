@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { affectedRows, inline, rows, type Database, type Part, type Queryable, type Slot } from '../db/database.js';
+import { affectedRows, inline, rows, type Database, type Part, type Queryable, type Slot, type Values } from '../db/database.js';
 import { Errors, HttpError } from '../http/errors.js';
 import { idempotencyKeys } from './tables.js';
 import type { Metrics } from '../http/metrics.js';
@@ -189,7 +189,7 @@ export class IdempotencyContext {
   }
 
   /** The values `keyIs` names. */
-  private keyValues(): Record<string, unknown> {
+  private keyValues(): Values {
     return { key_principal: this.principal, key_route: this.route, key: this.key };
   }
 
