@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { is, Param, Placeholder, sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import { is, Param, Placeholder, sql, type AnyColumn, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg, NodePgSession } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgDialect, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -332,4 +332,23 @@ function statementName(text: string): string {
 export function affectedRows(result: unknown): number {
   const r = result as { rowCount?: number | null; affectedRows?: number };
   return r.rowCount ?? r.affectedRows ?? 0;
+}
+
+/**
+ * Newest first on (at, id): the order of the list indexes on `(…, at DESC NULLS LAST, id DESC NULLS
+ * LAST)`, which is what drizzle-kit writes for `.desc()`. A plain `order by at desc` means NULLS
+ * FIRST, an order such an index cannot give even on NOT NULL columns: PostgreSQL then read and sorted
+ * every matching row for each page (a brand's million orders: a quarter of a second a page).
+ */
+export function newestFirst(at: AnyColumn, id: AnyColumn): [SQL, SQL] {
+  return [sql`${at} desc nulls last`, sql`${id} desc nulls last`];
+}
+
+/**
+ * The rows after a keyset cursor in `newestFirst` order. A row comparison, so that the index scan
+ * starts at the cursor; the same condition written as `at < x or (at = x and id < y)` is only a
+ * filter, and a page deep in a large list read every row before it.
+ */
+export function olderThan(at: AnyColumn, id: AnyColumn, cursor: readonly [Date, string]): SQL {
+  return sql`(${at}, ${id}) < (${cursor[0].toISOString()}::timestamptz, ${cursor[1]})`;
 }

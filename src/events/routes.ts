@@ -5,9 +5,9 @@
  * first, keyset-paginated on (created_at, id). Also the purge of events past retention.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { audit, auditActor } from '../audit/audit.js';
-import { affectedRows, type Database, type Queryable } from '../db/database.js';
+import { affectedRows, newestFirst, olderThan, type Database, type Queryable } from '../db/database.js';
 import type { App } from '../http/app-type.js';
 import { brandsToList, principalOf, SCOPES } from '../http/auth.js';
 import { cursorCodec } from '../http/cursor.js';
@@ -60,14 +60,12 @@ async function listEvents(
 ): Promise<EventRow[]> {
   const conds: SQL[] = [tenant];
   if (type) conds.push(eq(events.type, type));
-  if (after) {
-    conds.push(or(lt(events.createdAt, after[0]), and(eq(events.createdAt, after[0]), lt(events.id, after[1])))!);
-  }
+  if (after) conds.push(olderThan(events.createdAt, events.id, after));
   return q
     .select()
     .from(events)
     .where(and(...conds))
-    .orderBy(desc(events.createdAt), desc(events.id))
+    .orderBy(...newestFirst(events.createdAt, events.id))
     .limit(limit);
 }
 

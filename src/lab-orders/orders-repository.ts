@@ -1,8 +1,8 @@
 /** SQL for lab orders and their events. Status changes only ever move an order forward. */
-import { and, asc, desc, eq, exists, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, exists, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { AuditActor } from '../audit/audit.js';
 import { auditEvents } from '../audit/tables.js';
-import { inline, preparedRows, templateRows, type Part, type Queryable, type Values } from '../db/database.js';
+import { inline, newestFirst, olderThan, preparedRows, templateRows, type Part, type Queryable, type Values } from '../db/database.js';
 import type { JunctionOrder } from '../junction/types.js';
 import { eventCtes } from '../events/record.js';
 import { profileShape, upsertPatientStatement, type PatientChanges } from './patients.js';
@@ -427,19 +427,12 @@ export async function listOrders(q: Queryable, f: ListFilter): Promise<LabOrderR
   if (f.brandIds) conds.push(inArray(labOrders.brandId, [...f.brandIds]));
   if (f.patientId) conds.push(eq(labOrders.patientId, f.patientId));
   if (f.status) conds.push(eq(labOrders.status, f.status as LabOrderStatus));
-  if (f.after) {
-    conds.push(
-      or(
-        lt(labOrders.createdAt, f.after.createdAt),
-        and(eq(labOrders.createdAt, f.after.createdAt), lt(labOrders.id, f.after.id)),
-      )!,
-    );
-  }
+  if (f.after) conds.push(olderThan(labOrders.createdAt, labOrders.id, [f.after.createdAt, f.after.id]));
   return q
     .select()
     .from(labOrders)
     .where(conds.length > 0 ? and(...conds) : undefined)
-    .orderBy(desc(labOrders.createdAt), desc(labOrders.id))
+    .orderBy(...newestFirst(labOrders.createdAt, labOrders.id))
     .limit(f.limit);
 }
 

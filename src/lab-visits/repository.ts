@@ -1,6 +1,6 @@
 /** Lab visit rows. Every query is by workspace, and a soft-deleted visit is invisible to all of them. */
-import { and, desc, eq, gte, isNull, lte, sql, type SQL } from 'drizzle-orm';
-import type { Queryable } from '../db/database.js';
+import { and, eq, gte, isNull, lte, type SQL } from 'drizzle-orm';
+import { newestFirst, olderThan, type Queryable } from '../db/database.js';
 import { labVisits, type LabVisitStatus } from './tables.js';
 
 export type LabVisitRow = typeof labVisits.$inferSelect;
@@ -51,13 +51,13 @@ export async function listVisits(
     filters.to === undefined ? undefined : lte(labVisits.labVisitDate, filters.to),
     filters.after == null
       ? undefined
-      : sql`(${labVisits.labVisitDate}, ${labVisits.id}) < (${filters.after.date.toISOString()}::timestamptz, ${filters.after.id})`,
+      : olderThan(labVisits.labVisitDate, labVisits.id, [filters.after.date, filters.after.id]),
   ];
   return q
     .select()
     .from(labVisits)
     .where(and(...where))
-    .orderBy(desc(labVisits.labVisitDate), desc(labVisits.id))
+    .orderBy(...newestFirst(labVisits.labVisitDate, labVisits.id))
     .limit(limit);
 }
 

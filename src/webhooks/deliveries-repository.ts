@@ -5,8 +5,8 @@
  * records each attempt.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
-import { rows, type Database, type Queryable } from '../db/database.js';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { newestFirst, olderThan, rows, type Database, type Queryable } from '../db/database.js';
 import type { EndpointRow } from './endpoints-repository.js';
 import { webhookDeliveries, webhookEndpoints, type DeliveryAttempt, type DeliveryStatus, type DeliveryTrigger } from './tables.js';
 
@@ -137,10 +137,10 @@ export async function listDeliveries(
       and(
         eq(d.endpointId, endpointId),
         status === undefined ? undefined : eq(d.status, status),
-        after === null ? undefined : or(lt(d.createdAt, after[0]), and(eq(d.createdAt, after[0]), lt(d.id, after[1]))),
+        after === null ? undefined : olderThan(d.createdAt, d.id, after),
       ),
     )
-    .orderBy(desc(d.createdAt), desc(d.id))
+    .orderBy(...newestFirst(d.createdAt, d.id))
     .limit(limit);
 }
 
