@@ -30,9 +30,12 @@ export const events = pgTable(
     data: json('data').notNull(),
   },
   (t) => [
-    // Keyset pagination, newest first, per tenant.
-    index('events_brand_created_idx').on(t.brandId, t.createdAt.desc(), t.id.desc()),
-    index('events_workspace_created_idx').on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
+    // Keyset pagination, newest first, per tenant. Each event has one tenant: each index holds only
+    // the events of its kind (an event is not also indexed under its NULL column).
+    index('events_brand_created_idx').on(t.brandId, t.createdAt.desc(), t.id.desc()).where(sql`brand_id is not null`),
+    index('events_workspace_created_idx')
+      .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
+      .where(sql`workspace_id is not null`),
     index('events_created_idx').on(t.createdAt),
     check('events_one_tenant', sql`(${t.brandId} is null) <> (${t.workspaceId} is null)`),
   ],
