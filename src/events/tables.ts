@@ -36,7 +36,8 @@ export const events = pgTable(
     index('events_workspace_created_idx')
       .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
       .where(sql`workspace_id is not null`),
-    index('events_created_idx').on(t.createdAt),
+    // Every brand's events, newest first (a token for all brands), and the purge of old events.
+    index('events_created_idx').on(t.createdAt.desc(), t.id.desc()),
     check('events_one_tenant', sql`(${t.brandId} is null) <> (${t.workspaceId} is null)`),
   ],
 );
