@@ -1,6 +1,6 @@
 /** API key rows. Lookups by hash serve authentication; the others the management routes. */
 import { and, arrayContained, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Queryable } from '../db/database.js';
+import { olderThan, type Queryable } from '../db/database.js';
 import { apiKeys } from './tables.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -41,14 +41,11 @@ export async function listApiKeys(
     .where(
       and(
         visibleTo(scope),
-        after === null
-          ? undefined
-          : or(
-              lt(apiKeys.createdAt, after.createdAt),
-              and(eq(apiKeys.createdAt, after.createdAt), lt(apiKeys.id, after.id)),
-            ),
+        after === null ? undefined : olderThan(apiKeys.createdAt, apiKeys.id, [after.createdAt, after.id]),
       ),
     )
+    // Plain `desc` (not newestFirst): api_keys_created_idx is ascending, and read backwards it
+    // gives exactly this order.
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
     .limit(limit);
 }

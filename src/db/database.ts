@@ -345,7 +345,7 @@ export function newestFirst(at: AnyColumn, id: AnyColumn): [SQL, SQL] {
 }
 
 /**
- * The rows after a keyset cursor in `newestFirst` order. A row comparison, so that the index scan
+ * The rows after a keyset cursor (at, id) in newest-first order. A row comparison, so that the index scan
  * starts at the cursor; the same condition written as `at < x or (at = x and id < y)` is only a
  * filter, and a page deep in a large list read every row before it.
  */

@@ -30,7 +30,7 @@ describe('list statements on large tables', () => {
   let reader: string;
   /** a token for every brand: its lists are of every brand's rows */
   let operator: string;
-  /** the statements the app sent while `capture` ran */
+  /** the statements the app sent during `planOf`'s request */
   let sent: { text: string; params: unknown[] }[] | null = null;
 
   beforeAll(async () => {
@@ -58,8 +58,8 @@ describe('list statements on large tables', () => {
   });
   afterAll(() => s.close());
 
-  /** The plan of the statement on `table` that GET `path` sent. */
-  const planOf = async (path: string, table: string, token = reader): Promise<PlanNode> => {
+  /** The plan of the statement on `table` that GET `path` sent, and the page's next cursor. */
+  const planOf = async (path: string, table: string, token: string): Promise<{ plan: PlanNode; next: string }> => {
     sent = [];
     const res = await s.t.request('GET', path, { token });
     const statements = sent.filter((q) => q.text.startsWith('select') && q.text.includes(`from "${table}"`));
@@ -73,7 +73,10 @@ describe('list statements on large tables', () => {
     const inlined = text.replace(/\$(\d+)\b/g, (_, n: string) => literal(params[Number(n) - 1]));
     const [row] = await rows<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(s.t.database.db, sql.raw(`explain (format json) ${inlined}`));
     const plan = row!['QUERY PLAN'];
-    return (typeof plan === 'string' ? (JSON.parse(plan) as [{ Plan: PlanNode }]) : plan)[0].Plan;
+    return {
+      plan: (typeof plan === 'string' ? (JSON.parse(plan) as [{ Plan: PlanNode }]) : plan)[0].Plan,
+      next: res.body.next_cursor as string,
+    };
   };
 
   const expectOrderedScan = (plan: PlanNode, table: string, withCursor: boolean) => {
@@ -87,10 +90,9 @@ describe('list statements on large tables', () => {
   /** The first page and the next, for a brand's token and for a token of every brand. */
   const expectPagesFromIndex = async (path: string, table: string) => {
     for (const token of [reader, operator]) {
-      expectOrderedScan(await planOf(`${path}?limit=20`, table, token), table, false);
-      const first = await s.t.request('GET', `${path}?limit=20`, { token });
-      const cursor = first.body.next_cursor as string;
-      expectOrderedScan(await planOf(`${path}?limit=20&cursor=${cursor}`, table, token), table, true);
+      const first = await planOf(`${path}?limit=20`, table, token);
+      expectOrderedScan(first.plan, table, false);
+      expectOrderedScan((await planOf(`${path}?limit=20&cursor=${first.next}`, table, token)).plan, table, true);
     }
   };
 
