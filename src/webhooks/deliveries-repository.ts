@@ -86,6 +86,15 @@ export async function resendEvent(q: Queryable, endpoint: EndpointRow, eventId: 
   return row;
 }
 
+/**
+ * How far before `since` recover looks for an event's deliveries. A delivery is written with its
+ * event or after it, but its created_at is the database's clock and the event's is the change's
+ * time as the service saw it, so a delivery may read as a little older than its event. The bound
+ * lets the anti-join read the endpoint's recent log through its index (there is no index on
+ * event_id: tables.ts).
+ */
+const RECOVER_CLOCK_MARGIN = sql`interval '1 day'`;
+
 /** At most this many events are queued by one recover (call again from the last one's time). */
 export const MAX_RECOVER = 10_000;
 
@@ -104,7 +113,8 @@ export async function recoverEvents(q: Queryable, endpoint: EndpointRow, since: 
             and ev.created_at >= ${from}::timestamptz
             and not exists (
               select 1 from webhook_deliveries d
-              where d.endpoint_id = ${endpoint.id} and d.event_id = ev.id and d.status in ('succeeded', 'pending'))
+              where d.endpoint_id = ${endpoint.id} and d.event_id = ev.id and d.status in ('succeeded', 'pending')
+                and d.created_at >= ${from}::timestamptz - ${RECOVER_CLOCK_MARGIN})
           order by ev.created_at, ev.id
           limit ${MAX_RECOVER}),
         queued as (
@@ -157,23 +167,36 @@ export interface ClaimedDelivery {
 
 /**
  * Leases up to `max` minus the endpoint's deliveries already in flight (leased elsewhere and not
- * expired) of its due pending deliveries, for `leaseMs`. Nothing for a disabled or deleted
- * endpoint. The endpoint's row is locked first, so two workers claiming for it count each
- * other's leases.
+ * expired) of its due pending deliveries, for `leaseMs`. The endpoint's row is locked first, so
+ * two workers claiming for it count each other's leases.
+ *
+ * Nothing is leased for a disabled or deleted endpoint, and what a fan-out that raced the disable
+ * or the delete wrote is settled here (the sweep wakes this claim while such a delivery is due):
+ * a disabled endpoint's pending deliveries end failed, as the disable's own did; a deleted
+ * endpoint's deliveries are deleted, as the delete's own were.
  */
 export async function claimDue(database: Database, endpointId: string, max: number, leaseMs: number): Promise<ClaimedDelivery[]> {
   return database.transaction(async (tx) => {
-    const [endpoint] = await tx
+    const [found] = await tx
       .select({
+        enabled: webhookEndpoints.enabled,
         url: webhookEndpoints.url,
         secret: webhookEndpoints.secret,
         previousSecret: webhookEndpoints.previousSecret,
         previousSecretExpiresAt: webhookEndpoints.previousSecretExpiresAt,
       })
       .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.enabled, true)))
+      .where(eq(webhookEndpoints.id, endpointId))
       .for('update');
-    if (!endpoint) return [];
+    if (!found) {
+      await tx.execute(sql`delete from webhook_deliveries where endpoint_id = ${endpointId}`);
+      return [];
+    }
+    const { enabled, ...endpoint } = found;
+    if (!enabled) {
+      await failPendingOfDisabled(tx, endpointId);
+      return [];
+    }
     const claimed = await rows<{ id: string; event_id: string; attempt_count: number }>(
       tx,
       sql`with picked as (

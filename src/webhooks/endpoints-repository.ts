@@ -1,6 +1,6 @@
 /** Webhook endpoints: their rows, scoped to a tenant (a brand or a workspace). */
 import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Queryable } from '../db/database.js';
+import { rows, type Queryable } from '../db/database.js';
 import { newObjectId } from '../workspaces/object-id.js';
 import { webhookEndpoints } from './tables.js';
 
@@ -109,11 +109,15 @@ export async function updateEndpoint(
   return row ?? null;
 }
 
+/** Deletes the endpoint and its deliveries log, in one statement (no foreign key does it: tables.ts). */
 export async function deleteEndpoint(q: Queryable, scope: TenantScope, id: string): Promise<boolean> {
-  const deleted = await q
-    .delete(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.id, id), inScope(scope)))
-    .returning({ id: webhookEndpoints.id });
+  const deleted = await rows<{ id: string }>(
+    q,
+    sql`with gone as (
+          delete from ${webhookEndpoints} where ${and(eq(webhookEndpoints.id, id), inScope(scope))} returning id),
+        log as (delete from webhook_deliveries where endpoint_id in (select id from gone))
+        select id from gone`,
+  );
   return deleted.length > 0;
 }
 

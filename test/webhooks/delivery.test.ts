@@ -299,6 +299,52 @@ describe('webhook delivery', () => {
     expect(t.logs.filter((l) => l.includes('secret-in-url') || l.includes(r.url))).toEqual([]);
   });
 
+  /** The endpoint's rows in webhook_deliveries, read from the database (the API has no log once it is deleted). */
+  const storedDeliveries = async (endpointId: string) =>
+    (
+      await t.database.db.execute<{ status: string; attempt_errors: string[] }>(
+        sql`select status, array(select a->>'error' from jsonb_array_elements(attempts) a) as attempt_errors
+            from webhook_deliveries where endpoint_id = ${endpointId}`,
+      )
+    ).rows;
+  /** What a fan-out that raced a disable or a delete writes: a pending delivery of the event, due now. */
+  const racedDelivery = (endpointId: string, eventId: string) =>
+    t.database.db.execute(
+      sql`insert into webhook_deliveries (id, endpoint_id, event_id, event_type, trigger, status, next_attempt_at)
+          values (gen_random_uuid(), ${endpointId}, ${eventId}, 'lab_order.created', 'event', 'pending', now())`,
+    );
+
+  it('DELETE takes the endpoint’s deliveries log with it, and a delivery a racing fan-out wrote after it is removed', async () => {
+    const b = await brand('brand-delete-log');
+    const r = await receiver();
+    const ep = await b.endpoint(`${r.url}/delete`, ['lab_order.created']);
+    const event = await b.createdEvent((await b.order()).id);
+    await expect.poll(async () => (await b.deliveries(ep.id))[0]?.status).toBe('succeeded');
+    expect((await t.request('DELETE', `/v1/webhook-endpoints/${ep.id}`, { token: b.token })).status).toBe(204);
+    expect(await storedDeliveries(ep.id)).toEqual([]);
+
+    await racedDelivery(ep.id, event);
+    // The sweep wakes the endpoint's job within a second; its claim finds no endpoint and removes the row.
+    await expect.poll(async () => (await storedDeliveries(ep.id)).length, { timeout: 10_000 }).toBe(0);
+    expect(r.withId(event)).toHaveLength(1);
+  });
+
+  it('a delivery a racing fan-out wrote after a disable ends failed, as the disable’s own did, and is not sent', async () => {
+    const b = await brand('brand-disable-race');
+    const r = await receiver();
+    const ep = await b.endpoint(`${r.url}/disable`, ['lab_order.created']);
+    const path = `/v1/webhook-endpoints/${ep.id}`;
+    expect((await t.request('PATCH', path, { token: b.token, body: { enabled: false } })).status).toBe(200);
+    const event = await b.createdEvent((await b.order()).id);
+    expect(await storedDeliveries(ep.id)).toEqual([]);
+
+    await racedDelivery(ep.id, event);
+    await expect
+      .poll(async () => await storedDeliveries(ep.id), { timeout: 10_000 })
+      .toEqual([{ status: 'failed', attempt_errors: ['not sent: the endpoint is disabled'] }]);
+    expect(r.received).toHaveLength(0);
+  });
+
   it('resend and recover are refused for another brand’s endpoint or event (404)', async () => {
     const a = await brand('brand-iso-a');
     const other = await brand('brand-iso-b');
