@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows } from '../../src/db/database.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { orderBody } from '../helpers/lab-stack.js';
 import { startReceiver, verified, type Receiver, type Received } from '../helpers/receiver.js';
@@ -300,13 +301,12 @@ describe('webhook delivery', () => {
   });
 
   /** The endpoint's rows in webhook_deliveries, read from the database (the API has no log once it is deleted). */
-  const storedDeliveries = async (endpointId: string) =>
-    (
-      await t.database.db.execute<{ status: string; attempt_errors: string[] }>(
-        sql`select status, array(select a->>'error' from jsonb_array_elements(attempts) a) as attempt_errors
-            from webhook_deliveries where endpoint_id = ${endpointId}`,
-      )
-    ).rows;
+  const storedDeliveries = (endpointId: string) =>
+    rows<{ status: string; attempt_errors: string[] }>(
+      t.database.db,
+      sql`select status, array(select a->>'error' from jsonb_array_elements(attempts) a) as attempt_errors
+          from webhook_deliveries where endpoint_id = ${endpointId}`,
+    );
   /** What a fan-out that raced a disable or a delete writes: a pending delivery of the event, due now. */
   const racedDelivery = (endpointId: string, eventId: string) =>
     t.database.db.execute(
