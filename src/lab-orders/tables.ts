@@ -108,9 +108,19 @@ export const labOrders = pgTable(
     index('lab_orders_patient_created_idx').on(t.patientId, t.createdAt.desc(), t.id.desc()),
     index('lab_orders_brand_created_idx').on(t.brandId, t.createdAt.desc(), t.id.desc()),
     index('lab_orders_created_idx').on(t.createdAt.desc(), t.id.desc()),
-    uniqueIndex('lab_orders_junction_order_idx').on(t.junctionOrderId),
-    // Reconciliation's work: orders still submitting, and orders Junction has not finished.
-    index('lab_orders_submitting_idx').on(t.createdAt).where(sql`status = 'submitting'`),
+    // Junction's id, once there is one. Partial: every order in flight has none, and an index of
+    // those NULLs was the one PostgreSQL chose for the create's answer (`where id = … and
+    // junction_order_id is null`), reading every order in flight to find one (and an entry more
+    // per create).
+    uniqueIndex('lab_orders_junction_order_idx').on(t.junctionOrderId).where(sql`junction_order_id is not null`),
+    // Reconciliation's work: orders still submitting, and orders Junction has not finished. The
+    // submitting orders are keyed by id, not created_at: the create's answer updates its order
+    // `where id = … and status = 'submitting'`, and PostgreSQL chose the index of the submitting
+    // orders by created_at for it (smaller than the primary key, so a hair cheaper by its
+    // estimate), reading every order still submitting to find the one: every create in flight.
+    // Keyed by id, it finds the row at once; reconciliation reads the few submitting orders and
+    // sorts them.
+    index('lab_orders_submitting_idx').on(t.id).where(sql`status = 'submitting'`),
     index('lab_orders_open_idx')
       .on(t.updatedAt)
       .where(sql`status in ('received', 'collecting_sample', 'sample_with_lab')`),
