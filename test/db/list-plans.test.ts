@@ -26,7 +26,7 @@ interface PlanNode {
 
 const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 
-describe('list statements on large tables', () => {
+describe('statements on large tables', () => {
   let s: LabStack;
   let reader: string;
   /** a token for every brand: its lists are of every brand's rows */
@@ -59,7 +59,10 @@ describe('list statements on large tables', () => {
   });
   afterAll(() => s.close());
 
-  /** The plan of a statement the app sent, with its values as literals (untyped, as the parameters are sent). */
+  /**
+   * The plan of a statement the app sent, with its values as literals (untyped, as the parameters
+   * are sent), so that EXPLAIN needs no binding.
+   */
   const explain = async (text: string, params: unknown[]): Promise<PlanNode> => {
     const literal = (v: unknown) => {
       if (v === null) return 'null';
@@ -83,7 +86,6 @@ describe('list statements on large tables', () => {
     expect(res.body.data.length).toBeGreaterThan(0);
     expect(statements).toHaveLength(1);
     const { text, params } = statements[0]!;
-    // The values as literals (untyped, as the parameters are sent), so that EXPLAIN needs no binding.
     return { plan: await explain(text, params), next: res.body.next_cursor as string };
   };
 
