@@ -2,7 +2,7 @@
  * Patient profiles per (brand, patient): what an order or PUT /v1/patients sent is kept, and an
  * order that omits demographics or address uses what is kept. Junction needs all of them.
  */
-import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { Part, Queryable, Values } from '../db/database.js';
 import type { JunctionAddress, JunctionPatient } from '../junction/types.js';
 import { patients } from './tables.js';
@@ -41,16 +41,32 @@ export async function upsertPatient(
     .onConflictDoUpdate({
       target: [patients.brandId, patients.patientId],
       set: { ...set, updatedAt: sql`now()` },
+      setWhere: sql.raw(changedWhere(Object.keys(set))),
     })
     .returning();
-  if (!row) throw new Error('patient upsert returned no row');
-  return row;
+  // Nothing returned: the profile already held what `changes` says, and is left as it was.
+  const kept = row ?? (await findPatient(q, brandId, patientId));
+  if (!kept) throw new Error('patient upsert returned no row');
+  return kept;
+}
+
+/**
+ * The upsert's condition for writing, as SQL text: a field sent differs from the stored one. A
+ * profile that already holds what an order or a PUT sends is not written again, so `updated_at` is
+ * the time of its last change, and a brand ordering again for the same patient adds no row version.
+ */
+function changedWhere(keys: string[]): string {
+  if (keys.length === 0) return 'false';
+  const names = keys.map((k) => PROFILE_COLUMNS[k]!.name);
+  const table = `"${getTableName(patients)}"`;
+  return `(${names.map((n) => `${table}.${n}`).join(', ')}) is distinct from (${names.map((n) => `excluded.${n}`).join(', ')})`;
 }
 
 /**
  * upsertPatient as a statement to fold into a larger one: it writes only when `from` (a CTE name)
- * has a row, and returns `created` (true when the profile is new). Its text depends only on
- * which fields `changes` has (profileShape).
+ * has a row and the profile is new or changes, and then returns `created` (true when the profile
+ * is new); no row when the profile already held these fields. Its text depends only on which
+ * fields `changes` has (profileShape).
  */
 export function upsertPatientStatement(brandId: string, patientId: string, changes: PatientChanges, from: string): Part {
   const set = profileColumns(changes) as Record<string, unknown>;
@@ -67,6 +83,7 @@ export function upsertPatientStatement(brandId: string, patientId: string, chang
     insert into ${patients} (brand_id, patient_id${sql.raw(names.map((n) => `, ${n}`).join(''))})
     select ${slot('patient_brand_id')}, ${slot('patient_id')}::uuid${sql.join(columns)} from ${sql.identifier(from)}
     on conflict (brand_id, patient_id) do update set ${sql.raw(updates ? `${updates}, ` : '')}updated_at = now()
+    where ${sql.raw(changedWhere(keys))}
     returning (xmax = 0) as created`;
     },
   };

@@ -161,6 +161,36 @@ describe('POST /v1/lab-orders', () => {
       expect(got.status).toBe(200);
       expect(got.body.address).toMatchObject({ line1: PHI.line1, city: PHI.city });
     });
+
+    it("a profile's updated_at is its last change: orders and PUTs that send what it holds leave it, and its row, as they are", async () => {
+      const body = orderBody();
+      const profile = async () => {
+        const got = await s.t.request('GET', `/v1/patients/${body.patient_id}`, { token: s.token });
+        expect(got.status).toBe(200);
+        const [row] = await rows<{ xmin: string }>(s.t.database.db, sql`select xmin::text from patients where patient_id = ${body.patient_id}`);
+        return { updatedAt: got.body.updated_at as string, version: row!.xmin };
+      };
+      expect((await createOrder(s, body)).status).toBe(201);
+      const first = await profile();
+      // The same patient and address again, by an order and by a PUT: nothing changes.
+      expect((await createOrder(s, { ...body, panel_id: 'fertility' })).status).toBe(201);
+      const put = await s.t.request('PUT', `/v1/patients/${body.patient_id}`, { token: s.token, body: { patient: body.patient, address: body.address } });
+      expect(put.status).toBe(200);
+      expect(put.body.updated_at).toBe(first.updatedAt);
+      expect(await profile()).toEqual(first);
+      // One field changes: the profile is written, with a later updated_at.
+      const moved = { ...body, patient: { ...body.patient, phone_number: '+15555550199' } };
+      expect((await createOrder(s, moved)).status).toBe(201);
+      const after = await profile();
+      expect(after.version).not.toBe(first.version);
+      expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(first.updatedAt));
+      const audits = await rows<{ action: string }>(
+        s.t.database.db,
+        sql`select action from audit_events where resource_type = 'patient' and resource_id = ${body.patient_id} and action <> 'read' order by id`,
+      );
+      // Every write is still audited as what the request asked for (the GETs above are audited reads).
+      expect(audits.map((a) => a.action)).toEqual(['create', 'update', 'update', 'update']);
+    });
   });
 
   describe('Junction failures', () => {
