@@ -41,7 +41,7 @@ export async function upsertPatient(
     .onConflictDoUpdate({
       target: [patients.brandId, patients.patientId],
       set: { ...set, updatedAt: sql`now()` },
-      setWhere: sql.raw(changedWhere(Object.keys(set))),
+      setWhere: sql.raw(changedWhere(columnNames(Object.keys(set)))),
     })
     .returning();
   // Nothing returned: the profile already held what `changes` says, and is left as it was.
@@ -51,13 +51,13 @@ export async function upsertPatient(
 }
 
 /**
- * The upsert's condition for writing, as SQL text: a field sent differs from the stored one. A
- * profile that already holds what an order or a PUT sends is not written again, so `updated_at` is
- * the time of its last change, and a brand ordering again for the same patient adds no row version.
+ * The upsert's condition for writing, as SQL text over the quoted column `names` sent: a field
+ * sent differs from the stored one. A profile that already holds what an order or a PUT sends is
+ * not written again, so `updated_at` is the time of its last change, and a brand ordering again for
+ * the same patient adds no row version.
  */
-function changedWhere(keys: string[]): string {
-  if (keys.length === 0) return 'false';
-  const names = keys.map((k) => PROFILE_COLUMNS[k]!.name);
+function changedWhere(names: string[]): string {
+  if (names.length === 0) return 'false';
   const table = `"${getTableName(patients)}"`;
   return `(${names.map((n) => `${table}.${n}`).join(', ')}) is distinct from (${names.map((n) => `excluded.${n}`).join(', ')})`;
 }
@@ -76,14 +76,14 @@ export function upsertPatientStatement(brandId: string, patientId: string, chang
   return {
     values,
     sql: (slot) => {
-      const names = keys.map((k) => PROFILE_COLUMNS[k]!.name);
+      const names = columnNames(keys);
       const columns = keys.map((k) => sql`, ${slot(`patient_${k}`)}::${PROFILE_COLUMNS[k]!.type}`);
       const updates = names.map((n) => `${n} = excluded.${n}`).join(', ');
       return sql`
     insert into ${patients} (brand_id, patient_id${sql.raw(names.map((n) => `, ${n}`).join(''))})
     select ${slot('patient_brand_id')}, ${slot('patient_id')}::uuid${sql.join(columns)} from ${sql.identifier(from)}
     on conflict (brand_id, patient_id) do update set ${sql.raw(updates ? `${updates}, ` : '')}updated_at = now()
-    where ${sql.raw(changedWhere(keys))}
+    where ${sql.raw(changedWhere(names))}
     returning (xmax = 0) as created`;
     },
   };
@@ -96,6 +96,11 @@ const PROFILE_COLUMNS: Record<string, { name: string; type: SQL }> = Object.from
     { name: `"${column.name}"`, type: sql.raw(column.getSQLType()) },
   ]),
 );
+
+/** The quoted column names of profile fields (keys of profileColumns). */
+function columnNames(keys: string[]): string[] {
+  return keys.map((k) => PROFILE_COLUMNS[k]!.name);
+}
 
 /** Which profile columns `changes` sets: what the text of upsertPatientStatement depends on. */
 export function profileShape(changes: PatientChanges): string {
