@@ -40,12 +40,31 @@ const quick = args.quick ?? false;
 const only = new Set<Scenario>(
   args.only ? (args.only.split(',').map((s) => s.trim()) as Scenario[]) : SCENARIOS,
 );
-for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
+for (const s of only)
+  if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
 if (only.has('replay')) only.add('create');
 
 const T = quick
-  ? { warm: 1, seconds: 3, patients: 50, growthSmall: 1_000, growthLarge: 20_000, growthWarm: 1, growthSeconds: 2, webhookEvents: 200 }
-  : { warm: 3, seconds: 10, patients: 1000, growthSmall: 1_000, growthLarge: 1_000_000, growthWarm: 2, growthSeconds: 10, webhookEvents: 2_000 };
+  ? {
+      warm: 1,
+      seconds: 3,
+      patients: 50,
+      growthSmall: 1_000,
+      growthLarge: 20_000,
+      growthWarm: 1,
+      growthSeconds: 2,
+      webhookEvents: 200,
+    }
+  : {
+      warm: 3,
+      seconds: 10,
+      patients: 1000,
+      growthSmall: 1_000,
+      growthLarge: 1_000_000,
+      growthWarm: 2,
+      growthSeconds: 10,
+      webhookEvents: 2_000,
+    };
 const POOL_SIZE = 20;
 const CREATE_CONNECTIONS = 50;
 const SLOW_CONNECTIONS = 400;
@@ -73,7 +92,9 @@ const runId = randomBytes(4).toString('hex');
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-bench-'));
 let memoryNote = (): string => '';
 const log = (msg: string) =>
-  process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${msg}${msg.startsWith('   ') ? memoryNote() : ''}\n`);
+  process.stdout.write(
+    `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${msg}${msg.startsWith('   ') ? memoryNote() : ''}\n`,
+  );
 
 const secret = randomBytes(32).toString('hex');
 const panels = Object.entries(SIMULATOR_PANELS)
@@ -94,7 +115,14 @@ function orderBody(patientId: string): string {
       gender: 'female',
       phone_number: '+15555550123',
     },
-    address: { line1: '1 Bench Street', line2: 'Suite 2', city: 'San Francisco', state: 'CA', zip: '94110', country: 'US' },
+    address: {
+      line1: '1 Bench Street',
+      line2: 'Suite 2',
+      city: 'San Francisco',
+      state: 'CA',
+      zip: '94110',
+      country: 'US',
+    },
   });
 }
 
@@ -110,7 +138,12 @@ async function call(
   const res = await fetch(`${base}${url}`, {
     method,
     headers,
-    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+    body:
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body),
   });
   const text = await res.text();
   let body: unknown;
@@ -122,7 +155,11 @@ async function call(
   return { status: res.status, body };
 }
 
-async function expectStatus(what: string, p: Promise<{ status: number; body: any }>, ...ok: number[]): Promise<any> {
+async function expectStatus(
+  what: string,
+  p: Promise<{ status: number; body: any }>,
+  ...ok: number[]
+): Promise<any> {
   const res = await p;
   if (!ok.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -151,7 +188,9 @@ function machine(dbVersion: string) {
 }
 
 async function main(): Promise<void> {
-  log(`labline bench ${quick ? '(quick smoke) ' : ''}on ${dbKind}; scenarios: ${[...only].join(', ')}; work dir ${workDir}`);
+  log(
+    `labline bench ${quick ? '(quick smoke) ' : ''}on ${dbKind}; scenarios: ${[...only].join(', ')}; work dir ${workDir}`,
+  );
   const serverUrl = args['database-url'] ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER_URL;
   const db: BenchDatabase = await createBenchDatabase(dbKind, workDir, serverUrl);
   const services: Service[] = [];
@@ -164,7 +203,9 @@ async function main(): Promise<void> {
   const memoryTimer = setInterval(watchMemory, 500);
   memoryNote = () => {
     const m = labline?.memory();
-    return m ? ` [labline RSS ${(m.rss / 2 ** 20).toFixed(0)} MB, peak ${(m.peak / 2 ** 20).toFixed(0)} MB]` : '';
+    return m
+      ? ` [labline RSS ${(m.rss / 2 ** 20).toFixed(0)} MB, peak ${(m.peak / 2 ** 20).toFixed(0)} MB]`
+      : '';
   };
 
   try {
@@ -198,7 +239,9 @@ async function main(): Promise<void> {
     } catch (err) {
       // tsc still writes its output when it finds type errors (a work tree mid-edit).
       if (!fs.existsSync(path.join(ROOT, 'dist/main.js'))) throw err;
-      log(`npm run build reported errors; running what it emitted:\n${String((err as { stdout?: Buffer }).stdout ?? '').slice(0, 2000)}`);
+      log(
+        `npm run build reported errors; running what it emitted:\n${String((err as { stdout?: Buffer }).stdout ?? '').slice(0, 2000)}`,
+      );
     }
     const lablinePort = await freePort();
     const lablineEnv: Record<string, string> = {
@@ -213,7 +256,9 @@ async function main(): Promise<void> {
       JUNCTION_PANELS: panels,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       // e.g. BENCH_LABLINE_NODE_OPTIONS=--max-old-space-size=128, to see what a heap cap costs
-      ...(process.env.BENCH_LABLINE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_LABLINE_NODE_OPTIONS } : {}),
+      ...(process.env.BENCH_LABLINE_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_LABLINE_NODE_OPTIONS }
+        : {}),
       ...(db.lablineUrl ? { DATABASE_URL: db.lablineUrl } : {}),
       ...(process.env.PGOPTIONS ? { PGOPTIONS: process.env.PGOPTIONS } : {}),
     };
@@ -227,7 +272,13 @@ async function main(): Promise<void> {
         port: lablinePort,
         readyPath: '/readyz',
         logDir: workDir,
-        nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`, `--cpu-prof-name=labline-${lablineStarts}.cpuprofile`] : [],
+        nodeFlags: args.profile
+          ? [
+              '--cpu-prof',
+              `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`,
+              `--cpu-prof-name=labline-${lablineStarts}.cpuprofile`,
+            ]
+          : [],
       });
       return labline;
     };
@@ -252,7 +303,11 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
     const idleRssMb = (labline!.memory()?.rss ?? 0) / 2 ** 20;
 
-    const token = await signToken(secret, { sub: 'bench-clinical', scope: 'lab-orders:write lab-orders:read', brandIds: [BRAND] });
+    const token = await signToken(secret, {
+      sub: 'bench-clinical',
+      scope: 'lab-orders:write lab-orders:read',
+      brandIds: [BRAND],
+    });
     const auth = { authorization: `Bearer ${token}` };
 
     // A fixed pool of patients whose Junction users exist and are cached by labline, as for a
@@ -261,14 +316,21 @@ async function main(): Promise<void> {
     const bodies = patients.map(orderBody);
     const users: Record<string, string> = {};
     await pool(patients, 20, async (p) => {
-      const res = await call(sim.url, 'POST', '/v2/user', { body: { client_user_id: p }, headers: { 'x-vital-api-key': SIM_KEY } });
+      const res = await call(sim.url, 'POST', '/v2/user', {
+        body: { client_user_id: p },
+        headers: { 'x-vital-api-key': SIM_KEY },
+      });
       if (res.status !== 200) throw new Error(`simulator user: HTTP ${res.status}`);
       users[p] = res.body.user_id as string;
     });
     await pool(bodies, 20, async (body) => {
       await expectStatus(
         'first order of a patient',
-        call(lablineUrl(), 'POST', '/v1/lab-orders', { token, body, headers: { 'idempotency-key': randomUUID() } }),
+        call(lablineUrl(), 'POST', '/v1/lab-orders', {
+          token,
+          body,
+          headers: { 'idempotency-key': randomUUID() },
+        }),
         201,
       );
     });
@@ -281,19 +343,25 @@ async function main(): Promise<void> {
     const failures: string[] = [];
     const timing = { warmSeconds: T.warm, seconds: T.seconds };
     // The server's processes, other users' included: a rough figure, on a quiet machine only.
-    const pgCpu = (): Record<string, () => number> => (db.kind === 'postgres' ? { postgres_server: postgresCpuCounter() } : {});
+    const pgCpu = (): Record<string, () => number> =>
+      db.kind === 'postgres' ? { postgres_server: postgresCpuCounter() } : {};
     const createSpec = (url: string, prefix: string): LoadSpec => ({
       url,
       method: 'POST',
       path: '/v1/lab-orders',
       connections: CREATE_CONNECTIONS,
       headers: auth,
-      request: (n) => ({ body: bodies[n % bodies.length], headers: { 'idempotency-key': `${prefix}-${runId}-${n}` } }),
+      request: (n) => ({
+        body: bodies[n % bodies.length],
+        headers: { 'idempotency-key': `${prefix}-${runId}-${n}` },
+      }),
     });
     const check = (name: string, r: LoadResult, allowErrors = false) => {
       if (r.ok === 0) failures.push(`${name}: no successful answer`);
       if (!allowErrors && (r.non2xx > 0 || r.errors > 0)) {
-        failures.push(`${name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors ${JSON.stringify(r.errorKinds)}`);
+        failures.push(
+          `${name}: ${r.non2xx} non-2xx (${JSON.stringify(r.statusCodes)}), ${r.errors} errors ${JSON.stringify(r.errorKinds)}`,
+        );
       }
     };
     const brief = (r: LoadResult) => ({
@@ -335,8 +403,16 @@ async function main(): Promise<void> {
     };
 
     /** CPU read around a measurement: the server measured, the simulator and PostgreSQL. */
-    const lablineCpu = () => ({ labline: () => labline!.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() });
-    const baselineCpu = () => ({ baseline: () => baseline!.cpuSeconds(), simulator: () => sim.cpuSeconds(), ...pgCpu() });
+    const lablineCpu = () => ({
+      labline: () => labline!.cpuSeconds(),
+      simulator: () => sim.cpuSeconds(),
+      ...pgCpu(),
+    });
+    const baselineCpu = () => ({
+      baseline: () => baseline!.cpuSeconds(),
+      simulator: () => sim.cpuSeconds(),
+      ...pgCpu(),
+    });
 
     // 1. create: labline vs the baseline, same body, same simulator, same database server.
     let create: LoadResult | null = null;
@@ -359,26 +435,59 @@ async function main(): Promise<void> {
       const base = combine(b1, b2);
       check('create (labline)', create);
       check('create (baseline)', base);
-      log(`   labline  ${create.rps.toFixed(0)} req/s (${l1.rps.toFixed(0)}, ${l2.rps.toFixed(0)}), p99 ${create.latency.p99.toFixed(1)} ms, CPU ms per request ${JSON.stringify(create.cpuMsPerRequest)}`);
-      log(`   baseline ${base.rps.toFixed(0)} req/s (${b1.rps.toFixed(0)}, ${b2.rps.toFixed(0)}), p99 ${base.latency.p99.toFixed(1)} ms, CPU ms per request ${JSON.stringify(base.cpuMsPerRequest)}`);
+      log(
+        `   labline  ${create.rps.toFixed(0)} req/s (${l1.rps.toFixed(0)}, ${l2.rps.toFixed(0)}), p99 ${create.latency.p99.toFixed(1)} ms, CPU ms per request ${JSON.stringify(create.cpuMsPerRequest)}`,
+      );
+      log(
+        `   baseline ${base.rps.toFixed(0)} req/s (${b1.rps.toFixed(0)}, ${b2.rps.toFixed(0)}), p99 ${base.latency.p99.toFixed(1)} ms, CPU ms per request ${JSON.stringify(base.cpuMsPerRequest)}`,
+      );
       const rpsRatio = create.rps / base.rps;
       const p99Ratio = create.latency.p99 / base.latency.p99;
-      figures.create = { labline: brief(create), baseline: brief(base), rps_ratio: round(rpsRatio, 3), p99_ratio: round(p99Ratio, 3) };
+      figures.create = {
+        labline: brief(create),
+        baseline: brief(base),
+        rps_ratio: round(rpsRatio, 3),
+        p99_ratio: round(p99Ratio, 3),
+      };
       rows.push(
-        { figure: 'create: labline ÷ baseline req/s', value: ratio(rpsRatio), detail: `${fmt(create.rps)} ÷ ${fmt(base.rps)} req/s`, target: '≥ 0.70', met: rpsRatio >= 0.7 },
-        { figure: 'create: labline ÷ baseline p99', value: ratio(p99Ratio), detail: `${ms(create.latency.p99)} ÷ ${ms(base.latency.p99)}`, target: '≤ 1.5', met: p99Ratio <= 1.5 },
+        {
+          figure: 'create: labline ÷ baseline req/s',
+          value: ratio(rpsRatio),
+          detail: `${fmt(create.rps)} ÷ ${fmt(base.rps)} req/s`,
+          target: '≥ 0.70',
+          met: rpsRatio >= 0.7,
+        },
+        {
+          figure: 'create: labline ÷ baseline p99',
+          value: ratio(p99Ratio),
+          detail: `${ms(create.latency.p99)} ÷ ${ms(base.latency.p99)}`,
+          target: '≤ 1.5',
+          met: p99Ratio <= 1.5,
+        },
       );
       const ownCpu = create.cpuMsPerRequest?.labline;
       if (ownCpu !== undefined) {
-        rows.push({ figure: 'create: labline CPU per request', value: `${ownCpu.toFixed(2)} ms`, detail: `baseline ${base.cpuMsPerRequest?.baseline?.toFixed(2) ?? '?'} ms; PostgreSQL ${create.cpuMsPerRequest?.postgres_server?.toFixed(2) ?? '—'} ÷ ${base.cpuMsPerRequest?.postgres_server?.toFixed(2) ?? '—'} ms`, target: '≤ 1.6 ms', met: ownCpu <= 1.6 });
+        rows.push({
+          figure: 'create: labline CPU per request',
+          value: `${ownCpu.toFixed(2)} ms`,
+          detail: `baseline ${base.cpuMsPerRequest?.baseline?.toFixed(2) ?? '?'} ms; PostgreSQL ${create.cpuMsPerRequest?.postgres_server?.toFixed(2) ?? '—'} ÷ ${base.cpuMsPerRequest?.postgres_server?.toFixed(2) ?? '—'} ms`,
+          target: '≤ 1.6 ms',
+          met: ownCpu <= 1.6,
+        });
       }
     }
 
     // 2. replay: the same keys and bodies again, answered from the stored responses.
     if (only.has('replay') && create) {
-      const stored = bodies.slice(0, Math.min(bodies.length, 200)).map((body, i) => ({ body, key: `replay-${runId}-${i}` }));
+      const stored = bodies
+        .slice(0, Math.min(bodies.length, 200))
+        .map((body, i) => ({ body, key: `replay-${runId}-${i}` }));
       await pool(stored, 20, async ({ body, key }) => {
-        await expectStatus('order to replay', call(lablineUrl(), 'POST', '/v1/lab-orders', { token, body, headers: { 'idempotency-key': key } }), 201);
+        await expectStatus(
+          'order to replay',
+          call(lablineUrl(), 'POST', '/v1/lab-orders', { token, body, headers: { 'idempotency-key': key } }),
+          201,
+        );
       });
       log('2. replay…');
       const replay = await measure(
@@ -398,9 +507,17 @@ async function main(): Promise<void> {
       );
       check('replay', replay);
       const r = replay.rps / create.rps;
-      log(`   replay ${replay.rps.toFixed(0)} req/s (${r.toFixed(2)} × create), CPU ms per request ${JSON.stringify(replay.cpuMsPerRequest)}`);
+      log(
+        `   replay ${replay.rps.toFixed(0)} req/s (${r.toFixed(2)} × create), CPU ms per request ${JSON.stringify(replay.cpuMsPerRequest)}`,
+      );
       figures.replay = { ...brief(replay), ratio_to_create: round(r, 3) };
-      rows.push({ figure: 'replay ÷ create req/s', value: ratio(r), detail: `${fmt(replay.rps)} ÷ ${fmt(create.rps)} req/s`, target: '≥ 3', met: r >= 3 });
+      rows.push({
+        figure: 'replay ÷ create req/s',
+        value: ratio(r),
+        detail: `${fmt(replay.rps)} ÷ ${fmt(create.rps)} req/s`,
+        target: '≥ 3',
+        met: r >= 3,
+      });
     }
 
     // 3. slow upstream: Junction answers after 1 s; 400 connections should get ~400 req/s.
@@ -416,7 +533,9 @@ async function main(): Promise<void> {
             .then((res) => res.text())
             .then((text) => {
               const read = (state: string) =>
-                Number(new RegExp(`^db_pool_connections\\{state="${state}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+                Number(
+                  new RegExp(`^db_pool_connections\\{state="${state}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0,
+                );
               gauge.inUse = Math.max(gauge.inUse, read('in_use'));
               gauge.waiting = Math.max(gauge.waiting, read('waiting'));
               gauge.inUseSum += read('in_use');
@@ -429,11 +548,15 @@ async function main(): Promise<void> {
             });
         };
         log(`3. slow upstream (${SLOW_LATENCY_MS} ms, ${connections} connections)…`);
-        const result = await measure({ ...createSpec(lablineUrl(), `slow${connections}`), connections, timeoutSeconds: 10 }, t, {
-          onTick: sample,
-          tickMs: POOL_SAMPLE_MS,
-          cpu: lablineCpu(),
-        });
+        const result = await measure(
+          { ...createSpec(lablineUrl(), `slow${connections}`), connections, timeoutSeconds: 10 },
+          t,
+          {
+            onTick: sample,
+            tickMs: POOL_SAMPLE_MS,
+            cpu: lablineCpu(),
+          },
+        );
         const bound = connections / (SLOW_LATENCY_MS / 1000);
         const errors = result.non2xx + result.errors;
         check(`slow upstream, ${connections} connections`, result, true);
@@ -450,12 +573,22 @@ async function main(): Promise<void> {
       const slow = await slowRun(SLOW_CONNECTIONS, timing);
       // The same load on the baseline: what this machine allows a server doing the least work.
       log(`3. slow upstream (${SLOW_LATENCY_MS} ms, ${SLOW_CONNECTIONS} connections), the baseline…`);
-      const baseSlow = await measure({ ...createSpec((await startBaseline()).url, 'baseline-slow'), connections: SLOW_CONNECTIONS, timeoutSeconds: 10 }, timing, {
-        cpu: baselineCpu(),
-      });
+      const baseSlow = await measure(
+        {
+          ...createSpec((await startBaseline()).url, 'baseline-slow'),
+          connections: SLOW_CONNECTIONS,
+          timeoutSeconds: 10,
+        },
+        timing,
+        {
+          cpu: baselineCpu(),
+        },
+      );
       check(`slow upstream, ${SLOW_CONNECTIONS} connections (baseline)`, baseSlow, true);
       const baseSlowRatio = baseSlow.rps / slow.bound;
-      log(`   baseline ${baseSlow.rps.toFixed(0)} req/s of ${slow.bound} (${baseSlowRatio.toFixed(2)}), CPU ms per request ${JSON.stringify(baseSlow.cpuMsPerRequest)}`);
+      log(
+        `   baseline ${baseSlow.rps.toFixed(0)} req/s of ${slow.bound} (${baseSlowRatio.toFixed(2)}), CPU ms per request ${JSON.stringify(baseSlow.cpuMsPerRequest)}`,
+      );
       await setFaults({});
       const poolFigure = (g: typeof slow.gauge) => ({
         size: POOL_SIZE,
@@ -471,7 +604,12 @@ async function main(): Promise<void> {
         ratio_to_bound: round(slow.ratio, 3),
         pool: poolFigure(slow.gauge),
         baseline: { ...brief(baseSlow), ratio_to_bound: round(baseSlowRatio, 3) },
-        light: { connections: SLOW_LIGHT_CONNECTIONS, ...brief(light.result), ratio_to_bound: round(light.ratio, 3), pool: poolFigure(light.gauge) },
+        light: {
+          connections: SLOW_LIGHT_CONNECTIONS,
+          ...brief(light.result),
+          ratio_to_bound: round(light.ratio, 3),
+          pool: poolFigure(light.gauge),
+        },
       };
       const poolRow = (connections: number, g: typeof slow.gauge): Row =>
         db.kind === 'postgres'
@@ -482,7 +620,13 @@ async function main(): Promise<void> {
               target: 'never waits',
               met: g.waiting === 0 && g.samples > 0,
             }
-          : { figure: `slow upstream, ${connections} connections: DB pool`, value: 'n/a', detail: 'PGlite: one embedded connection, no pool', target: '—', met: null };
+          : {
+              figure: `slow upstream, ${connections} connections: DB pool`,
+              value: 'n/a',
+              detail: 'PGlite: one embedded connection, no pool',
+              target: '—',
+              met: null,
+            };
       rows.push(
         {
           figure: `slow upstream: req/s ÷ (${SLOW_CONNECTIONS} / 1 s)`,
@@ -491,7 +635,13 @@ async function main(): Promise<void> {
           target: '≥ 0.90',
           met: slow.ratio >= 0.9,
         },
-        { figure: 'slow upstream: errors', value: String(slow.errors), detail: JSON.stringify(slow.result.statusCodes), target: '0', met: slow.errors === 0 },
+        {
+          figure: 'slow upstream: errors',
+          value: String(slow.errors),
+          detail: JSON.stringify(slow.result.statusCodes),
+          target: '0',
+          met: slow.errors === 0,
+        },
         {
           figure: `slow upstream, ${SLOW_CONNECTIONS} connections: the baseline's req/s ÷ (${SLOW_CONNECTIONS} / 1 s)`,
           value: ratio(baseSlowRatio),
@@ -519,21 +669,38 @@ async function main(): Promise<void> {
       const ownerToken = await signToken(secret, { sub: ownerId });
       const workspace = await expectStatus(
         'workspace',
-        call(lablineUrl(), 'POST', '/v1/workspaces', { token: admin, body: { name: 'Bench clinic', ownerUserId: ownerId } }),
+        call(lablineUrl(), 'POST', '/v1/workspaces', {
+          token: admin,
+          body: { name: 'Bench clinic', ownerUserId: ownerId },
+        }),
         201,
       );
       const id = workspace.workspace.id as string;
-      for (const [testId, testTitle, price] of [[9101, 'Bench CBC', 25], [9205, 'Bench CRP', 30.5]] as const) {
-        await expectStatus('catalog test', call(lablineUrl(), 'POST', '/v1/labs/tests', { token: admin, body: { testId, testTitle, price } }), 201, 409);
+      for (const [testId, testTitle, price] of [
+        [9101, 'Bench CBC', 25],
+        [9205, 'Bench CRP', 30.5],
+      ] as const) {
+        await expectStatus(
+          'catalog test',
+          call(lablineUrl(), 'POST', '/v1/labs/tests', { token: admin, body: { testId, testTitle, price } }),
+          201,
+          409,
+        );
       }
       const client = await expectStatus(
         'client',
-        call(lablineUrl(), 'POST', `/v1/workspace/${id}/clients`, { token: ownerToken, body: { firstName: 'Bea', lastName: 'Bench' } }),
+        call(lablineUrl(), 'POST', `/v1/workspace/${id}/clients`, {
+          token: ownerToken,
+          body: { firstName: 'Bea', lastName: 'Bench' },
+        }),
         201,
       );
       await expectStatus(
         'coupon',
-        call(lablineUrl(), 'POST', `/v1/workspace/${id}/labs/coupons`, { token: ownerToken, body: { code: 'BENCH10', type: 'percent', value: 10 } }),
+        call(lablineUrl(), 'POST', `/v1/workspace/${id}/labs/coupons`, {
+          token: ownerToken,
+          body: { code: 'BENCH10', type: 'percent', value: 10 },
+        }),
         201,
       );
       ws = { id, ownerToken, clientId: client.client.id as string };
@@ -564,8 +731,20 @@ async function main(): Promise<void> {
       log(`   ${visits.rps.toFixed(0)} req/s, p99 ${visits.latency.p99.toFixed(1)} ms`);
       figures.visits = brief(visits);
       rows.push(
-        { figure: 'create lab visit with coupon: req/s', value: fmt(visits.rps), detail: `${CREATE_CONNECTIONS} connections`, target: '—', met: null },
-        { figure: 'create lab visit with coupon: p99', value: ms(visits.latency.p99), detail: `p50 ${ms(visits.latency.p50)}`, target: '—', met: null },
+        {
+          figure: 'create lab visit with coupon: req/s',
+          value: fmt(visits.rps),
+          detail: `${CREATE_CONNECTIONS} connections`,
+          target: '—',
+          met: null,
+        },
+        {
+          figure: 'create lab visit with coupon: p99',
+          value: ms(visits.latency.p99),
+          detail: `p50 ${ms(visits.latency.p50)}`,
+          target: '—',
+          met: null,
+        },
       );
     }
 
@@ -590,8 +769,19 @@ async function main(): Promise<void> {
         await withSql(async () => {
           await resetGrowthTables(db);
           id = await seedGrowthClients(db, ws.id);
-          await loadOrders(db, { from: 1, to: T.growthSmall, patient: growthPatient, perKey: GROWTH_ROWS_PER_KEY, brand: BRAND });
-          await loadVisits(db, { from: 1, to: T.growthSmall, workspaceId: ws.id, perKey: GROWTH_ROWS_PER_KEY });
+          await loadOrders(db, {
+            from: 1,
+            to: T.growthSmall,
+            patient: growthPatient,
+            perKey: GROWTH_ROWS_PER_KEY,
+            brand: BRAND,
+          });
+          await loadVisits(db, {
+            from: 1,
+            to: T.growthSmall,
+            workspaceId: ws.id,
+            perKey: GROWTH_ROWS_PER_KEY,
+          });
           for (const table of ['lab_orders', 'lab_visits']) await db.exec(`analyze ${table}`);
         });
         return id;
@@ -599,9 +789,18 @@ async function main(): Promise<void> {
       // The brand's orders, second page: every order of the table is the brand's, so the page must
       // come from an index in the list's order, started at the cursor.
       const brandPage2 = async (): Promise<LoadSpec> => {
-        const first = await expectStatus('first page', call(lablineUrl(), 'GET', '/v1/lab-orders?limit=50', { token }), 200);
+        const first = await expectStatus(
+          'first page',
+          call(lablineUrl(), 'GET', '/v1/lab-orders?limit=50', { token }),
+          200,
+        );
         const cursor = encodeURIComponent(first.next_cursor as string);
-        return { url: lablineUrl(), path: `/v1/lab-orders?limit=50&cursor=${cursor}`, connections: LIST_CONNECTIONS, headers: auth };
+        return {
+          url: lablineUrl(),
+          path: `/v1/lab-orders?limit=50&cursor=${cursor}`,
+          connections: LIST_CONNECTIONS,
+          headers: auth,
+        };
       };
       const growthTiming = { warmSeconds: T.growthWarm, seconds: T.growthSeconds };
       log(`5. growth: lists with ${fmt(T.growthSmall)} orders and visits…`);
@@ -611,8 +810,19 @@ async function main(): Promise<void> {
       const loadStarted = Date.now();
       let counts = { orders: 0, visits: 0 };
       await withSql(async () => {
-        await loadOrders(db, { from: T.growthSmall + 1, to: T.growthLarge, patient: null, perKey: GROWTH_ROWS_PER_KEY, brand: BRAND });
-        await loadVisits(db, { from: T.growthSmall + 1, to: T.growthLarge, workspaceId: ws.id, perKey: GROWTH_ROWS_PER_KEY });
+        await loadOrders(db, {
+          from: T.growthSmall + 1,
+          to: T.growthLarge,
+          patient: null,
+          perKey: GROWTH_ROWS_PER_KEY,
+          brand: BRAND,
+        });
+        await loadVisits(db, {
+          from: T.growthSmall + 1,
+          to: T.growthLarge,
+          workspaceId: ws.id,
+          perKey: GROWTH_ROWS_PER_KEY,
+        });
         for (const table of ['lab_orders', 'lab_visits']) await db.exec(`vacuum analyze ${table}`);
         // The load leaves some hundred MB of dirty pages: written now, not by the checkpointer
         // while the lists are measured (it moved the large list's p50 by up to 1.5×).
@@ -620,11 +830,20 @@ async function main(): Promise<void> {
         counts = await countGrowthRows(db);
       });
       const loadSeconds = (Date.now() - loadStarted) / 1000;
-      log(`   loaded to ${fmt(counts.orders)} orders and ${fmt(counts.visits)} visits in ${loadSeconds.toFixed(0)} s; lists again…`);
+      log(
+        `   loaded to ${fmt(counts.orders)} orders and ${fmt(counts.visits)} visits in ${loadSeconds.toFixed(0)} s; lists again…`,
+      );
       const largeOrders = await measure({ ...listOrders, url: lablineUrl() }, growthTiming);
       const largeVisits = await measure({ ...listVisits(), url: lablineUrl() }, growthTiming);
       const largeBrand = await measure(await brandPage2(), growthTiming);
-      for (const [name, r] of Object.entries({ smallOrders, smallVisits, smallBrand, largeOrders, largeVisits, largeBrand })) {
+      for (const [name, r] of Object.entries({
+        smallOrders,
+        smallVisits,
+        smallBrand,
+        largeOrders,
+        largeVisits,
+        largeBrand,
+      })) {
         check(`growth ${name}`, r);
       }
       const ordersRatio = largeOrders.latency.p50 / smallOrders.latency.p50;
@@ -641,19 +860,45 @@ async function main(): Promise<void> {
         load_seconds: round(loadSeconds, 1),
         orders: { small: brief(smallOrders), large: brief(largeOrders), p50_ratio: round(ordersRatio, 3) },
         visits: { small: brief(smallVisits), large: brief(largeVisits), p50_ratio: round(visitsRatio, 3) },
-        brand_second_page: { small: brief(smallBrand), large: brief(largeBrand), p50_ratio: round(brandRatio, 3) },
+        brand_second_page: {
+          small: brief(smallBrand),
+          large: brief(largeBrand),
+          p50_ratio: round(brandRatio, 3),
+        },
       };
       const sizes = `${short(T.growthLarge)} ÷ ${short(T.growthSmall)} rows`;
       rows.push(
-        { figure: `growth: GET /v1/lab-orders?patient_id= p50 (${sizes})`, value: ratio(ordersRatio), detail: `${ms(largeOrders.latency.p50)} ÷ ${ms(smallOrders.latency.p50)}`, target: '≤ 1.3', met: ordersRatio <= 1.3 },
-        { figure: `growth: GET …/labs/visits?clientId= p50 (${sizes})`, value: ratio(visitsRatio), detail: `${ms(largeVisits.latency.p50)} ÷ ${ms(smallVisits.latency.p50)}`, target: '≤ 1.3', met: visitsRatio <= 1.3 },
-        { figure: `growth: GET /v1/lab-orders?cursor= p50, the brand's 2nd page (${sizes})`, value: ratio(brandRatio), detail: `${ms(largeBrand.latency.p50)} ÷ ${ms(smallBrand.latency.p50)}`, target: '≤ 1.3', met: brandRatio <= 1.3 },
+        {
+          figure: `growth: GET /v1/lab-orders?patient_id= p50 (${sizes})`,
+          value: ratio(ordersRatio),
+          detail: `${ms(largeOrders.latency.p50)} ÷ ${ms(smallOrders.latency.p50)}`,
+          target: '≤ 1.3',
+          met: ordersRatio <= 1.3,
+        },
+        {
+          figure: `growth: GET …/labs/visits?clientId= p50 (${sizes})`,
+          value: ratio(visitsRatio),
+          detail: `${ms(largeVisits.latency.p50)} ÷ ${ms(smallVisits.latency.p50)}`,
+          target: '≤ 1.3',
+          met: visitsRatio <= 1.3,
+        },
+        {
+          figure: `growth: GET /v1/lab-orders?cursor= p50, the brand's 2nd page (${sizes})`,
+          value: ratio(brandRatio),
+          detail: `${ms(largeBrand.latency.p50)} ÷ ${ms(smallBrand.latency.p50)}`,
+          target: '≤ 1.3',
+          met: brandRatio <= 1.3,
+        },
       );
     }
 
     // 7. webhooks: events delivered to a local receiver; creates while a slow receiver is fed.
     if (only.has('webhooks')) {
-      const admin = await signToken(secret, { sub: 'bench-admin', scope: 'lab-orders:admin lab-orders:write lab-orders:read', brandIds: [BRAND] });
+      const admin = await signToken(secret, {
+        sub: 'bench-admin',
+        scope: 'lab-orders:admin lab-orders:write lab-orders:read',
+        brandIds: [BRAND],
+      });
       const receiver = await startReceiver();
       const endpoint = await expectStatus(
         'webhook endpoint',
@@ -664,26 +909,40 @@ async function main(): Promise<void> {
         201,
       );
       const endpointPath = `/v1/webhook-endpoints/${endpoint.webhook_endpoint.id as string}`;
-      const setEndpoint = (body: object) => expectStatus('PATCH endpoint', call(lablineUrl(), 'PATCH', endpointPath, { token: admin, body }), 200);
+      const setEndpoint = (body: object) =>
+        expectStatus(
+          'PATCH endpoint',
+          call(lablineUrl(), 'PATCH', endpointPath, { token: admin, body }),
+          200,
+        );
       try {
         // a. As many orders as events wanted, 50 at a time; each lab_order.created goes to the receiver.
         log(`7. webhooks: ${fmt(T.webhookEvents)} events to a receiver answering 200 at once…`);
         const firstId = receiver.received.length;
         const createdAt = new Map<string, number>();
         const n = T.webhookEvents;
-        await pool(Array.from({ length: n }, (_, i) => i), CREATE_CONNECTIONS, async (i) => {
-          await expectStatus(
-            'order for a webhook',
-            call(lablineUrl(), 'POST', '/v1/lab-orders', { token, body: bodies[i % bodies.length], headers: { 'idempotency-key': `hook-${runId}-${i}` } }),
-            201,
-          );
-        });
+        await pool(
+          Array.from({ length: n }, (_, i) => i),
+          CREATE_CONNECTIONS,
+          async (i) => {
+            await expectStatus(
+              'order for a webhook',
+              call(lablineUrl(), 'POST', '/v1/lab-orders', {
+                token,
+                body: bodies[i % bodies.length],
+                headers: { 'idempotency-key': `hook-${runId}-${i}` },
+              }),
+              201,
+            );
+          },
+        );
         const created = (r: { body: string }) => {
           const event = JSON.parse(r.body) as { id: string; created_at: string };
           createdAt.set(event.id, Date.parse(event.created_at));
           return event.id;
         };
-        const distinct = () => new Set(receiver.received.slice(firstId).map((r) => r.headers['webhook-id'])).size;
+        const distinct = () =>
+          new Set(receiver.received.slice(firstId).map((r) => r.headers['webhook-id'])).size;
         await receiver.waitFor(() => distinct() >= n, 300_000);
         const got = receiver.received.slice(firstId);
         const delays = got.map((r) => r.at - (createdAt.get(created(r)) ?? r.at)).sort((a, b) => a - b);
@@ -693,7 +952,9 @@ async function main(): Promise<void> {
         const p99 = delays[Math.min(delays.length - 1, Math.ceil(0.99 * delays.length) - 1)] ?? NaN;
         const p50 = delays[Math.floor(0.5 * delays.length)] ?? NaN;
         const duplicates = got.length - distinct();
-        log(`   ${fmt(n)} events in ${((lastReceipt - firstEvent) / 1000).toFixed(1)} s: ${eventsPerSecond.toFixed(0)} events/s, commit → receipt p50 ${ms(p50)}, p99 ${ms(p99)}, ${duplicates} sent twice`);
+        log(
+          `   ${fmt(n)} events in ${((lastReceipt - firstEvent) / 1000).toFixed(1)} s: ${eventsPerSecond.toFixed(0)} events/s, commit → receipt p50 ${ms(p50)}, p99 ${ms(p99)}, ${duplicates} sent twice`,
+        );
 
         // b. Creates without a webhook endpoint taking them, then with one whose receiver takes 1 s.
         receiver.otherwise({ status: 200, delayMs: 1000 });
@@ -704,7 +965,9 @@ async function main(): Promise<void> {
         // it (with four 5-second halves, w d d w, one slow phase landing on a pair decided the ratio).
         const order = ['w', 'd', 'd', 'w', 'd', 'w', 'w', 'd'] as const;
         const segment = { warmSeconds: 1, seconds: T.seconds / 4 };
-        log(`7. webhooks: creates without deliveries (w) and with deliveries to a 1 s receiver (d), ${order.join(' ')}…`);
+        log(
+          `7. webhooks: creates without deliveries (w) and with deliveries to a 1 s receiver (d), ${order.join(' ')}…`,
+        );
         await measure(hookCreate('hook-warm'), { warmSeconds: 0, seconds: T.warm });
         const segments: Record<(typeof order)[number], LoadResult[]> = { w: [], d: [] };
         let enabled = false;
@@ -719,7 +982,11 @@ async function main(): Promise<void> {
         if (enabled) await setEndpoint({ enabled: false });
         const without = segments.w.reduce(combine);
         const during = segments.d.reduce(combine);
-        for (const [name, r] of [['webhooks: creates without deliveries', without], ['webhooks: creates during slow deliveries', during]] as const) check(name, r);
+        for (const [name, r] of [
+          ['webhooks: creates without deliveries', without],
+          ['webhooks: creates during slow deliveries', during],
+        ] as const)
+          check(name, r);
         const slowRatio = during.rps / without.rps;
         log(
           `   creates ${without.rps.toFixed(0)} req/s without, ${during.rps.toFixed(0)} req/s during deliveries to the 1 s receiver (${inFlight - firstId - got.length} delivered meanwhile); ` +
@@ -733,9 +1000,27 @@ async function main(): Promise<void> {
           slow_receiver: { without: brief(without), during: brief(during), rps_ratio: round(slowRatio, 3) },
         };
         rows.push(
-          { figure: `webhooks: ${short(n)} events delivered, events/s`, value: fmt(eventsPerSecond), detail: `${CREATE_CONNECTIONS} concurrent creates feeding one endpoint`, target: '—', met: null },
-          { figure: 'webhooks: commit → receipt p99', value: ms(p99), detail: `p50 ${ms(p50)}; ${duplicates} sent twice`, target: '—', met: null },
-          { figure: 'webhooks: create req/s during 1 s deliveries ÷ without', value: ratio(slowRatio), detail: `${fmt(during.rps)} ÷ ${fmt(without.rps)} req/s`, target: '≥ 0.90', met: slowRatio >= 0.9 },
+          {
+            figure: `webhooks: ${short(n)} events delivered, events/s`,
+            value: fmt(eventsPerSecond),
+            detail: `${CREATE_CONNECTIONS} concurrent creates feeding one endpoint`,
+            target: '—',
+            met: null,
+          },
+          {
+            figure: 'webhooks: commit → receipt p99',
+            value: ms(p99),
+            detail: `p50 ${ms(p50)}; ${duplicates} sent twice`,
+            target: '—',
+            met: null,
+          },
+          {
+            figure: 'webhooks: create req/s during 1 s deliveries ÷ without',
+            value: ratio(slowRatio),
+            detail: `${fmt(during.rps)} ÷ ${fmt(without.rps)} req/s`,
+            target: '≥ 0.90',
+            met: slowRatio >= 0.9,
+          },
         );
       } finally {
         await call(lablineUrl(), 'DELETE', endpointPath, { token: admin }).catch(() => {});
@@ -747,12 +1032,30 @@ async function main(): Promise<void> {
     watchMemory();
     const rssMb = peaks.rss / 2 ** 20;
     figures.peak_rss_mb = round(rssMb, 1);
-    rows.push({ figure: 'labline peak RSS', value: `${rssMb.toFixed(0)} MB`, detail: `across the run`, target: '≤ 256 MB', met: rssMb <= 256 });
+    rows.push({
+      figure: 'labline peak RSS',
+      value: `${rssMb.toFixed(0)} MB`,
+      detail: `across the run`,
+      target: '≤ 256 MB',
+      met: rssMb <= 256,
+    });
     figures.idle_rss_mb = round(idleRssMb, 1);
     rows.push(
       db.kind === 'postgres'
-        ? { figure: 'labline idle RSS after start-up', value: `${idleRssMb.toFixed(0)} MB`, detail: `${IDLE_SETTLE_MS / 1000} s after ready, before any request`, target: '≤ 120 MB', met: idleRssMb <= 120 }
-        : { figure: 'labline idle RSS after start-up', value: `${idleRssMb.toFixed(0)} MB`, detail: 'PGlite: the database lives in this process', target: '—', met: null },
+        ? {
+            figure: 'labline idle RSS after start-up',
+            value: `${idleRssMb.toFixed(0)} MB`,
+            detail: `${IDLE_SETTLE_MS / 1000} s after ready, before any request`,
+            target: '≤ 120 MB',
+            met: idleRssMb <= 120,
+          }
+        : {
+            figure: 'labline idle RSS after start-up',
+            value: `${idleRssMb.toFixed(0)} MB`,
+            detail: 'PGlite: the database lives in this process',
+            target: '—',
+            met: null,
+          },
     );
 
     await stopLabline();
@@ -777,7 +1080,11 @@ async function main(): Promise<void> {
       table: rows,
       duration_seconds: round((Date.now() - started) / 1000, 1),
     };
-    const out = args.out ?? (quick ? path.join(ROOT, 'test-artifacts/bench/quick.json') : path.join(ROOT, `bench/results/${dbKind === 'postgres' ? 'latest' : 'latest-pglite'}.json`));
+    const out =
+      args.out ??
+      (quick
+        ? path.join(ROOT, 'test-artifacts/bench/quick.json')
+        : path.join(ROOT, `bench/results/${dbKind === 'postgres' ? 'latest' : 'latest-pglite'}.json`));
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write('\n');
@@ -790,8 +1097,13 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(memoryTimer);
     for (const s of [labline as Service | null, ...services].reverse()) await s?.stop().catch(() => {});
-    await db.drop().catch((err: unknown) => process.stderr.write(`could not drop the bench database: ${(err as Error).message}\n`));
-    if (process.exitCode !== 1 && !process.env.BENCH_KEEP_LOGS) fs.rmSync(workDir, { recursive: true, force: true });
+    await db
+      .drop()
+      .catch((err: unknown) =>
+        process.stderr.write(`could not drop the bench database: ${(err as Error).message}\n`),
+      );
+    if (process.exitCode !== 1 && !process.env.BENCH_KEEP_LOGS)
+      fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -58,7 +58,9 @@ export interface AppDeps {
 function junctionFromConfig(config: Config, metrics: Metrics): JunctionDeps {
   const { apiKey, webhookSecret } = config.junction;
   if (apiKey === null || webhookSecret === null) {
-    throw new Error('Junction is not configured: set JUNCTION_API_KEY (main.ts starts the simulator in demo mode)');
+    throw new Error(
+      'Junction is not configured: set JUNCTION_API_KEY (main.ts starts the simulator in demo mode)',
+    );
   }
   const { baseUrl, environment, region } = config.junction;
   return {
@@ -149,11 +151,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { jwtSecret } = deps;
   await app.register(docsPlugin, {
     ...(deps.demo && jwtSecret
-      ? { bearerToken: async () => (await (await import('./demo/banner.js')).demoTokens(jwtSecret, config.auth.maxTokenLifetimeHours)).clinical }
+      ? {
+          bearerToken: async () =>
+            (
+              await (
+                await import('./demo/banner.js')
+              ).demoTokens(jwtSecret, config.auth.maxTokenLifetimeHours)
+            ).clinical,
+        }
       : {}),
   });
   // A lease shorter than the slowest request would hand a live request's key to a retry.
-  const idempotencyLeaseSeconds = Math.max(config.idempotencyLeaseSeconds, Math.ceil((config.junction.timeoutMs * 3) / 1000));
+  const idempotencyLeaseSeconds = Math.max(
+    config.idempotencyLeaseSeconds,
+    Math.ceil((config.junction.timeoutMs * 3) / 1000),
+  );
   await app.register(idempotencyPlugin, {
     database,
     metrics,

@@ -71,7 +71,8 @@ async function run(argv: string[]): Promise<number> {
       throw new UsageError('--persona must be admin or customer');
     }
     const { secret } = resolveJwtSecret(config);
-    if (!secret) throw new UsageError('no AUTH_JWT_SECRET is configured: tokens come from your identity provider');
+    if (!secret)
+      throw new UsageError('no AUTH_JWT_SECRET is configured: tokens come from your identity provider');
     let token: string;
     try {
       token = await signToken(

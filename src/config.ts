@@ -112,7 +112,9 @@ class Reader {
     if (v === 'true') return true;
     const list = v.split(',').map((a) => a.trim());
     if (list.every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a) && a !== '')) return list;
-    this.problems.push(`${name} must be true, false or a comma-separated list of the proxies' addresses or CIDR ranges (got "${v}")`);
+    this.problems.push(
+      `${name} must be true, false or a comma-separated list of the proxies' addresses or CIDR ranges (got "${v}")`,
+    );
     return false;
   }
 
@@ -147,11 +149,20 @@ class Reader {
   }
 
   /** Comma-separated integers, each from `min` to `max`; at least one, at most `maxCount`. */
-  intList(name: string, fallback: readonly number[], min: number, max: number, maxCount: number): readonly number[] {
+  intList(
+    name: string,
+    fallback: readonly number[],
+    min: number,
+    max: number,
+    maxCount: number,
+  ): readonly number[] {
     const v = this.raw(name);
     if (v === undefined) return fallback;
     const parts = v.split(',').map((p) => p.trim());
-    if (parts.length > maxCount || !parts.every((p) => /^\d+$/.test(p) && Number(p) >= min && Number(p) <= max)) {
+    if (
+      parts.length > maxCount ||
+      !parts.every((p) => /^\d+$/.test(p) && Number(p) >= min && Number(p) <= max)
+    ) {
       this.problems.push(
         `${name} must be 1 to ${maxCount} comma-separated integers, each from ${min} to ${max} (got "${v}")`,
       );
@@ -221,7 +232,8 @@ export function loadConfig(env: Env = process.env): Config {
     database = { kind: 'pglite', dataDir: null, statementTimeoutMs };
   } else {
     const url = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
-    if (url === null) r.problems.push('DATABASE_URL may also be memory:// or unset (embedded PGlite in DATA_DIR)');
+    if (url === null)
+      r.problems.push('DATABASE_URL may also be memory:// or unset (embedded PGlite in DATA_DIR)');
     database = {
       kind: 'postgres',
       url: url ?? '',
@@ -257,7 +269,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (junction.apiKey !== null) {
     const missing = PANEL_IDS.filter((p) => !junction.panels[p]);
     if (missing.length > 0) {
-      r.problems.push(`JUNCTION_PANELS must map every panel when JUNCTION_API_KEY is set (missing: ${missing.join(', ')})`);
+      r.problems.push(
+        `JUNCTION_PANELS must map every panel when JUNCTION_API_KEY is set (missing: ${missing.join(', ')})`,
+      );
     }
     if (webhookSecret === null) {
       r.problems.push('JUNCTION_WEBHOOK_SECRET is required when JUNCTION_API_KEY is set');
@@ -269,7 +283,8 @@ export function loadConfig(env: Env = process.env): Config {
       r.problems.push('NODE_ENV=production requires AUTH_JWT_SECRET or AUTH_JWKS_URL');
     }
     if (junction.apiKey === null) r.problems.push('NODE_ENV=production requires JUNCTION_API_KEY');
-    if (database.kind !== 'postgres') r.problems.push('NODE_ENV=production requires DATABASE_URL=postgres://…');
+    if (database.kind !== 'postgres')
+      r.problems.push('NODE_ENV=production requires DATABASE_URL=postgres://…');
   }
 
   const config: Config = {
@@ -303,7 +318,13 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyLeaseSeconds: r.int('IDEMPOTENCY_LEASE_SECONDS', 60, 1, 3600),
     webhooks: {
       timeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
-      retrySchedule: r.intList('WEBHOOK_RETRY_SCHEDULE', [5, 300, 1800, 7200, 18_000, 36_000, 36_000], 1, 7 * 24 * 3600, 20),
+      retrySchedule: r.intList(
+        'WEBHOOK_RETRY_SCHEDULE',
+        [5, 300, 1800, 7200, 18_000, 36_000, 36_000],
+        1,
+        7 * 24 * 3600,
+        20,
+      ),
       disableAfterHours: r.int('WEBHOOK_DISABLE_AFTER_HOURS', 120, 1, 24 * 90),
       allowPrivateUrls: r.bool('WEBHOOK_ALLOW_PRIVATE_URLS', !production),
       concurrencyPerEndpoint: r.int('WEBHOOK_CONCURRENCY_PER_ENDPOINT', 8, 1, 100),

@@ -51,7 +51,8 @@ function takeGc(): Gc | undefined {
   }
 }
 
-const youngGenerationBytes = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+const youngGenerationBytes = () =>
+  v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 
 /** A second counts as idle when the event loop was busy for less than this share of it. */
 const IDLE_UTILIZATION = 0.1;

@@ -26,14 +26,22 @@ describe('configuration', () => {
     expect(c.port).toBe(3000);
     expect(c.host).toBe('127.0.0.1');
     expect(c.database).toMatchObject({ kind: 'pglite', dataDir: path.resolve('.data') });
-    expect(c.junction).toMatchObject({ apiKey: null, environment: 'sandbox', region: 'us', timeoutMs: 10_000 });
+    expect(c.junction).toMatchObject({
+      apiKey: null,
+      environment: 'sandbox',
+      region: 'us',
+      timeoutMs: 10_000,
+    });
     expect(c.idempotencyTtlHours).toBe(24);
     expect(c.demo).toBe(true);
     expect(Object.isFrozen(c.junction)).toBe(true);
   });
 
   it('parses the database choices', () => {
-    expect(loadConfig({ DATABASE_URL: 'memory://' }).database).toMatchObject({ kind: 'pglite', dataDir: null });
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).database).toMatchObject({
+      kind: 'pglite',
+      dataDir: null,
+    });
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db' }).database).toMatchObject({
       kind: 'postgres',
       url: 'postgres://u@h:5432/db',
@@ -42,24 +50,34 @@ describe('configuration', () => {
 
   it('names the variable of every bad value instead of falling back', () => {
     expect(problems({ PORT: 'abc' })).toEqual(['PORT must be an integer from 0 to 65535 (got "abc")']);
-    expect(problems({ DATABASE_URL: 'mysql://x' })[0]).toMatch(/^DATABASE_URL must be a postgres: or postgresql: URL/);
+    expect(problems({ DATABASE_URL: 'mysql://x' })[0]).toMatch(
+      /^DATABASE_URL must be a postgres: or postgresql: URL/,
+    );
     expect(problems({ JUNCTION_TIMEOUT_MS: '-5' })[0]).toMatch(/^JUNCTION_TIMEOUT_MS/);
-    expect(problems({ JUNCTION_ENVIRONMENT: 'staging' })[0]).toMatch(/^JUNCTION_ENVIRONMENT must be one of sandbox, production/);
+    expect(problems({ JUNCTION_ENVIRONMENT: 'staging' })[0]).toMatch(
+      /^JUNCTION_ENVIRONMENT must be one of sandbox, production/,
+    );
     expect(problems({ JUNCTION_REGION: 'ap' })[0]).toMatch(/^JUNCTION_REGION/);
     expect(problems({ JUNCTION_PANELS: 'hashimotos' })[0]).toMatch(/^JUNCTION_PANELS/);
     expect(problems({ AUTH_JWT_SECRET: 'short' })[0]).toMatch(/^AUTH_JWT_SECRET must be at least 32 bytes/);
     expect(problems({ JUNCTION_WEBHOOK_SECRET: 'abc' })[0]).toMatch(/^JUNCTION_WEBHOOK_SECRET/);
     // The docs' placeholder, a secret cut short, one with characters base64 does not have.
     for (const bad of ['whsec_…', 'whsec_', 'whsec_abc', 'whsec_ab=c']) {
-      expect(problems({ JUNCTION_WEBHOOK_SECRET: bad })[0]).toMatch(/^JUNCTION_WEBHOOK_SECRET must be the Svix signing secret/);
+      expect(problems({ JUNCTION_WEBHOOK_SECRET: bad })[0]).toMatch(
+        /^JUNCTION_WEBHOOK_SECRET must be the Svix signing secret/,
+      );
     }
     expect(problems({ JUNCTION_WEBHOOK_SECRET: SECRET })).toEqual([]);
     expect(problems({ IDEMPOTENCY_TTL_HOURS: '0' })[0]).toMatch(/^IDEMPOTENCY_TTL_HOURS/);
     expect(problems({ AUTH_JWKS_URL: 'not a url' })[0]).toMatch(/^AUTH_JWKS_URL/);
     for (const bad of ['0', '-1', '1.5', 'forever']) {
-      expect(problems({ AUTH_MAX_TOKEN_LIFETIME_HOURS: bad })[0]).toMatch(/^AUTH_MAX_TOKEN_LIFETIME_HOURS must be an integer/);
+      expect(problems({ AUTH_MAX_TOKEN_LIFETIME_HOURS: bad })[0]).toMatch(
+        /^AUTH_MAX_TOKEN_LIFETIME_HOURS must be an integer/,
+      );
     }
-    expect(problems({ TRUST_PROXY: 'yes please' })[0]).toMatch(/^TRUST_PROXY must be true, false or a comma-separated list/);
+    expect(problems({ TRUST_PROXY: 'yes please' })[0]).toMatch(
+      /^TRUST_PROXY must be true, false or a comma-separated list/,
+    );
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy).toEqual(['10.0.0.0/8', '::1']);
@@ -69,15 +87,33 @@ describe('configuration', () => {
 
   it('parses the webhook settings: a retry schedule of seconds, private URLs allowed outside production only', () => {
     const c = loadConfig({ WEBHOOK_RETRY_SCHEDULE: '1, 1,30', WEBHOOK_TIMEOUT_MS: '500' });
-    expect(c.webhooks).toMatchObject({ retrySchedule: [1, 1, 30], timeoutMs: 500, allowPrivateUrls: true, disableAfterHours: 120 });
+    expect(c.webhooks).toMatchObject({
+      retrySchedule: [1, 1, 30],
+      timeoutMs: 500,
+      allowPrivateUrls: true,
+      disableAfterHours: 120,
+    });
     expect(loadConfig({}).webhooks.retrySchedule).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);
-    const prod = { NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32), JUNCTION_API_KEY: 'k', JUNCTION_WEBHOOK_SECRET: SECRET };
-    const full = { ...prod, JUNCTION_PANELS: 'hashimotos=a,pcos=b,fertility=c', DATABASE_URL: 'postgres://u@h/db' };
+    const prod = {
+      NODE_ENV: 'production',
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+      JUNCTION_API_KEY: 'k',
+      JUNCTION_WEBHOOK_SECRET: SECRET,
+    };
+    const full = {
+      ...prod,
+      JUNCTION_PANELS: 'hashimotos=a,pcos=b,fertility=c',
+      DATABASE_URL: 'postgres://u@h/db',
+    };
     expect(loadConfig(full).webhooks.allowPrivateUrls).toBe(false);
     expect(loadConfig({ ...full, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }).webhooks.allowPrivateUrls).toBe(true);
-    expect(problems({ WEBHOOK_RETRY_SCHEDULE: '5,soon' })[0]).toMatch(/^WEBHOOK_RETRY_SCHEDULE must be 1 to 20 comma-separated integers/);
+    expect(problems({ WEBHOOK_RETRY_SCHEDULE: '5,soon' })[0]).toMatch(
+      /^WEBHOOK_RETRY_SCHEDULE must be 1 to 20 comma-separated integers/,
+    );
     expect(problems({ WEBHOOK_RETRY_SCHEDULE: '0' })[0]).toMatch(/^WEBHOOK_RETRY_SCHEDULE/);
-    expect(problems({ WEBHOOK_ALLOW_PRIVATE_URLS: 'yes' })).toEqual(['WEBHOOK_ALLOW_PRIVATE_URLS must be true or false (got "yes")']);
+    expect(problems({ WEBHOOK_ALLOW_PRIVATE_URLS: 'yes' })).toEqual([
+      'WEBHOOK_ALLOW_PRIVATE_URLS must be true or false (got "yes")',
+    ]);
     expect(problems({ WEBHOOK_DISABLE_AFTER_HOURS: '0' })[0]).toMatch(/^WEBHOOK_DISABLE_AFTER_HOURS/);
   });
 
@@ -93,7 +129,9 @@ describe('configuration', () => {
     });
     expect(c.junction.panels).toEqual({ hashimotos: 't1', pcos: 't2', fertility: 't3' });
     expect(c.demo).toBe(false);
-    expect(problems({ JUNCTION_API_KEY: 'k', JUNCTION_PANELS: 'pcos=t2', JUNCTION_WEBHOOK_SECRET: SECRET })).toEqual([
+    expect(
+      problems({ JUNCTION_API_KEY: 'k', JUNCTION_PANELS: 'pcos=t2', JUNCTION_WEBHOOK_SECRET: SECRET }),
+    ).toEqual([
       'JUNCTION_PANELS must map every panel when JUNCTION_API_KEY is set (missing: hashimotos, fertility)',
     ]);
   });
@@ -113,43 +151,72 @@ describe('configuration', () => {
     expect(p.output()).toContain('DATABASE_URL must be a postgres');
   });
 
-  it('start-up with a malformed webhook secret, or a database it cannot use, exits 1 with one line', { timeout: 180_000 }, async () => {
-    const junction = { JUNCTION_API_KEY: 'k', JUNCTION_PANELS: 'hashimotos=a,pcos=b,fertility=c', DATABASE_URL: 'memory://' };
-    const server = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-    server.pathname = '/labline_no_such_database';
-    const runs = {
-      secret: spawnTs('src/main.ts', [], { ...junction, JUNCTION_WEBHOOK_SECRET: 'whsec_…' }),
-      // Nothing listens on port 1; the other names a database the server does not have.
-      refused: spawnTs('src/main.ts', [], { DATABASE_URL: 'postgres://labline:hunter2@127.0.0.1:1/orders', DATA_DIR: os.tmpdir() }),
-      missing: spawnTs('src/main.ts', [], { DATABASE_URL: server.toString(), DATA_DIR: os.tmpdir() }),
-    };
-    const lines = async (p: (typeof runs)[keyof typeof runs]) => {
-      expect(await p.exited).toBe(1);
-      return p.output().trim().split('\n');
-    };
-    const [secret, refused, missing] = await Promise.all([lines(runs.secret), lines(runs.refused), lines(runs.missing)]);
-    expect(secret).toEqual([expect.stringMatching(/^labline: Invalid configuration: JUNCTION_WEBHOOK_SECRET must be the Svix signing secret/)]);
-    expect(refused).toEqual([
-      'labline: cannot use PostgreSQL at 127.0.0.1:1, database "orders": nothing accepts connections there. Start PostgreSQL, or fix the host and port in DATABASE_URL.',
-    ]);
-    expect(refused[0]).not.toContain('hunter2');
-    expect(missing).toEqual([expect.stringContaining('database "labline_no_such_database"')]);
-    if (usingPostgres) expect(missing[0]).toContain('the database does not exist. Create it (createdb');
-  });
+  it(
+    'start-up with a malformed webhook secret, or a database it cannot use, exits 1 with one line',
+    { timeout: 180_000 },
+    async () => {
+      const junction = {
+        JUNCTION_API_KEY: 'k',
+        JUNCTION_PANELS: 'hashimotos=a,pcos=b,fertility=c',
+        DATABASE_URL: 'memory://',
+      };
+      const server = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+      server.pathname = '/labline_no_such_database';
+      const runs = {
+        secret: spawnTs('src/main.ts', [], { ...junction, JUNCTION_WEBHOOK_SECRET: 'whsec_…' }),
+        // Nothing listens on port 1; the other names a database the server does not have.
+        refused: spawnTs('src/main.ts', [], {
+          DATABASE_URL: 'postgres://labline:hunter2@127.0.0.1:1/orders',
+          DATA_DIR: os.tmpdir(),
+        }),
+        missing: spawnTs('src/main.ts', [], { DATABASE_URL: server.toString(), DATA_DIR: os.tmpdir() }),
+      };
+      const lines = async (p: (typeof runs)[keyof typeof runs]) => {
+        expect(await p.exited).toBe(1);
+        return p.output().trim().split('\n');
+      };
+      const [secret, refused, missing] = await Promise.all([
+        lines(runs.secret),
+        lines(runs.refused),
+        lines(runs.missing),
+      ]);
+      expect(secret).toEqual([
+        expect.stringMatching(
+          /^labline: Invalid configuration: JUNCTION_WEBHOOK_SECRET must be the Svix signing secret/,
+        ),
+      ]);
+      expect(refused).toEqual([
+        'labline: cannot use PostgreSQL at 127.0.0.1:1, database "orders": nothing accepts connections there. Start PostgreSQL, or fix the host and port in DATABASE_URL.',
+      ]);
+      expect(refused[0]).not.toContain('hunter2');
+      expect(missing).toEqual([expect.stringContaining('database "labline_no_such_database"')]);
+      if (usingPostgres) expect(missing[0]).toContain('the database does not exist. Create it (createdb');
+    },
+  );
 
-  it('npm run migrate against a database it cannot use exits 1 with the same one line as start-up', { timeout: 120_000 }, async () => {
-    const p = spawnTs('src/cli.ts', ['migrate'], { DATABASE_URL: 'postgres://labline:hunter2@127.0.0.1:1/orders' });
-    expect(await p.exited).toBe(1);
-    expect(p.output().trim().split('\n')).toEqual([
-      'labline: cannot use PostgreSQL at 127.0.0.1:1, database "orders": nothing accepts connections there. Start PostgreSQL, or fix the host and port in DATABASE_URL.',
-    ]);
-  });
+  it(
+    'npm run migrate against a database it cannot use exits 1 with the same one line as start-up',
+    { timeout: 120_000 },
+    async () => {
+      const p = spawnTs('src/cli.ts', ['migrate'], {
+        DATABASE_URL: 'postgres://labline:hunter2@127.0.0.1:1/orders',
+      });
+      expect(await p.exited).toBe(1);
+      expect(p.output().trim().split('\n')).toEqual([
+        'labline: cannot use PostgreSQL at 127.0.0.1:1, database "orders": nothing accepts connections there. Start PostgreSQL, or fix the host and port in DATABASE_URL.',
+      ]);
+    },
+  );
 
   it('npm run token mints a token signed with the configured secret', async () => {
     const secret = 'cli-secret-cli-secret-cli-secret-0123';
-    const p = spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', '--scope', 'lab-orders:read', '--brand', 'b1'], {
-      AUTH_JWT_SECRET: secret,
-    });
+    const p = spawnTs(
+      'src/cli.ts',
+      ['token', '--sub', 'svc-1', '--scope', 'lab-orders:read', '--brand', 'b1'],
+      {
+        AUTH_JWT_SECRET: secret,
+      },
+    );
     expect(await p.exited).toBe(0);
     const { payload } = await jwtVerify(p.output().trim(), new TextEncoder().encode(secret));
     expect(payload).toMatchObject({ sub: 'svc-1', scope: 'lab-orders:read', brand_ids: ['b1'] });
@@ -157,23 +224,35 @@ describe('configuration', () => {
     expect(payload.exp! - payload.iat!).toBe(720 * 3600);
   });
 
-  it('npm run token mints tokens within AUTH_MAX_TOKEN_LIFETIME_HOURS, and refuses to mint a longer one', { timeout: 120_000 }, async () => {
-    const secret = 'cli-secret-cli-secret-cli-secret-0123';
-    const env = { AUTH_JWT_SECRET: secret, AUTH_MAX_TOKEN_LIFETIME_HOURS: '8' };
-    const [short, given, long, nonsense] = [[], ['--expires', '2h'], ['--expires', '9h'], ['--expires', 'forever']].map(
-      (extra) => spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', ...extra], env),
-    ) as [Spawned, Spawned, Spawned, Spawned];
-    expect(await short.exited).toBe(0);
-    const { payload } = await jwtVerify(short.output().trim(), new TextEncoder().encode(secret));
-    expect(payload.exp! - payload.iat!).toBe(8 * 3600);
-    expect(await given.exited).toBe(0);
-    const two = await jwtVerify(given.output().trim(), new TextEncoder().encode(secret));
-    expect(two.payload.exp! - two.payload.iat!).toBe(2 * 3600);
-    expect(await long.exited).toBe(1);
-    expect(long.output()).toContain('--expires 9h is longer than AUTH_MAX_TOKEN_LIFETIME_HOURS (8 h)');
-    expect(await nonsense.exited).toBe(1);
-    expect(nonsense.output()).toContain('--expires forever: not a duration');
-  });
+  it(
+    'npm run token mints tokens within AUTH_MAX_TOKEN_LIFETIME_HOURS, and refuses to mint a longer one',
+    { timeout: 120_000 },
+    async () => {
+      const secret = 'cli-secret-cli-secret-cli-secret-0123';
+      const env = { AUTH_JWT_SECRET: secret, AUTH_MAX_TOKEN_LIFETIME_HOURS: '8' };
+      const [short, given, long, nonsense] = [
+        [],
+        ['--expires', '2h'],
+        ['--expires', '9h'],
+        ['--expires', 'forever'],
+      ].map((extra) => spawnTs('src/cli.ts', ['token', '--sub', 'svc-1', ...extra], env)) as [
+        Spawned,
+        Spawned,
+        Spawned,
+        Spawned,
+      ];
+      expect(await short.exited).toBe(0);
+      const { payload } = await jwtVerify(short.output().trim(), new TextEncoder().encode(secret));
+      expect(payload.exp! - payload.iat!).toBe(8 * 3600);
+      expect(await given.exited).toBe(0);
+      const two = await jwtVerify(given.output().trim(), new TextEncoder().encode(secret));
+      expect(two.payload.exp! - two.payload.iat!).toBe(2 * 3600);
+      expect(await long.exited).toBe(1);
+      expect(long.output()).toContain('--expires 9h is longer than AUTH_MAX_TOKEN_LIFETIME_HOURS (8 h)');
+      expect(await nonsense.exited).toBe(1);
+      expect(nonsense.output()).toContain('--expires forever: not a duration');
+    },
+  );
 
   it('npm run token without auth configured signs with the secret kept in DATA_DIR', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-token-'));

@@ -33,7 +33,9 @@ function quotedPaths(text: string): string[] {
 
 describe('README and docs', () => {
   it('find their markdown files', () => {
-    expect(FILES.map(rel)).toEqual(expect.arrayContaining(['README.md', 'docs/configuration.md', 'docs/contracts/README.md']));
+    expect(FILES.map(rel)).toEqual(
+      expect.arrayContaining(['README.md', 'docs/configuration.md', 'docs/contracts/README.md']),
+    );
   });
 
   it('link only to files that exist in the repository (or to the web)', () => {
@@ -42,7 +44,8 @@ describe('README and docs', () => {
       for (const target of links(fs.readFileSync(file, 'utf8'))) {
         if (/^(https?:|mailto:)/.test(target) || target.startsWith('#')) continue;
         const resolved = path.resolve(path.dirname(file), decodeURIComponent(target.split('#')[0]!));
-        if (!resolved.startsWith(ROOT + path.sep) && resolved !== ROOT) broken.push(`${rel(file)}: ${target} leaves the repository`);
+        if (!resolved.startsWith(ROOT + path.sep) && resolved !== ROOT)
+          broken.push(`${rel(file)}: ${target} leaves the repository`);
         else if (!fs.existsSync(resolved)) broken.push(`${rel(file)}: ${target} does not exist`);
       }
     }
@@ -80,7 +83,9 @@ describe('README and docs', () => {
         if (e.isDirectory()) return sources(full);
         return e.name.endsWith('.ts') ? [full] : [];
       });
-    const cited = sources(path.join(ROOT, 'src')).filter((f) => /SPEC\s*§|SPEC\.md/.test(fs.readFileSync(f, 'utf8')));
+    const cited = sources(path.join(ROOT, 'src')).filter((f) =>
+      /SPEC\s*§|SPEC\.md/.test(fs.readFileSync(f, 'utf8')),
+    );
     expect(cited.map(rel)).toEqual([]);
   });
 });

@@ -24,17 +24,21 @@ async function probe(mode: 'idle' | 'busy'): Promise<Probe> {
 }
 
 describe('start-up memory', () => {
-  it('an idle replica gives back the young generation start-up grew; a busy one is left alone', { timeout: 90_000 }, async () => {
-    const [idle, busy] = await Promise.all([probe('idle'), probe('busy')]);
-    // Start-up grew it to its largest: two 16 MB semi-spaces.
-    expect(idle.before).toBe(32);
-    expect(busy.before).toBe(32);
-    expect(idle.shrank).toBe(true);
-    expect(idle.after).toBeLessThanOrEqual(4);
-    expect(busy.shrank).toBe(false);
-    expect(busy.after).toBe(32);
-    expect(idle.globalGc).toBe('undefined');
-  });
+  it(
+    'an idle replica gives back the young generation start-up grew; a busy one is left alone',
+    { timeout: 90_000 },
+    async () => {
+      const [idle, busy] = await Promise.all([probe('idle'), probe('busy')]);
+      // Start-up grew it to its largest: two 16 MB semi-spaces.
+      expect(idle.before).toBe(32);
+      expect(busy.before).toBe(32);
+      expect(idle.shrank).toBe(true);
+      expect(idle.after).toBeLessThanOrEqual(4);
+      expect(busy.shrank).toBe(false);
+      expect(busy.after).toBe(32);
+      expect(idle.globalGc).toBe('undefined');
+    },
+  );
 
   it("bounds the heap's growth with a V8 flag this Node has (V8 ignores a flag it does not know)", () => {
     const options = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });

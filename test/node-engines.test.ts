@@ -14,8 +14,15 @@ describe('Node versions', () => {
   it('every locked package supports the oldest Node the project admits, and the one running the tests', () => {
     const project = read('package.json').engines.node as string;
     const oldest = semver.minVersion(project)!.version;
-    expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(`Node.js ≥ ${oldest.replace(/\.0$/, '')}`);
-    const lock = read('package-lock.json') as { packages: Record<string, { version?: string; engines?: { node?: string } | string[]; optional?: boolean }> };
+    expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(
+      `Node.js ≥ ${oldest.replace(/\.0$/, '')}`,
+    );
+    const lock = read('package-lock.json') as {
+      packages: Record<
+        string,
+        { version?: string; engines?: { node?: string } | string[]; optional?: boolean }
+      >;
+    };
     const refusing = Object.entries(lock.packages)
       .filter(([name, p]) => name !== '' && !p.optional)
       .flatMap(([name, p]) => {

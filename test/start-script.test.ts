@@ -21,11 +21,15 @@ function scratchProject(): string {
   fs.writeFileSync(path.join(dir, 'src/main.ts'), '');
   fs.mkdirSync(path.join(dir, 'console/src'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'console/src/main.tsx'), '');
-  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json']) fs.writeFileSync(path.join(dir, f), '{}');
+  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'])
+    fs.writeFileSync(path.join(dir, f), '{}');
   const build =
     `node -e "require('fs').writeFileSync('dist/main.js', 'console.log(process.argv.slice(2).join(\\' \\') || \\'started\\')')" && ` +
     `mkdir -p dist/console && touch dist/console/index.html && echo BUILT`;
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true, scripts: { build } }));
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'scratch', private: true, scripts: { build } }),
+  );
   return dir;
 }
 

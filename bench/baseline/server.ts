@@ -37,9 +37,13 @@ const databaseUrl = env.DATABASE_URL ?? '';
 const poolSize = Number(env.DB_POOL_SIZE ?? '20');
 const junctionUrl = env.JUNCTION_BASE_URL ?? '';
 const junctionKey = env.JUNCTION_API_KEY ?? '';
-const panels = Object.fromEntries((env.JUNCTION_PANELS ?? '').split(',').map((p) => p.split('=') as [string, string]));
+const panels = Object.fromEntries(
+  (env.JUNCTION_PANELS ?? '').split(',').map((p) => p.split('=') as [string, string]),
+);
 const users = new Map<string, string>(
-  Object.entries(JSON.parse(fs.readFileSync(env.BASELINE_USERS_FILE ?? '', 'utf8')) as Record<string, string>),
+  Object.entries(
+    JSON.parse(fs.readFileSync(env.BASELINE_USERS_FILE ?? '', 'utf8')) as Record<string, string>,
+  ),
 );
 
 const SCHEMA = `
@@ -119,7 +123,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function send(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

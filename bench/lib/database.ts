@@ -28,7 +28,11 @@ export interface BenchDatabase {
 
 export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export async function createBenchDatabase(kind: 'postgres' | 'pglite', workDir: string, serverUrl: string): Promise<BenchDatabase> {
+export async function createBenchDatabase(
+  kind: 'postgres' | 'pglite',
+  workDir: string,
+  serverUrl: string,
+): Promise<BenchDatabase> {
   return kind === 'postgres' ? createPostgres(workDir, serverUrl) : createPglite(workDir);
 }
 
@@ -68,11 +72,13 @@ async function createPostgres(workDir: string, serverUrl: string): Promise<Bench
       return (await (await connected()).query(sql, params)).rows as T[];
     },
     async version() {
-      const [row] = (await (await connected()).query<{ v: string }>("select current_setting('server_version') as v")).rows;
+      const [row] = (
+        await (await connected()).query<{ v: string }>("select current_setting('server_version') as v")
+      ).rows;
       return `PostgreSQL ${row?.v ?? '?'}`;
     },
     async release() {
-      await (client)?.end();
+      await client?.end();
       client = null;
     },
     async drop() {
@@ -109,7 +115,12 @@ async function createPglite(workDir: string): Promise<BenchDatabase> {
       return (await (await opened()).query<T>(sql, params)).rows;
     },
     async version() {
-      const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string };
+      const pkg = JSON.parse(
+        fs.readFileSync(
+          path.resolve(import.meta.dirname, '../../node_modules/@electric-sql/pglite/package.json'),
+          'utf8',
+        ),
+      ) as { version: string };
       const rows = await bench.query<{ v: string }>("select current_setting('server_version') as v");
       return `PGlite ${pkg.version} (PostgreSQL ${rows[0]?.v ?? '?'}, embedded)`;
     },

@@ -48,7 +48,10 @@ const SNAPSHOTS = JSON.stringify([
   { test: { testId: 9205, testTitle: 'Bench CRP' }, designTest: null },
 ]);
 
-export async function loadVisits(db: BenchDatabase, o: { from: number; to: number; workspaceId: string; perKey: number }): Promise<void> {
+export async function loadVisits(
+  db: BenchDatabase,
+  o: { from: number; to: number; workspaceId: string; perKey: number },
+): Promise<void> {
   const client = `case when g <= ${o.perKey} then ${clientId('1')} else ${clientId(`2 + g % ${CLIENTS - 1}`)} end`;
   await db.exec(`
     insert into lab_visits (id, workspace_id, client_id, lab_visit_type, status, lab_test_ids, lab_test_snapshots,

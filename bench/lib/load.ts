@@ -100,11 +100,14 @@ export async function measure(
   );
   let inWindow = timing.warmSeconds === 0;
   // Emitted per answer with the client first (the typings describe a Client's event).
-  (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    if (!inWindow) return;
-    statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
-  });
+  (instance as unknown as NodeJS.EventEmitter).on(
+    'response',
+    (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      if (!inWindow) return;
+      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    },
+  );
   const errorKinds: Record<string, number> = {};
   instance.on('reqError', (err: unknown) => {
     const kind = (err as { code?: string; message?: string }).code ?? (err as Error).message ?? String(err);
@@ -115,10 +118,13 @@ export async function measure(
   let cpuAfter: number[] | null = null;
   let ticker: NodeJS.Timeout | null = null;
   const tick = () => {
-    ticker = setTimeout(() => {
-      options.onTick!();
-      tick();
-    }, (options.tickMs ?? 100) * (0.5 + Math.random()));
+    ticker = setTimeout(
+      () => {
+        options.onTick!();
+        tick();
+      },
+      (options.tickMs ?? 100) * (0.5 + Math.random()),
+    );
   };
   const open = () => {
     inWindow = true;
@@ -146,7 +152,10 @@ export async function measure(
   const summary = summarize(sorted, timing.seconds, { ...result, statusCodes }, errorKinds);
   if (cpu.length > 0) {
     summary.cpuMsPerRequest = Object.fromEntries(
-      cpu.map(([name], i) => [name, Math.round(((cpuAfter![i]! - cpuBefore[i]!) * 1e5) / Math.max(1, summary.ok)) / 100]),
+      cpu.map(([name], i) => [
+        name,
+        Math.round(((cpuAfter![i]! - cpuBefore[i]!) * 1e5) / Math.max(1, summary.ok)) / 100,
+      ]),
     );
   }
   return summary;
@@ -195,15 +204,23 @@ export function combine(a: LoadResult, b: LoadResult): LoadResult {
   const combined = summarize(
     samples,
     a.seconds + b.seconds,
-    { non2xx: a.non2xx + b.non2xx, errors: a.errors + b.errors, timeouts: a.timeouts + b.timeouts, statusCodes },
+    {
+      non2xx: a.non2xx + b.non2xx,
+      errors: a.errors + b.errors,
+      timeouts: a.timeouts + b.timeouts,
+      statusCodes,
+    },
     errorKinds,
   );
   const cpu: Record<string, number> = {};
   for (const r of [a, b]) {
-    for (const [k, v] of Object.entries(r.cpuMsPerRequest ?? {})) cpu[k] = (cpu[k] ?? 0) + (v * r.ok) / Math.max(1, combined.ok);
+    for (const [k, v] of Object.entries(r.cpuMsPerRequest ?? {}))
+      cpu[k] = (cpu[k] ?? 0) + (v * r.ok) / Math.max(1, combined.ok);
   }
   if (a.cpuMsPerRequest || b.cpuMsPerRequest) {
-    combined.cpuMsPerRequest = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round(v * 100) / 100]));
+    combined.cpuMsPerRequest = Object.fromEntries(
+      Object.entries(cpu).map(([k, v]) => [k, Math.round(v * 100) / 100]),
+    );
   }
   return combined;
 }

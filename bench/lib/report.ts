@@ -11,7 +11,9 @@ export interface Row {
 export function markdownTable(rows: Row[]): string {
   const lines = ['| figure | value | measured | target | met |', '|---|---:|---|---|---|'];
   for (const r of rows) {
-    lines.push(`| ${r.figure} | ${r.value} | ${r.detail} | ${r.target} | ${r.met === null ? '' : r.met ? 'yes' : '**no**'} |`);
+    lines.push(
+      `| ${r.figure} | ${r.value} | ${r.detail} | ${r.target} | ${r.met === null ? '' : r.met ? 'yes' : '**no**'} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -59,7 +59,13 @@ export async function keyCommand(
       }
     }
     await withDatabase(config, async (database) => {
-      const { row, key } = await createApiKey(database.db, { name, scopes, brandIds, expiresAt, createdBy: 'cli' });
+      const { row, key } = await createApiKey(database.db, {
+        name,
+        scopes,
+        brandIds,
+        expiresAt,
+        createdBy: 'cli',
+      });
       io.out(`${key}\n`);
       io.err(
         `API key ${row.id} (${row.prefix}…) for ${brandIds.join(', ')} with ${scopes.join(' ')}` +
@@ -82,7 +88,10 @@ export async function keyCommand(
 }
 
 /** The configured database, migrated (a first key may be made before the service ever ran). */
-async function withDatabase(config: Config, fn: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>) {
+async function withDatabase(
+  config: Config,
+  fn: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>,
+) {
   const database = await openDatabase(config.database);
   try {
     await migrateDatabase(config.database, database);

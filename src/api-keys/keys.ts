@@ -35,7 +35,10 @@ export interface ApiKeyInput {
 }
 
 /** Makes a key: the row (with its hash) and the key itself, which exists nowhere else. */
-export async function createApiKey(q: Queryable, input: ApiKeyInput): Promise<{ row: ApiKeyRow; key: string }> {
+export async function createApiKey(
+  q: Queryable,
+  input: ApiKeyInput,
+): Promise<{ row: ApiKeyRow; key: string }> {
   const key = KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url');
   const row = await insertApiKey(q, {
     id: randomUUID(),

@@ -24,7 +24,10 @@ function visibleTo(scope: KeyScope): SQL | undefined {
 }
 
 export async function findApiKey(q: Queryable, scope: KeyScope, id: string): Promise<ApiKeyRow | null> {
-  const [row] = await q.select().from(apiKeys).where(and(eq(apiKeys.id, id), visibleTo(scope)));
+  const [row] = await q
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), visibleTo(scope)));
   return row ?? null;
 }
 
@@ -35,19 +38,21 @@ export async function listApiKeys(
   after: { createdAt: Date; id: string } | null,
   limit: number,
 ): Promise<ApiKeyRow[]> {
-  return q
-    .select()
-    .from(apiKeys)
-    .where(
-      and(
-        visibleTo(scope),
-        after === null ? undefined : olderThan(apiKeys.createdAt, apiKeys.id, [after.createdAt, after.id]),
-      ),
-    )
-    // Plain `desc` (not newestFirst): api_keys_created_idx is ascending, and read backwards it
-    // gives exactly this order.
-    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-    .limit(limit);
+  return (
+    q
+      .select()
+      .from(apiKeys)
+      .where(
+        and(
+          visibleTo(scope),
+          after === null ? undefined : olderThan(apiKeys.createdAt, apiKeys.id, [after.createdAt, after.id]),
+        ),
+      )
+      // Plain `desc` (not newestFirst): api_keys_created_idx is ascending, and read backwards it
+      // gives exactly this order.
+      .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+      .limit(limit)
+  );
 }
 
 /** Revokes the key unless it is revoked already; null when it was (or is not there). */

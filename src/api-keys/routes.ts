@@ -91,7 +91,9 @@ export async function apiKeyRoutes(app: App, { database }: { database: Database 
       const body = request.body;
       const expiresAt = body.expires_at == null ? null : new Date(body.expires_at);
       if (expiresAt !== null && !(expiresAt.getTime() > Date.now())) {
-        throw Errors.validation('expires_at must be in the future.', [{ path: '/expires_at', message: 'must be in the future' }]);
+        throw Errors.validation('expires_at must be in the future.', [
+          { path: '/expires_at', message: 'must be in the future' },
+        ]);
       }
       const { row, key } = await database.transaction(async (tx) => {
         const made = await createApiKey(tx, {
@@ -123,7 +125,10 @@ export async function apiKeyRoutes(app: App, { database }: { database: Database 
         summary: 'The API keys the caller may manage, newest first (revoked ones too, with revoked_at)',
         querystring: ApiKeyListQuery,
         response: {
-          200: Type.Object({ data: Type.Array(ApiKey), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
+          200: Type.Object({
+            data: Type.Array(ApiKey),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
           ...errorResponses(400, 401, 403),
         },
       },

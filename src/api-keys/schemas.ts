@@ -12,11 +12,27 @@ const NullableInstant = Type.Union([Instant, Type.Null()]);
 
 export const CreateApiKeyBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100, description: 'What the key is for', examples: ['orders backend'] }),
-    scopes: Type.Array(Scope, { minItems: 1, uniqueItems: true, examples: [['lab-orders:write', 'lab-orders:read']] }),
-    brand_ids: Type.Array(BrandId, { minItems: 1, maxItems: 100, uniqueItems: true, examples: [['demo-brand']] }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'What the key is for',
+      examples: ['orders backend'],
+    }),
+    scopes: Type.Array(Scope, {
+      minItems: 1,
+      uniqueItems: true,
+      examples: [['lab-orders:write', 'lab-orders:read']],
+    }),
+    brand_ids: Type.Array(BrandId, {
+      minItems: 1,
+      maxItems: 100,
+      uniqueItems: true,
+      examples: [['demo-brand']],
+    }),
     expires_at: Type.Optional(
-      Type.Union([Instant, Type.Null()], { description: 'A future instant; null or absent: the key does not expire' }),
+      Type.Union([Instant, Type.Null()], {
+        description: 'A future instant; null or absent: the key does not expire',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -26,7 +42,10 @@ export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
 const apiKeyFields = {
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
-  prefix: Type.String({ description: 'The first characters of the key, to tell keys apart', examples: ['lk_Zx8qP2aL'] }),
+  prefix: Type.String({
+    description: 'The first characters of the key, to tell keys apart',
+    examples: ['lk_Zx8qP2aL'],
+  }),
   scopes: Type.Array(Type.String()),
   brand_ids: Type.Array(Type.String()),
   created_at: Instant,
@@ -40,7 +59,8 @@ export const NewApiKey = Type.Object(
   {
     ...apiKeyFields,
     key: Type.String({
-      description: 'The key itself: shown in this answer only, never again. Send it as `Authorization: Bearer lk_…`.',
+      description:
+        'The key itself: shown in this answer only, never again. Send it as `Authorization: Bearer lk_…`.',
       examples: ['lk_Zx8qP2aL…'],
     }),
   },
@@ -50,6 +70,15 @@ export const NewApiKey = Type.Object(
 export const ApiKeyParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) });
 
 export const ApiKeyListQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size (default 50, at most 200)' })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The next_cursor of the previous page' })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 200,
+      default: 50,
+      description: 'Page size (default 50, at most 200)',
+    }),
+  ),
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 512, description: 'The next_cursor of the previous page' }),
+  ),
 });

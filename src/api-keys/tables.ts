@@ -17,7 +17,9 @@ export const apiKeys = pgTable(
     brandIds: text('brand_ids').array().notNull(),
     /** the principal that made it (`cli` for the operator's bootstrap) */
     createdBy: text('created_by').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date', precision: 3 }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date', precision: 3 }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date', precision: 3 }),

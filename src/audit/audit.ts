@@ -26,7 +26,11 @@ export function auditActor(request: FastifyRequest): AuditActor {
   return { actor: request.principal?.sub ?? 'anonymous', requestId: request.id };
 }
 
-export async function audit(q: Queryable, who: AuditActor, entries: AuditEntry | AuditEntry[]): Promise<void> {
+export async function audit(
+  q: Queryable,
+  who: AuditActor,
+  entries: AuditEntry | AuditEntry[],
+): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
   if (list.length === 0) return;
   await q.insert(auditEvents).values(

@@ -7,7 +7,15 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { is, Param, Placeholder, sql, type AnyColumn, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import {
+  is,
+  Param,
+  Placeholder,
+  sql,
+  type AnyColumn,
+  type ExtractTablesWithRelations,
+  type SQL,
+} from 'drizzle-orm';
 import { drizzle as drizzlePg, NodePgSession } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgDialect, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -230,12 +238,17 @@ export async function preparedRows<T>(q: Queryable, query: SQL): Promise<T[]> {
  * as plain text and values on PGlite. A failure carries the name, which is what a log line may say
  * of the statement (see describeError).
  */
-async function sendNamed<T>(session: unknown, statement: { name: string; text: string }, values: unknown[]): Promise<T[]> {
+async function sendNamed<T>(
+  session: unknown,
+  statement: { name: string; text: string },
+  values: unknown[],
+): Promise<T[]> {
   // Drizzle's session keeps the driver's client: a pg Pool or PoolClient, a PGlite or its transaction.
   const client = (session as { client: { query: (...args: unknown[]) => Promise<{ rows: T[] }> } }).client;
   try {
     if (is(session, NodePgSession)) {
-      return (await (client as unknown as pg.Pool).query<T & pg.QueryResultRow>({ ...statement, values })).rows;
+      return (await (client as unknown as pg.Pool).query<T & pg.QueryResultRow>({ ...statement, values }))
+        .rows;
     }
     return (await client.query(statement.text, values)).rows;
   } catch (err) {
@@ -309,7 +322,11 @@ export async function templateRows<T>(q: Queryable, shape: string, part: Part): 
     templates.set(shape, template);
   }
   const params = template.slots.map((slot) =>
-    'constant' in slot ? slot.constant : slot.encode ? slot.encode(valueOf(values, slot.placeholder)) : valueOf(values, slot.placeholder),
+    'constant' in slot
+      ? slot.constant
+      : slot.encode
+        ? slot.encode(valueOf(values, slot.placeholder))
+        : valueOf(values, slot.placeholder),
   );
   return sendNamed<T>(session, template, params);
 }

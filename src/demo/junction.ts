@@ -25,11 +25,19 @@ export async function startDemoJunction(
     stateFile: path.join(config.dataDir, 'junction-simulator.json'),
     log: (entry) => logger.debug(entry, 'junction simulator'),
   });
-  logger.info({ simulator: simulator.url }, 'no JUNCTION_API_KEY: the built-in Junction simulator plays Junction');
+  logger.info(
+    { simulator: simulator.url },
+    'no JUNCTION_API_KEY: the built-in Junction simulator plays Junction',
+  );
   return {
     simulator,
     junction: {
-      api: createJunctionClient({ ...config.junction, apiKey: SIMULATOR_KEY, baseUrl: simulator.url, metrics }),
+      api: createJunctionClient({
+        ...config.junction,
+        apiKey: SIMULATOR_KEY,
+        baseUrl: simulator.url,
+        metrics,
+      }),
       // Its port changes at every start; its users (kept in DATA_DIR) do not.
       environment: 'labline-demo-simulator',
       webhookSecret: simulator.webhookSecret,

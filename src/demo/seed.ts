@@ -32,16 +32,32 @@ const CATALOG: [number, string, number][] = [
 /** Seeds the demo data unless it is there already. Returns true when it seeded. */
 export async function seedDemo(database: Database): Promise<boolean> {
   return database.transaction(async (tx) => {
-    const [existing] = await tx.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.id, DEMO.workspaceId));
+    const [existing] = await tx
+      .select({ id: workspaces.id })
+      .from(workspaces)
+      .where(eq(workspaces.id, DEMO.workspaceId));
     if (existing) return false;
     const createdBy = 'demo-seed';
     await tx
       .insert(brandPanels)
-      .values(Object.entries(SIMULATOR_PANELS).map(([panelId, labTestId]) => ({ brandId: DEMO.brandId, panelId, labTestId })))
+      .values(
+        Object.entries(SIMULATOR_PANELS).map(([panelId, labTestId]) => ({
+          brandId: DEMO.brandId,
+          panelId,
+          labTestId,
+        })),
+      )
       .onConflictDoNothing();
     await tx
       .insert(labTests)
-      .values(CATALOG.map(([testId, testTitle, priceCents]) => ({ id: newObjectId(), testId, testTitle, priceCents })))
+      .values(
+        CATALOG.map(([testId, testTitle, priceCents]) => ({
+          id: newObjectId(),
+          testId,
+          testTitle,
+          priceCents,
+        })),
+      )
       .onConflictDoNothing();
     await tx.insert(workspaces).values({
       id: DEMO.workspaceId,
@@ -50,12 +66,40 @@ export async function seedDemo(database: Database): Promise<boolean> {
       createdBy: DEMO.adminUserId,
     });
     await tx.insert(workspaceMembers).values([
-      { id: newObjectId(), workspaceId: DEMO.workspaceId, userId: DEMO.ownerUserId, role: 'owner', permissions: ['labs.run', 'clients.write'] },
-      { id: newObjectId(), workspaceId: DEMO.workspaceId, userId: DEMO.staffUserId, role: 'staff', permissions: ['labs.run', 'clients.write'] },
+      {
+        id: newObjectId(),
+        workspaceId: DEMO.workspaceId,
+        userId: DEMO.ownerUserId,
+        role: 'owner',
+        permissions: ['labs.run', 'clients.write'],
+      },
+      {
+        id: newObjectId(),
+        workspaceId: DEMO.workspaceId,
+        userId: DEMO.staffUserId,
+        role: 'staff',
+        permissions: ['labs.run', 'clients.write'],
+      },
     ]);
     await tx.insert(workspaceClients).values([
-      { id: DEMO.clientIds[0], workspaceId: DEMO.workspaceId, firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com', dob: '1986-12-09', createdBy },
-      { id: DEMO.clientIds[1], workspaceId: DEMO.workspaceId, firstName: 'Alan', lastName: 'Turing', email: 'alan@example.com', dob: '1992-06-23', createdBy },
+      {
+        id: DEMO.clientIds[0],
+        workspaceId: DEMO.workspaceId,
+        firstName: 'Grace',
+        lastName: 'Hopper',
+        email: 'grace@example.com',
+        dob: '1986-12-09',
+        createdBy,
+      },
+      {
+        id: DEMO.clientIds[1],
+        workspaceId: DEMO.workspaceId,
+        firstName: 'Alan',
+        lastName: 'Turing',
+        email: 'alan@example.com',
+        dob: '1992-06-23',
+        createdBy,
+      },
     ]);
     await tx.insert(workspaceReferrals).values({
       id: DEMO.referralId,

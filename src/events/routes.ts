@@ -141,18 +141,31 @@ export async function eventRoutes(app: App, { database, jobs }: { database: Data
     async (request) => {
       const principal = principalOf(request);
       const row = await findEvent(database.db, request.params.id);
-      if (!row || row.brandId === null || (principal.brandIds !== null && !principal.brandIds.includes(row.brandId))) {
+      if (
+        !row ||
+        row.brandId === null ||
+        (principal.brandIds !== null && !principal.brandIds.includes(row.brandId))
+      ) {
         throw Errors.notFound(`No event ${request.params.id}.`);
       }
-      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'event', resourceId: row.id, tenant: row.brandId });
+      await audit(database.db, auditActor(request), {
+        action: 'read',
+        resourceType: 'event',
+        resourceId: row.id,
+        tenant: row.brandId,
+      });
       return clinicalEvent(row);
     },
   );
 
-  for (const surface of SURFACES) await app.register(workspaceEventRoutes, { prefix: surface.prefix, surface, database });
+  for (const surface of SURFACES)
+    await app.register(workspaceEventRoutes, { prefix: surface.prefix, surface, database });
 }
 
-const WorkspaceEventParams = Type.Object({ ...WorkspaceParams.properties, eventId: ClinicalEventParams.properties.id });
+const WorkspaceEventParams = Type.Object({
+  ...WorkspaceParams.properties,
+  eventId: ClinicalEventParams.properties.id,
+});
 
 const workspaceEventRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (
   app,
@@ -207,7 +220,12 @@ const workspaceEventRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       const { workspaceId } = workspaceAccessOf(request);
       const row = await findEvent(database.db, request.params.eventId);
       if (!row || row.workspaceId !== workspaceId) throw Errors.notFound('Event not found.');
-      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'event', resourceId: row.id, tenant: workspaceId });
+      await audit(database.db, auditActor(request), {
+        action: 'read',
+        resourceType: 'event',
+        resourceId: row.id,
+        tenant: workspaceId,
+      });
       return { event: workspaceEvent(row) };
     },
   );

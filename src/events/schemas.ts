@@ -8,8 +8,15 @@ import { LabVisit } from '../lab-visits/schemas.js';
 import { NextCursor, PageQuery } from '../workspaces/pagination.js';
 import { CLINICAL_EVENT_TYPES, WORKSPACE_EVENT_TYPES } from './tables.js';
 
-const EventId = Type.String({ maxLength: 64, description: 'evt_ followed by 24 hex digits', examples: ['evt_4f6c2a9e0b1d3c5e7f8a9b0c'] });
-const CreatedAt = Type.String({ format: 'date-time', description: 'When the change happened (milliseconds)' });
+const EventId = Type.String({
+  maxLength: 64,
+  description: 'evt_ followed by 24 hex digits',
+  examples: ['evt_4f6c2a9e0b1d3c5e7f8a9b0c'],
+});
+const CreatedAt = Type.String({
+  format: 'date-time',
+  description: 'When the change happened (milliseconds)',
+});
 
 export const ClinicalEventType = Type.Enum([...CLINICAL_EVENT_TYPES], {
   type: 'string',
@@ -30,7 +37,10 @@ export const ClinicalEvent = Type.Object(
     created_at: CreatedAt,
     brand_id: Type.String(),
     data: Type.Object({
-      object: { ...LabOrderSummary, description: 'The lab order as GET /v1/lab-orders/{id} shows it, without its history' },
+      object: {
+        ...LabOrderSummary,
+        description: 'The lab order as GET /v1/lab-orders/{id} shows it, without its history',
+      },
       previous: { ...Type.Partial(LabOrderSummary), description: "The changed fields' earlier values" },
     }),
   },
@@ -46,7 +56,10 @@ export const WorkspaceEvent = Type.Object(
     workspace_id: Type.String(),
     data: Type.Object({
       object: { ...LabVisit, description: 'The lab visit as its GET shows it (`labVisit`)' },
-      previous: { ...Type.Partial(LabVisit), description: "The changed fields' earlier values (empty for a creation)" },
+      previous: {
+        ...Type.Partial(LabVisit),
+        description: "The changed fields' earlier values (empty for a creation)",
+      },
     }),
   },
   { title: 'WorkspaceEvent' },
@@ -54,14 +67,20 @@ export const WorkspaceEvent = Type.Object(
 export type WorkspaceEvent = Static<typeof WorkspaceEvent>;
 
 export const ClinicalEventListQuery = Type.Object({
-  brand_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'One of the token’s brands' })),
+  brand_id: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 128, description: 'One of the token’s brands' }),
+  ),
   type: Type.Optional(ClinicalEventType),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The next_cursor of the previous page' })),
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'The next_cursor of the previous page' }),
+  ),
 });
 export const ClinicalEventList = Type.Object({
   data: Type.Array(ClinicalEvent),
-  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page' }),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'pass as `cursor` for the next page',
+  }),
 });
 export const ClinicalEventParams = Type.Object({ id: EventId });
 

@@ -1,7 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { check, index, json, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
-export const CLINICAL_EVENT_TYPES = ['lab_order.created', 'lab_order.status_changed', 'lab_order.rejected'] as const;
+export const CLINICAL_EVENT_TYPES = [
+  'lab_order.created',
+  'lab_order.status_changed',
+  'lab_order.rejected',
+] as const;
 export const WORKSPACE_EVENT_TYPES = [
   'lab_visit.created',
   'lab_visit.updated',
@@ -32,7 +36,9 @@ export const events = pgTable(
   (t) => [
     // Keyset pagination, newest first, per tenant. Each event has one tenant: each index holds only
     // the events of its kind (an event is not also indexed under its NULL column).
-    index('events_brand_created_idx').on(t.brandId, t.createdAt.desc(), t.id.desc()).where(sql`brand_id is not null`),
+    index('events_brand_created_idx')
+      .on(t.brandId, t.createdAt.desc(), t.id.desc())
+      .where(sql`brand_id is not null`),
     index('events_workspace_created_idx')
       .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
       .where(sql`workspace_id is not null`),

@@ -3,7 +3,14 @@
  * `public: true`; the check runs in onRequest, before the body is read or validated, so an
  * anonymous caller learns nothing about a route. A route's `config.scope` is checked here too.
  */
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Errors } from './errors.js';
@@ -83,7 +90,8 @@ export function createTokenVerifier(options: AuthOptions): (token: string) => Pr
   const verified = new Map<string, { principal: Principal; until: number }>();
 
   return async (token) => {
-    if (algorithms.length === 0) throw Errors.unauthenticated('This service has no token verification configured.');
+    if (algorithms.length === 0)
+      throw Errors.unauthenticated('This service has no token verification configured.');
     const now = Date.now();
     const hit = verified.get(token);
     if (hit && hit.until > now) return hit.principal;
@@ -132,18 +140,26 @@ function checkLifetime(payload: JWTPayload, maxHours: number, now: number): void
 
 function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'The bearer token has expired.';
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `The bearer token's "${err.claim}" claim is not accepted.`;
+  if (err instanceof joseErrors.JWTClaimValidationFailed)
+    return `The bearer token's "${err.claim}" claim is not accepted.`;
   return 'The bearer token is invalid.';
 }
 
 function toPrincipal(payload: JWTPayload): Principal {
-  const { sub, scope, brand_ids: brandIds, persona } = payload as JWTPayload & {
+  const {
+    sub,
+    scope,
+    brand_ids: brandIds,
+    persona,
+  } = payload as JWTPayload & {
     scope?: unknown;
     brand_ids?: unknown;
     persona?: unknown;
   };
-  if (typeof sub !== 'string' || sub.length === 0) throw Errors.unauthenticated('The bearer token has no subject.');
-  if (scope !== undefined && typeof scope !== 'string') throw Errors.unauthenticated('The "scope" claim must be a string.');
+  if (typeof sub !== 'string' || sub.length === 0)
+    throw Errors.unauthenticated('The bearer token has no subject.');
+  if (scope !== undefined && typeof scope !== 'string')
+    throw Errors.unauthenticated('The "scope" claim must be a string.');
   if (brandIds !== undefined && (!Array.isArray(brandIds) || !brandIds.every((b) => typeof b === 'string'))) {
     throw Errors.unauthenticated('The "brand_ids" claim must be an array of strings.');
   }
@@ -153,8 +169,8 @@ function toPrincipal(payload: JWTPayload): Principal {
   return {
     sub,
     scopes: new Set((scope ?? '').split(' ').filter(Boolean)),
-    brandIds: (brandIds) ?? null,
-    persona: (persona) ?? null,
+    brandIds: brandIds ?? null,
+    persona: persona ?? null,
   };
 }
 
@@ -169,7 +185,8 @@ export const authPlugin = fp<{ verify: (token: string) => Promise<Principal> }>(
       const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
       if (!match?.[1]) throw Errors.unauthenticated();
       request.principal = await verify(match[1]);
-      if (config.scope && !request.principal.scopes.has(config.scope)) throw Errors.insufficientScope(config.scope);
+      if (config.scope && !request.principal.scopes.has(config.scope))
+        throw Errors.insufficientScope(config.scope);
     });
     // Registered before the idempotency plugin's preHandler, so it runs first.
     app.addHook('preHandler', async (request) => {
@@ -187,7 +204,8 @@ export function principalOf(request: FastifyRequest): Principal {
 
 /** 403 `brand_forbidden` unless the token may act for `brandId`. */
 export function requireBrand(principal: Principal, brandId: string): void {
-  if (principal.brandIds !== null && !principal.brandIds.includes(brandId)) throw Errors.brandForbidden(brandId);
+  if (principal.brandIds !== null && !principal.brandIds.includes(brandId))
+    throw Errors.brandForbidden(brandId);
 }
 
 /**
@@ -215,7 +233,11 @@ export function mintedTokenLifetime(maxLifetimeHours: number): string {
 }
 
 /** Mints an HS256 token (demo mode and `npm run token`); it always has `iat` and `exp`. */
-export async function signToken(secret: string, claims: TokenClaims, expiresIn: string | number = '30d'): Promise<string> {
+export async function signToken(
+  secret: string,
+  claims: TokenClaims,
+  expiresIn: string | number = '30d',
+): Promise<string> {
   const payload: Record<string, unknown> = {};
   if (claims.scope) payload.scope = claims.scope;
   if (claims.brandIds) payload.brand_ids = claims.brandIds;

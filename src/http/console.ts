@@ -42,7 +42,9 @@ export async function consoleRoutes(app: FastifyInstance, { root = CONSOLE_DIR }
     return;
   }
   // The page's relative asset URLs need the trailing slash.
-  app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/', 301));
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) =>
+    reply.redirect('/console/', 301),
+  );
   await app.register(fastifyStatic, {
     root,
     prefix: '/console/',

@@ -32,7 +32,9 @@ function decodeField(kind: CursorField, value: unknown): unknown {
     case 'eventId':
       return typeof value === 'string' && EVENT_ID.test(value) ? value : undefined;
     case 'int32':
-      return Number.isInteger(value) && (value as number) >= -2_147_483_648 && (value as number) <= 2_147_483_647
+      return Number.isInteger(value) &&
+        (value as number) >= -2_147_483_648 &&
+        (value as number) <= 2_147_483_647
         ? value
         : undefined;
   }
@@ -47,9 +49,9 @@ export interface CursorCodec<F extends readonly CursorField[]> {
 export function cursorCodec<const F extends readonly CursorField[]>(...fields: F): CursorCodec<F> {
   return {
     encode: (key) =>
-      Buffer.from(JSON.stringify((key as unknown[]).map((v) => (v instanceof Date ? v.toISOString() : v)))).toString(
-        'base64url',
-      ),
+      Buffer.from(
+        JSON.stringify((key as unknown[]).map((v) => (v instanceof Date ? v.toISOString() : v))),
+      ).toString('base64url'),
     decode(cursor) {
       let parsed: unknown;
       try {

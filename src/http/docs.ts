@@ -65,7 +65,11 @@ const BODY_EXAMPLES: Record<string, unknown> = {
 function polishSchema(schema: unknown): void {
   if (Array.isArray(schema)) return schema.forEach(polishSchema);
   if (!isObject(schema)) return;
-  if (Array.isArray(schema.enum) && schema.type === undefined && schema.enum.every((v) => typeof v === 'string')) {
+  if (
+    Array.isArray(schema.enum) &&
+    schema.type === undefined &&
+    schema.enum.every((v) => typeof v === 'string')
+  ) {
     schema.type = 'string';
   }
   if (isObject(schema.properties)) {
@@ -89,14 +93,22 @@ function documentFor(base: Json, origin: string): Json {
   for (const operations of Object.values(isObject(doc.paths) ? doc.paths : {})) {
     for (const operation of Object.values(isObject(operations) ? operations : {})) {
       if (!isObject(operation)) continue;
-      for (const parameter of Array.isArray(operation.parameters) ? (operation.parameters as unknown[]) : []) {
+      for (const parameter of Array.isArray(operation.parameters)
+        ? (operation.parameters as unknown[])
+        : []) {
         if (!isObject(parameter)) continue;
-        if (parameter.in === 'header' && parameter.name === 'idempotency-key') parameter.example = randomUUID();
-        else if (typeof parameter.name === 'string' && parameter.name in EXAMPLES) parameter.example = EXAMPLES[parameter.name];
+        if (parameter.in === 'header' && parameter.name === 'idempotency-key')
+          parameter.example = randomUUID();
+        else if (typeof parameter.name === 'string' && parameter.name in EXAMPLES)
+          parameter.example = EXAMPLES[parameter.name];
       }
-      const body = isObject(operation.requestBody) && isObject(operation.requestBody.content) ? operation.requestBody.content : {};
+      const body =
+        isObject(operation.requestBody) && isObject(operation.requestBody.content)
+          ? operation.requestBody.content
+          : {};
       const json = body['application/json'];
-      const example = typeof operation.operationId === 'string' ? BODY_EXAMPLES[operation.operationId] : undefined;
+      const example =
+        typeof operation.operationId === 'string' ? BODY_EXAMPLES[operation.operationId] : undefined;
       if (isObject(json) && example !== undefined) json.example = example;
     }
   }
@@ -159,7 +171,8 @@ export const docsPlugin = fp(
               type: 'http',
               scheme: 'bearer',
               bearerFormat: 'lk_…',
-              description: 'An API key (`POST /v1/api-keys`, or `npm run key -- create`), accepted wherever a JWT is',
+              description:
+                'An API key (`POST /v1/api-keys`, or `npm run key -- create`), accepted wherever a JWT is',
             },
           },
         },
@@ -167,10 +180,22 @@ export const docsPlugin = fp(
         tags: [
           { name: 'Clinical lab orders', description: 'Lab panel orders fulfilled by Junction' },
           { name: 'Workspace lab visits', description: 'Priced lab visits booked by clinic staff' },
-          { name: 'Workspace management', description: 'Workspaces, members, clients, referrals, tests, coupons' },
-          { name: 'Events', description: 'Every change of a lab order or a lab visit, kept 30 days (docs/events.md)' },
-          { name: 'Webhooks (clinical)', description: "Signed events pushed to a brand's URLs (docs/webhooks.md)" },
-          { name: 'Webhooks (workspace)', description: "Signed events pushed to a workspace's URLs (docs/webhooks.md)" },
+          {
+            name: 'Workspace management',
+            description: 'Workspaces, members, clients, referrals, tests, coupons',
+          },
+          {
+            name: 'Events',
+            description: 'Every change of a lab order or a lab visit, kept 30 days (docs/events.md)',
+          },
+          {
+            name: 'Webhooks (clinical)',
+            description: "Signed events pushed to a brand's URLs (docs/webhooks.md)",
+          },
+          {
+            name: 'Webhooks (workspace)',
+            description: "Signed events pushed to a workspace's URLs (docs/webhooks.md)",
+          },
           { name: 'API keys', description: 'Long-lived credentials of machine clients (docs/api-keys.md)' },
           { name: 'Operations', description: 'Health and readiness' },
         ],
@@ -188,7 +213,9 @@ export const docsPlugin = fp(
     // carry its 4 MB bundle. It runs in an inner Fastify instance whose answers are passed on.
     let reference: Promise<FastifyInstance> | null = null;
     const serveReference = async (request: FastifyRequest, reply: FastifyReply) => {
-      reference ??= (options.bearerToken ? options.bearerToken() : Promise.resolve(null)).then(scalarReference);
+      reference ??= (options.bearerToken ? options.bearerToken() : Promise.resolve(null)).then(
+        scalarReference,
+      );
       const inner = await reference;
       const res = await inner.inject({ method: 'GET', url: request.url });
       for (const [name, value] of Object.entries(res.headers)) {

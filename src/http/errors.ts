@@ -34,12 +34,16 @@ export interface ErrorBody {
 }
 
 export const Errors = {
-  validation: (message: string, details?: ErrorDetail[]) => new HttpError(400, 'validation_error', message, details),
+  validation: (message: string, details?: ErrorDetail[]) =>
+    new HttpError(400, 'validation_error', message, details),
   malformedJson: (message: string) => new HttpError(400, 'malformed_json', message),
   invalidCursor: () =>
-    new HttpError(400, 'invalid_cursor', 'The cursor is not one this service returned; pass the previous page\'s cursor unchanged.', [
-      { path: 'querystring:/cursor', message: 'is not a valid cursor' },
-    ]),
+    new HttpError(
+      400,
+      'invalid_cursor',
+      "The cursor is not one this service returned; pass the previous page's cursor unchanged.",
+      [{ path: 'querystring:/cursor', message: 'is not a valid cursor' }],
+    ),
   missingIdempotencyKey: () =>
     new HttpError(400, 'missing_idempotency_key', 'The Idempotency-Key header is required for this request.'),
   invalidIdempotencyKey: () =>
@@ -49,11 +53,21 @@ export const Errors = {
       'The Idempotency-Key header must be 1 to 255 printable ASCII characters.',
     ),
   invalidWebhookUrl: (reason: string) =>
-    new HttpError(400, 'invalid_webhook_url', `The webhook URL is not accepted: ${reason}`, [{ path: '/url', message: reason }]),
+    new HttpError(400, 'invalid_webhook_url', `The webhook URL is not accepted: ${reason}`, [
+      { path: '/url', message: reason },
+    ]),
   webhookEndpointLimit: (max: number) =>
-    new HttpError(409, 'webhook_endpoint_limit', `A brand or workspace may have at most ${max} webhook endpoints; delete one first.`),
+    new HttpError(
+      409,
+      'webhook_endpoint_limit',
+      `A brand or workspace may have at most ${max} webhook endpoints; delete one first.`,
+    ),
   webhookEndpointDisabled: () =>
-    new HttpError(409, 'webhook_endpoint_disabled', 'The webhook endpoint is disabled; enable it (PATCH {"enabled": true}) first.'),
+    new HttpError(
+      409,
+      'webhook_endpoint_disabled',
+      'The webhook endpoint is disabled; enable it (PATCH {"enabled": true}) first.',
+    ),
   patientIncomplete: (missing: string[]) =>
     new HttpError(
       400,
@@ -73,7 +87,8 @@ export const Errors = {
   notFound: (message = 'Not found.') => new HttpError(404, 'not_found', message),
   routeNotFound: (method: string, url: string) =>
     new HttpError(404, 'not_found', `No route ${method} ${url.split('?')[0] ?? ''}.`),
-  methodNotAllowed: (method: string) => new HttpError(405, 'method_not_allowed', `Method ${method} is not allowed here.`),
+  methodNotAllowed: (method: string) =>
+    new HttpError(405, 'method_not_allowed', `Method ${method} is not allowed here.`),
   /** A create that would duplicate something unique (a member, a catalog test id, a coupon code). */
   conflict: (message: string) => new HttpError(409, 'conflict', message),
   /** A change that would leave a workspace without an owner. */
@@ -109,7 +124,9 @@ export const Errors = {
     ]),
   junctionUnavailable: (message = 'Junction did not answer in time; retry with the same Idempotency-Key.') =>
     new HttpError(502, 'junction_unavailable', message),
-  junctionRejected: (reason: string) => new HttpError(502, 'junction_rejected', `Junction rejected the request: ${reason}`),
-  unavailable: (message: string) => new HttpError(503, 'service_unavailable', message, undefined, { 'retry-after': '1' }),
+  junctionRejected: (reason: string) =>
+    new HttpError(502, 'junction_rejected', `Junction rejected the request: ${reason}`),
+  unavailable: (message: string) =>
+    new HttpError(503, 'service_unavailable', message, undefined, { 'retry-after': '1' }),
   internal: () => new HttpError(500, 'internal_error', 'An unexpected error occurred; it has been logged.'),
 } as const;

@@ -93,7 +93,16 @@ export function genRequestId(req: IncomingMessage): string {
 }
 
 /** A PostgreSQL error's fields that name what failed without quoting any value. */
-const DB_FIELDS = ['code', 'severity', 'constraint', 'table', 'column', 'dataType', 'schema', 'routine'] as const;
+const DB_FIELDS = [
+  'code',
+  'severity',
+  'constraint',
+  'table',
+  'column',
+  'dataType',
+  'schema',
+  'routine',
+] as const;
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 const SAFE_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -128,7 +137,10 @@ export function describeError(err: unknown): Record<string, unknown> {
   const cause = (err as { cause?: unknown }).cause;
   if (cause instanceof Error) {
     const causeCode = (cause as { code?: unknown }).code;
-    out.cause = { type: cause.name, ...(typeof causeCode === 'string' && SAFE_CODE.test(causeCode) ? { code: causeCode } : {}) };
+    out.cause = {
+      type: cause.name,
+      ...(typeof causeCode === 'string' && SAFE_CODE.test(causeCode) ? { code: causeCode } : {}),
+    };
   }
   return out;
 }
@@ -151,7 +163,9 @@ function statementOf(err: Error): string | null {
     const query = (e as { query?: unknown }).query;
     if (typeof query === 'string') {
       const verb = /^\s*(with|select|insert|update|delete)\b/i.exec(query)?.[1]?.toLowerCase() ?? 'statement';
-      const table = /\b(?:insert\s+into|update|delete\s+from|from)\s+"?([a-z_][a-z0-9_]*)"?/i.exec(query)?.[1];
+      const table = /\b(?:insert\s+into|update|delete\s+from|from)\s+"?([a-z_][a-z0-9_]*)"?/i.exec(
+        query,
+      )?.[1];
       return table ? `${verb} ${table}` : verb;
     }
     e = (e as { cause?: unknown }).cause;

@@ -25,7 +25,12 @@ export async function meRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const p = principalOf(request);
-      return { sub: p.sub, scopes: [...p.scopes].sort(), brand_ids: p.brandIds ? [...p.brandIds] : null, persona: p.persona };
+      return {
+        sub: p.sub,
+        scopes: [...p.scopes].sort(),
+        brand_ids: p.brandIds ? [...p.brandIds] : null,
+        persona: p.persona,
+      };
     },
   );
 }

@@ -115,7 +115,8 @@ export class Metrics {
       async collect() {
         this.reset();
         for (const s of await stats()) {
-          for (const state of ['ready', 'scheduled', 'running', 'failed'] as const) this.set({ queue: s.queue, state }, s[state]);
+          for (const state of ['ready', 'scheduled', 'running', 'failed'] as const)
+            this.set({ queue: s.queue, state }, s[state]);
         }
       },
     });
@@ -152,10 +153,8 @@ export const metricsPlugin = fp<{ metrics: Metrics }>(
         reply.elapsedTime / 1000,
       );
     });
-    app.get(
-      '/metrics',
-      { config: { public: true }, schema: { hide: true } },
-      async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     );
   },
   { name: 'labline-metrics' },

@@ -26,7 +26,16 @@ import { createHash } from 'node:crypto';
 import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { affectedRows, inline, rows, type Database, type Part, type Queryable, type Slot, type Values } from '../db/database.js';
+import {
+  affectedRows,
+  inline,
+  rows,
+  type Database,
+  type Part,
+  type Queryable,
+  type Slot,
+  type Values,
+} from '../db/database.js';
 import { Errors, HttpError } from '../http/errors.js';
 import { idempotencyKeys } from './tables.js';
 import type { Metrics } from '../http/metrics.js';
@@ -141,7 +150,9 @@ export class IdempotencyContext {
     const taken = await database.db
       .update(idempotencyKeys)
       .set({ lockedUntil: new Date(now.getTime() + leaseSeconds * 1000) })
-      .where(and(this.where(), eq(idempotencyKeys.state, 'in_progress'), lte(idempotencyKeys.lockedUntil, now)))
+      .where(
+        and(this.where(), eq(idempotencyKeys.state, 'in_progress'), lte(idempotencyKeys.lockedUntil, now)),
+      )
       .returning({ resourceId: idempotencyKeys.resourceId });
     if (taken.length === 0) {
       metrics.idempotency.inc({ route: this.route, outcome: 'in_progress' });
@@ -156,7 +167,10 @@ export class IdempotencyContext {
   /** Reads the key and settles it (what the plugin does before a handler that did not defer it). */
   async lookupNow(): Promise<StoredAnswer | null> {
     const now = new Date();
-    return this.settle(await this.lookup({ principal: this.principal, route: this.route, key: this.key }), now);
+    return this.settle(
+      await this.lookup({ principal: this.principal, route: this.route, key: this.key }),
+      now,
+    );
   }
 
   /**
@@ -222,7 +236,8 @@ export class IdempotencyContext {
         gated: false,
         statement: {
           values: { ...this.keyValues(), claim_resource_id: resourceId },
-          sql: (slot) => sql`update ${idempotencyKeys} set resource_id = ${slot('claim_resource_id')} where ${keyIs(slot)}`,
+          sql: (slot) =>
+            sql`update ${idempotencyKeys} set resource_id = ${slot('claim_resource_id')} where ${keyIs(slot)}`,
         },
       };
     }

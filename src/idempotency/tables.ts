@@ -29,6 +29,8 @@ export const idempotencyKeys = pgTable(
     // an index's predicate): the update that stores the response then changes no indexed column
     // and stays on its page (a HOT update, no index insert). Migration 0012 also leaves 30 % of
     // each new page free (fillfactor 70) for that update's response body.
-    index('idempotency_keys_resource_idx').on(t.resourceId).where(sql`resource_id is not null`),
+    index('idempotency_keys_resource_idx')
+      .on(t.resourceId)
+      .where(sql`resource_id is not null`),
   ],
 );

@@ -79,7 +79,8 @@ export async function enqueue(q: Queryable, jobs: NewJob | readonly NewJob[]): P
 }
 
 function pgIntArray(values: readonly number[]): string {
-  for (const v of values) if (!Number.isInteger(v) || v < 0) throw new Error(`retry delays are whole seconds (got ${v})`);
+  for (const v of values)
+    if (!Number.isInteger(v) || v < 0) throw new Error(`retry delays are whole seconds (got ${v})`);
   return `{${values.join(',')}}`;
 }
 
@@ -183,7 +184,13 @@ export class JobQueue {
     if (this.state !== 'idle') throw new Error('register handlers before start()');
     this.runners.set(
       queue,
-      new Runner(queue, handler, options.concurrency ?? 1, options.leaseSeconds ?? this.options.leaseSeconds, periodSeconds),
+      new Runner(
+        queue,
+        handler,
+        options.concurrency ?? 1,
+        options.leaseSeconds ?? this.options.leaseSeconds,
+        periodSeconds,
+      ),
     );
   }
 
@@ -220,7 +227,10 @@ export class JobQueue {
     }
     this.pollTimer = setInterval(() => void this.tick(), this.options.pollIntervalMs);
     this.pollTimer.unref();
-    const minLease = Math.min(...[...this.runners.values()].map((r) => r.leaseSeconds), this.options.leaseSeconds);
+    const minLease = Math.min(
+      ...[...this.runners.values()].map((r) => r.leaseSeconds),
+      this.options.leaseSeconds,
+    );
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(200, (minLease * 1000) / 3));
     this.heartbeatTimer.unref();
     void this.tick();
@@ -260,7 +270,10 @@ export class JobQueue {
         r.abort.abort();
       }
       await this.handBack(left.map((r) => r.job)).catch((err: unknown) => {
-        this.options.logger.warn({ err: describeError(err) }, 'job queue: could not hand jobs back; their leases will expire');
+        this.options.logger.warn(
+          { err: describeError(err) },
+          'job queue: could not hand jobs back; their leases will expire',
+        );
       });
     }
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
@@ -382,7 +395,13 @@ export class JobQueue {
     );
     return claimed
       .sort((a, b) => a.run_at_ms - b.run_at_ms)
-      .map((r) => ({ id: r.id, queue: runner.queue, payload: r.payload, attempt: r.attempts, runAt: new Date(r.run_at_ms) }));
+      .map((r) => ({
+        id: r.id,
+        queue: runner.queue,
+        payload: r.payload,
+        attempt: r.attempts,
+        runAt: new Date(r.run_at_ms),
+      }));
   }
 
   private run(runner: Runner, job: Job): void {
@@ -393,7 +412,10 @@ export class JobQueue {
       let finish: Finish;
       try {
         const outcome = await runner.handler(job, { signal: abort.signal, log });
-        finish = outcome && typeof outcome === 'object' ? { kind: 'later', seconds: outcome.retryInSeconds } : { kind: 'done' };
+        finish =
+          outcome && typeof outcome === 'object'
+            ? { kind: 'later', seconds: outcome.retryInSeconds }
+            : { kind: 'done' };
       } catch (err) {
         if (this.state !== 'running' && abort.signal.aborted) finish = { kind: 'returned' };
         else {
@@ -403,12 +425,18 @@ export class JobQueue {
       }
       if (!this.handedBack.has(job.id)) {
         await this.finish(runner, job, finish).catch((err: unknown) => {
-          log.warn({ err: describeError(err) }, 'job queue: could not record the outcome; the job runs again after its lease');
+          log.warn(
+            { err: describeError(err) },
+            'job queue: could not record the outcome; the job runs again after its lease',
+          );
         });
       }
       const metrics = this.options.metrics;
       if (metrics) {
-        metrics.jobs.inc({ queue: job.queue, outcome: this.handedBack.has(job.id) ? 'returned' : finish.kind });
+        metrics.jobs.inc({
+          queue: job.queue,
+          outcome: this.handedBack.has(job.id) ? 'returned' : finish.kind,
+        });
         metrics.jobDuration.observe({ queue: job.queue }, Number(process.hrtime.bigint() - started) / 1e9);
       }
       this.handedBack.delete(job.id);

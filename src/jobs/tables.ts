@@ -28,7 +28,10 @@ export const jobs = pgTable(
     /** runs started so far (a run whose worker died counts) */
     attempts: integer('attempts').notNull().default(0),
     /** seconds to wait before each retry; its length is the number of retries */
-    retryDelays: integer('retry_delays').array().notNull().default(sql`'{}'::integer[]`),
+    retryDelays: integer('retry_delays')
+      .array()
+      .notNull()
+      .default(sql`'{}'::integer[]`),
     /** at most one pending or running job per (queue, singleton_key) */
     singletonKey: text('singleton_key'),
     periodSeconds: integer('period_seconds'),
@@ -39,8 +42,14 @@ export const jobs = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
-    index('jobs_due_idx').on(t.queue, t.runAt, t.id).where(sql`state = 'pending'`),
-    index('jobs_lease_idx').on(t.lockedUntil).where(sql`state = 'running'`),
-    uniqueIndex('jobs_singleton_idx').on(t.queue, t.singletonKey).where(sql`singleton_key is not null and state <> 'failed'`),
+    index('jobs_due_idx')
+      .on(t.queue, t.runAt, t.id)
+      .where(sql`state = 'pending'`),
+    index('jobs_lease_idx')
+      .on(t.lockedUntil)
+      .where(sql`state = 'running'`),
+    uniqueIndex('jobs_singleton_idx')
+      .on(t.queue, t.singletonKey)
+      .where(sql`singleton_key is not null and state <> 'failed'`),
   ],
 );

@@ -117,7 +117,8 @@ export function classifyError(
     error: new JunctionUnavailable(operation, reason),
     retryAfterMs: retryAfter,
   });
-  if (timedOut || err instanceof junctionSdk.JunctionTimeoutError) return unavailable('no answer within the time budget');
+  if (timedOut || err instanceof junctionSdk.JunctionTimeoutError)
+    return unavailable('no answer within the time budget');
   if (err instanceof UnexpectedJunctionAnswer) return unavailable(`unexpected answer (${err.message})`);
   if (err instanceof junctionSdk.JunctionError) {
     const status = err.statusCode;

@@ -52,7 +52,10 @@ export type JunctionOperation =
 
 const BASE_URLS: Record<JunctionEnvironmentName, Record<JunctionRegion, string>> = {
   sandbox: { us: junctionSdk.JunctionEnvironment.Sandbox, eu: junctionSdk.JunctionEnvironment.SandboxEu },
-  production: { us: junctionSdk.JunctionEnvironment.Production, eu: junctionSdk.JunctionEnvironment.ProductionEu },
+  production: {
+    us: junctionSdk.JunctionEnvironment.Production,
+    eu: junctionSdk.JunctionEnvironment.ProductionEu,
+  },
 };
 
 export function junctionBaseUrl(environment: JunctionEnvironmentName, region: JunctionRegion): string {
@@ -234,11 +237,21 @@ export class JunctionApiClient implements JunctionApi {
    * raise them (JunctionError with the status and the parsed body, or with the network error as
    * its cause), so that retries and classification treat both alike.
    */
-  private async postJson(path: string, body: string, headers: Record<string, string>, options: JunctionClient.RequestOptions): Promise<unknown> {
+  private async postJson(
+    path: string,
+    body: string,
+    headers: Record<string, string>,
+    options: JunctionClient.RequestOptions,
+  ): Promise<unknown> {
     const url = `${this.baseUrl}${path}`;
     let answer: TextAnswer;
     try {
-      answer = await junctionFetch().postText(url, { ...headers, 'x-vital-api-key': this.apiKey }, body, options.abortSignal!);
+      answer = await junctionFetch().postText(
+        url,
+        { ...headers, 'x-vital-api-key': this.apiKey },
+        body,
+        options.abortSignal!,
+      );
     } catch (cause) {
       throw new junctionSdk.JunctionError({ message: 'no answer from Junction', cause });
     }
@@ -253,10 +266,18 @@ export class JunctionApiClient implements JunctionApi {
       throw new junctionSdk.JunctionError({
         statusCode: status,
         body: parsed,
-        rawResponse: { headers: new Headers(headerList(answer.headers)), redirected: false, status, statusText: '', type: 'basic', url },
+        rawResponse: {
+          headers: new Headers(headerList(answer.headers)),
+          redirected: false,
+          status,
+          statusText: '',
+          type: 'basic',
+          url,
+        },
       });
     }
-    if (typeof parsed !== 'object' || parsed === null) throw new UnexpectedJunctionAnswer('the answer is not a JSON object');
+    if (typeof parsed !== 'object' || parsed === null)
+      throw new UnexpectedJunctionAnswer('the answer is not a JSON object');
     return parsed;
   }
 
@@ -306,7 +327,9 @@ export class JunctionApiClient implements JunctionApi {
 
   async getRequisitionPdf(orderId: string): Promise<Uint8Array> {
     // The SDK's name for GET /v3/order/{id}/requisition/pdf (sic).
-    return this.download('get_requisition_pdf', (o) => this.sdk.labTests.getOrderRequistionPdf({ orderId }, o));
+    return this.download('get_requisition_pdf', (o) =>
+      this.sdk.labTests.getOrderRequistionPdf({ orderId }, o),
+    );
   }
 
   /** A binary answer (a PDF), read inside the attempt: a connection lost mid-download is retried too. */

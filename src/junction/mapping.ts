@@ -93,7 +93,8 @@ function wireDate(o: Record<string, unknown>, key: string): Date {
 }
 
 function wireEvent(v: unknown): { id: number; status: string; createdAt: Date } {
-  if (!isRecord(v) || typeof v.id !== 'number') throw new UnexpectedJunctionAnswer('order event is not readable');
+  if (!isRecord(v) || typeof v.id !== 'number')
+    throw new UnexpectedJunctionAnswer('order event is not readable');
   return { id: v.id, status: wireString(v, 'status'), createdAt: wireDate(v, 'created_at') };
 }
 

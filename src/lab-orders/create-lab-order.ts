@@ -35,12 +35,7 @@ import {
   writeJunctionOrderChangeIfUnchanged,
   type LabOrderRow,
 } from './orders-repository.js';
-import {
-  findPatient,
-  junctionPatientOf,
-  profileAsChanges,
-  type PatientChanges,
-} from './patients.js';
+import { findPatient, junctionPatientOf, profileAsChanges, type PatientChanges } from './patients.js';
 import type { CreateLabOrderBody, LabOrder } from './schemas.js';
 
 export interface LabOrderDeps {
@@ -186,7 +181,13 @@ export async function createLabOrder(
   const { labTestId } = order;
   const place = (userId: string) =>
     deps.junction.createOrder(
-      { userId, labTestId, patient: junctionPatient.patient, address: junctionPatient.address, passthrough: orderId },
+      {
+        userId,
+        labTestId,
+        patient: junctionPatient.patient,
+        address: junctionPatient.address,
+        passthrough: orderId,
+      },
       orderId,
     );
   try {
@@ -261,7 +262,10 @@ export async function junctionUser(
   patientId: string,
   cached: string | null | undefined,
 ): Promise<{ id: string; cached: boolean }> {
-  const id = cached === undefined ? await cachedJunctionUser(deps.database.db, deps.junctionEnvironment, patientId) : cached;
+  const id =
+    cached === undefined
+      ? await cachedJunctionUser(deps.database.db, deps.junctionEnvironment, patientId)
+      : cached;
   if (id !== null) return { id, cached: true };
   return { id: await ensureJunctionUser(deps, patientId), cached: false };
 }

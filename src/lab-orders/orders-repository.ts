@@ -2,7 +2,16 @@
 import { and, asc, eq, exists, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { AuditActor } from '../audit/audit.js';
 import { auditEvents } from '../audit/tables.js';
-import { inline, newestFirst, olderThan, preparedRows, templateRows, type Part, type Queryable, type Values } from '../db/database.js';
+import {
+  inline,
+  newestFirst,
+  olderThan,
+  preparedRows,
+  templateRows,
+  type Part,
+  type Queryable,
+  type Values,
+} from '../db/database.js';
 import type { JunctionOrder } from '../junction/types.js';
 import { eventCtes } from '../events/record.js';
 import { profileShape, upsertPatientStatement, type PatientChanges } from './patients.js';
@@ -95,9 +104,14 @@ export async function insertSubmittingOrder(
     sql: (slot) => {
       const brandId = slot('brand_id');
       const patientId = slot('order_patient_id');
-      const ctes = [sql`claim as (${claim.statement.sql(slot)})`, sql`gate as (${claim.gated ? sql`select 1 from claim` : sql`select 1`})`];
+      const ctes = [
+        sql`claim as (${claim.statement.sql(slot)})`,
+        sql`gate as (${claim.gated ? sql`select 1 from claim` : sql`select 1`})`,
+      ];
       if (patient) ctes.push(sql`patient as (${patient.sql(slot)})`);
-      const patientAction = patient ? sql`case when (select created from patient) then 'create' else 'update' end` : sql`'read'`;
+      const patientAction = patient
+        ? sql`case when (select created from patient) then 'create' else 'update' end`
+        : sql`'read'`;
       const panelId = slot('panel_id');
       const orderId = slot('order_id');
       ctes.push(sql`ord as (
@@ -115,7 +129,10 @@ export async function insertSubmittingOrder(
       order by a.n)`);
       // A claim that loses reads the key's row as it stood when the statement began.
       const keyRow = claim.keyRow
-        ? { columns: sql`, k.key_row`, join: sql` left join (${claim.keyRow.sql(slot)}) k on not exists (select 1 from gate)` }
+        ? {
+            columns: sql`, k.key_row`,
+            join: sql` left join (${claim.keyRow.sql(slot)}) k on not exists (select 1 from gate)`,
+          }
         : { columns: sql``, join: sql`` };
       return sql`with ${sql.join(ctes, sql`, `)}
       select exists (select 1 from gate) as claimed,
@@ -146,12 +163,24 @@ export async function insertSubmittingOrder(
           checkedAt: null,
         }
       : null;
-  return { claimed: row.claimed, row: inserted, junctionUserId: row.junction_user_id, keyRow: row.key_row ?? null };
+  return {
+    claimed: row.claimed,
+    row: inserted,
+    junctionUserId: row.junction_user_id,
+    keyRow: row.key_row ?? null,
+  };
 }
 
-export async function findOrder(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<LabOrderRow | null> {
+export async function findOrder(
+  q: Queryable,
+  id: string,
+  opts: { lock?: boolean } = {},
+): Promise<LabOrderRow | null> {
   // Named, so that each pooled connection plans it once: every create and read comes here.
-  const query = q.select().from(labOrders).where(eq(labOrders.id, sql.placeholder('id')));
+  const query = q
+    .select()
+    .from(labOrders)
+    .where(eq(labOrders.id, sql.placeholder('id')));
   const [row] = opts.lock
     ? await query.for('update').prepare('lab_order_by_id_for_update').execute({ id })
     : await query.prepare('lab_order_by_id').execute({ id });
@@ -173,7 +202,11 @@ export async function findOrderForJunction(
   order: { id: string; userId: string; passthrough: string | null },
 ): Promise<{ row: LabOrderRow | null; mismatch: boolean }> {
   const byJunctionId = async () => {
-    const [row] = await q.select().from(labOrders).where(eq(labOrders.junctionOrderId, order.id)).for('update');
+    const [row] = await q
+      .select()
+      .from(labOrders)
+      .where(eq(labOrders.junctionOrderId, order.id))
+      .for('update');
     return row ?? null;
   };
   const attached = await byJunctionId();
@@ -191,7 +224,12 @@ export async function findOrderForJunction(
           q
             .select({ one: sql`1` })
             .from(junctionUsers)
-            .where(and(eq(junctionUsers.clientUserId, sql`${labOrders.patientId}::text`), eq(junctionUsers.junctionUserId, order.userId))),
+            .where(
+              and(
+                eq(junctionUsers.clientUserId, sql`${labOrders.patientId}::text`),
+                eq(junctionUsers.junctionUserId, order.userId),
+              ),
+            ),
         ),
       ),
     )
@@ -206,7 +244,11 @@ export async function findOrderForJunction(
 }
 
 export async function orderEvents(q: Queryable, orderId: string): Promise<LabOrderEventRow[]> {
-  return q.select().from(labOrderEvents).where(eq(labOrderEvents.orderId, orderId)).orderBy(asc(labOrderEvents.id));
+  return q
+    .select()
+    .from(labOrderEvents)
+    .where(eq(labOrderEvents.orderId, orderId))
+    .orderBy(asc(labOrderEvents.id));
 }
 
 /** What Junction's view of an order changes, decided from the locked row (see applyJunctionOrder). */
@@ -327,7 +369,13 @@ export async function writeJunctionOrderChange(
  * yet, `also`, and the order's event when its status changes; `when` (a condition over the rest
  * of the statement) gates all three.
  */
-function changeCtes(current: LabOrderRow, next: LabOrderRow, change: JunctionOrderChange, also: Part | null, when?: SQL): Part[] {
+function changeCtes(
+  current: LabOrderRow,
+  next: LabOrderRow,
+  change: JunctionOrderChange,
+  also: Part | null,
+  when?: SQL,
+): Part[] {
   const ctes: Part[] = [];
   const history = newEventsStatement(current.id, change.events, when);
   if (history) ctes.push(named('history', history));
@@ -436,11 +484,17 @@ export async function listOrders(q: Queryable, f: ListFilter): Promise<LabOrderR
     .limit(f.limit);
 }
 
-export async function cachedJunctionUser(q: Queryable, environment: string, clientUserId: string): Promise<string | null> {
+export async function cachedJunctionUser(
+  q: Queryable,
+  environment: string,
+  clientUserId: string,
+): Promise<string | null> {
   const [row] = await q
     .select()
     .from(junctionUsers)
-    .where(and(eq(junctionUsers.junctionEnvironment, environment), eq(junctionUsers.clientUserId, clientUserId)));
+    .where(
+      and(eq(junctionUsers.junctionEnvironment, environment), eq(junctionUsers.clientUserId, clientUserId)),
+    );
   return row?.junctionUserId ?? null;
 }
 
@@ -454,10 +508,17 @@ export async function cacheJunctionUser(
   await q
     .insert(junctionUsers)
     .values({ junctionEnvironment: environment, clientUserId, junctionUserId })
-    .onConflictDoUpdate({ target: [junctionUsers.junctionEnvironment, junctionUsers.clientUserId], set: { junctionUserId } });
+    .onConflictDoUpdate({
+      target: [junctionUsers.junctionEnvironment, junctionUsers.clientUserId],
+      set: { junctionUserId },
+    });
 }
 
-export async function brandPanelOverride(q: Queryable, brandId: string, panelId: string): Promise<string | null> {
+export async function brandPanelOverride(
+  q: Queryable,
+  brandId: string,
+  panelId: string,
+): Promise<string | null> {
   const [row] = await q
     .select()
     .from(brandPanels)
@@ -465,9 +526,17 @@ export async function brandPanelOverride(q: Queryable, brandId: string, panelId:
   return row?.labTestId ?? null;
 }
 
-export async function setBrandPanel(q: Queryable, brandId: string, panelId: string, labTestId: string): Promise<void> {
+export async function setBrandPanel(
+  q: Queryable,
+  brandId: string,
+  panelId: string,
+  labTestId: string,
+): Promise<void> {
   await q
     .insert(brandPanels)
     .values({ brandId, panelId, labTestId })
-    .onConflictDoUpdate({ target: [brandPanels.brandId, brandPanels.panelId], set: { labTestId, updatedAt: sql`now()` } });
+    .onConflictDoUpdate({
+      target: [brandPanels.brandId, brandPanels.panelId],
+      set: { labTestId, updatedAt: sql`now()` },
+    });
 }

@@ -6,7 +6,14 @@ import type { Database } from '../db/database.js';
 import { principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
 import { errorResponses } from '../http/schemas.js';
-import { findPatient, junctionPatientOf, profileAsChanges, upsertPatient, type PatientChanges, type PatientRow } from './patients.js';
+import {
+  findPatient,
+  junctionPatientOf,
+  profileAsChanges,
+  upsertPatient,
+  type PatientChanges,
+  type PatientRow,
+} from './patients.js';
 import { MAX, PatientParams, PatientProfile, PutPatientBody } from './schemas.js';
 
 const TAGS = ['Clinical lab orders'];
@@ -37,7 +44,14 @@ function toProfile(row: PatientRow) {
     },
     address:
       row.addressLine1 && row.city && row.state && row.zip && row.country
-        ? { line1: row.addressLine1, line2: row.addressLine2, city: row.city, state: row.state, zip: row.zip, country: row.country }
+        ? {
+            line1: row.addressLine1,
+            line2: row.addressLine2,
+            city: row.city,
+            state: row.state,
+            zip: row.zip,
+            country: row.country,
+          }
         : null,
     complete: junctionPatientOf(profileAsChanges(row)).ok,
     updated_at: row.updatedAt.toISOString(),
@@ -97,14 +111,17 @@ export async function patientRoutes(app: App, { database }: { database: Database
         operationId: 'getPatient',
         summary: "A brand's stored profile of a patient",
         params: PatientParams,
-        querystring: Type.Object({ brand_id: Type.Optional(Type.String({ minLength: 1, maxLength: MAX.brandId })) }),
+        querystring: Type.Object({
+          brand_id: Type.Optional(Type.String({ minLength: 1, maxLength: MAX.brandId })),
+        }),
         response: { 200: PatientProfile, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const brandId = brandOf(principalOf(request), request.query.brand_id);
       const row = await findPatient(database.db, brandId, request.params.patientId);
-      if (!row) throw Errors.notFound(`No profile of patient ${request.params.patientId} for brand ${brandId}.`);
+      if (!row)
+        throw Errors.notFound(`No profile of patient ${request.params.patientId} for brand ${brandId}.`);
       await audit(database.db, auditActor(request), {
         action: 'read',
         resourceType: 'patient',

@@ -16,10 +16,21 @@ export interface PatientChanges {
   email?: string;
   gender?: string;
   phoneNumber?: string;
-  address?: { line1: string; line2?: string | undefined; city: string; state: string; zip: string; country: string };
+  address?: {
+    line1: string;
+    line2?: string | undefined;
+    city: string;
+    state: string;
+    zip: string;
+    country: string;
+  };
 }
 
-export async function findPatient(q: Queryable, brandId: string, patientId: string): Promise<PatientRow | null> {
+export async function findPatient(
+  q: Queryable,
+  brandId: string,
+  patientId: string,
+): Promise<PatientRow | null> {
   const [row] = await q
     .select()
     .from(patients)
@@ -68,7 +79,12 @@ function changedWhere(names: string[]): string {
  * is new); no row when the profile already held these fields. Its text depends only on which
  * fields `changes` has (profileShape).
  */
-export function upsertPatientStatement(brandId: string, patientId: string, changes: PatientChanges, from: string): Part {
+export function upsertPatientStatement(
+  brandId: string,
+  patientId: string,
+  changes: PatientChanges,
+  from: string,
+): Part {
   const set = profileColumns(changes) as Record<string, unknown>;
   const keys = Object.keys(set);
   const values: Values = { patient_brand_id: brandId, patient_id: patientId };
@@ -151,7 +167,14 @@ export function junctionPatientOf(
   return {
     ok: true,
     patient,
-    address: { firstLine: a.line1, secondLine: a.line2 ?? null, city: a.city, state: a.state, zip: a.zip, country: a.country },
+    address: {
+      firstLine: a.line1,
+      secondLine: a.line2 ?? null,
+      city: a.city,
+      state: a.state,
+      zip: a.zip,
+      country: a.country,
+    },
   };
 }
 

@@ -49,5 +49,11 @@ export function orderChangeEvent(before: LabOrderRow, after: LabOrderRow): NewEv
         ? 'lab_order.rejected'
         : 'lab_order.created';
   const object = toSummary(after);
-  return { type, brandId: after.brandId, at: after.updatedAt, object, previous: previousValues(toSummary(before), object) };
+  return {
+    type,
+    brandId: after.brandId,
+    at: after.updatedAt,
+    object,
+    previous: previousValues(toSummary(before), object),
+  };
 }

@@ -22,9 +22,20 @@ import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-o
 import type { Logger } from 'pino';
 import { rows, type Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/queue.js';
-import { JunctionRejected, JunctionUnavailable, JunctionUnknownUser, type JunctionOrder } from '../junction/types.js';
+import {
+  JunctionRejected,
+  JunctionUnavailable,
+  JunctionUnknownUser,
+  type JunctionOrder,
+} from '../junction/types.js';
 import { ensureJunctionUser, junctionUser, type LabOrderDeps } from './create-lab-order.js';
-import { applyJunctionOrder, cachedJunctionUser, findOrder, markRejected, type LabOrderRow } from './orders-repository.js';
+import {
+  applyJunctionOrder,
+  cachedJunctionUser,
+  findOrder,
+  markRejected,
+  type LabOrderRow,
+} from './orders-repository.js';
 import { findPatient, junctionPatientOf, profileAsChanges } from './patients.js';
 import { labOrders } from './tables.js';
 
@@ -54,7 +65,12 @@ export function registerReconciliation(jobs: JobQueue, deps: LabOrderDeps, optio
   );
 }
 
-async function resumeSubmitting(deps: LabOrderDeps, options: ReconcileOptions, log: Logger, signal: AbortSignal) {
+async function resumeSubmitting(
+  deps: LabOrderDeps,
+  options: ReconcileOptions,
+  log: Logger,
+  signal: AbortSignal,
+) {
   const { db } = deps.database;
   const stuck = await db
     .select()
@@ -74,7 +90,10 @@ async function resumeSubmitting(deps: LabOrderDeps, options: ReconcileOptions, l
       await resumeOne(deps, order, log);
     } catch (err) {
       if (!(err instanceof JunctionUnavailable)) throw err;
-      log.warn({ order_id: order.id, operation: err.operation, reason: err.reason }, 'reconcile: Junction unavailable; retried next run');
+      log.warn(
+        { order_id: order.id, operation: err.operation, reason: err.reason },
+        'reconcile: Junction unavailable; retried next run',
+      );
     } finally {
       await releaseKey(deps.database, order.id);
     }
@@ -122,11 +141,17 @@ async function resumeOne(deps: LabOrderDeps, order: LabOrderRow, log: Logger): P
     }
   } catch (err) {
     if (!(err instanceof JunctionRejected)) throw err;
-    log.warn({ order_id: order.id, junction_status: err.statusCode, operation: err.operation }, 'reconcile: Junction rejected the order');
+    log.warn(
+      { order_id: order.id, junction_status: err.statusCode, operation: err.operation },
+      'reconcile: Junction rejected the order',
+    );
     return reject(err.statusCode, err.reason);
   }
   if (placed === null) {
-    log.warn({ order_id: order.id }, 'reconcile: Junction has no order for it after its idempotency window; rejected');
+    log.warn(
+      { order_id: order.id },
+      'reconcile: Junction has no order for it after its idempotency window; rejected',
+    );
     return reject(
       404,
       'the order never reached Junction, and it was not retried within 24 hours; place it again with a new Idempotency-Key',
@@ -137,16 +162,32 @@ async function resumeOne(deps: LabOrderDeps, order: LabOrderRow, log: Logger): P
     const locked = await findOrder(tx, order.id, { lock: true });
     return locked ? (await applyJunctionOrder(tx, locked, found)).changed : false;
   });
-  log.info({ order_id: order.id, junction_order_id: found.id, adopted }, 'reconcile: submitting order resumed');
+  log.info(
+    { order_id: order.id, junction_order_id: found.id, adopted },
+    'reconcile: submitting order resumed',
+  );
 }
 
 /** The order sent again under its own id as X-Idempotency-Key (as the create path sends it). */
 async function sendAgain(deps: LabOrderDeps, order: LabOrderRow): Promise<JunctionOrder | null> {
-  const profile = junctionPatientOf(profileAsChanges(await findPatient(deps.database.db, order.brandId, order.patientId)));
-  if (!profile.ok) throw new JunctionRejected('create_order', 400, `the patient's ${profile.missing.join(', ')} are unknown`);
+  const profile = junctionPatientOf(
+    profileAsChanges(await findPatient(deps.database.db, order.brandId, order.patientId)),
+  );
+  if (!profile.ok)
+    throw new JunctionRejected(
+      'create_order',
+      400,
+      `the patient's ${profile.missing.join(', ')} are unknown`,
+    );
   const place = (userId: string) =>
     deps.junction.createOrder(
-      { userId, labTestId: order.labTestId, patient: profile.patient, address: profile.address, passthrough: order.id },
+      {
+        userId,
+        labTestId: order.labTestId,
+        patient: profile.patient,
+        address: profile.address,
+        passthrough: order.id,
+      },
       order.id,
     );
   const user = await junctionUser(deps, order.patientId, undefined);
@@ -183,7 +224,10 @@ async function refreshStale(deps: LabOrderDeps, options: ReconcileOptions, log: 
       current = await deps.junction.getOrder(order.junctionOrderId!);
     } catch (err) {
       if (!(err instanceof JunctionUnavailable || err instanceof JunctionRejected)) throw err;
-      log.warn({ order_id: order.id, operation: err.operation }, 'reconcile: could not read the order from Junction');
+      log.warn(
+        { order_id: order.id, operation: err.operation },
+        'reconcile: could not read the order from Junction',
+      );
       if (err instanceof JunctionUnavailable) continue;
     }
     const changed = await deps.database.transaction(async (tx) => {
@@ -192,6 +236,10 @@ async function refreshStale(deps: LabOrderDeps, options: ReconcileOptions, log: 
       await tx.update(labOrders).set({ checkedAt: new Date() }).where(eq(labOrders.id, order.id));
       return moved;
     });
-    if (changed) log.info({ order_id: order.id, junction_order_id: order.junctionOrderId }, 'reconcile: stale order refreshed from Junction');
+    if (changed)
+      log.info(
+        { order_id: order.id, junction_order_id: order.junctionOrderId },
+        'reconcile: stale order refreshed from Junction',
+      );
   }
 }

@@ -51,7 +51,8 @@ async function fromJunction<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     if (err instanceof JunctionRejected) throw Errors.junctionRejected(err.reason);
-    if (err instanceof JunctionUnavailable) throw Errors.junctionUnavailable('Junction did not answer in time; retry shortly.');
+    if (err instanceof JunctionUnavailable)
+      throw Errors.junctionUnavailable('Junction did not answer in time; retry shortly.');
     throw err;
   }
 }
@@ -67,7 +68,8 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
         idempotency: 'required',
         // createLabOrder claims the key with the order's insert and reads it only if that loses.
         idempotencyLookup: 'on-claim',
-        authorize: (request) => requireBrand(principalOf(request), (request.body as CreateLabOrderBody).brand_id),
+        authorize: (request) =>
+          requireBrand(principalOf(request), (request.body as CreateLabOrderBody).brand_id),
       },
       schema: {
         tags: TAGS,
@@ -112,7 +114,12 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       const principal = principalOf(request);
       const order = await visibleOrder(deps, principal, request.params.id);
       const events = await orderEvents(database.db, order.id);
-      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'lab_order', resourceId: order.id, tenant: order.brandId });
+      await audit(database.db, auditActor(request), {
+        action: 'read',
+        resourceType: 'lab_order',
+        resourceId: order.id,
+        tenant: order.brandId,
+      });
       return toDetail(order, events);
     },
   );
@@ -135,7 +142,13 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       const limit = q.limit ?? 50;
       const [createdAt, id] = q.cursor ? ORDER_CURSOR.decode(q.cursor) : [];
       const after = createdAt && id ? { createdAt, id } : undefined;
-      const rows = await listOrders(database.db, { brandIds, patientId: q.patient_id, status: q.status, after, limit: limit + 1 });
+      const rows = await listOrders(database.db, {
+        brandIds,
+        patientId: q.patient_id,
+        status: q.status,
+        after,
+        limit: limit + 1,
+      });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       await audit(database.db, auditActor(request), {
@@ -144,7 +157,10 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
         resourceId: q.patient_id ? `patient:${q.patient_id}` : '*',
         tenant: brandIds?.join(',') ?? null,
       });
-      return { data: page.map(toSummary), next_cursor: rows.length > limit && last ? ORDER_CURSOR.encode([last.createdAt, last.id]) : null };
+      return {
+        data: page.map(toSummary),
+        next_cursor: rows.length > limit && last ? ORDER_CURSOR.encode([last.createdAt, last.id]) : null,
+      };
     },
   );
 
@@ -168,14 +184,27 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       const order = await visibleOrder(deps, principal, request.params.id);
       let current = order;
       if (order.status !== 'cancelled') {
-        if (!order.junctionOrderId || order.status === 'submitting' || statusRank(order.status) >= statusRank('sample_with_lab')) {
-          throw new HttpError(409, 'order_not_cancellable', `The order is ${order.status} and can no longer be cancelled.`);
+        if (
+          !order.junctionOrderId ||
+          order.status === 'submitting' ||
+          statusRank(order.status) >= statusRank('sample_with_lab')
+        ) {
+          throw new HttpError(
+            409,
+            'order_not_cancellable',
+            `The order is ${order.status} and can no longer be cancelled.`,
+          );
         }
         const junctionOrderId = order.junctionOrderId;
         const cancelled = await fromJunction(() => junction.cancelOrder(junctionOrderId));
         current = await database.transaction(async (tx) => {
           const locked = await findOrder(tx, order.id, { lock: true });
-          await audit(tx, auditActor(request), { action: 'cancel', resourceType: 'lab_order', resourceId: order.id, tenant: order.brandId });
+          await audit(tx, auditActor(request), {
+            action: 'cancel',
+            resourceType: 'lab_order',
+            resourceId: order.id,
+            tenant: order.brandId,
+          });
           return locked ? (await applyJunctionOrder(tx, locked, cancelled)).row : order;
         });
       }
@@ -210,7 +239,12 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
     async (request) => {
       const order = await resultsReady(principalOf(request), request.params.id);
       const results = await fromJunction(() => junction.getResults(order.junctionOrderId));
-      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'lab_results', resourceId: order.id, tenant: order.brandId });
+      await audit(database.db, auditActor(request), {
+        action: 'read',
+        resourceType: 'lab_results',
+        resourceId: order.id,
+        tenant: order.brandId,
+      });
       return {
         order_id: order.id,
         junction_order_id: order.junctionOrderId,
@@ -240,7 +274,11 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
         summary: 'The results report of a completed order as a PDF, from Junction',
         params: OrderIdParams,
         response: {
-          200: Type.String({ contentEncoding: 'binary', contentMediaType: 'application/pdf', description: 'PDF report' }),
+          200: Type.String({
+            contentEncoding: 'binary',
+            contentMediaType: 'application/pdf',
+            description: 'PDF report',
+          }),
           ...errorResponses(400, 401, 403, 404, 502),
         },
       },
@@ -248,7 +286,12 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
     async (request, reply) => {
       const order = await resultsReady(principalOf(request), request.params.id);
       const pdf = await fromJunction(() => junction.getResultPdf(order.junctionOrderId));
-      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'lab_results', resourceId: order.id, tenant: order.brandId });
+      await audit(database.db, auditActor(request), {
+        action: 'read',
+        resourceType: 'lab_results',
+        resourceId: order.id,
+        tenant: order.brandId,
+      });
       return (reply as FastifyReply)
         .type('application/pdf')
         .header('content-disposition', `inline; filename="lab-order-${order.id}.pdf"`)
@@ -258,7 +301,8 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
 
   /** Why an order has no requisition to hand out (409), or null when Junction may have one. */
   const noRequisition: Partial<Record<LabOrderStatus, string>> = {
-    submitting: 'The order is still being placed with Junction; its requisition follows once Junction has the order.',
+    submitting:
+      'The order is still being placed with Junction; its requisition follows once Junction has the order.',
     rejected: 'Junction refused the order: there is no requisition.',
     cancelled: 'The order is cancelled: its requisition must not be used at a lab.',
     failed: 'The order failed at the lab: its requisition is no longer of use.',
@@ -278,7 +322,11 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
           'to use (still being placed, rejected, cancelled or failed).',
         params: OrderIdParams,
         response: {
-          200: Type.String({ contentEncoding: 'binary', contentMediaType: 'application/pdf', description: 'Requisition PDF' }),
+          200: Type.String({
+            contentEncoding: 'binary',
+            contentMediaType: 'application/pdf',
+            description: 'Requisition PDF',
+          }),
           ...errorResponses(400, 401, 403, 404, 409, 502),
         },
       },
@@ -305,7 +353,12 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
           throw err;
         }
       });
-      await audit(database.db, auditActor(request), { action: 'read', resourceType: 'lab_requisition', resourceId: order.id, tenant: order.brandId });
+      await audit(database.db, auditActor(request), {
+        action: 'read',
+        resourceType: 'lab_requisition',
+        resourceId: order.id,
+        tenant: order.brandId,
+      });
       return (reply as FastifyReply)
         .type('application/pdf')
         .header('content-disposition', `inline; filename="requisition-${order.id}.pdf"`)
@@ -320,7 +373,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       schema: {
         tags: TAGS,
         operationId: 'setBrandPanel',
-        summary: "Map a panel to a Junction lab test for one brand (overrides the configured default)",
+        summary: 'Map a panel to a Junction lab test for one brand (overrides the configured default)',
         params: PanelParams,
         body: PutPanelBody,
         response: { 200: PanelMapping, ...errorResponses(400, 401, 403, 413, 415) },

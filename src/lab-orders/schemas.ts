@@ -14,8 +14,23 @@ import { LAB_ORDER_STATUSES } from './tables.js';
  * the other bounds are generous for addresses and ids and keep absurd input out (400).
  */
 const NonEmpty = (max: number, description?: string, example?: string) =>
-  Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}), ...(example ? { examples: [example] } : {}) });
-export const MAX = { name: 50, brandId: 128, addressLine: 100, city: 100, state: 64, zip: 20, country: 64, email: 254, labTestId: 128 } as const;
+  Type.String({
+    minLength: 1,
+    maxLength: max,
+    ...(description ? { description } : {}),
+    ...(example ? { examples: [example] } : {}),
+  });
+export const MAX = {
+  name: 50,
+  brandId: 128,
+  addressLine: 100,
+  city: 100,
+  state: 64,
+  zip: 20,
+  country: 64,
+  email: 254,
+  labTestId: 128,
+} as const;
 const Email = Type.String({ format: 'email', maxLength: MAX.email, examples: ['ada@example.com'] });
 
 export const Gender = Type.Enum(['female', 'male', 'other', 'unknown'], {
@@ -28,7 +43,10 @@ export const PhoneNumber = Type.String({
   examples: ['+15555550100'],
   description: 'E.164, e.g. +15555550123 (extension to the contract; Junction requires it)',
 });
-export const Dob = PastDate({ description: 'Date of birth, a real past date YYYY-MM-DD', examples: ['1987-03-14'] });
+export const Dob = PastDate({
+  description: 'Date of birth, a real past date YYYY-MM-DD',
+  examples: ['1987-03-14'],
+});
 
 export const PatientInput = Type.Object(
   {
@@ -132,7 +150,9 @@ export type LabOrderListQuery = Static<typeof LabOrderListQuery>;
 
 export const LabOrderList = Type.Object({
   data: Type.Array(LabOrderSummary),
-  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as `cursor` for the next page' }),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'pass as `cursor` for the next page',
+  }),
 });
 
 export const OrderIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -200,7 +220,9 @@ export const PatientProfile = Type.Object({
 });
 
 export const PanelParams = Type.Object({ brandId: NonEmpty(MAX.brandId), panelId: PanelId });
-export const PutPanelBody = Type.Object({ lab_test_id: NonEmpty(MAX.labTestId, 'The Junction lab test id this panel orders for the brand') });
+export const PutPanelBody = Type.Object({
+  lab_test_id: NonEmpty(MAX.labTestId, 'The Junction lab test id this panel orders for the brand'),
+});
 export const PanelMapping = Type.Object({
   brand_id: Type.String(),
   panel_id: Type.String(),

@@ -97,7 +97,9 @@ export const labOrders = pgTable(
     createdBy: text('created_by').notNull(),
     // Milliseconds, as JavaScript (and the list's cursor) hold it: with microseconds, a cursor
     // could not name a row exactly and pages would skip orders made in the same millisecond.
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
     /** when reconciliation last read the order from Junction (docs/clinical-lab-orders.md) */
@@ -112,7 +114,9 @@ export const labOrders = pgTable(
     // those NULLs was the one PostgreSQL chose for the create's answer (`where id = … and
     // junction_order_id is null`), reading every order in flight to find one (and an entry more
     // per create).
-    uniqueIndex('lab_orders_junction_order_idx').on(t.junctionOrderId).where(sql`junction_order_id is not null`),
+    uniqueIndex('lab_orders_junction_order_idx')
+      .on(t.junctionOrderId)
+      .where(sql`junction_order_id is not null`),
     // Reconciliation's work: orders still submitting, and orders Junction has not finished. The
     // submitting orders are keyed by id, not created_at: the create's answer updates its order
     // `where id = … and status = 'submitting'`, and PostgreSQL chose the index of the submitting
@@ -120,7 +124,9 @@ export const labOrders = pgTable(
     // estimate), reading every order still submitting to find the one: every create in flight.
     // Keyed by id, it finds the row at once; reconciliation reads the few submitting orders and
     // sorts them.
-    index('lab_orders_submitting_idx').on(t.id).where(sql`status = 'submitting'`),
+    index('lab_orders_submitting_idx')
+      .on(t.id)
+      .where(sql`status = 'submitting'`),
     index('lab_orders_open_idx')
       .on(t.updatedAt)
       .where(sql`status in ('received', 'collecting_sample', 'sample_with_lab')`),

@@ -39,7 +39,12 @@ const WebhookAck = Type.Object({
 
 export async function junctionWebhookRoutes(
   app: App,
-  { database, metrics, jobs, secret }: { database: Database; metrics: Metrics; jobs: JobQueue; secret: string },
+  {
+    database,
+    metrics,
+    jobs,
+    secret,
+  }: { database: Database; metrics: Metrics; jobs: JobQueue; secret: string },
 ) {
   // The signature covers the exact bytes: keep the body as text for this route only.
   app.removeAllContentTypeParsers();
@@ -68,7 +73,8 @@ export async function junctionWebhookRoutes(
       } catch (err) {
         if (err instanceof JunctionWebhookError) {
           metrics.webhooks.inc({ outcome: err.failure });
-          if (err.failure === 'malformed_payload') throw new HttpError(400, 'malformed_webhook', `The webhook is not readable: ${err.message}.`);
+          if (err.failure === 'malformed_payload')
+            throw new HttpError(400, 'malformed_webhook', `The webhook is not readable: ${err.message}.`);
           throw new HttpError(401, 'invalid_signature', `The webhook could not be verified: ${err.message}.`);
         }
         throw err;
@@ -102,7 +108,10 @@ export async function junctionWebhookRoutes(
         return ack('unknown_order');
       }
       if (outcome === 'unknown_order') {
-        request.log.warn({ junction_order_id: order.id, svix_id: event.messageId }, 'webhook for an unknown order acknowledged');
+        request.log.warn(
+          { junction_order_id: order.id, svix_id: event.messageId },
+          'webhook for an unknown order acknowledged',
+        );
       }
       return ack(outcome);
     },

@@ -60,7 +60,11 @@ export function presentLabVisit(row: LabVisitRow): LabVisit {
  * The event of a visit's change (docs/events.md): the visit as its GET shows it after the change,
  * and the earlier values of the fields that changed (none for a creation).
  */
-export function visitEvent(type: WorkspaceEventType, before: LabVisitRow | null, after: LabVisitRow): NewEvent {
+export function visitEvent(
+  type: WorkspaceEventType,
+  before: LabVisitRow | null,
+  after: LabVisitRow,
+): NewEvent {
   const object = presentLabVisit(after);
   return {
     type,

@@ -41,7 +41,11 @@ export const CreateLabVisitBody = Type.Object(
       uniqueItems: true,
       description: 'Catalog test ids (numbers)',
     }),
-    labVisitDate: Type.String({ format: 'date-time', maxLength: 64, description: 'ISO date-time with a time zone' }),
+    labVisitDate: Type.String({
+      format: 'date-time',
+      maxLength: 64,
+      description: 'ISO date-time with a time zone',
+    }),
     labVisitNotes: Type.Optional(Notes),
     labCouponCode: Type.Optional(
       Nullable(Type.String({ minLength: 1, maxLength: 200 }), {
@@ -63,7 +67,11 @@ export const UpdateLabVisitBody = Type.Object(
     labVisitStatus: Type.Optional(VisitStatus),
     labVisitNotes: Type.Optional(Notes),
     labVisitDate: Type.Optional(
-      Type.String({ format: 'date-time', maxLength: 64, description: 'New date; only while pending or scheduled' }),
+      Type.String({
+        format: 'date-time',
+        maxLength: 64,
+        description: 'New date; only while pending or scheduled',
+      }),
     ),
   },
   { additionalProperties: false, minProperties: 1, title: 'UpdateLabVisitRequest' },
@@ -95,8 +103,12 @@ export type AttachResultsBody = Static<typeof AttachResultsBody>;
 export const ListLabVisitsQuery = Type.Object({
   clientId: Type.Optional(ObjectIdString('Only this client’s visits')),
   labVisitStatus: Type.Optional(VisitStatus),
-  from: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'labVisitDate on or after' })),
-  to: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'labVisitDate on or before' })),
+  from: Type.Optional(
+    Type.String({ format: 'date-time', maxLength: 64, description: 'labVisitDate on or after' }),
+  ),
+  to: Type.Optional(
+    Type.String({ format: 'date-time', maxLength: 64, description: 'labVisitDate on or before' }),
+  ),
   ...PageQuery,
 });
 export type ListLabVisitsQuery = Static<typeof ListLabVisitsQuery>;

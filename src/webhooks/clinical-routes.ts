@@ -55,7 +55,8 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
     {
       config: {
         ...config,
-        authorize: (request) => requireBrand(principalOf(request), (request.body as { brand_id: string }).brand_id),
+        authorize: (request) =>
+          requireBrand(principalOf(request), (request.body as { brand_id: string }).brand_id),
       },
       schema: {
         tags: TAGS,
@@ -78,11 +79,15 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
     },
     async (request, reply) => {
       const { url, brand_id: brandId, events, description } = request.body;
-      const row = await createEndpoint(deps, { brandId, workspaceId: null }, {
-        url,
-        events: events ?? [...CLINICAL_EVENT_TYPES],
-        description: description ?? null,
-      });
+      const row = await createEndpoint(
+        deps,
+        { brandId, workspaceId: null },
+        {
+          url,
+          events: events ?? [...CLINICAL_EVENT_TYPES],
+          description: description ?? null,
+        },
+      );
       return reply.code(201).send({ webhook_endpoint: clinicalEndpoint(row, { withSecret: true }) });
     },
   );
@@ -131,7 +136,9 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
       },
     },
     async (request) => ({
-      webhook_endpoint: clinicalEndpoint(await visibleEndpoint(deps, scopeOf(request), request.params.endpointId)),
+      webhook_endpoint: clinicalEndpoint(
+        await visibleEndpoint(deps, scopeOf(request), request.params.endpointId),
+      ),
     }),
   );
 
@@ -143,7 +150,8 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
         tags: TAGS,
         operationId: 'updateWebhookEndpoint',
         summary: 'Change the URL, event types or description, or disable or re-enable an endpoint',
-        description: '`enabled: true` re-enables an endpoint that was disabled, by hand or after its deliveries kept failing.',
+        description:
+          '`enabled: true` re-enables an endpoint that was disabled, by hand or after its deliveries kept failing.',
         params: EndpointParams,
         body: Type.Object(
           {
@@ -220,7 +228,12 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
       },
     },
     async (request) => {
-      const { items, nextCursor } = await deliveryPage(deps, scopeOf(request), request.params.endpointId, request.query);
+      const { items, nextCursor } = await deliveryPage(
+        deps,
+        scopeOf(request),
+        request.params.endpointId,
+        request.query,
+      );
       return { data: items.map(clinicalDelivery), next_cursor: nextCursor };
     },
   );
@@ -234,7 +247,10 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
         operationId: 'resendWebhookEvent',
         summary: 'Deliver one event of the brand to this endpoint again, now',
         params: Type.Object({ endpointId: ParamId, eventId: ParamId }),
-        response: { 202: Type.Object({ webhook_delivery: ClinicalDelivery }), ...errorResponses(400, 401, 403, 404, 409) },
+        response: {
+          202: Type.Object({ webhook_delivery: ClinicalDelivery }),
+          ...errorResponses(400, 401, 403, 404, 409),
+        },
       },
     },
     async (request, reply) => {
@@ -251,8 +267,10 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
       schema: {
         tags: TAGS,
         operationId: 'recoverWebhookEvents',
-        summary: 'Deliver again every event since a time whose delivery failed or was skipped while the endpoint was disabled',
-        description: 'Nothing that already succeeded (or is still being retried) is sent again. At most 10,000 events per call.',
+        summary:
+          'Deliver again every event since a time whose delivery failed or was skipped while the endpoint was disabled',
+        description:
+          'Nothing that already succeeded (or is still being retried) is sent again. At most 10,000 events per call.',
         params: EndpointParams,
         body: Type.Object({ since: Since }, { additionalProperties: false }),
         response: { 202: Recovered, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },

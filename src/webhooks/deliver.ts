@@ -49,7 +49,12 @@ export async function drainEndpoint(
   let attempts = 0;
   for (;;) {
     if (options.signal?.aborted) return { attempts, more: true };
-    const batch = await claimDue(deps.database, endpointId, deps.config.concurrencyPerEndpoint, deliveryLeaseMs(deps.config));
+    const batch = await claimDue(
+      deps.database,
+      endpointId,
+      deps.config.concurrencyPerEndpoint,
+      deliveryLeaseMs(deps.config),
+    );
     if (batch.length === 0) return { attempts, more: false };
     await Promise.all(batch.map((delivery) => attempt(deps, endpointId, delivery)));
     attempts += batch.length;
@@ -61,9 +66,21 @@ async function attempt(deps: DeliveryDeps, endpointId: string, delivery: Claimed
   const { config } = deps;
   const at = new Date();
   const body = await deps.eventJson(delivery.eventId);
-  let outcome: { ok: boolean; status: number | null; error: string | null; durationMs: number; responseBody: string | null };
+  let outcome: {
+    ok: boolean;
+    status: number | null;
+    error: string | null;
+    durationMs: number;
+    responseBody: string | null;
+  };
   if (body === null) {
-    outcome = { ok: false, status: null, error: 'the event no longer exists (past retention)', durationMs: 0, responseBody: null };
+    outcome = {
+      ok: false,
+      status: null,
+      error: 'the event no longer exists (past retention)',
+      durationMs: 0,
+      responseBody: null,
+    };
   } else {
     outcome = await sendWebhook({
       url: delivery.url,
@@ -90,7 +107,13 @@ async function attempt(deps: DeliveryDeps, endpointId: string, delivery: Claimed
     duration_ms: outcome.durationMs,
     response_body: outcome.responseBody,
   };
-  const { disabled } = await recordAttempt(deps.database, delivery.id, endpointId, { attempt: record, ok: outcome.ok, retryAt }, config.disableAfterHours);
+  const { disabled } = await recordAttempt(
+    deps.database,
+    delivery.id,
+    endpointId,
+    { attempt: record, ok: outcome.ok, retryAt },
+    config.disableAfterHours,
+  );
   const result = outcome.ok ? 'succeeded' : retryAt ? 'retrying' : 'failed';
   deps.metrics?.webhookDeliveries.inc({ outcome: result });
   deps.logger.info(
@@ -108,6 +131,9 @@ async function attempt(deps: DeliveryDeps, endpointId: string, delivery: Claimed
     'webhook delivery attempt',
   );
   if (disabled) {
-    deps.logger.warn({ endpoint_id: endpointId, hours: config.disableAfterHours }, 'webhook endpoint disabled: every delivery failed');
+    deps.logger.warn(
+      { endpoint_id: endpointId, hours: config.disableAfterHours },
+      'webhook endpoint disabled: every delivery failed',
+    );
   }
 }

@@ -8,7 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { newestFirst, olderThan, rows, type Database, type Queryable } from '../db/database.js';
 import type { EndpointRow } from './endpoints-repository.js';
-import { webhookDeliveries, webhookEndpoints, type DeliveryAttempt, type DeliveryStatus, type DeliveryTrigger } from './tables.js';
+import {
+  webhookDeliveries,
+  webhookEndpoints,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+  type DeliveryTrigger,
+} from './tables.js';
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
@@ -75,7 +81,11 @@ export async function insertDelivery(
 }
 
 /** A new delivery of one event of the endpoint's tenant (resend), due now; null when no such event. */
-export async function resendEvent(q: Queryable, endpoint: EndpointRow, eventId: string): Promise<DeliveryRow | null> {
+export async function resendEvent(
+  q: Queryable,
+  endpoint: EndpointRow,
+  eventId: string,
+): Promise<DeliveryRow | null> {
   const [event] = await rows<{ id: string; type: string }>(
     q,
     sql`select id, type from events where id = ${eventId} and ${sameTenant(endpoint)}`,
@@ -128,7 +138,9 @@ export async function recoverEvents(q: Queryable, endpoint: EndpointRow, since: 
 }
 
 function sameTenant(endpoint: EndpointRow): SQL {
-  return endpoint.brandId !== null ? sql`brand_id = ${endpoint.brandId}` : sql`workspace_id = ${endpoint.workspaceId}`;
+  return endpoint.brandId !== null
+    ? sql`brand_id = ${endpoint.brandId}`
+    : sql`workspace_id = ${endpoint.workspaceId}`;
 }
 
 /** An endpoint's deliveries, newest first, after the cursor's (created_at, id). */
@@ -175,7 +187,12 @@ export interface ClaimedDelivery {
  * a disabled endpoint's pending deliveries end failed, as the disable's own did; a deleted
  * endpoint's deliveries are deleted, as the delete's own were.
  */
-export async function claimDue(database: Database, endpointId: string, max: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+export async function claimDue(
+  database: Database,
+  endpointId: string,
+  max: number,
+  leaseMs: number,
+): Promise<ClaimedDelivery[]> {
   return database.transaction(async (tx) => {
     const [found] = await tx
       .select({
@@ -213,7 +230,12 @@ export async function claimDue(database: Database, endpointId: string, max: numb
           from picked where d.id = picked.id
           returning d.id, d.event_id, d.attempt_count`,
     );
-    return claimed.map((r) => ({ id: r.id, eventId: r.event_id, attemptCount: r.attempt_count, ...endpoint }));
+    return claimed.map((r) => ({
+      id: r.id,
+      eventId: r.event_id,
+      attemptCount: r.attempt_count,
+      ...endpoint,
+    }));
   });
 }
 
@@ -248,7 +270,9 @@ export async function recordAttempt(
     let enabled = true;
     let disabled = false;
     if (ok) {
-      await tx.execute(sql`update webhook_endpoints set failing_since = null where id = ${endpointId} and failing_since is not null`);
+      await tx.execute(
+        sql`update webhook_endpoints set failing_since = null where id = ${endpointId} and failing_since is not null`,
+      );
     } else {
       const [row] = await rows<{ enabled: boolean; disabled: boolean }>(
         tx,

@@ -48,7 +48,11 @@ export async function insertEndpoint(q: Queryable, input: NewEndpoint): Promise<
   return row;
 }
 
-export async function findEndpoint(q: Queryable, scope: TenantScope, id: string): Promise<EndpointRow | null> {
+export async function findEndpoint(
+  q: Queryable,
+  scope: TenantScope,
+  id: string,
+): Promise<EndpointRow | null> {
   const [row] = await q
     .select()
     .from(webhookEndpoints)
@@ -146,7 +150,10 @@ export async function rotateSecret(
 }
 
 /** The secrets that sign now: the current one, and the previous one during its overlap. */
-export function signingSecrets(row: Pick<EndpointRow, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, now = new Date()): string[] {
+export function signingSecrets(
+  row: Pick<EndpointRow, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>,
+  now = new Date(),
+): string[] {
   return row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now
     ? [row.secret, row.previousSecret]
     : [row.secret];

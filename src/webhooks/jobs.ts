@@ -9,7 +9,13 @@
  * - `webhooks.purge`, hourly: the deliveries log goes with the events, after 30 days.
  */
 import type { JobQueue } from '../jobs/queue.js';
-import { DELIVER_QUEUE, DUE_ENDPOINTS, purgeDeliveries, queueStats, wakeStatement } from './deliveries-repository.js';
+import {
+  DELIVER_QUEUE,
+  DUE_ENDPOINTS,
+  purgeDeliveries,
+  queueStats,
+  wakeStatement,
+} from './deliveries-repository.js';
 import { drainEndpoint, type DeliveryDeps } from './deliver.js';
 
 export const WEBHOOK_QUEUES = {
@@ -32,7 +38,10 @@ export function registerWebhookJobs(jobs: JobQueue, deps: DeliveryDeps): void {
   jobs.register<{ endpoint_id: string }>(
     WEBHOOK_QUEUES.deliver,
     async (job, { signal }) => {
-      const { more } = await drainEndpoint(deps, job.payload.endpoint_id, { budgetMs: DRAIN_BUDGET_MS, signal });
+      const { more } = await drainEndpoint(deps, job.payload.endpoint_id, {
+        budgetMs: DRAIN_BUDGET_MS,
+        signal,
+      });
       // More is due: the job runs again at once, letting other queues' jobs in between.
       if (more && !signal.aborted) return { retryInSeconds: 0 };
     },

@@ -7,7 +7,13 @@ import type { Database } from '../db/database.js';
 import { rows } from '../db/database.js';
 import { cursorCodec } from '../http/cursor.js';
 import { Errors } from '../http/errors.js';
-import { failPendingOfDisabled, listDeliveries, recoverEvents, resendEvent, type DeliveryRow } from './deliveries-repository.js';
+import {
+  failPendingOfDisabled,
+  listDeliveries,
+  recoverEvents,
+  resendEvent,
+  type DeliveryRow,
+} from './deliveries-repository.js';
 import {
   deleteEndpoint,
   findEndpoint,
@@ -54,20 +60,27 @@ export async function createEndpoint(
   const url = await acceptedUrl(deps.policy, input.url);
   return deps.database.transaction(async (tx) => {
     // One at a time per tenant, so the limit holds under concurrent creates.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`webhook-endpoints:${tenant.brandId ?? tenant.workspaceId}`}))`);
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtext(${`webhook-endpoints:${tenant.brandId ?? tenant.workspaceId}`}))`,
+    );
     const [count] = await rows<{ n: number }>(
       tx,
       tenant.brandId !== null
         ? sql`select count(*)::int as n from webhook_endpoints where brand_id = ${tenant.brandId}`
         : sql`select count(*)::int as n from webhook_endpoints where workspace_id = ${tenant.workspaceId}`,
     );
-    if ((count?.n ?? 0) >= MAX_ENDPOINTS_PER_TENANT) throw Errors.webhookEndpointLimit(MAX_ENDPOINTS_PER_TENANT);
+    if ((count?.n ?? 0) >= MAX_ENDPOINTS_PER_TENANT)
+      throw Errors.webhookEndpointLimit(MAX_ENDPOINTS_PER_TENANT);
     return insertEndpoint(tx, { ...tenant, ...input, url, secret: newSigningSecret() });
   });
 }
 
 /** The endpoint named by a path parameter, if the caller's scope holds it; else 404. */
-export async function visibleEndpoint(deps: ManageDeps, scope: TenantScope, rawId: string): Promise<EndpointRow> {
+export async function visibleEndpoint(
+  deps: ManageDeps,
+  scope: TenantScope,
+  rawId: string,
+): Promise<EndpointRow> {
   const id = parseEndpointId(rawId);
   const row = id === null ? null : await findEndpoint(deps.database.db, scope, id);
   if (!row) throw Errors.notFound('Webhook endpoint not found.');
@@ -111,16 +124,27 @@ export async function changeEndpoint(
 
 export async function removeEndpoint(deps: ManageDeps, scope: TenantScope, rawId: string): Promise<void> {
   const id = parseEndpointId(rawId);
-  if (id === null || !(await deleteEndpoint(deps.database.db, scope, id))) throw Errors.notFound('Webhook endpoint not found.');
+  if (id === null || !(await deleteEndpoint(deps.database.db, scope, id)))
+    throw Errors.notFound('Webhook endpoint not found.');
 }
 
 /** A new secret, returned once; the old one signs too for ROTATION_OVERLAP_MS. */
-export async function rotateEndpointSecret(deps: ManageDeps, scope: TenantScope, rawId: string): Promise<EndpointRow> {
+export async function rotateEndpointSecret(
+  deps: ManageDeps,
+  scope: TenantScope,
+  rawId: string,
+): Promise<EndpointRow> {
   const id = parseEndpointId(rawId);
   const row =
     id === null
       ? null
-      : await rotateSecret(deps.database.db, scope, id, newSigningSecret(), new Date(Date.now() + ROTATION_OVERLAP_MS));
+      : await rotateSecret(
+          deps.database.db,
+          scope,
+          id,
+          newSigningSecret(),
+          new Date(Date.now() + ROTATION_OVERLAP_MS),
+        );
   if (!row) throw Errors.notFound('Webhook endpoint not found.');
   return row;
 }
@@ -139,11 +163,19 @@ export async function deliveryPage(
   const found = await listDeliveries(deps.database.db, endpoint.id, query.status, after, limit + 1);
   const items = found.slice(0, limit);
   const last = items[items.length - 1];
-  return { items, nextCursor: found.length > limit && last ? DELIVERY_CURSOR.encode([last.createdAt, last.id]) : null };
+  return {
+    items,
+    nextCursor: found.length > limit && last ? DELIVERY_CURSOR.encode([last.createdAt, last.id]) : null,
+  };
 }
 
 /** Resend: a new delivery of one event of the endpoint's tenant, due now; 404 for any other event. */
-export async function resend(deps: ManageDeps, scope: TenantScope, rawId: string, eventId: string): Promise<DeliveryRow> {
+export async function resend(
+  deps: ManageDeps,
+  scope: TenantScope,
+  rawId: string,
+  eventId: string,
+): Promise<DeliveryRow> {
   const endpoint = await visibleEndpoint(deps, scope, rawId);
   if (!endpoint.enabled) throw Errors.webhookEndpointDisabled();
   const row = await deps.database.transaction((tx) => resendEvent(tx, endpoint, eventId));
@@ -152,7 +184,12 @@ export async function resend(deps: ManageDeps, scope: TenantScope, rawId: string
 }
 
 /** Recover: what failed or was skipped since `since` is delivered again; returns how many. */
-export async function recover(deps: ManageDeps, scope: TenantScope, rawId: string, since: string): Promise<number> {
+export async function recover(
+  deps: ManageDeps,
+  scope: TenantScope,
+  rawId: string,
+  since: string,
+): Promise<number> {
   const endpoint = await visibleEndpoint(deps, scope, rawId);
   if (!endpoint.enabled) throw Errors.webhookEndpointDisabled();
   return recoverEvents(deps.database.db, endpoint, new Date(since));

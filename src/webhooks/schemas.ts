@@ -18,7 +18,8 @@ const Instant = Type.String({ format: 'date-time', maxLength: 64 });
 export const Url = Type.String({
   minLength: 1,
   maxLength: MAX_URL_LENGTH,
-  description: 'Where events are POSTed: https in production, and never to a private or loopback address there',
+  description:
+    'Where events are POSTed: https in production, and never to a private or loopback address there',
   examples: ['https://example.com/webhooks/labline'],
 });
 export const Description = Type.String({ maxLength: MAX_DESCRIPTION, description: 'A note for people' });
@@ -38,20 +39,42 @@ export const Secret = Type.String({
   examples: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
 });
 
-export const Since = Type.String({ format: 'date-time', maxLength: 64, description: 'Replay from this instant on' });
+export const Since = Type.String({
+  format: 'date-time',
+  maxLength: 64,
+  description: 'Replay from this instant on',
+});
 
-export const Recovered = Type.Object({ queued: Type.Integer({ description: 'Events queued for delivery again' }) });
+export const Recovered = Type.Object({
+  queued: Type.Integer({ description: 'Events queued for delivery again' }),
+});
 
 export const DeliveryStatus = Type.Enum([...DELIVERY_STATUSES], { type: 'string' });
 
-export const PageLimit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size (default 50, at most 200)' });
-export const PageCursor = Type.String({ minLength: 1, maxLength: 512, description: 'The cursor of the previous page' });
-export const NextCursor = Nullable(Type.String({ description: 'Pass as cursor for the next page; null on the last page' }));
+export const PageLimit = Type.Integer({
+  minimum: 1,
+  maximum: 200,
+  default: 50,
+  description: 'Page size (default 50, at most 200)',
+});
+export const PageCursor = Type.String({
+  minLength: 1,
+  maxLength: 512,
+  description: 'The cursor of the previous page',
+});
+export const NextCursor = Nullable(
+  Type.String({ description: 'Pass as cursor for the next page; null on the last page' }),
+);
 export const ParamId = Type.String({ maxLength: 64 });
 
-const DisabledReason = Nullable(Type.String({ description: 'Why it is disabled: by a PATCH, or after its deliveries failed' }));
+const DisabledReason = Nullable(
+  Type.String({ description: 'Why it is disabled: by a PATCH, or after its deliveries failed' }),
+);
 const PreviousSecretExpiresAt = Nullable(
-  Type.String({ format: 'date-time', description: 'Until then, the secret it had before the last rotation signs too' }),
+  Type.String({
+    format: 'date-time',
+    description: 'Until then, the secret it had before the last rotation signs too',
+  }),
 );
 const EndpointId = Type.String({ examples: ['ep_665f1f77bcf86cd799439011'] });
 
@@ -92,7 +115,9 @@ export const WorkspaceEndpoint = Type.Object(
 );
 
 const Trigger = Type.String({ description: 'event (the event itself), resend or recover' });
-const NextAttemptAt = Nullable(Type.String({ format: 'date-time', description: 'When the next attempt is due' }));
+const NextAttemptAt = Nullable(
+  Type.String({ format: 'date-time', description: 'When the next attempt is due' }),
+);
 const ResponseStatus = Nullable(Type.Integer({ description: "The receiver's HTTP status" }));
 const AttemptError = Nullable(Type.String({ description: 'Why the attempt failed' }));
 const ResponseBody = Nullable(Type.String({ description: "The receiver's answer, at most 1 KiB" }));

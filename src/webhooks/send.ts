@@ -40,14 +40,25 @@ export async function sendWebhook(request: SendRequest): Promise<SendOutcome> {
   try {
     let target: CheckedUrl;
     try {
-      target = await raceDeadline(checkWebhookUrl(request.url, request.policy, request.resolve), deadline.signal);
+      target = await raceDeadline(
+        checkWebhookUrl(request.url, request.policy, request.resolve),
+        deadline.signal,
+      );
     } catch (err) {
-      const error = err instanceof UnsafeUrl ? `refused: ${err.reason}` : describeSendError(err, request.timeoutMs);
+      const error =
+        err instanceof UnsafeUrl ? `refused: ${err.reason}` : describeSendError(err, request.timeoutMs);
       return { ok: false, status: null, error, durationMs: elapsed(), responseBody: null };
     }
     const answer = await post(target, request, deadline.signal);
     const durationMs = elapsed();
-    if ('error' in answer) return { ok: false, status: null, error: describeSendError(answer.error, request.timeoutMs), durationMs, responseBody: null };
+    if ('error' in answer)
+      return {
+        ok: false,
+        status: null,
+        error: describeSendError(answer.error, request.timeoutMs),
+        durationMs,
+        responseBody: null,
+      };
     const { status, body } = answer;
     const ok = status >= 200 && status < 300;
     const error = ok ? null : status >= 300 && status < 400 ? 'redirects are not followed' : `HTTP ${status}`;
@@ -148,7 +159,9 @@ function describeSendError(err: unknown, timeoutMs: number): string {
       return 'TLS handshake failed';
     default:
       if (typeof code === 'string' && /^[A-Z0-9_]{2,64}$/.test(code)) {
-        return code.startsWith('ERR_TLS') || code.includes('CERT') ? `TLS: ${code}` : `connection failed: ${code}`;
+        return code.startsWith('ERR_TLS') || code.includes('CERT')
+          ? `TLS: ${code}`
+          : `connection failed: ${code}`;
       }
       return 'connection failed';
   }

@@ -12,6 +12,11 @@ export function newSigningSecret(): string {
 }
 
 /** The `webhook-signature` header: one signature per secret, newest first. */
-export function signatureHeader(secrets: readonly string[], messageId: string, at: Date, body: string): string {
+export function signatureHeader(
+  secrets: readonly string[],
+  messageId: string,
+  at: Date,
+  body: string,
+): string {
   return secrets.map((secret) => new Webhook(secret).sign(messageId, at, body)).join(' ');
 }

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /**
  * Where a brand or a workspace wants its events (docs/webhooks.md). Exactly one of `brand_id`
@@ -23,11 +34,19 @@ export const webhookEndpoints = pgTable(
     secret: text('secret').notNull(),
     /** after a rotation, the secret that keeps signing alongside the new one until it expires */
     previousSecret: text('previous_secret'),
-    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true, mode: 'date', precision: 3 }),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', {
+      withTimezone: true,
+      mode: 'date',
+      precision: 3,
+    }),
     /** first failed attempt since the last success: the clock of auto-disable */
     failingSince: timestamp('failing_since', { withTimezone: true, mode: 'date', precision: 3 }),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
   },
   (t) => [
     index('webhook_endpoints_brand_idx').on(t.brandId, t.id),
@@ -77,12 +96,19 @@ export const webhookDeliveries = pgTable(
     trigger: text('trigger', { enum: DELIVERY_TRIGGERS }).notNull(),
     status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
     attemptCount: integer('attempt_count').notNull().default(0),
-    attempts: jsonb('attempts').$type<DeliveryAttempt[]>().notNull().default(sql`'[]'::jsonb`),
+    attempts: jsonb('attempts')
+      .$type<DeliveryAttempt[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     /** when the next attempt is due (null once the delivery succeeded or failed) */
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date', precision: 3 }),
     lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date', precision: 3 }),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
   },
   (t) => [
     // The log of an endpoint, newest first, keyset-paginated (with or without a status).

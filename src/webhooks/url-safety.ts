@@ -41,16 +41,19 @@ const systemResolve: Resolve = (host) => dnsLookup(host, { all: true, verbatim: 
 
 /** What parsing alone can tell: a well-formed http(s) URL, https in production, no credentials. */
 export function parseWebhookUrl(raw: string, policy: UrlPolicy): URL {
-  if (raw.length > MAX_URL_LENGTH) throw new UnsafeUrl(`The URL must be at most ${MAX_URL_LENGTH} characters.`);
+  if (raw.length > MAX_URL_LENGTH)
+    throw new UnsafeUrl(`The URL must be at most ${MAX_URL_LENGTH} characters.`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw new UnsafeUrl('The URL is not a valid absolute URL.');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UnsafeUrl('The URL must be http or https.');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UnsafeUrl('The URL must be http or https.');
   if (policy.requireHttps && url.protocol !== 'https:') throw new UnsafeUrl('The URL must use https.');
-  if (url.username !== '' || url.password !== '') throw new UnsafeUrl('The URL must not carry a user name or password.');
+  if (url.username !== '' || url.password !== '')
+    throw new UnsafeUrl('The URL must not carry a user name or password.');
   if (url.hostname === '') throw new UnsafeUrl('The URL has no host.');
   return url;
 }
@@ -70,7 +73,11 @@ export function isPublicAddress(address: string): boolean {
 }
 
 /** The URL checked and resolved: the address a delivery connects to, or `UnsafeUrl`. */
-export async function checkWebhookUrl(raw: string, policy: UrlPolicy, resolve: Resolve = systemResolve): Promise<CheckedUrl> {
+export async function checkWebhookUrl(
+  raw: string,
+  policy: UrlPolicy,
+  resolve: Resolve = systemResolve,
+): Promise<CheckedUrl> {
   const url = parseWebhookUrl(raw, policy);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   let addresses: { address: string; family: number }[];

@@ -48,7 +48,10 @@ function scopeOf(request: FastifyRequest): TenantScope {
   return { workspaceId: workspaceAccessOf(request).workspaceId };
 }
 
-const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = async (app, { surface, ...deps }) => {
+const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = async (
+  app,
+  { surface, ...deps },
+) => {
   const owner = workspaceGuard(deps.database, 'owner');
   const base = '/workspace/:workspaceId/webhook-endpoints';
 
@@ -77,11 +80,15 @@ const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = asy
     },
     async (request, reply) => {
       const { url, events, description } = request.body;
-      const row = await createEndpoint(deps, { brandId: null, workspaceId: workspaceAccessOf(request).workspaceId }, {
-        url,
-        events: events ?? [...WORKSPACE_EVENT_TYPES],
-        description: description ?? null,
-      });
+      const row = await createEndpoint(
+        deps,
+        { brandId: null, workspaceId: workspaceAccessOf(request).workspaceId },
+        {
+          url,
+          events: events ?? [...WORKSPACE_EVENT_TYPES],
+          description: description ?? null,
+        },
+      );
       return reply.code(201).send({ webhookEndpoint: workspaceEndpoint(row, { withSecret: true }) });
     },
   );
@@ -121,7 +128,9 @@ const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = asy
       },
     },
     async (request) => ({
-      webhookEndpoint: workspaceEndpoint(await visibleEndpoint(deps, scopeOf(request), request.params.endpointId)),
+      webhookEndpoint: workspaceEndpoint(
+        await visibleEndpoint(deps, scopeOf(request), request.params.endpointId),
+      ),
     }),
   );
 
@@ -177,7 +186,9 @@ const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = asy
       schema: {
         tags: TAGS,
         operationId: surface.operationId('rotateWorkspaceWebhookEndpointSecret'),
-        summary: surface.summary('A new signing secret, shown once; the old one signs too for 24 hours (owner)'),
+        summary: surface.summary(
+          'A new signing secret, shown once; the old one signs too for 24 hours (owner)',
+        ),
         params: EndpointParams,
         response: { 200: One, ...Errors },
       },
@@ -209,7 +220,12 @@ const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = asy
       },
     },
     async (request) => {
-      const { items, nextCursor } = await deliveryPage(deps, scopeOf(request), request.params.endpointId, request.query);
+      const { items, nextCursor } = await deliveryPage(
+        deps,
+        scopeOf(request),
+        request.params.endpointId,
+        request.query,
+      );
       return { webhookDeliveries: items.map(workspaceDelivery), nextCursor };
     },
   );
@@ -222,8 +238,16 @@ const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = asy
         tags: TAGS,
         operationId: surface.operationId('resendWorkspaceWebhookEvent'),
         summary: surface.summary('Deliver one event of the workspace to this endpoint again, now (owner)'),
-        params: Type.Object({ workspaceId: ObjectIdString('Workspace id'), endpointId: ParamId, eventId: ParamId }),
-        response: { 202: Type.Object({ webhookDelivery: WorkspaceDelivery }), ...Errors, ...errorResponses(409) },
+        params: Type.Object({
+          workspaceId: ObjectIdString('Workspace id'),
+          endpointId: ParamId,
+          eventId: ParamId,
+        }),
+        response: {
+          202: Type.Object({ webhookDelivery: WorkspaceDelivery }),
+          ...Errors,
+          ...errorResponses(409),
+        },
       },
     },
     async (request, reply) => {
@@ -240,8 +264,11 @@ const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = asy
       schema: {
         tags: TAGS,
         operationId: surface.operationId('recoverWorkspaceWebhookEvents'),
-        summary: surface.summary('Deliver again what failed or was skipped while disabled, since a time (owner)'),
-        description: 'Nothing that already succeeded (or is still being retried) is sent again. At most 10,000 events per call.',
+        summary: surface.summary(
+          'Deliver again what failed or was skipped while disabled, since a time (owner)',
+        ),
+        description:
+          'Nothing that already succeeded (or is still being retried) is sent again. At most 10,000 events per call.',
         params: EndpointParams,
         body: Type.Object({ since: Since }, { additionalProperties: false }),
         response: { 202: Recovered, ...Errors, ...errorResponses(409, 413, 415) },

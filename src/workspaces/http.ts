@@ -35,7 +35,11 @@ export const Nullable = <T extends TSchema>(schema: T, options?: { description?:
  * length bound (well above 24) keeps absurd input out: such a string is a 400 like any other.
  */
 export const ObjectIdString = (description: string) =>
-  Type.String({ maxLength: 64, description: `${description} (24-hex ObjectId)`, examples: ['507f1f77bcf86cd799439013'] });
+  Type.String({
+    maxLength: 64,
+    description: `${description} (24-hex ObjectId)`,
+    examples: ['507f1f77bcf86cd799439013'],
+  });
 
 export const NullableObjectIdString = (description: string) => Nullable(ObjectIdString(description));
 

@@ -31,19 +31,34 @@ describe('API keys', () => {
     s = await startLabStack();
     t = s.t;
     admin = await t.token({ sub: 'platform-admin', persona: 'admin' });
-    brandAdmin = await t.token({ sub: 'svc-acme-admin', scope: 'lab-orders:admin lab-orders:read', brandIds: [BRAND] });
+    brandAdmin = await t.token({
+      sub: 'svc-acme-admin',
+      scope: 'lab-orders:admin lab-orders:read',
+      brandIds: [BRAND],
+    });
   });
   afterAll(() => s.close());
 
-  const create = (token: string, body: Record<string, unknown>) => t.request('POST', '/v1/api-keys', { token, body });
+  const create = (token: string, body: Record<string, unknown>) =>
+    t.request('POST', '/v1/api-keys', { token, body });
   async function makeKey(token: string, body: Record<string, unknown> = {}) {
-    const res = await create(token, { name: 'orders backend', scopes: ['lab-orders:write', 'lab-orders:read'], brand_ids: [BRAND], ...body });
+    const res = await create(token, {
+      name: 'orders backend',
+      scopes: ['lab-orders:write', 'lab-orders:read'],
+      brand_ids: [BRAND],
+      ...body,
+    });
     expect(res.status, res.text).toBe(201);
     return res.body.api_key as { id: string; key: string; prefix: string; [k: string]: unknown };
   }
 
   it('the platform admin makes a key for any brand: 201 with the key, shown there only', async () => {
-    const res = await create(admin, { name: 'partner', scopes: ['lab-orders:read'], brand_ids: [OTHER_BRAND, BRAND], expires_at: '2099-01-01T00:00:00Z' });
+    const res = await create(admin, {
+      name: 'partner',
+      scopes: ['lab-orders:read'],
+      brand_ids: [OTHER_BRAND, BRAND],
+      expires_at: '2099-01-01T00:00:00Z',
+    });
     expect(res.status, res.text).toBe(201);
     const made = res.body.api_key;
     expect(made).toEqual({
@@ -76,7 +91,8 @@ describe('API keys', () => {
     expect(row!.keyHash).toBe(createHash('sha256').update(made.key).digest('hex'));
     expect((await t.request('GET', '/v1/me', { token: made.key })).status).toBe(200);
     const secret = made.key.slice(11);
-    const dump = JSON.stringify(await rows(t.database.db, sql`select * from api_keys`)) +
+    const dump =
+      JSON.stringify(await rows(t.database.db, sql`select * from api_keys`)) +
       JSON.stringify(await t.database.db.select().from(auditEvents));
     expect(dump).not.toContain(secret);
     expect(t.logs.join('\n')).not.toContain(secret);
@@ -86,14 +102,22 @@ describe('API keys', () => {
     const made = await makeKey(admin);
     const me = await t.request('GET', '/v1/me', { token: made.key });
     expect(me.status, me.text).toBe(200);
-    expect(me.body).toEqual({ sub: `key:${made.id}`, scopes: ['lab-orders:read', 'lab-orders:write'], brand_ids: [BRAND], persona: null });
+    expect(me.body).toEqual({
+      sub: `key:${made.id}`,
+      scopes: ['lab-orders:read', 'lab-orders:write'],
+      brand_ids: [BRAND],
+      persona: null,
+    });
     const order = await createOrder(s, orderBody(), undefined, made.key);
     expect(order.status, order.text).toBe(201);
     expect((await t.request('GET', `/v1/lab-orders/${order.body.id}`, { token: made.key })).status).toBe(200);
     const elsewhere = await createOrder(s, orderBody({ brand_id: OTHER_BRAND }), undefined, made.key);
     expect(elsewhere.status).toBe(403);
     expect(elsewhere.body.error).toBe('brand_forbidden');
-    const noAdmin = await t.request('PUT', `/v1/brands/${BRAND}/panels/pcos`, { token: made.key, body: { lab_test_id: 'x' } });
+    const noAdmin = await t.request('PUT', `/v1/brands/${BRAND}/panels/pcos`, {
+      token: made.key,
+      body: { lab_test_id: 'x' },
+    });
     expect(noAdmin.status).toBe(403);
     expect(noAdmin.body.error).toBe('insufficient_scope');
     // workspace routes: a key is nobody's membership
@@ -103,26 +127,60 @@ describe('API keys', () => {
   it('a lab-orders:admin caller makes keys only for its brands and with scopes it has', async () => {
     const ok = await create(brandAdmin, { name: 'reader', scopes: ['lab-orders:read'], brand_ids: [BRAND] });
     expect(ok.status, ok.text).toBe(201);
-    const otherBrand = await create(brandAdmin, { name: 'x', scopes: ['lab-orders:read'], brand_ids: [BRAND, OTHER_BRAND] });
+    const otherBrand = await create(brandAdmin, {
+      name: 'x',
+      scopes: ['lab-orders:read'],
+      brand_ids: [BRAND, OTHER_BRAND],
+    });
     expect(otherBrand.status).toBe(403);
-    expect(otherBrand.body).toEqual({ error: 'brand_forbidden', message: `This token may not act for brand "${OTHER_BRAND}".` });
-    const moreScope = await create(brandAdmin, { name: 'x', scopes: ['lab-orders:write'], brand_ids: [BRAND] });
+    expect(otherBrand.body).toEqual({
+      error: 'brand_forbidden',
+      message: `This token may not act for brand "${OTHER_BRAND}".`,
+    });
+    const moreScope = await create(brandAdmin, {
+      name: 'x',
+      scopes: ['lab-orders:write'],
+      brand_ids: [BRAND],
+    });
     expect(moreScope.status).toBe(403);
     expect(moreScope.body.error).toBe('insufficient_scope');
     // and a key with lab-orders:admin may in turn make keys within what it holds
-    const adminKey = (await create(brandAdmin, { name: 'ops', scopes: ['lab-orders:admin', 'lab-orders:read'], brand_ids: [BRAND] })).body.api_key;
-    expect((await create(adminKey.key, { name: 'child', scopes: ['lab-orders:read'], brand_ids: [BRAND] })).status).toBe(201);
-    expect((await create(adminKey.key, { name: 'child', scopes: ['lab-orders:write'], brand_ids: [BRAND] })).status).toBe(403);
+    const adminKey = (
+      await create(brandAdmin, {
+        name: 'ops',
+        scopes: ['lab-orders:admin', 'lab-orders:read'],
+        brand_ids: [BRAND],
+      })
+    ).body.api_key;
+    expect(
+      (await create(adminKey.key, { name: 'child', scopes: ['lab-orders:read'], brand_ids: [BRAND] })).status,
+    ).toBe(201);
+    expect(
+      (await create(adminKey.key, { name: 'child', scopes: ['lab-orders:write'], brand_ids: [BRAND] }))
+        .status,
+    ).toBe(403);
     const count = await rows(t.database.db, sql`select count(*)::int as n from api_keys where name = 'x'`);
     expect(count).toEqual([{ n: 0 }]);
   });
 
   it('403 for callers who manage no keys (before the body is read); 401 without a token', async () => {
-    const writer = await t.token({ sub: 'svc-w', scope: 'lab-orders:write lab-orders:read', brandIds: [BRAND] });
+    const writer = await t.token({
+      sub: 'svc-w',
+      scope: 'lab-orders:write lab-orders:read',
+      brandIds: [BRAND],
+    });
     const customer = await t.token({ sub: 'someone', persona: 'customer' });
     for (const token of [writer, customer]) {
-      for (const [method, url] of [['POST', '/v1/api-keys'], ['GET', '/v1/api-keys'], ['GET', `/v1/api-keys/${randomUUID()}`], ['DELETE', `/v1/api-keys/${randomUUID()}`]] as const) {
-        const res = await t.request(method, url, { token, ...(method === 'POST' ? { body: { nonsense: true } } : {}) });
+      for (const [method, url] of [
+        ['POST', '/v1/api-keys'],
+        ['GET', '/v1/api-keys'],
+        ['GET', `/v1/api-keys/${randomUUID()}`],
+        ['DELETE', `/v1/api-keys/${randomUUID()}`],
+      ] as const) {
+        const res = await t.request(method, url, {
+          token,
+          ...(method === 'POST' ? { body: { nonsense: true } } : {}),
+        });
         expect(res.status, `${method} ${url}`).toBe(403);
         expect(res.body.error).toBe('insufficient_scope');
       }
@@ -134,19 +192,28 @@ describe('API keys', () => {
     const mine = await makeKey(brandAdmin, { scopes: ['lab-orders:read'] });
     const theirs = await makeKey(admin, { brand_ids: [OTHER_BRAND] });
     const both = await makeKey(admin, { brand_ids: [BRAND, OTHER_BRAND] });
-    const listed = (await t.request('GET', '/v1/api-keys?limit=200', { token: brandAdmin })).body.data.map((k: { id: string }) => k.id);
+    const listed = (await t.request('GET', '/v1/api-keys?limit=200', { token: brandAdmin })).body.data.map(
+      (k: { id: string }) => k.id,
+    );
     expect(listed).toContain(mine.id);
     expect(listed).not.toContain(theirs.id);
     expect(listed).not.toContain(both.id);
     for (const id of [theirs.id, both.id]) {
-      expect((await t.request('GET', `/v1/api-keys/${id}`, { token: brandAdmin })).body).toEqual({ error: 'not_found', message: `No API key ${id}.` });
+      expect((await t.request('GET', `/v1/api-keys/${id}`, { token: brandAdmin })).body).toEqual({
+        error: 'not_found',
+        message: `No API key ${id}.`,
+      });
       expect((await t.request('DELETE', `/v1/api-keys/${id}`, { token: brandAdmin })).status).toBe(404);
     }
     expect((await t.request('GET', '/v1/me', { token: theirs.key })).status).toBe(200);
   });
 
   it('pages newest first with a cursor', async () => {
-    const made = [await makeKey(admin, { name: 'page-1' }), await makeKey(admin, { name: 'page-2' }), await makeKey(admin, { name: 'page-3' })];
+    const made = [
+      await makeKey(admin, { name: 'page-1' }),
+      await makeKey(admin, { name: 'page-2' }),
+      await makeKey(admin, { name: 'page-3' }),
+    ];
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -159,7 +226,9 @@ describe('API keys', () => {
     const ours = seen.filter((id) => made.some((m) => m.id === id));
     expect(ours).toEqual(made.map((m) => m.id).reverse());
     expect(new Set(seen).size).toBe(seen.length);
-    expect((await t.request('GET', '/v1/api-keys?cursor=bogus', { token: admin })).body.error).toBe('invalid_cursor');
+    expect((await t.request('GET', '/v1/api-keys?cursor=bogus', { token: admin })).body.error).toBe(
+      'invalid_cursor',
+    );
   });
 
   it('400 for a body that fails the schema, an expiry in the past, a malformed id', async () => {
@@ -192,7 +261,10 @@ describe('API keys', () => {
     }
     const made = await makeKey(admin, { expires_at: '2099-01-01T00:00:00Z' });
     expect((await t.request('GET', '/v1/me', { token: made.key })).status).toBe(200);
-    await t.database.db.update(apiKeys).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiKeys.id, made.id));
+    await t.database.db
+      .update(apiKeys)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(apiKeys.id, made.id));
     const expired = await t.request('GET', '/v1/me', { token: made.key });
     expect(expired.status).toBe(401);
     expect(expired.body.message).toBe('The API key has expired.');
@@ -205,7 +277,8 @@ describe('API keys', () => {
       : null;
     try {
       const instances = replica ? [t, replica] : [t];
-      for (const app of instances) expect((await app.request('GET', '/v1/lab-orders', { token: made.key })).status).toBe(200);
+      for (const app of instances)
+        expect((await app.request('GET', '/v1/lab-orders', { token: made.key })).status).toBe(200);
       const revoked = await t.request('DELETE', `/v1/api-keys/${made.id}`, { token: brandAdmin });
       expect(revoked.status, revoked.text).toBe(200);
       expect(revoked.body.api_key).toMatchObject({ id: made.id, revoked_at: expect.any(String) });
@@ -217,7 +290,11 @@ describe('API keys', () => {
       }
       const again = await t.request('DELETE', `/v1/api-keys/${made.id}`, { token: brandAdmin });
       expect(again.body.api_key.revoked_at).toBe(revoked.body.api_key.revoked_at);
-      const audited = await t.database.db.select().from(auditEvents).where(eq(auditEvents.resourceId, made.id)).orderBy(auditEvents.id);
+      const audited = await t.database.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.resourceId, made.id))
+        .orderBy(auditEvents.id);
       expect(audited.map((r) => [r.action, r.actor])).toEqual([
         ['create', 'svc-acme-admin'],
         ['delete', 'svc-acme-admin'],
@@ -229,7 +306,9 @@ describe('API keys', () => {
 
   it('last_used_at is written on first use and then at most once a minute', async () => {
     const made = await makeKey(admin);
-    const lastUsed = async () => (await t.request('GET', `/v1/api-keys/${made.id}`, { token: admin })).body.api_key.last_used_at as string | null;
+    const lastUsed = async () =>
+      (await t.request('GET', `/v1/api-keys/${made.id}`, { token: admin })).body.api_key.last_used_at as
+        string | null;
     expect(await lastUsed()).toBeNull();
     await t.request('GET', '/v1/me', { token: made.key });
     const first = await lastUsed();
@@ -255,33 +334,48 @@ describe('API keys', () => {
 
 describe('npm run key (the operator bootstrap)', () => {
   // Child processes that open (and on PGlite create) a database: slow on a busy machine.
-  it('makes a key without any token, printed once, that the service then accepts', { timeout: 180_000 }, async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-key-cli-'));
-    const server = usingPostgres ? await createTestDatabase() : null;
-    const env = server ? { DATABASE_URL: server.url } : { DATA_DIR: dataDir };
-    let t: TestApp | null = null;
-    try {
-      const p = spawnTs('src/cli.ts', ['key', 'create', '--name', 'ops', '--scope', 'lab-orders:admin lab-orders:read', '--brand', BRAND], env);
-      expect(await p.exited, p.output()).toBe(0);
-      const key = p.output().match(/^lk_\S+$/m)?.[0];
-      expect(key).toMatch(KEY);
-      expect(p.output()).toContain('only time the key is shown');
-      expect(p.output().split(key!).length).toBe(2);
+  it(
+    'makes a key without any token, printed once, that the service then accepts',
+    { timeout: 180_000 },
+    async () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-key-cli-'));
+      const server = usingPostgres ? await createTestDatabase() : null;
+      const env = server ? { DATABASE_URL: server.url } : { DATA_DIR: dataDir };
+      let t: TestApp | null = null;
+      try {
+        const p = spawnTs(
+          'src/cli.ts',
+          ['key', 'create', '--name', 'ops', '--scope', 'lab-orders:admin lab-orders:read', '--brand', BRAND],
+          env,
+        );
+        expect(await p.exited, p.output()).toBe(0);
+        const key = p.output().match(/^lk_\S+$/m)?.[0];
+        expect(key).toMatch(KEY);
+        expect(p.output()).toContain('only time the key is shown');
+        expect(p.output().split(key!).length).toBe(2);
 
-      t = server
-        ? await startTestApp({ databaseUrl: server.url })
-        : await startTestApp({ config: (c) => ({ ...c, database: { kind: 'pglite', dataDir, statementTimeoutMs: 15_000 } }) });
-      const list = await t.request('GET', '/v1/api-keys', { token: key! });
-      expect(list.status, list.text).toBe(200);
-      expect(list.body.data).toEqual([
-        expect.objectContaining({ name: 'ops', prefix: key!.slice(0, 11), scopes: ['lab-orders:admin', 'lab-orders:read'], brand_ids: [BRAND] }),
-      ]);
-    } finally {
-      await t?.close();
-      await server?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+        t = server
+          ? await startTestApp({ databaseUrl: server.url })
+          : await startTestApp({
+              config: (c) => ({ ...c, database: { kind: 'pglite', dataDir, statementTimeoutMs: 15_000 } }),
+            });
+        const list = await t.request('GET', '/v1/api-keys', { token: key! });
+        expect(list.status, list.text).toBe(200);
+        expect(list.body.data).toEqual([
+          expect.objectContaining({
+            name: 'ops',
+            prefix: key!.slice(0, 11),
+            scopes: ['lab-orders:admin', 'lab-orders:read'],
+            brand_ids: [BRAND],
+          }),
+        ]);
+      } finally {
+        await t?.close();
+        await server?.drop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('refuses a command line it cannot make a key from, with the reason', { timeout: 180_000 }, async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-key-cli-'));
@@ -289,9 +383,25 @@ describe('npm run key (the operator bootstrap)', () => {
       const cases = [
         [['create', '--scope', 'lab-orders:read', '--brand', 'b'], '--name is required'],
         [['create', '--name', 'x', '--brand', 'b'], '--scope is required'],
-        [['create', '--name', 'x', '--scope', 'lab-orders:root', '--brand', 'b'], 'unknown scope lab-orders:root'],
+        [
+          ['create', '--name', 'x', '--scope', 'lab-orders:root', '--brand', 'b'],
+          'unknown scope lab-orders:root',
+        ],
         [['create', '--name', 'x', '--scope', 'lab-orders:read'], '--brand is required'],
-        [['create', '--name', 'x', '--scope', 'lab-orders:read', '--brand', 'b', '--expires-at', '2001-01-01'], '--expires-at must be a future instant'],
+        [
+          [
+            'create',
+            '--name',
+            'x',
+            '--scope',
+            'lab-orders:read',
+            '--brand',
+            'b',
+            '--expires-at',
+            '2001-01-01',
+          ],
+          '--expires-at must be a future instant',
+        ],
         [['rotate'], 'unknown key command "rotate"'],
       ] as const;
       const runs = cases.map(([args]) => spawnTs('src/cli.ts', ['key', ...args], { DATA_DIR: dataDir }));

@@ -1,7 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { inline, migrateDatabase, openDatabase, rows, templateRows, type Database, type Part } from '../../src/db/database.js';
+import {
+  inline,
+  migrateDatabase,
+  openDatabase,
+  rows,
+  templateRows,
+  type Database,
+  type Part,
+} from '../../src/db/database.js';
 import { isUniqueViolation, pgCode } from '../../src/db/errors.js';
 import { auditEvents } from '../../src/db/tables.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
@@ -22,7 +30,9 @@ describe('database layer', () => {
   });
 
   it('applies the migrations, and applying them again (even concurrently) changes nothing', async () => {
-    const others = usingPostgres ? [await openDatabase(config.database), await openDatabase(config.database)] : [];
+    const others = usingPostgres
+      ? [await openDatabase(config.database), await openDatabase(config.database)]
+      : [];
     await Promise.all([database, ...others].map((d) => migrateDatabase(config.database, d)));
     await Promise.all(others.map((d) => d.close()));
     await migrateDatabase(config.database, database);
@@ -30,8 +40,13 @@ describe('database layer', () => {
       database.db,
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['audit_events', 'idempotency_keys', 'lab_orders']));
-    const applied = await rows<{ n: number }>(database.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining(['audit_events', 'idempotency_keys', 'lab_orders']),
+    );
+    const applied = await rows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+    );
     expect(applied[0]!.n).toBeGreaterThan(0);
   });
 
@@ -50,15 +65,22 @@ describe('database layer', () => {
     expect(builds).toBe(1);
     expect(await rows(database.db, inline(part(2, 'z')))).toEqual([{ n: 3, b: 'z' }]);
     // A value the SQL names but the part lacks is a bug in the part: refused, never sent as null.
-    const missing: Part = { values: { a: 1 }, sql: (slot) => sql`select ${slot('a')}::int, ${slot('c')}::int` };
-    await expect(templateRows(database.db, `test:${Math.random()}`, missing)).rejects.toThrow(/no value named "c"/);
+    const missing: Part = {
+      values: { a: 1 },
+      sql: (slot) => sql`select ${slot('a')}::int, ${slot('c')}::int`,
+    };
+    await expect(templateRows(database.db, `test:${Math.random()}`, missing)).rejects.toThrow(
+      /no value named "c"/,
+    );
     expect(() => inline(missing)).toThrow(/no value named "c"/);
   });
 
   it('rolls a transaction back when its callback throws', async () => {
     await expect(
       database.transaction(async (tx) => {
-        await tx.insert(auditEvents).values({ actor: 'a', action: 'x', resourceType: 't', resourceId: 'rollback-me' });
+        await tx
+          .insert(auditEvents)
+          .values({ actor: 'a', action: 'x', resourceType: 't', resourceId: 'rollback-me' });
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');

@@ -54,7 +54,9 @@ describe('statements on large tables', () => {
     await db.execute(sql`analyze lab_orders`);
     await db.execute(sql`analyze events`);
     // drizzle hands every statement it sends to its session's logger.
-    const session = (db as unknown as { session: { logger: { logQuery(text: string, params: unknown[]): void } } }).session;
+    const session = (
+      db as unknown as { session: { logger: { logQuery(text: string, params: unknown[]): void } } }
+    ).session;
     session.logger = { logQuery: (text, params) => sent?.push({ text, params }) };
   });
   afterAll(() => s.close());
@@ -71,13 +73,20 @@ describe('statements on large tables', () => {
       return `'${shown.replace(/'/g, "''")}'`;
     };
     const inlined = text.replace(/\$(\d+)\b/g, (_, n: string) => literal(params[Number(n) - 1]));
-    const [row] = await rows<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(s.t.database.db, sql.raw(`explain (format json) ${inlined}`));
+    const [row] = await rows<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(
+      s.t.database.db,
+      sql.raw(`explain (format json) ${inlined}`),
+    );
     const plan = row!['QUERY PLAN'];
     return (typeof plan === 'string' ? (JSON.parse(plan) as [{ Plan: PlanNode }]) : plan)[0].Plan;
   };
 
   /** The plan of the statement on `table` that GET `path` sent, and the page's next cursor. */
-  const planOf = async (path: string, table: string, token: string): Promise<{ plan: PlanNode; next: string }> => {
+  const planOf = async (
+    path: string,
+    table: string,
+    token: string,
+  ): Promise<{ plan: PlanNode; next: string }> => {
     sent = [];
     const res = await s.t.request('GET', path, { token });
     const statements = sent.filter((q) => q.text.startsWith('select') && q.text.includes(`from "${table}"`));
@@ -91,7 +100,10 @@ describe('statements on large tables', () => {
 
   const expectOrderedScan = (plan: PlanNode, table: string, withCursor: boolean) => {
     const all = nodes(plan);
-    expect(all.map((n) => n['Node Type']), JSON.stringify(plan)).not.toContain('Sort');
+    expect(
+      all.map((n) => n['Node Type']),
+      JSON.stringify(plan),
+    ).not.toContain('Sort');
     const scan = all.find((n) => n['Relation Name'] === table);
     expect(scan?.['Node Type'], JSON.stringify(plan)).toBe('Index Scan');
     if (withCursor) expect(scan?.['Index Cond'], JSON.stringify(plan)).toMatch(/ROW\(created_at, id\) </);
@@ -102,13 +114,19 @@ describe('statements on large tables', () => {
     for (const token of [reader, operator]) {
       const first = await planOf(`${path}?limit=20`, table, token);
       expectOrderedScan(first.plan, table, false);
-      expectOrderedScan((await planOf(`${path}?limit=20&cursor=${first.next}`, table, token)).plan, table, true);
+      expectOrderedScan(
+        (await planOf(`${path}?limit=20&cursor=${first.next}`, table, token)).plan,
+        table,
+        true,
+      );
     }
   };
 
-  it('lists orders, and their next page, from an index in order', () => expectPagesFromIndex('/v1/lab-orders', 'lab_orders'));
+  it('lists orders, and their next page, from an index in order', () =>
+    expectPagesFromIndex('/v1/lab-orders', 'lab_orders'));
 
-  it('lists events, and their next page, from an index in order', () => expectPagesFromIndex('/v1/events', 'events'));
+  it('lists events, and their next page, from an index in order', () =>
+    expectPagesFromIndex('/v1/events', 'events'));
 
   it('a create’s answer finds its order by id, however many orders are still submitting', async () => {
     const db = s.t.database.db;
@@ -120,12 +138,16 @@ describe('statements on large tables', () => {
       from generate_series(1, 500) g`);
     // The create's last statement (writeJunctionOrderChangeIfUnchanged) goes to the driver as a
     // named statement, past drizzle's logger: it is read at the driver's client.
-    const session = (db as unknown as { session: { client: { query: (...args: unknown[]) => unknown } } }).session;
+    const session = (db as unknown as { session: { client: { query: (...args: unknown[]) => unknown } } })
+      .session;
     const send = session.client.query;
     const answers: { text: string; params: unknown[] }[] = [];
     session.client.query = function (this: unknown, ...args: unknown[]) {
       const [first, second] = args;
-      const { text, values } = typeof first === 'string' ? { text: first, values: second } : (first as { text: string; values: unknown });
+      const { text, values } =
+        typeof first === 'string'
+          ? { text: first, values: second }
+          : (first as { text: string; values: unknown });
       if (text.startsWith('with upd as')) answers.push({ text, params: values as unknown[] });
       return send.apply(this, args);
     };
@@ -136,7 +158,9 @@ describe('statements on large tables', () => {
     }
     expect(answers).toHaveLength(1);
     const plan = await explain(answers[0]!.text, answers[0]!.params);
-    const scan = nodes(plan).find((n) => n['Relation Name'] === 'lab_orders' && n['Node Type'] !== 'ModifyTable');
+    const scan = nodes(plan).find(
+      (n) => n['Relation Name'] === 'lab_orders' && n['Node Type'] !== 'ModifyTable',
+    );
     expect(scan?.['Index Cond'], JSON.stringify(plan)).toMatch(/\(id = /);
   });
 });

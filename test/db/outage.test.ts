@@ -213,7 +213,9 @@ describe.skipIf(!usingPostgres)('a database outage', () => {
         .poll(async () => (await t.request('GET', '/readyz')).status, { timeout: 30_000, interval: 250 })
         .toBe(200);
       const rowIds = async () => ({
-        orders: new Set<string>((await direct.query('select id::text as id from lab_orders')).rows.map((r) => r.id)),
+        orders: new Set<string>(
+          (await direct.query('select id::text as id from lab_orders')).rows.map((r) => r.id),
+        ),
         visits: new Set<string>((await direct.query('select id from lab_visits')).rows.map((r) => r.id)),
       });
       const before = await rowIds();
@@ -338,7 +340,10 @@ describe.skipIf(!usingPostgres)('a database outage', () => {
       const newOrders = [...after.orders].filter((id) => !before.orders.has(id)).sort();
       const newVisits = [...after.visits].filter((id) => !before.visits.has(id)).sort();
       const answeredIds = (kind: Attempt['kind']) =>
-        attempts.filter((a) => a.kind === kind).map((a) => finalIds.get(a.key)!).sort();
+        attempts
+          .filter((a) => a.kind === kind)
+          .map((a) => finalIds.get(a.key)!)
+          .sort();
       expect(newOrders).toEqual(answeredIds('order'));
       expect(newVisits).toEqual(answeredIds('visit'));
       expect(new Set(finalIds.values()).size).toBe(30);
@@ -353,7 +358,10 @@ describe.skipIf(!usingPostgres)('a database outage', () => {
       }
       // No order is left submitting, and each is one order at Junction.
       for (const id of answeredIds('order')) {
-        expect(t.sim.orders().filter((o) => o.passthrough === id), id).toHaveLength(1);
+        expect(
+          t.sim.orders().filter((o) => o.passthrough === id),
+          id,
+        ).toHaveLength(1);
       }
       const submitting = await direct.query(
         `select count(*)::int as n from lab_orders where id::text = any($1) and status = 'submitting'`,

@@ -80,7 +80,11 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
 
     const visit = await shell(printed, visitCurl!);
     expect(visit.status).toBe(201);
-    expect(visit.body.labVisit.labVisitPricing).toMatchObject({ labVisitSubtotal: 100, labVisitDiscountAmount: 10, labVisitTotal: 90 });
+    expect(visit.body.labVisit.labVisitPricing).toMatchObject({
+      labVisitSubtotal: 100,
+      labVisitDiscountAmount: 10,
+      labVisitTotal: 90,
+    });
     visitId = visit.body.labVisit.id;
 
     // The simulator's webhooks come back to the service: the order really advances.
@@ -93,12 +97,23 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
     const events = await shell(printed, eventsCurl!);
     expect(events.status).toBe(200);
     const ofOrder = events.body.data.filter((e: any) => e.data.object.id === orderId);
-    expect(ofOrder[0]).toMatchObject({ type: 'lab_order.status_changed', data: { object: { status: 'completed' } } });
+    expect(ofOrder[0]).toMatchObject({
+      type: 'lab_order.status_changed',
+      data: { object: { status: 'completed' } },
+    });
     expect(ofOrder.at(-1)).toMatchObject({ type: 'lab_order.created', brand_id: 'demo-brand' });
 
-    const staff = await api(printed, 'STAFF_TOKEN', `/v1/workspace/65a000000000000000000001/labs/visits/${visitId}`);
+    const staff = await api(
+      printed,
+      'STAFF_TOKEN',
+      `/v1/workspace/65a000000000000000000001/labs/visits/${visitId}`,
+    );
     expect(staff.status).toBe(200);
-    const customer = await api(printed, 'CUSTOMER_TOKEN', `/v1/workspace/65a000000000000000000001/labs/visits/${visitId}`);
+    const customer = await api(
+      printed,
+      'CUSTOMER_TOKEN',
+      `/v1/workspace/65a000000000000000000001/labs/visits/${visitId}`,
+    );
     expect(customer.status).toBe(403);
 
     p.child.kill('SIGTERM');
@@ -123,7 +138,10 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
     expect(tests.body.labTests.filter((t: { testId: number }) => t.testId === 101)).toHaveLength(1);
 
     // The same patient orders again: the simulated Junction still knows them.
-    const again = await shell(printed, printed.curls[0]!.replace('demo-order-$(date +%s)', 'demo-order-second-start'));
+    const again = await shell(
+      printed,
+      printed.curls[0]!.replace('demo-order-$(date +%s)', 'demo-order-second-start'),
+    );
     expect(again.status).toBe(201);
     expect(again.body.id).not.toBe(orderId);
 
@@ -151,17 +169,37 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
     const [, base] = await p.waitFor(/labline is listening on (http:\/\/\S+)/, 90_000);
     // Outside demo mode it says how to get a token; the secret is still the one in DATA_DIR.
     expect(p.output()).toContain('npm run token --');
-    const minted = spawnTs('src/cli.ts', ['token', '--sub', 'demo-clinical-service', '--scope', 'lab-orders:write lab-orders:read', '--brand', 'demo-brand'], {
-      DATA_DIR: dataDir,
-    });
+    const minted = spawnTs(
+      'src/cli.ts',
+      [
+        'token',
+        '--sub',
+        'demo-clinical-service',
+        '--scope',
+        'lab-orders:write lab-orders:read',
+        '--brand',
+        'demo-brand',
+      ],
+      {
+        DATA_DIR: dataDir,
+      },
+    );
     expect(await minted.exited).toBe(0);
     const token = minted.output().trim();
 
     // The demo patient, known from the demo's orders: no demographics sent, a new Junction.
     const res = await fetch(`${base}/v1/lab-orders`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'after-the-move' },
-      body: JSON.stringify({ brand_id: 'demo-brand', patient_id: '8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10', panel_id: 'pcos' }),
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'after-the-move',
+      },
+      body: JSON.stringify({
+        brand_id: 'demo-brand',
+        patient_id: '8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10',
+        panel_id: 'pcos',
+      }),
     });
     const body = (await res.json()) as any;
     expect(body.error).toBeUndefined();
@@ -169,7 +207,9 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
     expect(body).toMatchObject({ status: 'received', panel_id: 'pcos' });
 
     // The demo's order is still there to read.
-    const earlier = await fetch(`${base}/v1/lab-orders/${orderId}`, { headers: { authorization: `Bearer ${token}` } });
+    const earlier = await fetch(`${base}/v1/lab-orders/${orderId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(earlier.status).toBe(200);
 
     p.child.kill('SIGTERM');
@@ -188,27 +228,31 @@ describe('`npm start` itself', () => {
     for (const p of started) p.child.kill('SIGKILL');
   });
 
-  it('SIGTERM to the npm process stops the service; a second start without changes does not build', { timeout: 300_000 }, async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-npm-start-'));
-    // The first start builds when dist/ is missing or older than the sources.
-    const first = npmStart(dataDir);
-    started.push(first);
-    const [, base] = await first.waitFor(/ready at (http:\/\/\S+)/, 240_000);
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    const built = builtAt();
+  it(
+    'SIGTERM to the npm process stops the service; a second start without changes does not build',
+    { timeout: 300_000 },
+    async () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-npm-start-'));
+      // The first start builds when dist/ is missing or older than the sources.
+      const first = npmStart(dataDir);
+      started.push(first);
+      const [, base] = await first.waitFor(/ready at (http:\/\/\S+)/, 240_000);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      const built = builtAt();
 
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
-    expect(first.output()).toContain('shutdown complete');
-    // The service itself is gone, not just npm.
-    await expect(fetch(`${base}/readyz`)).rejects.toThrow();
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      expect(first.output()).toContain('shutdown complete');
+      // The service itself is gone, not just npm.
+      await expect(fetch(`${base}/readyz`)).rejects.toThrow();
 
-    const second = npmStart(dataDir);
-    started.push(second);
-    await second.waitFor(/ready at (http:\/\/\S+)/, 90_000);
-    expect(second.output()).not.toContain('labline: building');
-    expect(builtAt()).toBe(built);
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
-  });
+      const second = npmStart(dataDir);
+      started.push(second);
+      await second.waitFor(/ready at (http:\/\/\S+)/, 90_000);
+      expect(second.output()).not.toContain('labline: building');
+      expect(builtAt()).toBe(built);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    },
+  );
 });

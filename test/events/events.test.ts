@@ -11,7 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClinicalEvent, WorkspaceEvent } from '../../src/events/schemas.js';
 import { createOrder, orderBody, startLabStack, type LabStack, BRAND } from '../helpers/lab-stack.js';
 import { PHI } from '../helpers/phi.js';
-import { createCatalogTest, createClient, createWorkspace, ok, visitBody, visitsPath, type WorkspaceWorld } from '../workspaces/world.js';
+import {
+  createCatalogTest,
+  createClient,
+  createWorkspace,
+  ok,
+  visitBody,
+  visitsPath,
+  type WorkspaceWorld,
+} from '../workspaces/world.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
@@ -42,7 +50,9 @@ describe('events', () => {
     const out: any[] = [];
     let cursor: string | null = null;
     do {
-      const res = await s.t.request('GET', `/v1/events?limit=7${query}${cursor ? `&cursor=${cursor}` : ''}`, { token });
+      const res = await s.t.request('GET', `/v1/events?limit=7${query}${cursor ? `&cursor=${cursor}` : ''}`, {
+        token,
+      });
       expect(res.status, res.text).toBe(200);
       out.push(...res.body.data);
       cursor = res.body.next_cursor;
@@ -50,9 +60,12 @@ describe('events', () => {
     return out;
   };
   /** An order's events, oldest first. */
-  const orderEvents = async (orderId: string) => (await allEvents()).filter((e) => e.data.object.id === orderId).reverse();
+  const orderEvents = async (orderId: string) =>
+    (await allEvents()).filter((e) => e.data.object.id === orderId).reverse();
   const orderAsRead = async (id: string) => {
-    const { events: _history, ...order } = (await s.t.request('GET', `/v1/lab-orders/${id}`, { token: reader })).body;
+    const { events: _history, ...order } = (
+      await s.t.request('GET', `/v1/lab-orders/${id}`, { token: reader })
+    ).body;
     return order;
   };
 
@@ -76,8 +89,17 @@ describe('events', () => {
       'lab_order.status_changed',
       'lab_order.status_changed',
     ]);
-    expect(events.map((e) => e.data.object.status)).toEqual(['received', 'collecting_sample', 'sample_with_lab', 'completed']);
-    expect(events[0].data.previous).toMatchObject({ status: 'submitting', junction_order_id: null, status_detail: null });
+    expect(events.map((e) => e.data.object.status)).toEqual([
+      'received',
+      'collecting_sample',
+      'sample_with_lab',
+      'completed',
+    ]);
+    expect(events[0].data.previous).toMatchObject({
+      status: 'submitting',
+      junction_order_id: null,
+      status_detail: null,
+    });
     for (let i = 1; i < events.length; i++) {
       expect(events[i].data.previous.status).toBe(events[i - 1].data.object.status);
       expect(events[i].created_at >= events[i - 1].created_at).toBe(true);
@@ -112,9 +134,24 @@ describe('events', () => {
 
     const admin = await s.t.token({ sub: 'ops', scope: 'lab-orders:admin' });
     const brand = `brand-${randomUUID()}`;
-    await ok(s.t.request('PUT', `/v1/brands/${brand}/panels/pcos`, { token: admin, body: { lab_test_id: 'no-such-lab-test' } }), 200);
-    const token = await s.t.token({ sub: 'svc-x', scope: 'lab-orders:write lab-orders:read', brandIds: [brand] });
-    const refused = await createOrder(s, orderBody({ brand_id: brand, panel_id: 'pcos' }), randomUUID(), token);
+    await ok(
+      s.t.request('PUT', `/v1/brands/${brand}/panels/pcos`, {
+        token: admin,
+        body: { lab_test_id: 'no-such-lab-test' },
+      }),
+      200,
+    );
+    const token = await s.t.token({
+      sub: 'svc-x',
+      scope: 'lab-orders:write lab-orders:read',
+      brandIds: [brand],
+    });
+    const refused = await createOrder(
+      s,
+      orderBody({ brand_id: brand, panel_id: 'pcos' }),
+      randomUUID(),
+      token,
+    );
     expect(refused.status).toBe(502);
     const [rejected, ...more] = await allEvents('', token);
     expect(more).toEqual([]);
@@ -135,7 +172,9 @@ describe('events', () => {
     expect(res.body.error).toBe('not_found');
     expect((await s.t.request('GET', `/v1/events?brand_id=${BRAND}`, { token: other })).status).toBe(403);
     expect(await allEvents('', other)).toEqual([]);
-    expect((await s.t.request('GET', `/v1/events/evt_${'0'.repeat(24)}`, { token: reader })).status).toBe(404);
+    expect((await s.t.request('GET', `/v1/events/evt_${'0'.repeat(24)}`, { token: reader })).status).toBe(
+      404,
+    );
     const noScope = await s.t.token({ sub: 'svc-w', scope: 'lab-orders:write', brandIds: [BRAND] });
     expect((await s.t.request('GET', '/v1/events', { token: noScope })).status).toBe(403);
   });
@@ -166,7 +205,11 @@ describe('events', () => {
       const out: any[] = [];
       let cursor: string | null = null;
       do {
-        const res = await s.t.request('GET', `${prefix}/workspace/${workspaceId}/events?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { token });
+        const res = await s.t.request(
+          'GET',
+          `${prefix}/workspace/${workspaceId}/events?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+          { token },
+        );
         expect(res.status, res.text).toBe(200);
         out.push(...res.body.events);
         cursor = res.body.nextCursor;
@@ -177,8 +220,16 @@ describe('events', () => {
     it('created, updated (status, notes, date), results added, deleted: each with the visit as its GET shows it', async () => {
       const clientId = (await createClient(s.t, w)).id;
       const staff = w.staff.token;
-      const created = (await ok(s.t.request('POST', base, { token: staff, body: visitBody(clientId, { labVisitNotes: PHI.notes }) }))).labVisit;
-      const patch = (body: unknown) => ok(s.t.request('PATCH', `${base}/${created.id}`, { token: staff, body }), 200);
+      const created = (
+        await ok(
+          s.t.request('POST', base, {
+            token: staff,
+            body: visitBody(clientId, { labVisitNotes: PHI.notes }),
+          }),
+        )
+      ).labVisit;
+      const patch = (body: unknown) =>
+        ok(s.t.request('PATCH', `${base}/${created.id}`, { token: staff, body }), 200);
       await patch({ labVisitStatus: 'scheduled' });
       await patch({ labVisitNotes: 'Fasting' });
       await patch({ labVisitDate: '2026-02-01T09:00:00.000Z' });
@@ -195,9 +246,12 @@ describe('events', () => {
       ).labVisit;
       await patch({ labVisitStatus: 'completed' });
       const read = (await ok(s.t.request('GET', `${base}/${created.id}`, { token: staff }), 200)).labVisit;
-      const deleted = (await ok(s.t.request('DELETE', `${base}/${created.id}`, { token: staff }), 200)).labVisit;
+      const deleted = (await ok(s.t.request('DELETE', `${base}/${created.id}`, { token: staff }), 200))
+        .labVisit;
 
-      const events = (await workspaceEvents('/v1', w.workspaceId, w.bareStaff.token)).filter((e) => e.data.object.id === created.id).reverse();
+      const events = (await workspaceEvents('/v1', w.workspaceId, w.bareStaff.token))
+        .filter((e) => e.data.object.id === created.id)
+        .reverse();
       expect(events.map((e) => e.type)).toEqual([
         'lab_visit.created',
         'lab_visit.updated',
@@ -216,19 +270,28 @@ describe('events', () => {
       expect(events[5].data.object).toEqual(withResults);
       expect(events[5].data.previous).toMatchObject({ labTestResults: [] });
       expect(events[6].data.object).toEqual(read);
-      expect(events[7].data).toEqual({ object: deleted, previous: { deletedAt: null, updatedAt: read.updatedAt } });
+      expect(events[7].data).toEqual({
+        object: deleted,
+        previous: { deletedAt: null, updatedAt: read.updatedAt },
+      });
       for (const e of events) {
         valid(validators.workspace, e);
         expect(e.workspace_id).toBe(w.workspaceId);
         expect(e).not.toHaveProperty('brand_id');
         for (const prefix of ['/v1', '/api/v1']) {
-          const one = await s.t.request('GET', `${prefix}/workspace/${w.workspaceId}/events/${e.id}`, { token: w.bareStaff.token });
+          const one = await s.t.request('GET', `${prefix}/workspace/${w.workspaceId}/events/${e.id}`, {
+            token: w.bareStaff.token,
+          });
           expect(one.status).toBe(200);
           expect(one.body).toEqual({ event: e });
         }
       }
-      expect(await workspaceEvents('/api/v1', w.workspaceId, w.owner.token)).toEqual(await workspaceEvents('/v1', w.workspaceId, w.owner.token));
-      const typed = await s.t.request('GET', `/v1/workspace/${w.workspaceId}/events?type=lab_visit.deleted`, { token: w.owner.token });
+      expect(await workspaceEvents('/api/v1', w.workspaceId, w.owner.token)).toEqual(
+        await workspaceEvents('/v1', w.workspaceId, w.owner.token),
+      );
+      const typed = await s.t.request('GET', `/v1/workspace/${w.workspaceId}/events?type=lab_visit.deleted`, {
+        token: w.owner.token,
+      });
       expect(typed.body.events.map((e: any) => e.id)).toEqual([events[7].id]);
     });
 
@@ -236,11 +299,22 @@ describe('events', () => {
       const [event] = await workspaceEvents('/v1', w.workspaceId, w.owner.token);
       expect(event).toBeDefined();
       const w2 = await createWorkspace(s.t, w.admin);
-      const cross = await s.t.request('GET', `/v1/workspace/${w2.workspaceId}/events/${event.id}`, { token: w2.owner.token });
+      const cross = await s.t.request('GET', `/v1/workspace/${w2.workspaceId}/events/${event.id}`, {
+        token: w2.owner.token,
+      });
       expect(cross.status).toBe(404);
       expect(await workspaceEvents('/v1', w2.workspaceId, w2.owner.token)).toEqual([]);
-      expect((await s.t.request('GET', `/v1/workspace/${w.workspaceId}/events`, { token: w.outsider.token })).status).toBe(403);
-      expect((await s.t.request('GET', `/v1/workspace/${w.workspaceId}/events/${event.id}`, { token: w2.owner.token })).status).toBe(403);
+      expect(
+        (await s.t.request('GET', `/v1/workspace/${w.workspaceId}/events`, { token: w.outsider.token }))
+          .status,
+      ).toBe(403);
+      expect(
+        (
+          await s.t.request('GET', `/v1/workspace/${w.workspaceId}/events/${event.id}`, {
+            token: w2.owner.token,
+          })
+        ).status,
+      ).toBe(403);
       const allBrands = await s.t.token({ sub: 'svc-all', scope: 'lab-orders:read' });
       expect((await s.t.request('GET', `/v1/events/${event.id}`, { token: allBrands })).status).toBe(404);
       const listed = (await allEvents('', allBrands)).map((e) => e.id);
@@ -251,9 +325,14 @@ describe('events', () => {
 
   it('events are kept 30 days: the purge job deletes older ones', async () => {
     const [event] = await allEvents();
-    await s.t.database.db.execute(sql`update events set created_at = now() - interval '31 days' where id = ${event.id}`);
+    await s.t.database.db.execute(
+      sql`update events set created_at = now() - interval '31 days' where id = ${event.id}`,
+    );
     await s.t.database.db.execute(sql`update jobs set run_at = now() where queue = 'events.purge'`);
-    await until('the old event is gone', async () => (await s.t.request('GET', `/v1/events/${event.id}`, { token: reader })).status === 404);
+    await until(
+      'the old event is gone',
+      async () => (await s.t.request('GET', `/v1/events/${event.id}`, { token: reader })).status === 404,
+    );
     expect((await allEvents()).length).toBeGreaterThan(0);
   });
 });

@@ -118,7 +118,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const database = await openDatabase(config.database);
   await migrateDatabase(config.database, database);
   const logger = createLogger('info', stream);
-  const demo = demoDataDir ? await startDemoJunction(config, new Metrics(() => database.poolStats()), logger) : null;
+  const demo = demoDataDir
+    ? await startDemoJunction(config, new Metrics(() => database.poolStats()), logger)
+    : null;
   if (demo) await seedDemo(database);
   const sim = demo?.simulator ?? junctionSim!;
   const app = await buildApp({

@@ -11,7 +11,9 @@ addFormats(ajv);
 const cache = new Map<string, ValidateFunction>();
 
 export function contractSchema(contract: string, file: string): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../contracts', contract, file), 'utf8'));
+  return JSON.parse(
+    fs.readFileSync(path.resolve(import.meta.dirname, '../contracts', contract, file), 'utf8'),
+  );
 }
 
 /** Asserts `body` is valid against the contract schema `file`. */
@@ -30,8 +32,11 @@ export const clinical = {
   created: (body: unknown) => {
     expectContract('clinical-lab-orders', 'response-201.schema.json', body);
     // Exactly the contract's fields: nothing more.
-    const schema = contractSchema('clinical-lab-orders', 'response-201.schema.json') as { properties: object };
+    const schema = contractSchema('clinical-lab-orders', 'response-201.schema.json') as {
+      properties: object;
+    };
     expect(Object.keys(body as object).sort()).toEqual(Object.keys(schema.properties).sort());
   },
-  error: (status: 400 | 409 | 502, body: unknown) => expectContract('clinical-lab-orders', `response-${status}.schema.json`, body),
+  error: (status: 400 | 409 | 502, body: unknown) =>
+    expectContract('clinical-lab-orders', `response-${status}.schema.json`, body),
 };

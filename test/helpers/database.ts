@@ -22,7 +22,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withAdmin(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => {}),
+    drop: () =>
+      withAdmin(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => {}),
   };
 }
 

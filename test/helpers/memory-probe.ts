@@ -7,7 +7,8 @@
 import v8 from 'node:v8';
 import { releaseStartupMemoryWhenIdle } from '../../src/memory.js';
 
-const youngMb = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size / 2 ** 20;
+const youngMb = () =>
+  v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size / 2 ** 20;
 const busy = process.argv.includes('busy');
 
 const startUp = () => {
@@ -36,7 +37,9 @@ if (busy) {
 }
 const report = (shrank: boolean) => {
   const globalGc = typeof (globalThis as { gc?: unknown }).gc;
-  process.stdout.write(`${JSON.stringify({ before, after: youngMb(), shrank, globalGc, seconds: (Date.now() - started) / 1000, idleWork: idleWork.length })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ before, after: youngMb(), shrank, globalGc, seconds: (Date.now() - started) / 1000, idleWork: idleWork.length })}\n`,
+  );
   process.exit(0);
 };
 if (busy) setTimeout(() => report(false), 12_000);

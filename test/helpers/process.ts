@@ -18,7 +18,11 @@ export function spawnTs(entry: string, args: string[], env: Record<string, strin
 }
 
 /** Runs `command` in the project's root with only PATH, HOME and `env` in its environment. */
-export function spawnProcess(command: string, args: string[], env: Record<string, string | undefined>): Spawned {
+export function spawnProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Spawned {
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },

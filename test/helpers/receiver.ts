@@ -14,7 +14,8 @@ export interface Received {
 }
 
 /** What the receiver does with one request: answer with a status (after a delay), or never. */
-export type Answer = number | { status: number; delayMs?: number; body?: string; headers?: Record<string, string> } | 'never';
+export type Answer =
+  number | { status: number; delayMs?: number; body?: string; headers?: Record<string, string> } | 'never';
 
 export interface Receiver {
   url: string;
@@ -69,7 +70,11 @@ export async function startReceiver(): Promise<Receiver> {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`receiver: condition not met within ${timeoutMs} ms; got ${received.length} request(s)`));
+          reject(
+            new Error(
+              `receiver: condition not met within ${timeoutMs} ms; got ${received.length} request(s)`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

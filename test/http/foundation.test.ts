@@ -13,7 +13,10 @@ describe('service foundation over HTTP', () => {
       extend(app) {
         app.post(
           '/test/echo',
-          { config: { scope: 'test:write' }, schema: { body: Type.Object({ name: Type.String({ minLength: 1 }) }) } },
+          {
+            config: { scope: 'test:write' },
+            schema: { body: Type.Object({ name: Type.String({ minLength: 1 }) }) },
+          },
           async (request) => ({ got: request.body.name }),
         );
         app.get('/test/boom', async () => {
@@ -45,7 +48,9 @@ describe('service foundation over HTTP', () => {
       await t.request('GET', '/healthz');
       const res = await t.request('GET', '/metrics');
       expect(res.status).toBe(200);
-      expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} \d+/);
+      expect(res.text).toMatch(
+        /http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} \d+/,
+      );
       expect(res.text).toContain('db_pool_connections');
     });
 
@@ -58,11 +63,18 @@ describe('service foundation over HTTP', () => {
       // Both contracts, with their operation ids; the Idempotency-Key header as each route treats it.
       const create = doc.body.paths['/v1/lab-orders'].post;
       expect(create.operationId).toBe('createLabOrder');
-      expect(create.parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'idempotency-key', required: true }));
+      expect(create.parameters).toContainEqual(
+        expect.objectContaining({ in: 'header', name: 'idempotency-key', required: true }),
+      );
       const visit = doc.body.paths['/v1/workspace/{workspaceId}/labs/visits'].post;
       expect(visit.operationId).toBe('createLabVisit');
-      expect(visit.parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'idempotency-key', required: false }));
-      expect(create.responses['502'].content['application/json'].schema.required).toEqual(['error', 'message']);
+      expect(visit.parameters).toContainEqual(
+        expect.objectContaining({ in: 'header', name: 'idempotency-key', required: false }),
+      );
+      expect(create.responses['502'].content['application/json'].schema.required).toEqual([
+        'error',
+        'message',
+      ]);
       const page = await t.request('GET', '/docs');
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
@@ -72,7 +84,10 @@ describe('service foundation over HTTP', () => {
     });
 
     it('gives the reference what "try it" needs: the server, examples from the demo, a fresh Idempotency-Key, enums', async () => {
-      const [first, second] = await Promise.all([t.request('GET', '/openapi.json'), t.request('GET', '/openapi.json')]);
+      const [first, second] = await Promise.all([
+        t.request('GET', '/openapi.json'),
+        t.request('GET', '/openapi.json'),
+      ]);
       const doc = first.body;
       expect(doc.servers).toEqual([expect.objectContaining({ url: t.baseUrl })]);
       // Without TRUST_PROXY, a client cannot name another server by X-Forwarded-* headers.
@@ -81,7 +96,8 @@ describe('service foundation over HTTP', () => {
       });
       expect(forwarded.body.servers).toEqual([expect.objectContaining({ url: t.baseUrl })]);
       const create = doc.paths['/v1/lab-orders'].post;
-      const key = (d: any) => d.paths['/v1/lab-orders'].post.parameters.find((p: any) => p.name === 'idempotency-key').example;
+      const key = (d: any) =>
+        d.paths['/v1/lab-orders'].post.parameters.find((p: any) => p.name === 'idempotency-key').example;
       expect(key(first.body)).toMatch(/^[0-9a-f-]{36}$/);
       expect(key(second.body)).not.toBe(key(first.body));
       expect(create.requestBody.content['application/json'].example).toMatchObject({
@@ -89,15 +105,28 @@ describe('service foundation over HTTP', () => {
         patient_id: '8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10',
       });
       const visit = doc.paths['/v1/workspace/{workspaceId}/labs/visits'].post;
-      expect(visit.parameters.find((p: any) => p.name === 'workspaceId').example).toBe('65a000000000000000000001');
-      expect(visit.requestBody.content['application/json'].example).toMatchObject({ labCouponCode: 'WINTER10', labTestIds: [101, 205] });
+      expect(visit.parameters.find((p: any) => p.name === 'workspaceId').example).toBe(
+        '65a000000000000000000001',
+      );
+      expect(visit.requestBody.content['application/json'].example).toMatchObject({
+        labCouponCode: 'WINTER10',
+        labTestIds: [101, 205],
+      });
       // Status shows its values, not just "string".
       const status201 = create.responses['201'].content['application/json'].schema.properties.status;
-      expect(status201).toMatchObject({ type: 'string', enum: ['received', 'collecting_sample', 'sample_with_lab', 'completed', 'cancelled', 'failed'] });
+      expect(status201).toMatchObject({
+        type: 'string',
+        enum: ['received', 'collecting_sample', 'sample_with_lab', 'completed', 'cancelled', 'failed'],
+      });
       const listStatus = doc.paths['/v1/lab-orders'].get.parameters.find((p: any) => p.name === 'status');
       expect(listStatus.schema.enum).toContain('submitting');
-      const visitStatus = visit.responses['201'].content['application/json'].schema.properties.labVisit.properties.labVisitStatus;
-      expect(visitStatus).toMatchObject({ type: 'string', enum: expect.arrayContaining(['pending', 'completed']) });
+      const visitStatus =
+        visit.responses['201'].content['application/json'].schema.properties.labVisit.properties
+          .labVisitStatus;
+      expect(visitStatus).toMatchObject({
+        type: 'string',
+        enum: expect.arrayContaining(['pending', 'completed']),
+      });
     });
   });
 
@@ -156,7 +185,10 @@ describe('service foundation over HTTP', () => {
       const tk = await t.token({ sub: 'svc', scope: 'other' });
       const res = await t.request('POST', '/test/echo', { token: tk, body: { name: 'x' } });
       expect(res.status).toBe(403);
-      expect(res.body).toEqual({ error: 'insufficient_scope', message: 'This request needs the "test:write" scope.' });
+      expect(res.body).toEqual({
+        error: 'insufficient_scope',
+        message: 'This request needs the "test:write" scope.',
+      });
     });
   });
 
@@ -186,7 +218,10 @@ describe('service foundation over HTTP', () => {
     });
 
     it('413 for a body over 1 MiB', async () => {
-      const res = await t.request('POST', '/test/echo', { token, body: { name: 'x'.repeat(1024 * 1024 + 10) } });
+      const res = await t.request('POST', '/test/echo', {
+        token,
+        body: { name: 'x'.repeat(1024 * 1024 + 10) },
+      });
       expect(res.status).toBe(413);
       expect(res.body.error).toBe('payload_too_large');
     });
@@ -211,7 +246,10 @@ describe('service foundation over HTTP', () => {
     it('500 with a generic message; the log says where it failed, never the message (it may quote data)', async () => {
       const res = await t.request('GET', '/test/boom', { token, headers: { 'x-request-id': 'boom-1' } });
       expect(res.status).toBe(500);
-      expect(res.body).toEqual({ error: 'internal_error', message: 'An unexpected error occurred; it has been logged.' });
+      expect(res.body).toEqual({
+        error: 'internal_error',
+        message: 'An unexpected error occurred; it has been logged.',
+      });
       expect(res.text).not.toContain('secret internal detail');
       const line = t.logs.find((l) => l.includes('boom-1') && l.includes('request failed'));
       expect(line).toBeDefined();
@@ -238,7 +276,10 @@ describe('JWKS, issuer and audience', () => {
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
     const port = (jwks.address() as { port: number }).port;
     sign = (c) => {
-      let j = new SignJWT({ scope: 'x' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('idp-user').setExpirationTime('1h');
+      let j = new SignJWT({ scope: 'x' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setSubject('idp-user')
+        .setExpirationTime('1h');
       if (c.iss) j = j.setIssuer(c.iss);
       if (c.aud) j = j.setAudience(c.aud);
       return j.sign(privateKey);
@@ -257,13 +298,17 @@ describe('JWKS, issuer and audience', () => {
   });
 
   it('accepts an ES256 token from the JWKS with the right issuer and audience', async () => {
-    const res = await t.request('GET', '/v1/me', { token: await sign({ iss: 'https://idp.example', aud: 'labline' }) });
+    const res = await t.request('GET', '/v1/me', {
+      token: await sign({ iss: 'https://idp.example', aud: 'labline' }),
+    });
     expect(res.status).toBe(200);
     expect(res.body.sub).toBe('idp-user');
   });
 
   it('401 for a wrong issuer or audience, naming the claim', async () => {
-    const wrongIss = await t.request('GET', '/v1/me', { token: await sign({ iss: 'https://evil', aud: 'labline' }) });
+    const wrongIss = await t.request('GET', '/v1/me', {
+      token: await sign({ iss: 'https://evil', aud: 'labline' }),
+    });
     expect(wrongIss.status).toBe(401);
     expect(wrongIss.body.message).toContain('"iss"');
     const noAud = await t.request('GET', '/v1/me', { token: await sign({ iss: 'https://idp.example' }) });

@@ -14,7 +14,13 @@ function unboundedStrings(schema: unknown, path: string, out: string[], seen = n
   seen.add(schema);
   const s = schema as Schema;
   const types = Array.isArray(s.type) ? s.type : [s.type];
-  if (types.includes('string') && s.maxLength === undefined && s.enum === undefined && s.const === undefined && s.format !== 'uuid') {
+  if (
+    types.includes('string') &&
+    s.maxLength === undefined &&
+    s.enum === undefined &&
+    s.const === undefined &&
+    s.format !== 'uuid'
+  ) {
     out.push(path);
   }
   for (const [key, value] of Object.entries(s)) {
@@ -36,7 +42,9 @@ describe('input bounds', () => {
   afterAll(async () => t?.close());
 
   it('every string a route accepts has a maximum length', async () => {
-    const doc = (await t.request('GET', '/openapi.json')).body as { paths: Record<string, Record<string, Schema>> };
+    const doc = (await t.request('GET', '/openapi.json')).body as {
+      paths: Record<string, Record<string, Schema>>;
+    };
     const unbounded: string[] = [];
     let checked = 0;
     for (const [route, methods] of Object.entries(doc.paths)) {
@@ -46,7 +54,8 @@ describe('input bounds', () => {
           checked++;
           unboundedStrings(p.schema, `${where} ${String(p.in)}:${String(p.name)}`, unbounded);
         }
-        const body = (op.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined)?.content;
+        const body = (op.requestBody as { content?: Record<string, { schema?: unknown }> } | undefined)
+          ?.content;
         for (const media of Object.values(body ?? {})) {
           checked++;
           unboundedStrings(media.schema, `${where} body`, unbounded);

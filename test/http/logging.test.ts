@@ -34,7 +34,11 @@ describe('log lines keep patient data out', () => {
       order_id: 'o-1',
       email: '[redacted]',
       patient: '[redacted]',
-      one: { dob: '[redacted]', kept: 'yes', two: { phone_number: '[redacted]', three: { line1: '[redacted]' } } },
+      one: {
+        dob: '[redacted]',
+        kept: 'yes',
+        two: { phone_number: '[redacted]', three: { line1: '[redacted]' } },
+      },
       list: [{ last_name: '[redacted]', status: 'received' }],
     });
     const text = JSON.stringify(lines);

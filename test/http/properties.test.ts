@@ -202,7 +202,9 @@ describe('every route, property-based', () => {
           .filter((p) => p.in === 'path')
           .map((p) => [
             p.name,
-            p.name === 'workspaceId' ? fc.constant(DEMO.workspaceId) : valueFor(p.schema, knownFor(op)).map(String),
+            p.name === 'workspaceId'
+              ? fc.constant(DEMO.workspaceId)
+              : valueFor(p.schema, knownFor(op)).map(String),
           ]),
       ),
     );

@@ -11,7 +11,12 @@ describe('graceful shutdown', () => {
   });
   afterAll(() => s.close());
   const orderCount = async (patientId: string) =>
-    (await rows<{ n: number }>(s.t.database.db, sql`select count(*)::int as n from lab_orders where patient_id = ${patientId}::uuid`))[0]!.n;
+    (
+      await rows<{ n: number }>(
+        s.t.database.db,
+        sql`select count(*)::int as n from lab_orders where patient_id = ${patientId}::uuid`,
+      )
+    )[0]!.n;
 
   it('finishes a request in flight, closes its connection, then stops listening', async () => {
     s.sim.setFaults({ latencyMs: 600, operations: ['create_order'] });

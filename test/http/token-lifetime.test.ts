@@ -58,7 +58,9 @@ describe('token lifetime', () => {
   it('401 when, without iat, exp lies further ahead than the maximum', async () => {
     const res = await me(t, await token({ exp: nowSeconds() + 30 * HOUR }));
     expect(res.status).toBe(401);
-    expect(res.body.message).toMatch(/^The bearer token is valid for 30 hours \("exp" from now\); this service accepts at most 24 hours/);
+    expect(res.body.message).toMatch(
+      /^The bearer token is valid for 30 hours \("exp" from now\); this service accepts at most 24 hours/,
+    );
   });
 
   it('401 for a short token that claims to be issued in the future: the lifetime counts from now', async () => {
@@ -70,7 +72,11 @@ describe('token lifetime', () => {
 
   it('accepts tokens up to the maximum, with or without iat', async () => {
     const now = nowSeconds();
-    for (const claims of [{ iat: now, exp: now + 24 * HOUR }, { exp: now + 23 * HOUR }, { iat: now - HOUR, exp: now + 23 * HOUR }]) {
+    for (const claims of [
+      { iat: now, exp: now + 24 * HOUR },
+      { exp: now + 23 * HOUR },
+      { iat: now - HOUR, exp: now + 23 * HOUR },
+    ]) {
       const res = await me(t, await token(claims));
       expect(res.status, JSON.stringify(claims)).toBe(200);
       expect(res.body.sub).toBe('svc-lifetime');
@@ -90,7 +96,9 @@ describe('token lifetime', () => {
     for (const tk of [...Object.values(minted), await t.token({ sub: 'helper' })]) {
       expect((await me(t, tk)).status).toBe(200);
     }
-    const payload = JSON.parse(Buffer.from(minted.owner.split('.')[1]!, 'base64url').toString()) as JWTPayload;
+    const payload = JSON.parse(
+      Buffer.from(minted.owner.split('.')[1]!, 'base64url').toString(),
+    ) as JWTPayload;
     expect(payload.exp! - payload.iat!).toBe(24 * HOUR);
   });
 });

@@ -49,7 +49,12 @@ describe.runIf(usingPostgres)('jobs across worker processes', () => {
           from job_runs order by started_at`,
     );
   const jobsLeft = async () =>
-    (await rows<{ n: number }>(database.db, sql`select count(*)::int as n from jobs where queue = 'test.slow'`))[0]!.n;
+    (
+      await rows<{ n: number }>(
+        database.db,
+        sql`select count(*)::int as n from jobs where queue = 'test.slow'`,
+      )
+    )[0]!.n;
   const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => {
     const end = Date.now() + timeoutMs;
     while (!(await check())) {
@@ -126,7 +131,10 @@ describe.runIf(usingPostgres)('jobs across worker processes', () => {
       await database.db.execute(sql`truncate job_runs`);
       const alive = [...workers].filter(([, p]) => p.child.exitCode === null && p.child.signalCode === null);
       expect(alive).toHaveLength(2);
-      const slow = Array.from({ length: 12 }, () => ({ queue: 'test.slow', payload: { ms: LEASE_SECONDS * 1000 + 700 } }));
+      const slow = Array.from({ length: 12 }, () => ({
+        queue: 'test.slow',
+        payload: { ms: LEASE_SECONDS * 1000 + 700 },
+      }));
       const quick = Array.from({ length: 120 }, (_, n) => ({ queue: 'test.slow', payload: { ms: n % 30 } }));
       await enqueue(database.db, [...slow, ...quick]);
       await until('every job ran and completed', async () => (await jobsLeft()) === 0, 120_000);

@@ -48,7 +48,13 @@ describe('job queue', () => {
       database = await openDatabase({ ...t.config.database, poolSize: 4 });
       extraDbs.push(database);
     }
-    const q = new JobQueue({ database, logger: createLogger('silent'), pollIntervalMs: 100, leaseSeconds: 30, ...options });
+    const q = new JobQueue({
+      database,
+      logger: createLogger('silent'),
+      pollIntervalMs: 100,
+      leaseSeconds: 30,
+      ...options,
+    });
     extra.push(q);
     return q;
   };
@@ -139,11 +145,17 @@ describe('job queue', () => {
     });
     await q.start();
     await enqueue(t.database.db, { queue: 't.flaky', payload: { failTimes: 2 }, retryDelays: [0, 0] });
-    await until('third attempt succeeded', async () => attempts.length === 3 && (await jobRows(t.database, 't.flaky')).length === 0);
+    await until(
+      'third attempt succeeded',
+      async () => attempts.length === 3 && (await jobRows(t.database, 't.flaky')).length === 0,
+    );
     expect(attempts).toEqual([1, 2, 3]);
 
     await enqueue(t.database.db, { queue: 't.flaky', payload: { failTimes: 5 }, retryDelays: [0] });
-    await until('it failed for good', async () => (await jobRows(t.database, 't.flaky'))[0]?.state === 'failed');
+    await until(
+      'it failed for good',
+      async () => (await jobRows(t.database, 't.flaky'))[0]?.state === 'failed',
+    );
     const [failed] = await jobRows(t.database, 't.flaky');
     expect(failed).toMatchObject({ state: 'failed', attempts: 2 });
     expect(JSON.parse(failed!.last_error!)).toMatchObject({ type: 'Error' });
@@ -221,7 +233,9 @@ describe('job queue', () => {
           finished = true;
           return;
         }
-        await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+        await new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('aborted'))),
+        );
       },
       { concurrency: 2 },
     );

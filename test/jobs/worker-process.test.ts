@@ -30,7 +30,12 @@ describe('npm run worker', () => {
   it.runIf(usingPostgres)('runs the service’s jobs on PostgreSQL and stops on SIGTERM', async () => {
     const testDb = await createTestDatabase();
     const sim = await startSimulator({ apiKey: SIM_KEY });
-    const env = { ...junctionEnv(sim), DATABASE_URL: testDb.url, JOB_POLL_INTERVAL_MS: '100', LOG_LEVEL: 'info' };
+    const env = {
+      ...junctionEnv(sim),
+      DATABASE_URL: testDb.url,
+      JOB_POLL_INTERVAL_MS: '100',
+      LOG_LEVEL: 'info',
+    };
     const config = loadConfig(env);
     const database = await openDatabase(config.database);
     const p = spawnTs('src/cli.ts', ['worker'], env);

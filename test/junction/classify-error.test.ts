@@ -53,7 +53,9 @@ describe('scrub', () => {
     const text = `user_id: Value error, user ${userId} not found; Ada, 94105 Adaline`;
     const out = scrub(text, ['Ada', '94105', '555-5010']);
     expect(out).toBe(`user_id: Value error, user ${userId} not found; [redacted], [redacted] Adaline`);
-    expect(scrub(`id 65a0000000000000000000b1 for ${PHI.phone}`, ['65a0'])).toBe('id 65a0000000000000000000b1 for [redacted]');
+    expect(scrub(`id 65a0000000000000000000b1 for ${PHI.phone}`, ['65a0'])).toBe(
+      'id 65a0000000000000000000b1 for [redacted]',
+    );
   });
 
   it('keeps reasons short', () => {

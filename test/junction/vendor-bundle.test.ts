@@ -12,7 +12,9 @@ describe('vendored Junction SDK', () => {
   it('is the bundle `npm run vendor` writes from the installed SDK', async () => {
     const fresh = await bundleJunctionSdk();
     const checkedIn = readFileSync(VENDOR_SDK, 'utf8');
-    expect(checkedIn === fresh, 'vendor/junction-sdk.cjs is stale: run `npm run vendor` and commit it').toBe(true);
+    expect(checkedIn === fresh, 'vendor/junction-sdk.cjs is stale: run `npm run vendor` and commit it').toBe(
+      true,
+    );
   });
 
   it('holds only what labline uses, not the whole SDK', async () => {

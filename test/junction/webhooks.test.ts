@@ -86,9 +86,9 @@ describe('verifyJunctionWebhook on simulator deliveries', () => {
     const events = receiver.received.map((r) => verifyJunctionWebhook(sim.webhookSecret, r.body, r.headers));
     // Like Svix, the simulator does not promise delivery order: put them in lifecycle order.
     // A delivery retried after a slow answer arrives twice with one message id: count it once.
-    const forOrder = [...new Map(events.filter((e) => e.order?.id === order.id).map((e) => [e.messageId, e])).values()].sort(
-      (a, b) => a.order!.events.length - b.order!.events.length,
-    );
+    const forOrder = [
+      ...new Map(events.filter((e) => e.order?.id === order.id).map((e) => [e.messageId, e])).values(),
+    ].sort((a, b) => a.order!.events.length - b.order!.events.length);
     expect(forOrder.map((e) => e.eventType)).toEqual([
       'labtest.order.created',
       'labtest.order.updated',

@@ -8,11 +8,19 @@ import { clinical } from '../helpers/contract.js';
 import { createOrder, orderBody, SIM_KEY, startLabStack, type LabStack } from '../helpers/lab-stack.js';
 
 const countOrders = async (s: LabStack, patientId: string) =>
-  (await rows<{ n: number }>(s.t.database.db, sql`select count(*)::int as n from lab_orders where patient_id = ${patientId}`))[0]!.n;
+  (
+    await rows<{ n: number }>(
+      s.t.database.db,
+      sql`select count(*)::int as n from lab_orders where patient_id = ${patientId}`,
+    )
+  )[0]!.n;
 
 function expectOneOrder(results: { status: number; text: string; body: any }[]) {
   const statuses = results.map((r) => r.status);
-  expect(statuses.every((st) => st === 201 || st === 409), `statuses: ${statuses.join(',')}`).toBe(true);
+  expect(
+    statuses.every((st) => st === 201 || st === 409),
+    `statuses: ${statuses.join(',')}`,
+  ).toBe(true);
   const created = results.filter((r) => r.status === 201);
   expect(created.length).toBeGreaterThanOrEqual(1);
   expect(new Set(created.map((r) => r.text)).size).toBe(1);
@@ -61,7 +69,9 @@ describe('exactly once under concurrency', () => {
     const blocked = await createOrder(s, body, key);
     expect(blocked.status).toBe(409);
     expect(blocked.body.error).toBe('idempotency_key_in_progress');
-    await s.t.database.db.execute(sql`update idempotency_keys set locked_until = now() - interval '1 second' where key = ${key}`);
+    await s.t.database.db.execute(
+      sql`update idempotency_keys set locked_until = now() - interval '1 second' where key = ${key}`,
+    );
     const resumed = await createOrder(s, body, key);
     expect(resumed.status).toBe(201);
     expect(await countOrders(s, body.patient_id)).toBe(1);
@@ -90,7 +100,9 @@ describe.skipIf(!usingPostgres)('two app instances on one PostgreSQL database', 
     const body = orderBody();
     const key = randomUUID();
     sim.setFaults({ latencyMs: 100, operations: ['create_order'] });
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => createOrder(i % 2 ? a : b, body, key, a.token)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => createOrder(i % 2 ? a : b, body, key, a.token)),
+    );
     sim.setFaults({});
     const order = expectOneOrder(results);
     expect(await countOrders(a, body.patient_id)).toBe(1);

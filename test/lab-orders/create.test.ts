@@ -15,7 +15,10 @@ describe('POST /v1/lab-orders', () => {
   afterEach(() => s.sim.setFaults({}));
 
   const localOrders = async (patientId: string) =>
-    rows<{ id: string; status: string }>(s.t.database.db, sql`select id, status from lab_orders where patient_id = ${patientId}`);
+    rows<{ id: string; status: string }>(
+      s.t.database.db,
+      sql`select id, status from lab_orders where patient_id = ${patientId}`,
+    );
   const simOrdersFor = (orderId: string) => s.sim.orders().filter((o) => o.passthrough === orderId);
 
   it('creates the order at Junction and answers the contract 201 body', async () => {
@@ -23,11 +26,21 @@ describe('POST /v1/lab-orders', () => {
     const res = await createOrder(s, body);
     expect(res.status).toBe(201);
     clinical.created(res.body);
-    expect(res.body).toMatchObject({ brand_id: BRAND, patient_id: body.patient_id, panel_id: 'hashimotos', status: 'received', completed_at: null });
+    expect(res.body).toMatchObject({
+      brand_id: BRAND,
+      patient_id: body.patient_id,
+      panel_id: 'hashimotos',
+      status: 'received',
+      completed_at: null,
+    });
     const simOrder = s.sim.order(res.body.junction_order_id);
     expect(simOrder).toBeDefined();
     expect(simOrder!.passthrough).toBe(res.body.id);
-    expect(simOrder!.patient_details).toMatchObject({ first_name: PHI.firstName, email: PHI.email, gender: 'female' });
+    expect(simOrder!.patient_details).toMatchObject({
+      first_name: PHI.firstName,
+      email: PHI.email,
+      gender: 'female',
+    });
     expect(s.sim.users().find((u) => u.client_user_id === body.patient_id)).toBeDefined();
     expect(res.headers.get('idempotent-replayed')).toBeNull();
   });
@@ -72,7 +85,10 @@ describe('POST /v1/lab-orders', () => {
 
   describe('auth', () => {
     it('401 without a token, before the body is looked at', async () => {
-      const res = await s.t.request('POST', '/v1/lab-orders', { body: {}, headers: { 'idempotency-key': 'k' } });
+      const res = await s.t.request('POST', '/v1/lab-orders', {
+        body: {},
+        headers: { 'idempotency-key': 'k' },
+      });
       expect(res.status).toBe(401);
     });
 
@@ -132,12 +148,21 @@ describe('POST /v1/lab-orders', () => {
       const { patient: _p, address: _a, ...bare } = full;
       const res = await createOrder(s, bare);
       expect(res.status).toBe(201);
-      expect(s.sim.order(res.body.junction_order_id)!.patient_details).toMatchObject({ last_name: PHI.lastName });
+      expect(s.sim.order(res.body.junction_order_id)!.patient_details).toMatchObject({
+        last_name: PHI.lastName,
+      });
     });
 
     it('a stored answer wins over a refusal the request would get now: the profile it used is gone, the retry still replays', async () => {
       const full = orderBody();
-      expect((await s.t.request('PUT', `/v1/patients/${full.patient_id}`, { token: s.token, body: { patient: full.patient, address: full.address } })).status).toBe(200);
+      expect(
+        (
+          await s.t.request('PUT', `/v1/patients/${full.patient_id}`, {
+            token: s.token,
+            body: { patient: full.patient, address: full.address },
+          })
+        ).status,
+      ).toBe(200);
       const { patient: _p, address: _a, ...bare } = full;
       const key = randomUUID();
       const first = await createOrder(s, bare, key);
@@ -167,14 +192,20 @@ describe('POST /v1/lab-orders', () => {
       const profile = async () => {
         const got = await s.t.request('GET', `/v1/patients/${body.patient_id}`, { token: s.token });
         expect(got.status).toBe(200);
-        const [row] = await rows<{ xmin: string }>(s.t.database.db, sql`select xmin::text from patients where patient_id = ${body.patient_id}`);
+        const [row] = await rows<{ xmin: string }>(
+          s.t.database.db,
+          sql`select xmin::text from patients where patient_id = ${body.patient_id}`,
+        );
         return { updatedAt: got.body.updated_at as string, version: row!.xmin };
       };
       expect((await createOrder(s, body)).status).toBe(201);
       const first = await profile();
       // The same patient and address again, by an order and by a PUT: nothing changes.
       expect((await createOrder(s, { ...body, panel_id: 'fertility' })).status).toBe(201);
-      const put = await s.t.request('PUT', `/v1/patients/${body.patient_id}`, { token: s.token, body: { patient: body.patient, address: body.address } });
+      const put = await s.t.request('PUT', `/v1/patients/${body.patient_id}`, {
+        token: s.token,
+        body: { patient: body.patient, address: body.address },
+      });
       expect(put.status).toBe(200);
       expect(put.body.updated_at).toBe(first.updatedAt);
       expect(await profile()).toEqual(first);
@@ -200,24 +231,27 @@ describe('POST /v1/lab-orders', () => {
       ['a 429', { errorRate: 1, errorStatuses: [429] }],
       ['a dropped connection', { dropRate: 1 }],
       ['no answer at all', { hangRate: 1 }],
-    ])('502 junction_unavailable on %s; a retry with the same key resumes the same order', async (_name, faults) => {
-      const body = orderBody();
-      const key = randomUUID();
-      s.sim.setFaults({ ...faults, operations: ['create_order'] });
-      const failed = await createOrder(s, body, key);
-      expect(failed.status).toBe(502);
-      clinical.error(502, failed.body);
-      expect(failed.body.error).toBe('junction_unavailable');
-      const [pending] = await localOrders(body.patient_id);
-      expect(pending?.status).toBe('submitting');
+    ])(
+      '502 junction_unavailable on %s; a retry with the same key resumes the same order',
+      async (_name, faults) => {
+        const body = orderBody();
+        const key = randomUUID();
+        s.sim.setFaults({ ...faults, operations: ['create_order'] });
+        const failed = await createOrder(s, body, key);
+        expect(failed.status).toBe(502);
+        clinical.error(502, failed.body);
+        expect(failed.body.error).toBe('junction_unavailable');
+        const [pending] = await localOrders(body.patient_id);
+        expect(pending?.status).toBe('submitting');
 
-      s.sim.setFaults({});
-      const retried = await createOrder(s, body, key);
-      expect(retried.status).toBe(201);
-      expect(retried.body.id).toBe(pending!.id);
-      expect(await localOrders(body.patient_id)).toHaveLength(1);
-      expect(simOrdersFor(pending!.id)).toHaveLength(1);
-    });
+        s.sim.setFaults({});
+        const retried = await createOrder(s, body, key);
+        expect(retried.status).toBe(201);
+        expect(retried.body.id).toBe(pending!.id);
+        expect(await localOrders(body.patient_id)).toHaveLength(1);
+        expect(simOrdersFor(pending!.id)).toHaveLength(1);
+      },
+    );
 
     it('"created, then the answer was lost": the client retries with the same key and gets the one order', async () => {
       const body = orderBody();
@@ -232,7 +266,12 @@ describe('POST /v1/lab-orders', () => {
       const body = orderBody();
       const key = randomUUID();
       // Slow enough that the client's own retry cannot finish within JUNCTION_TIMEOUT_MS (1.5 s).
-      s.sim.setFaults({ createThenFailRate: 1, createThenFailMode: 'error', latencyMs: 800, operations: ['create_order'] });
+      s.sim.setFaults({
+        createThenFailRate: 1,
+        createThenFailMode: 'error',
+        latencyMs: 800,
+        operations: ['create_order'],
+      });
       const failed = await createOrder(s, body, key);
       expect(failed.status).toBe(502);
       expect(failed.body.error).toBe('junction_unavailable');

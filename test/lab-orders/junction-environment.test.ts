@@ -12,7 +12,14 @@ import { rows } from '../../src/db/database.js';
 import { startSimulator } from '../../src/junction/simulator/index.js';
 import type { TestAppOptions } from '../helpers/app.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
-import { BRAND, createOrder, orderBody, SIM_KEY, startLabStack, type LabStack } from '../helpers/lab-stack.js';
+import {
+  BRAND,
+  createOrder,
+  orderBody,
+  SIM_KEY,
+  startLabStack,
+  type LabStack,
+} from '../helpers/lab-stack.js';
 
 // Each test starts the service twice on data kept on disk (PGlite) or on a server.
 describe('a database that outlives its Junction', { timeout: 90_000 }, () => {
@@ -33,7 +40,11 @@ describe('a database that outlives its Junction', { timeout: 90_000 }, () => {
     s.sim.users().find((u) => u.client_user_id === patientId)?.user_id;
   const warnedUnknownUser = (s: LabStack) => s.t.logs.some((l) => l.includes('cached Junction user unknown'));
   /** An order that names only the patient: demographics and address come from the stored profile. */
-  const knownPatientOrder = (patientId: string) => ({ brand_id: BRAND, patient_id: patientId, panel_id: 'pcos' });
+  const knownPatientOrder = (patientId: string) => ({
+    brand_id: BRAND,
+    patient_id: patientId,
+    panel_id: 'pcos',
+  });
 
   it('a known patient orders at another Junction: a user is made there, the first one is not tried', async () => {
     const body = orderBody();
@@ -92,7 +103,9 @@ describe('a database that outlives its Junction', { timeout: 90_000 }, () => {
       // The cache now holds the new user: the next order goes straight through.
       const logsBefore = second.t.logs.length;
       expect((await createOrder(second, knownPatientOrder(body.patient_id))).status).toBe(201);
-      expect(second.t.logs.slice(logsBefore).some((l) => l.includes('cached Junction user unknown'))).toBe(false);
+      expect(second.t.logs.slice(logsBefore).some((l) => l.includes('cached Junction user unknown'))).toBe(
+        false,
+      );
     } finally {
       await second.close();
       await after.close();

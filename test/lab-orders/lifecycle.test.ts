@@ -51,9 +51,17 @@ describe('lab order lifecycle, reads and webhooks', () => {
     await settle();
     const res = await get(order.id);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: order.id, status: 'received', status_detail: 'received.walk_in_test.ordered' });
+    expect(res.body).toMatchObject({
+      id: order.id,
+      status: 'received',
+      status_detail: 'received.walk_in_test.ordered',
+    });
     expect(res.body.events.length).toBeGreaterThan(0);
-    expect(res.body.events[0]).toMatchObject({ status: 'received', status_detail: 'received.walk_in_test.ordered', source: 'junction' });
+    expect(res.body.events[0]).toMatchObject({
+      status: 'received',
+      status_detail: 'received.walk_in_test.ordered',
+      source: 'junction',
+    });
   });
 
   it('404 for an unknown order, 400 for an id that is not a uuid, 404 for another brand’s order', async () => {
@@ -71,14 +79,21 @@ describe('lab order lifecycle, reads and webhooks', () => {
   it('lists a patient’s orders newest first with keyset pagination, limited to the token’s brands', async () => {
     const patientId = randomUUID();
     const ids: string[] = [];
-    for (const panel of ['hashimotos', 'pcos', 'fertility']) ids.push((await place({ patient_id: patientId, panel_id: panel })).id);
-    const page1 = await s.t.request('GET', `/v1/lab-orders?patient_id=${patientId}&limit=2`, { token: s.token });
+    for (const panel of ['hashimotos', 'pcos', 'fertility'])
+      ids.push((await place({ patient_id: patientId, panel_id: panel })).id);
+    const page1 = await s.t.request('GET', `/v1/lab-orders?patient_id=${patientId}&limit=2`, {
+      token: s.token,
+    });
     expect(page1.status).toBe(200);
     expect(page1.body.data.map((o: { id: string }) => o.id)).toEqual([ids[2], ids[1]]);
     expect(page1.body.next_cursor).toEqual(expect.any(String));
-    const page2 = await s.t.request('GET', `/v1/lab-orders?patient_id=${patientId}&limit=2&cursor=${page1.body.next_cursor}`, {
-      token: s.token,
-    });
+    const page2 = await s.t.request(
+      'GET',
+      `/v1/lab-orders?patient_id=${patientId}&limit=2&cursor=${page1.body.next_cursor}`,
+      {
+        token: s.token,
+      },
+    );
     expect(page2.body.data.map((o: { id: string }) => o.id)).toEqual([ids[0]]);
     expect(page2.body.next_cursor).toBeNull();
 
@@ -97,7 +112,8 @@ describe('lab order lifecycle, reads and webhooks', () => {
   it('pages through orders created within one millisecond without skipping any', async () => {
     const patientId = randomUUID();
     const ids: string[] = [];
-    for (const panel of ['hashimotos', 'pcos', 'fertility']) ids.push((await place({ patient_id: patientId, panel_id: panel })).id);
+    for (const panel of ['hashimotos', 'pcos', 'fertility'])
+      ids.push((await place({ patient_id: patientId, panel_id: panel })).id);
     // Three orders in the same millisecond, microseconds apart (a busy server does this).
     await s.t.database.db.execute(sql`
       update lab_orders set created_at = '2026-03-01T10:00:00.123Z'::timestamptz + (interval '1 microsecond' * (
@@ -124,7 +140,9 @@ describe('lab order lifecycle, reads and webhooks', () => {
     await place({ patient_id: patientId, panel_id: 'pcos' });
     s.sim.advance(a.junction_order_id, 'collecting_sample.walk_in_test.appointment_scheduled');
     await settle();
-    const res = await s.t.request('GET', `/v1/lab-orders?patient_id=${patientId}&status=collecting_sample`, { token: s.token });
+    const res = await s.t.request('GET', `/v1/lab-orders?patient_id=${patientId}&status=collecting_sample`, {
+      token: s.token,
+    });
     expect(res.body.data.map((o: { id: string }) => o.id)).toEqual([a.id]);
   });
 
@@ -142,7 +160,9 @@ describe('lab order lifecycle, reads and webhooks', () => {
     expect(res.body.status).toBe('completed');
     expect(res.body.completed_at).toEqual(expect.any(String));
     const stages = res.body.events.map((e: { status: string }) => e.status);
-    expect(stages).toEqual(expect.arrayContaining(['received', 'collecting_sample', 'sample_with_lab', 'completed']));
+    expect(stages).toEqual(
+      expect.arrayContaining(['received', 'collecting_sample', 'sample_with_lab', 'completed']),
+    );
 
     const results = await s.t.request('GET', `/v1/lab-orders/${order.id}/results`, { token: s.token });
     expect(results.status).toBe(200);
@@ -155,14 +175,20 @@ describe('lab order lifecycle, reads and webhooks', () => {
     });
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
-    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
   });
 
   it('rejects a forged signature and a stale timestamp with 401, changing nothing', async () => {
     const order = await place();
     s.sim.advance(order.junction_order_id);
     const payload = eventFor(order.junction_order_id);
-    const forged = await sendWebhook(payload, { secret: 'whsec_' + Buffer.from('x'.repeat(32)).toString('base64') });
+    const forged = await sendWebhook(payload, {
+      secret: 'whsec_' + Buffer.from('x'.repeat(32)).toString('base64'),
+    });
     expect(forged.status).toBe(401);
     expect(forged.body.error).toBe('invalid_signature');
     const stale = await sendWebhook(payload, { at: new Date(Date.now() - 10 * 60 * 1000) });
@@ -201,7 +227,10 @@ describe('lab order lifecycle, reads and webhooks', () => {
     s.sim.setWebhookUrl(null);
     try {
       const collecting = structuredClone(eventFor(order.junction_order_id));
-      collecting.data = s.sim.advance(order.junction_order_id, 'collecting_sample.walk_in_test.appointment_scheduled');
+      collecting.data = s.sim.advance(
+        order.junction_order_id,
+        'collecting_sample.walk_in_test.appointment_scheduled',
+      );
       const withLab = structuredClone(eventFor(order.junction_order_id));
       withLab.data = s.sim.advance(order.junction_order_id, 'sample_with_lab.walk_in_test.partial_results');
       expect((await sendWebhook(withLab)).body.status).toBe('applied');

@@ -28,7 +28,9 @@ describe('the requisition PDF', () => {
     s.t.request('GET', `/v1/lab-orders/${id}/requisition`, { token });
   /** the PDF bytes, as a client downloads them */
   const download = async (id: string) => {
-    const res = await fetch(`${s.t.baseUrl}/v1/lab-orders/${id}/requisition`, { headers: { authorization: `Bearer ${s.token}` } });
+    const res = await fetch(`${s.t.baseUrl}/v1/lab-orders/${id}/requisition`, {
+      headers: { authorization: `Bearer ${s.token}` },
+    });
     return { res, bytes: Buffer.from(await res.arrayBuffer()) };
   };
 
@@ -54,7 +56,9 @@ describe('the requisition PDF', () => {
     const requisitionNumber = s.sim.order(order.junction_order_id)!.sample_id;
     expect(text).toContain(`Requisition ${requisitionNumber}`);
     // exactly what Junction serves
-    const direct = await fetch(`${s.sim.url}/v3/order/${order.junction_order_id}/requisition/pdf`, { headers: { 'x-vital-api-key': SIM_KEY } });
+    const direct = await fetch(`${s.sim.url}/v3/order/${order.junction_order_id}/requisition/pdf`, {
+      headers: { 'x-vital-api-key': SIM_KEY },
+    });
     expect(direct.status).toBe(200);
     expect(Buffer.from(await direct.arrayBuffer()).equals(bytes)).toBe(true);
 
@@ -69,7 +73,9 @@ describe('the requisition PDF', () => {
     const order = await place();
     s.sim.advance(order.junction_order_id, 'completed.walk_in_test.completed');
     await s.sim.webhooksSettled();
-    expect((await s.t.request('GET', `/v1/lab-orders/${order.id}`, { token: s.token })).body.status).toBe('completed');
+    expect((await s.t.request('GET', `/v1/lab-orders/${order.id}`, { token: s.token })).body.status).toBe(
+      'completed',
+    );
     expect((await download(order.id)).res.status).toBe(200);
   });
 
@@ -77,7 +83,9 @@ describe('the requisition PDF', () => {
     const cancelled = await place();
     s.sim.advance(cancelled.junction_order_id, REQUISITION_CREATED);
     await s.sim.webhooksSettled();
-    expect((await s.t.request('POST', `/v1/lab-orders/${cancelled.id}/cancel`, { token: s.token })).status).toBe(200);
+    expect(
+      (await s.t.request('POST', `/v1/lab-orders/${cancelled.id}/cancel`, { token: s.token })).status,
+    ).toBe(200);
 
     const failed = await place();
     s.sim.advance(failed.junction_order_id, 'failed.walk_in_test.sample_error');
@@ -85,10 +93,18 @@ describe('the requisition PDF', () => {
 
     const admin = await s.t.token({ sub: 'ops', scope: 'lab-orders:admin' });
     const brand = `brand-${randomUUID()}`;
-    const map = await s.t.request('PUT', `/v1/brands/${brand}/panels/pcos`, { token: admin, body: { lab_test_id: 'no-such-lab-test' } });
+    const map = await s.t.request('PUT', `/v1/brands/${brand}/panels/pcos`, {
+      token: admin,
+      body: { lab_test_id: 'no-such-lab-test' },
+    });
     expect(map.status, map.text).toBe(200);
     const token = await s.t.token({ sub: 'svc-x', scope: 'lab-orders:write lab-orders:read' });
-    const refused = await createOrder(s, orderBody({ brand_id: brand, panel_id: 'pcos' }), randomUUID(), token);
+    const refused = await createOrder(
+      s,
+      orderBody({ brand_id: brand, panel_id: 'pcos' }),
+      randomUUID(),
+      token,
+    );
     expect(refused.status, refused.text).toBe(502);
 
     s.sim.setFaults({ errorRate: 1, errorStatuses: [503], operations: ['create_order'] });
@@ -96,13 +112,18 @@ describe('the requisition PDF', () => {
     expect(lost.status).toBe(502);
     s.sim.setFaults({});
     const orders = await s.t.request('GET', '/v1/lab-orders?limit=200', { token });
-    const byStatus = (status: string) => orders.body.data.find((o: { status: string }) => o.status === status)?.id as string;
+    const byStatus = (status: string) =>
+      orders.body.data.find((o: { status: string }) => o.status === status)?.id as string;
 
     for (const [id, message, who] of [
       [cancelled.id, 'The order is cancelled: its requisition must not be used at a lab.', s.token],
       [failed.id, 'The order failed at the lab: its requisition is no longer of use.', s.token],
       [byStatus('rejected'), 'Junction refused the order: there is no requisition.', token],
-      [byStatus('submitting'), 'The order is still being placed with Junction; its requisition follows once Junction has the order.', token],
+      [
+        byStatus('submitting'),
+        'The order is still being placed with Junction; its requisition follows once Junction has the order.',
+        token,
+      ],
     ] as const) {
       const res = await requisition(id, who);
       expect(res.status, message).toBe(409);
@@ -113,8 +134,15 @@ describe('the requisition PDF', () => {
   it("404 for an unknown order or another brand's; 403 without lab-orders:read; 401 without a token; 400 for a malformed id", async () => {
     const order = await place();
     s.sim.advance(order.junction_order_id, REQUISITION_CREATED);
-    const otherBrand = await s.t.token({ sub: 'svc-other', scope: 'lab-orders:read', brandIds: ['brand-other'] });
-    expect((await requisition(order.id, otherBrand)).body).toEqual({ error: 'not_found', message: `No lab order ${order.id}.` });
+    const otherBrand = await s.t.token({
+      sub: 'svc-other',
+      scope: 'lab-orders:read',
+      brandIds: ['brand-other'],
+    });
+    expect((await requisition(order.id, otherBrand)).body).toEqual({
+      error: 'not_found',
+      message: `No lab order ${order.id}.`,
+    });
     expect((await requisition(randomUUID())).status).toBe(404);
     const writer = await s.t.token({ sub: 'svc-acme', scope: 'lab-orders:write', brandIds: ['brand-acme'] });
     expect((await requisition(order.id, writer)).body.error).toBe('insufficient_scope');
@@ -137,6 +165,8 @@ describe('the requisition PDF', () => {
     const doc = (await s.t.request('GET', '/openapi.json')).body;
     const op = doc.paths['/v1/lab-orders/{id}/requisition'].get;
     expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '404', '409', '502']));
-    expect(op.responses['200'].content['application/json'] ?? op.responses['200'].content['application/pdf']).toBeDefined();
+    expect(
+      op.responses['200'].content['application/json'] ?? op.responses['200'].content['application/pdf'],
+    ).toBeDefined();
   });
 });

@@ -4,15 +4,24 @@ import { clinical } from '../helpers/contract.js';
 import { createOrder, orderBody, startLabStack, type LabStack } from '../helpers/lab-stack.js';
 
 type Body = ReturnType<typeof orderBody>;
-const without = (o: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+const without = (o: Record<string, unknown>, key: string) =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
 /** [case, body change, the detail path the 400 must name] */
 const CASES: [string, (b: Body) => unknown, string][] = [
   ['brand_id missing', (b) => without(b, 'brand_id'), '/brand_id'],
   ['patient_id missing', (b) => without(b, 'patient_id'), '/patient_id'],
   ['panel_id missing', (b) => without(b, 'panel_id'), '/panel_id'],
-  ['patient.first_name missing', (b) => ({ ...b, patient: without(b.patient, 'first_name') }), '/patient/first_name'],
-  ['patient.last_name missing', (b) => ({ ...b, patient: without(b.patient, 'last_name') }), '/patient/last_name'],
+  [
+    'patient.first_name missing',
+    (b) => ({ ...b, patient: without(b.patient, 'first_name') }),
+    '/patient/first_name',
+  ],
+  [
+    'patient.last_name missing',
+    (b) => ({ ...b, patient: without(b.patient, 'last_name') }),
+    '/patient/last_name',
+  ],
   ['patient.dob missing', (b) => ({ ...b, patient: without(b.patient, 'dob') }), '/patient/dob'],
   ['patient.email missing', (b) => ({ ...b, patient: without(b.patient, 'email') }), '/patient/email'],
   ['address.line1 missing', (b) => ({ ...b, address: without(b.address, 'line1') }), '/address/line1'],
@@ -21,21 +30,45 @@ const CASES: [string, (b: Body) => unknown, string][] = [
   ['address.zip missing', (b) => ({ ...b, address: without(b.address, 'zip') }), '/address/zip'],
   ['address.country missing', (b) => ({ ...b, address: without(b.address, 'country') }), '/address/country'],
   ['patient_id not a uuid', (b) => ({ ...b, patient_id: 'patient-42' }), '/patient_id'],
-  ['patient.email not an email', (b) => ({ ...b, patient: { ...b.patient, email: 'not-an-email' } }), '/patient/email'],
+  [
+    'patient.email not an email',
+    (b) => ({ ...b, patient: { ...b.patient, email: 'not-an-email' } }),
+    '/patient/email',
+  ],
   ['panel_id outside the enum', (b) => ({ ...b, panel_id: 'thyroid' }), '/panel_id'],
   ['brand_id empty', (b) => ({ ...b, brand_id: '' }), '/brand_id'],
-  ['patient.first_name empty', (b) => ({ ...b, patient: { ...b.patient, first_name: '' } }), '/patient/first_name'],
-  ['patient.last_name empty', (b) => ({ ...b, patient: { ...b.patient, last_name: '' } }), '/patient/last_name'],
+  [
+    'patient.first_name empty',
+    (b) => ({ ...b, patient: { ...b.patient, first_name: '' } }),
+    '/patient/first_name',
+  ],
+  [
+    'patient.last_name empty',
+    (b) => ({ ...b, patient: { ...b.patient, last_name: '' } }),
+    '/patient/last_name',
+  ],
   ['patient.dob empty', (b) => ({ ...b, patient: { ...b.patient, dob: '' } }), '/patient/dob'],
   ['address.line1 empty', (b) => ({ ...b, address: { ...b.address, line1: '' } }), '/address/line1'],
   ['address.line2 empty', (b) => ({ ...b, address: { ...b.address, line2: '' } }), '/address/line2'],
   ['address.zip empty', (b) => ({ ...b, address: { ...b.address, zip: '' } }), '/address/zip'],
   ['dob not a date', (b) => ({ ...b, patient: { ...b.patient, dob: 'yesterday' } }), '/patient/dob'],
-  ['dob not a calendar date', (b) => ({ ...b, patient: { ...b.patient, dob: '1990-02-30' } }), '/patient/dob'],
+  [
+    'dob not a calendar date',
+    (b) => ({ ...b, patient: { ...b.patient, dob: '1990-02-30' } }),
+    '/patient/dob',
+  ],
   ['dob in the future', (b) => ({ ...b, patient: { ...b.patient, dob: '2999-01-01' } }), '/patient/dob'],
-  ['dob with a time', (b) => ({ ...b, patient: { ...b.patient, dob: '1990-01-01T00:00:00Z' } }), '/patient/dob'],
+  [
+    'dob with a time',
+    (b) => ({ ...b, patient: { ...b.patient, dob: '1990-01-01T00:00:00Z' } }),
+    '/patient/dob',
+  ],
   ['gender outside its enum', (b) => ({ ...b, patient: { ...b.patient, gender: 'f' } }), '/patient/gender'],
-  ['phone_number not E.164', (b) => ({ ...b, patient: { ...b.patient, phone_number: '555-0123' } }), '/patient/phone_number'],
+  [
+    'phone_number not E.164',
+    (b) => ({ ...b, patient: { ...b.patient, phone_number: '555-0123' } }),
+    '/patient/phone_number',
+  ],
   ['brand_id a number', (b) => ({ ...b, brand_id: 42 }), '/brand_id'],
   ['patient a string', (b) => ({ ...b, patient: 'Jane' }), '/patient'],
   ['body an array', () => [], '/'],
@@ -65,7 +98,15 @@ describe('POST /v1/lab-orders validation', () => {
     const res = await createOrder(s, { patient_id: 'x', panel_id: 'nope', patient: { first_name: '' } });
     expect(res.status).toBe(400);
     const paths = res.body.details.map((d: { path: string }) => d.path);
-    expect(paths).toEqual(expect.arrayContaining(['/brand_id', '/patient_id', '/panel_id', '/patient/first_name', '/patient/email']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/brand_id',
+        '/patient_id',
+        '/panel_id',
+        '/patient/first_name',
+        '/patient/email',
+      ]),
+    );
   });
 
   it('400 malformed_json for a body that is not JSON; 415 for another content type', async () => {

@@ -9,12 +9,26 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/http/auth.js';
 import { startSimulator } from '../../src/junction/simulator/index.js';
-import { httpRequest, junctionEnv, SIM_KEY, startTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.js';
+import {
+  httpRequest,
+  junctionEnv,
+  SIM_KEY,
+  startTestApp,
+  TEST_JWT_SECRET,
+  type TestApp,
+} from '../helpers/app.js';
 import { createTestDatabase, usingPostgres } from '../helpers/database.js';
 import { orderBody } from '../helpers/lab-stack.js';
 import { spawnTs, type Spawned } from '../helpers/process.js';
 import { startReceiver, verified, type Receiver } from '../helpers/receiver.js';
-import { createCatalogTest, createClient, createWorkspace, ok, visitBody, visitsPath } from '../workspaces/world.js';
+import {
+  createCatalogTest,
+  createClient,
+  createWorkspace,
+  ok,
+  visitBody,
+  visitsPath,
+} from '../workspaces/world.js';
 
 const FAST = { JOB_POLL_INTERVAL_MS: '200', WEBHOOK_RETRY_SCHEDULE: '1,1,1' };
 
@@ -24,34 +38,57 @@ describe('webhook delivery across processes', () => {
     for (const c of cleanup.reverse()) await c().catch(() => {});
   });
 
-  it.runIf(usingPostgres)('two instances with workers on one database: 200 events, each delivered once', { timeout: 240_000 }, async () => {
-    const a = await startTestApp({ env: FAST });
-    cleanup.push(() => a.close());
-    const b: TestApp = await startTestApp({ env: FAST, databaseUrl: a.config.database.kind === 'postgres' ? a.config.database.url : '', sim: a.sim });
-    cleanup.push(() => b.close());
-    const r = await startReceiver();
-    cleanup.push(() => r.close());
-    const w = await createWorkspace(a);
-    await createCatalogTest(a, w.admin, 101, 'CBC', 40);
-    await createCatalogTest(a, w.admin, 205, 'CRP', 60);
-    const client = await createClient(a, w);
-    const ep = (
-      await ok(a.request('POST', `/v1/workspace/${w.workspaceId}/webhook-endpoints`, { token: w.owner.token, body: { url: `${r.url}/two` } }))
-    ).webhookEndpoint as { id: string; secret: string };
-    for (let i = 0; i < 200; i++) {
-      await ok((i % 2 === 0 ? a : b).request('POST', visitsPath(w.workspaceId), { token: w.staff.token, body: visitBody(client.id) }));
-    }
-    const distinct = () => new Set(r.received.map((x) => x.headers['webhook-id'])).size;
-    await r.waitFor(() => distinct() >= 200, 180_000);
-    const pending = async () =>
-      (await a.request('GET', `/v1/workspace/${w.workspaceId}/webhook-endpoints/${ep.id}/deliveries?status=pending`, { token: w.owner.token }))
-        .body.webhookDeliveries.length as number;
-    await expect.poll(pending, { timeout: 30_000 }).toBe(0);
-    expect(r.received).toHaveLength(200);
-    for (const x of r.received) verified(ep.secret, x);
-    const workers = [a, b].filter((app) => app.logs.some((l) => l.includes('webhook delivery attempt')));
-    expect(workers.length).toBeGreaterThanOrEqual(1);
-  });
+  it.runIf(usingPostgres)(
+    'two instances with workers on one database: 200 events, each delivered once',
+    { timeout: 240_000 },
+    async () => {
+      const a = await startTestApp({ env: FAST });
+      cleanup.push(() => a.close());
+      const b: TestApp = await startTestApp({
+        env: FAST,
+        databaseUrl: a.config.database.kind === 'postgres' ? a.config.database.url : '',
+        sim: a.sim,
+      });
+      cleanup.push(() => b.close());
+      const r = await startReceiver();
+      cleanup.push(() => r.close());
+      const w = await createWorkspace(a);
+      await createCatalogTest(a, w.admin, 101, 'CBC', 40);
+      await createCatalogTest(a, w.admin, 205, 'CRP', 60);
+      const client = await createClient(a, w);
+      const ep = (
+        await ok(
+          a.request('POST', `/v1/workspace/${w.workspaceId}/webhook-endpoints`, {
+            token: w.owner.token,
+            body: { url: `${r.url}/two` },
+          }),
+        )
+      ).webhookEndpoint as { id: string; secret: string };
+      for (let i = 0; i < 200; i++) {
+        await ok(
+          (i % 2 === 0 ? a : b).request('POST', visitsPath(w.workspaceId), {
+            token: w.staff.token,
+            body: visitBody(client.id),
+          }),
+        );
+      }
+      const distinct = () => new Set(r.received.map((x) => x.headers['webhook-id'])).size;
+      await r.waitFor(() => distinct() >= 200, 180_000);
+      const pending = async () =>
+        (
+          await a.request(
+            'GET',
+            `/v1/workspace/${w.workspaceId}/webhook-endpoints/${ep.id}/deliveries?status=pending`,
+            { token: w.owner.token },
+          )
+        ).body.webhookDeliveries.length as number;
+      await expect.poll(pending, { timeout: 30_000 }).toBe(0);
+      expect(r.received).toHaveLength(200);
+      for (const x of r.received) verified(ep.secret, x);
+      const workers = [a, b].filter((app) => app.logs.some((l) => l.includes('webhook delivery attempt')));
+      expect(workers.length).toBeGreaterThanOrEqual(1);
+    },
+  );
 
   it('a service killed mid-delivery delivers the event after its restart', { timeout: 480_000 }, async () => {
     const sim = await startSimulator({ apiKey: SIM_KEY });
@@ -80,7 +117,11 @@ describe('webhook delivery across processes', () => {
       sim.setWebhookUrl(`${base!}/v1/webhooks/junction`);
       return { p, base: base! };
     };
-    const token = await signToken(TEST_JWT_SECRET, { sub: 'svc-kill', scope: 'lab-orders:admin lab-orders:read lab-orders:write', brandIds: ['brand-kill'] });
+    const token = await signToken(TEST_JWT_SECRET, {
+      sub: 'svc-kill',
+      scope: 'lab-orders:admin lab-orders:read lab-orders:write',
+      brandIds: ['brand-kill'],
+    });
     const first = await start();
     const ep = await httpRequest(first.base, 'POST', '/v1/webhook-endpoints', {
       token,
@@ -102,9 +143,24 @@ describe('webhook delivery across processes', () => {
     const second = await start();
     await r.waitFor(() => r.withId(eventId).length >= 2, 120_000);
     verified(ep.body.webhook_endpoint.secret as string, r.withId(eventId)[1]!);
-    const log = await httpRequest(second.base, 'GET', `/v1/webhook-endpoints/${ep.body.webhook_endpoint.id as string}/deliveries`, { token });
+    const log = await httpRequest(
+      second.base,
+      'GET',
+      `/v1/webhook-endpoints/${ep.body.webhook_endpoint.id as string}/deliveries`,
+      { token },
+    );
     await expect
-      .poll(async () => (await httpRequest(second.base, 'GET', `/v1/webhook-endpoints/${ep.body.webhook_endpoint.id as string}/deliveries`, { token })).body.data[0].status)
+      .poll(
+        async () =>
+          (
+            await httpRequest(
+              second.base,
+              'GET',
+              `/v1/webhook-endpoints/${ep.body.webhook_endpoint.id as string}/deliveries`,
+              { token },
+            )
+          ).body.data[0].status,
+      )
       .toBe('succeeded');
     expect(log.status).toBe(200);
     second.p.child.kill('SIGTERM');

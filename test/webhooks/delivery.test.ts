@@ -9,7 +9,14 @@ import { rows } from '../../src/db/database.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { orderBody } from '../helpers/lab-stack.js';
 import { startReceiver, verified, type Receiver, type Received } from '../helpers/receiver.js';
-import { createCatalogTest, createClient, createWorkspace, ok, visitBody, visitsPath } from '../workspaces/world.js';
+import {
+  createCatalogTest,
+  createClient,
+  createWorkspace,
+  ok,
+  visitBody,
+  visitsPath,
+} from '../workspaces/world.js';
 
 const SCOPES = 'lab-orders:admin lab-orders:read lab-orders:write';
 
@@ -65,7 +72,9 @@ describe('webhook delivery', () => {
       return [...res.body.data].reverse();
     };
     const createdEvent = async (orderId: string) => {
-      const found = (await events()).find((e) => e.type === 'lab_order.created' && e.data.object.id === orderId);
+      const found = (await events()).find(
+        (e) => e.type === 'lab_order.created' && e.data.object.id === orderId,
+      );
       if (!found) throw new Error(`no lab_order.created event for ${orderId}`);
       return found.id;
     };
@@ -77,7 +86,12 @@ describe('webhook delivery', () => {
         status: string;
         trigger: string;
         next_attempt_at: string | null;
-        attempts: { response_status: number | null; error: string | null; duration_ms: number; response_body: string | null }[];
+        attempts: {
+          response_status: number | null;
+          error: string | null;
+          duration_ms: number;
+          response_body: string | null;
+        }[];
       }[];
     };
     return { token, endpoint, order, events, createdEvent, deliveries };
@@ -121,19 +135,42 @@ describe('webhook delivery', () => {
     const client = await createClient(t, w);
     const r = await receiver();
     const ep = (
-      await ok(t.request('POST', `/v1/workspace/${w.workspaceId}/webhook-endpoints`, { token: w.owner.token, body: { url: `${r.url}/visits` } }))
+      await ok(
+        t.request('POST', `/v1/workspace/${w.workspaceId}/webhook-endpoints`, {
+          token: w.owner.token,
+          body: { url: `${r.url}/visits` },
+        }),
+      )
     ).webhookEndpoint as { id: string; secret: string };
     const base = visitsPath(w.workspaceId);
-    const visit = (await ok(t.request('POST', base, { token: w.staff.token, body: visitBody(client.id) }))).labVisit;
-    await ok(t.request('PATCH', `${base}/${visit.id}`, { token: w.staff.token, body: { labVisitStatus: 'scheduled' } }), 200);
-    await ok(t.request('PATCH', `${base}/${visit.id}`, { token: w.staff.token, body: { labVisitStatus: 'collected' } }), 200);
+    const visit = (await ok(t.request('POST', base, { token: w.staff.token, body: visitBody(client.id) })))
+      .labVisit;
     await ok(
-      t.request('POST', `${base}/${visit.id}/results`, { token: w.staff.token, body: { labTestResults: [{ testId: 101, value: 'normal' }] } }),
+      t.request('PATCH', `${base}/${visit.id}`, {
+        token: w.staff.token,
+        body: { labVisitStatus: 'scheduled' },
+      }),
+      200,
+    );
+    await ok(
+      t.request('PATCH', `${base}/${visit.id}`, {
+        token: w.staff.token,
+        body: { labVisitStatus: 'collected' },
+      }),
+      200,
+    );
+    await ok(
+      t.request('POST', `${base}/${visit.id}/results`, {
+        token: w.staff.token,
+        body: { labTestResults: [{ testId: 101, value: 'normal' }] },
+      }),
       200,
     );
     const del = await t.request('DELETE', `${base}/${visit.id}`, { token: w.owner.token });
     expect(del.status, del.text).toBeLessThan(300);
-    const list = await t.request('GET', `/v1/workspace/${w.workspaceId}/events?limit=200`, { token: w.owner.token });
+    const list = await t.request('GET', `/v1/workspace/${w.workspaceId}/events?limit=200`, {
+      token: w.owner.token,
+    });
     expect(list.status, list.text).toBe(200);
     const all = [...(list.body.events ?? list.body.data)].reverse() as { id: string; type: string }[];
     expect(all.map((e) => e.type)).toEqual([
@@ -146,7 +183,9 @@ describe('webhook delivery', () => {
     await r.waitFor((got) => all.every((e) => ids(got).includes(e.id)));
     for (const event of all) {
       const body = verified(ep.secret, r.withId(event.id)[0]!);
-      const read = await t.request('GET', `/v1/workspace/${w.workspaceId}/events/${event.id}`, { token: w.owner.token });
+      const read = await t.request('GET', `/v1/workspace/${w.workspaceId}/events/${event.id}`, {
+        token: w.owner.token,
+      });
       expect(read.status).toBe(200);
       expect(body).toEqual(read.body.event ?? read.body);
     }
@@ -164,14 +203,25 @@ describe('webhook delivery', () => {
     for (const a of attempts) verified(ep.secret, a);
     await expect.poll(async () => (await b.deliveries(ep.id))[0]?.status).toBe('succeeded');
     const [delivery] = await b.deliveries(ep.id);
-    expect(delivery).toMatchObject({ event_id: eventId, trigger: 'event', status: 'succeeded', next_attempt_at: null });
+    expect(delivery).toMatchObject({
+      event_id: eventId,
+      trigger: 'event',
+      status: 'succeeded',
+      next_attempt_at: null,
+    });
     expect(delivery!.attempts.map((a) => a.response_status)).toEqual([500, 500, 200]);
     expect(delivery!.attempts[0]!.error).toBe('HTTP 500');
     expect(delivery!.attempts[0]!.response_body).toHaveLength(1024);
 
-    const resent = await t.request('POST', `/v1/webhook-endpoints/${ep.id}/events/${eventId}/resend`, { token: b.token });
+    const resent = await t.request('POST', `/v1/webhook-endpoints/${ep.id}/events/${eventId}/resend`, {
+      token: b.token,
+    });
     expect(resent.status, resent.text).toBe(202);
-    expect(resent.body.webhook_delivery).toMatchObject({ event_id: eventId, trigger: 'resend', status: 'pending' });
+    expect(resent.body.webhook_delivery).toMatchObject({
+      event_id: eventId,
+      trigger: 'resend',
+      status: 'pending',
+    });
     await r.waitFor(() => r.withId(eventId).length >= 4);
     verified(ep.secret, r.withId(eventId)[3]!);
     await expect.poll(async () => (await b.deliveries(ep.id, '?status=succeeded')).length).toBe(2);
@@ -191,7 +241,9 @@ describe('webhook delivery', () => {
     const eventId = await b.createdEvent((await b.order()).id);
     await silent.waitFor(() => silent.withId(eventId).length >= 2);
     silent.otherwise(200);
-    await expect.poll(async () => (await b.deliveries(ep.id))[0]?.status, { timeout: 20_000 }).toBe('succeeded');
+    await expect
+      .poll(async () => (await b.deliveries(ep.id))[0]?.status, { timeout: 20_000 })
+      .toBe('succeeded');
     const [delivery] = await b.deliveries(ep.id);
     expect(delivery!.attempts.slice(0, 2)).toEqual([
       expect.objectContaining({ response_status: null, error: 'timed out after 1000 ms' }),
@@ -203,10 +255,16 @@ describe('webhook delivery', () => {
     await gone.close();
     const dead = await b.endpoint(`${gone.url}/gone`, ['lab_order.created']);
     const second = await b.createdEvent((await b.order()).id);
-    await expect.poll(async () => (await b.deliveries(dead.id))[0]?.status, { timeout: 20_000 }).toBe('failed');
+    await expect
+      .poll(async () => (await b.deliveries(dead.id))[0]?.status, { timeout: 20_000 })
+      .toBe('failed');
     const [failed] = await b.deliveries(dead.id, '?status=failed');
     expect(failed).toMatchObject({ event_id: second, status: 'failed', next_attempt_at: null });
-    expect(failed!.attempts.map((a) => a.error)).toEqual(['connection refused', 'connection refused', 'connection refused']);
+    expect(failed!.attempts.map((a) => a.error)).toEqual([
+      'connection refused',
+      'connection refused',
+      'connection refused',
+    ]);
     expect(await b.deliveries(dead.id, '?status=succeeded')).toEqual([]);
   });
 
@@ -221,15 +279,23 @@ describe('webhook delivery', () => {
 
     r.otherwise(503);
     const failed = await b.createdEvent((await b.order()).id);
-    await expect.poll(async () => (await b.deliveries(ep.id, '?status=failed')).length, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(async () => (await b.deliveries(ep.id, '?status=failed')).length, { timeout: 20_000 })
+      .toBe(1);
     const path = `/v1/webhook-endpoints/${ep.id}`;
-    expect((await t.request('PATCH', path, { token: b.token, body: { enabled: false } })).body.webhook_endpoint.enabled).toBe(false);
+    expect(
+      (await t.request('PATCH', path, { token: b.token, body: { enabled: false } })).body.webhook_endpoint
+        .enabled,
+    ).toBe(false);
     const skipped = await b.createdEvent((await b.order()).id);
     // Disabled: no recover until it is enabled again.
     const refused = await t.request('POST', `${path}/recover`, { token: b.token, body: { since } });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toBe('webhook_endpoint_disabled');
-    expect((await t.request('PATCH', path, { token: b.token, body: { enabled: true } })).body.webhook_endpoint.enabled).toBe(true);
+    expect(
+      (await t.request('PATCH', path, { token: b.token, body: { enabled: true } })).body.webhook_endpoint
+        .enabled,
+    ).toBe(true);
     r.otherwise(200);
     const before = r.received.length;
     const recovered = await t.request('POST', `${path}/recover`, { token: b.token, body: { since } });
@@ -241,26 +307,50 @@ describe('webhook delivery', () => {
     expect(ids(after).sort()).toEqual([failed, skipped].sort());
     for (const request of after) verified(ep.secret, request);
     const log = await b.deliveries(ep.id);
-    expect(log.filter((d) => d.trigger === 'recover').map((d) => d.event_id).sort()).toEqual([failed, skipped].sort());
+    expect(
+      log
+        .filter((d) => d.trigger === 'recover')
+        .map((d) => d.event_id)
+        .sort(),
+    ).toEqual([failed, skipped].sort());
     expect(r.withId(delivered)).toHaveLength(1);
     // A second recover finds nothing left to send.
-    expect((await t.request('POST', `${path}/recover`, { token: b.token, body: { since } })).body).toEqual({ queued: 0 });
+    expect((await t.request('POST', `${path}/recover`, { token: b.token, body: { since } })).body).toEqual({
+      queued: 0,
+    });
   });
 
   it('after rotate-secret the signature header carries two signatures, each verifiable with its own secret', async () => {
     const b = await brand('brand-rotate');
     const r = await receiver();
     const ep = await b.endpoint(`${r.url}/rotate`, ['lab_order.created']);
-    const rotated = await t.request('POST', `/v1/webhook-endpoints/${ep.id}/rotate-secret`, { token: b.token });
+    const rotated = await t.request('POST', `/v1/webhook-endpoints/${ep.id}/rotate-secret`, {
+      token: b.token,
+    });
     const newSecret = rotated.body.webhook_endpoint.secret as string;
     const eventId = await b.createdEvent((await b.order()).id);
     await r.waitFor(() => r.withId(eventId).length === 1);
     const request = r.withId(eventId)[0]!;
     const signatures = request.headers['webhook-signature']!.split(' ');
     expect(signatures).toHaveLength(2);
-    expect(verified(newSecret, { ...request, headers: { ...request.headers, 'webhook-signature': signatures[0]! } })).toBeTruthy();
-    expect(verified(ep.secret, { ...request, headers: { ...request.headers, 'webhook-signature': signatures[1]! } })).toBeTruthy();
-    expect(() => verified(ep.secret, { ...request, headers: { ...request.headers, 'webhook-signature': signatures[0]! } })).toThrow();
+    expect(
+      verified(newSecret, {
+        ...request,
+        headers: { ...request.headers, 'webhook-signature': signatures[0]! },
+      }),
+    ).toBeTruthy();
+    expect(
+      verified(ep.secret, {
+        ...request,
+        headers: { ...request.headers, 'webhook-signature': signatures[1]! },
+      }),
+    ).toBeTruthy();
+    expect(() =>
+      verified(ep.secret, {
+        ...request,
+        headers: { ...request.headers, 'webhook-signature': signatures[0]! },
+      }),
+    ).toThrow();
   });
 
   it('an endpoint whose deliveries all failed for WEBHOOK_DISABLE_AFTER_HOURS is disabled, says why, and PATCH re-enables it', async () => {
@@ -269,10 +359,14 @@ describe('webhook delivery', () => {
     r.otherwise(500);
     const ep = await b.endpoint(`${r.url}/disable`, ['lab_order.created']);
     // Its failures began two hours ago (the limit here is one hour).
-    await t.database.db.execute(sql`update webhook_endpoints set failing_since = now() - interval '2 hours' where id = ${ep.id}`);
+    await t.database.db.execute(
+      sql`update webhook_endpoints set failing_since = now() - interval '2 hours' where id = ${ep.id}`,
+    );
     await b.order();
     const path = `/v1/webhook-endpoints/${ep.id}`;
-    await expect.poll(async () => (await t.request('GET', path, { token: b.token })).body.webhook_endpoint.enabled).toBe(false);
+    await expect
+      .poll(async () => (await t.request('GET', path, { token: b.token })).body.webhook_endpoint.enabled)
+      .toBe(false);
     const disabled = (await t.request('GET', path, { token: b.token })).body.webhook_endpoint;
     expect(disabled.disabled_reason).toMatch(/^Every delivery failed for 1 hour/);
     expect(disabled.disabled_at).toEqual(expect.any(String));
@@ -290,9 +384,14 @@ describe('webhook delivery', () => {
     const ep = await b.endpoint(`${r.url}/redirect?token=secret-in-url`, ['lab_order.created']);
     const eventId = await b.createdEvent((await b.order()).id);
     await r.waitFor(() => r.withId(eventId).length >= 1);
-    await expect.poll(async () => (await b.deliveries(ep.id))[0]?.attempts.length ?? 0).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => (await b.deliveries(ep.id))[0]?.attempts.length ?? 0)
+      .toBeGreaterThanOrEqual(1);
     const [delivery] = await b.deliveries(ep.id);
-    expect(delivery!.attempts[0]).toMatchObject({ response_status: 307, error: 'redirects are not followed' });
+    expect(delivery!.attempts[0]).toMatchObject({
+      response_status: 307,
+      error: 'redirects are not followed',
+    });
     expect(target.received).toEqual([]);
     const lines = t.logs.filter((l) => l.includes('webhook delivery attempt'));
     expect(lines.length).toBeGreaterThan(0);
@@ -320,7 +419,9 @@ describe('webhook delivery', () => {
     const ep = await b.endpoint(`${r.url}/delete`, ['lab_order.created']);
     const event = await b.createdEvent((await b.order()).id);
     await expect.poll(async () => (await b.deliveries(ep.id))[0]?.status).toBe('succeeded');
-    expect((await t.request('DELETE', `/v1/webhook-endpoints/${ep.id}`, { token: b.token })).status).toBe(204);
+    expect((await t.request('DELETE', `/v1/webhook-endpoints/${ep.id}`, { token: b.token })).status).toBe(
+      204,
+    );
     expect(await storedDeliveries(ep.id)).toEqual([]);
 
     await racedDelivery(ep.id, event);
@@ -353,9 +454,20 @@ describe('webhook delivery', () => {
     const theirEvent = await other.createdEvent((await other.order()).id);
     const mine = await a.createdEvent((await a.order()).id);
     const path = `/v1/webhook-endpoints/${ep.id}`;
-    expect((await t.request('POST', `${path}/events/${theirEvent}/resend`, { token: a.token })).status).toBe(404);
-    expect((await t.request('POST', `${path}/events/${mine}/resend`, { token: other.token })).status).toBe(404);
-    expect((await t.request('POST', `${path}/recover`, { token: other.token, body: { since: new Date(0).toISOString() } })).status).toBe(404);
+    expect((await t.request('POST', `${path}/events/${theirEvent}/resend`, { token: a.token })).status).toBe(
+      404,
+    );
+    expect((await t.request('POST', `${path}/events/${mine}/resend`, { token: other.token })).status).toBe(
+      404,
+    );
+    expect(
+      (
+        await t.request('POST', `${path}/recover`, {
+          token: other.token,
+          body: { since: new Date(0).toISOString() },
+        })
+      ).status,
+    ).toBe(404);
     const bad = await t.request('POST', `${path}/recover`, { token: a.token, body: { since: 'yesterday' } });
     expect(bad.status).toBe(400);
   });

@@ -27,12 +27,17 @@ describe('webhook endpoints', () => {
   });
   afterAll(() => t.close());
 
-  const create = (body: unknown, token = brandA) => t.request('POST', '/v1/webhook-endpoints', { token, body });
+  const create = (body: unknown, token = brandA) =>
+    t.request('POST', '/v1/webhook-endpoints', { token, body });
   const wsBase = (id = w.workspaceId, prefix = '/v1') => `${prefix}/workspace/${id}/webhook-endpoints`;
 
   describe('clinical surface', () => {
     it('creates an endpoint: 201 {webhook_endpoint} with the whsec_ secret once, all clinical types by default', async () => {
-      const res = await create({ url: 'http://127.0.0.1:9/hooks', brand_id: 'brand-a', description: 'orders feed' });
+      const res = await create({
+        url: 'http://127.0.0.1:9/hooks',
+        brand_id: 'brand-a',
+        description: 'orders feed',
+      });
       expect(res.status, res.text).toBe(201);
       const ep = res.body.webhook_endpoint;
       expect(Value.Check(ClinicalEndpoint, ep)).toBe(true);
@@ -59,17 +64,20 @@ describe('webhook endpoints', () => {
     it('lists only the token’s brands, keyset-paginated; another brand’s endpoint is 404 to every route', async () => {
       const mine: string[] = [];
       for (let i = 0; i < 3; i++) {
-        mine.push((await ok(create({ url: `http://127.0.0.1:9/list-${i}`, brand_id: 'brand-a' }))).webhook_endpoint.id);
+        mine.push(
+          (await ok(create({ url: `http://127.0.0.1:9/list-${i}`, brand_id: 'brand-a' }))).webhook_endpoint
+            .id,
+        );
       }
-      const theirs = (await ok(create({ url: 'http://127.0.0.1:9/b', brand_id: 'brand-b' }, brandB))).webhook_endpoint.id;
+      const theirs = (await ok(create({ url: 'http://127.0.0.1:9/b', brand_id: 'brand-b' }, brandB)))
+        .webhook_endpoint.id;
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { body: { data: { id: string; brand_id: string }[]; next_cursor: string | null } } = await t.request(
-          'GET',
-          `/v1/webhook-endpoints?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
-          { token: brandA },
-        );
+        const page: { body: { data: { id: string; brand_id: string }[]; next_cursor: string | null } } =
+          await t.request('GET', `/v1/webhook-endpoints?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+            token: brandA,
+          });
         expect(page.body.data.length).toBeLessThanOrEqual(2);
         seen.push(...page.body.data.map((e) => e.id));
         expect(page.body.data.every((e) => e.brand_id === 'brand-a')).toBe(true);
@@ -86,19 +94,28 @@ describe('webhook endpoints', () => {
         ['POST', '/rotate-secret', undefined],
         ['GET', '/deliveries', undefined],
       ] as const) {
-        const res = await t.request(method, `/v1/webhook-endpoints/${theirs}${path}`, { token: brandA, body });
+        const res = await t.request(method, `/v1/webhook-endpoints/${theirs}${path}`, {
+          token: brandA,
+          body,
+        });
         expect(res.status, `${method} ${path}`).toBe(404);
         expect(res.body.error).toBe('not_found');
       }
       expect((await t.request('GET', `/v1/webhook-endpoints/${theirs}`, { token: brandB })).status).toBe(200);
-      expect((await t.request('GET', '/v1/webhook-endpoints?brand_id=brand-b', { token: brandA })).body.error).toBe(
-        'brand_forbidden',
-      );
+      expect(
+        (await t.request('GET', '/v1/webhook-endpoints?brand_id=brand-b', { token: brandA })).body.error,
+      ).toBe('brand_forbidden');
     });
 
     it('refuses a brand the token may not act for (403), a token without lab-orders:admin (403), bad bodies (400)', async () => {
-      expect((await create({ url: 'http://127.0.0.1:9/x', brand_id: 'brand-b' })).body.error).toBe('brand_forbidden');
-      const reader = await t.token({ sub: 'svc-r', scope: 'lab-orders:read lab-orders:write', brandIds: ['brand-a'] });
+      expect((await create({ url: 'http://127.0.0.1:9/x', brand_id: 'brand-b' })).body.error).toBe(
+        'brand_forbidden',
+      );
+      const reader = await t.token({
+        sub: 'svc-r',
+        scope: 'lab-orders:read lab-orders:write',
+        brandIds: ['brand-a'],
+      });
       const res = await create({ url: 'http://127.0.0.1:9/x', brand_id: 'brand-a' }, reader);
       expect(res.status).toBe(403);
       expect(res.body.error).toBe('insufficient_scope');
@@ -114,7 +131,12 @@ describe('webhook endpoints', () => {
         expect(bad.status, JSON.stringify(body)).toBe(400);
         expect(bad.body.error).toBe('validation_error');
       }
-      for (const url of ['ftp://example.com/x', 'not a url', 'http://user:pw@127.0.0.1/x', `http://127.0.0.1/${'a'.repeat(2048)}`]) {
+      for (const url of [
+        'ftp://example.com/x',
+        'not a url',
+        'http://user:pw@127.0.0.1/x',
+        `http://127.0.0.1/${'a'.repeat(2048)}`,
+      ]) {
         const bad = await create({ url, brand_id: 'brand-a' });
         expect(bad.status, url).toBe(400);
         expect(['invalid_webhook_url', 'validation_error']).toContain(bad.body.error);
@@ -131,7 +153,12 @@ describe('webhook endpoints', () => {
       const path = `/v1/webhook-endpoints/${ep.id}`;
       const patched = await t.request('PATCH', path, {
         token: brandA,
-        body: { url: 'http://127.0.0.1:9/q', events: ['lab_order.rejected'], description: null, enabled: false },
+        body: {
+          url: 'http://127.0.0.1:9/q',
+          events: ['lab_order.rejected'],
+          description: null,
+          enabled: false,
+        },
       });
       expect(patched.status, patched.text).toBe(200);
       expect(patched.body.webhook_endpoint).toMatchObject({
@@ -143,11 +170,15 @@ describe('webhook endpoints', () => {
       });
       expect(patched.body.webhook_endpoint.disabled_at).toEqual(expect.any(String));
       const enabled = await t.request('PATCH', path, { token: brandA, body: { enabled: true } });
-      expect(enabled.body.webhook_endpoint).toMatchObject({ enabled: true, disabled_reason: null, disabled_at: null });
+      expect(enabled.body.webhook_endpoint).toMatchObject({
+        enabled: true,
+        disabled_reason: null,
+        disabled_at: null,
+      });
       expect((await t.request('PATCH', path, { token: brandA, body: {} })).status).toBe(400);
-      expect((await t.request('PATCH', path, { token: brandA, body: { url: 'gopher://x' } })).body.error).toBe(
-        'invalid_webhook_url',
-      );
+      expect(
+        (await t.request('PATCH', path, { token: brandA, body: { url: 'gopher://x' } })).body.error,
+      ).toBe('invalid_webhook_url');
       expect((await t.request('DELETE', path, { token: brandA })).status).toBe(204);
       expect((await t.request('GET', path, { token: brandA })).status).toBe(404);
       expect((await t.request('DELETE', path, { token: brandA })).status).toBe(404);
@@ -171,7 +202,8 @@ describe('webhook endpoints', () => {
 
     it('a brand has at most 20 endpoints (409 webhook_endpoint_limit)', async () => {
       const token = await t.token({ sub: 'svc-c', scope: ADMIN, brandIds: ['brand-c'] });
-      for (let i = 0; i < 20; i++) await ok(create({ url: `http://127.0.0.1:9/${i}`, brand_id: 'brand-c' }, token));
+      for (let i = 0; i < 20; i++)
+        await ok(create({ url: `http://127.0.0.1:9/${i}`, brand_id: 'brand-c' }, token));
       const res = await create({ url: 'http://127.0.0.1:9/21', brand_id: 'brand-c' }, token);
       expect(res.status).toBe(409);
       expect(res.body.error).toBe('webhook_endpoint_limit');
@@ -180,7 +212,10 @@ describe('webhook endpoints', () => {
 
   describe('workspace surface', () => {
     it('the owner creates one: 201 {webhookEndpoint}, camelCase, secret once, all lab visit types by default; also under /api/v1', async () => {
-      const res = await t.request('POST', wsBase(), { token: w.owner.token, body: { url: 'http://127.0.0.1:9/ws' } });
+      const res = await t.request('POST', wsBase(), {
+        token: w.owner.token,
+        body: { url: 'http://127.0.0.1:9/ws' },
+      });
       expect(res.status, res.text).toBe(201);
       const ep = res.body.webhookEndpoint;
       expect(Value.Check(WorkspaceEndpoint, ep)).toBe(true);
@@ -192,7 +227,9 @@ describe('webhook endpoints', () => {
         description: null,
       });
       expect(ep.secret).toMatch(/^whsec_/);
-      const viaApi = await t.request('GET', `${wsBase(w.workspaceId, '/api/v1')}/${ep.id}`, { token: w.owner.token });
+      const viaApi = await t.request('GET', `${wsBase(w.workspaceId, '/api/v1')}/${ep.id}`, {
+        token: w.owner.token,
+      });
       expect(viaApi.status).toBe(200);
       expect(viaApi.body.webhookEndpoint).not.toHaveProperty('secret');
       const list = await t.request('GET', wsBase(), { token: w.owner.token });
@@ -206,14 +243,17 @@ describe('webhook endpoints', () => {
         body: { events: ['lab_visit.deleted'], enabled: false },
       });
       expect(patched.body.webhookEndpoint).toMatchObject({ events: ['lab_visit.deleted'], enabled: false });
-      const deliveries = await t.request('GET', `${wsBase()}/${ep.id}/deliveries?status=failed`, { token: w.owner.token });
+      const deliveries = await t.request('GET', `${wsBase()}/${ep.id}/deliveries?status=failed`, {
+        token: w.owner.token,
+      });
       expect(deliveries.body).toEqual({ webhookDeliveries: [], nextCursor: null });
       expect((await t.request('DELETE', `${wsBase()}/${ep.id}`, { token: w.owner.token })).status).toBe(204);
     });
 
     it('staff cannot manage endpoints (403); another workspace’s owner gets 404 for its endpoints; clinical events are refused', async () => {
-      const ep = (await ok(t.request('POST', wsBase(), { token: w.owner.token, body: { url: 'http://127.0.0.1:9/s' } })))
-        .webhookEndpoint;
+      const ep = (
+        await ok(t.request('POST', wsBase(), { token: w.owner.token, body: { url: 'http://127.0.0.1:9/s' } }))
+      ).webhookEndpoint;
       for (const [method, path] of [
         ['POST', ''],
         ['GET', ''],
@@ -223,13 +263,22 @@ describe('webhook endpoints', () => {
         ['POST', `/${ep.id}/rotate-secret`],
         ['GET', `/${ep.id}/deliveries`],
       ] as const) {
-        const body = method === 'PATCH' ? { enabled: false } : method === 'POST' && path === '' ? { url: 'http://127.0.0.1:9/x' } : undefined;
+        const body =
+          method === 'PATCH'
+            ? { enabled: false }
+            : method === 'POST' && path === ''
+              ? { url: 'http://127.0.0.1:9/x' }
+              : undefined;
         const res = await t.request(method, `${wsBase()}${path}`, { token: w.staff.token, body });
         expect(res.status, `${method} ${path}`).toBe(403);
       }
-      const cross = await t.request('GET', `${wsBase(other.workspaceId)}/${ep.id}`, { token: other.owner.token });
+      const cross = await t.request('GET', `${wsBase(other.workspaceId)}/${ep.id}`, {
+        token: other.owner.token,
+      });
       expect(cross.status).toBe(404);
-      const crossDelete = await t.request('DELETE', `${wsBase(other.workspaceId)}/${ep.id}`, { token: other.owner.token });
+      const crossDelete = await t.request('DELETE', `${wsBase(other.workspaceId)}/${ep.id}`, {
+        token: other.owner.token,
+      });
       expect(crossDelete.status).toBe(404);
       expect((await t.request('GET', `${wsBase()}/${ep.id}`, { token: w.owner.token })).status).toBe(200);
       expect((await t.request('GET', wsBase(), { token: w.admin.token })).status).toBe(403);
@@ -254,7 +303,9 @@ describe('webhook URLs in production mode', () => {
     t = await startTestApp(
       usingPostgres
         ? { env: { NODE_ENV: 'production' } }
-        : { config: (c) => ({ ...c, production: true, webhooks: { ...c.webhooks, allowPrivateUrls: false } }) },
+        : {
+            config: (c) => ({ ...c, production: true, webhooks: { ...c.webhooks, allowPrivateUrls: false } }),
+          },
     );
     expect(t.config.production).toBe(true);
     expect(t.config.webhooks.allowPrivateUrls).toBe(false);
@@ -279,11 +330,17 @@ describe('webhook URLs in production mode', () => {
     ['https://[fd00::1]/hooks', /non-public/],
     ['https://0.0.0.0/hooks', /non-public/],
   ])('%s is refused with 400 invalid_webhook_url on both surfaces', async (url, reason) => {
-    const res = await t.request('POST', '/v1/webhook-endpoints', { token, body: { url, brand_id: 'brand-a' } });
+    const res = await t.request('POST', '/v1/webhook-endpoints', {
+      token,
+      body: { url, brand_id: 'brand-a' },
+    });
     expect(res.status, res.text).toBe(400);
     expect(res.body.error).toBe('invalid_webhook_url');
     expect(res.body.message).toMatch(reason);
-    const ws = await t.request('POST', `/v1/workspace/${workspaceId}/webhook-endpoints`, { token: owner, body: { url } });
+    const ws = await t.request('POST', `/v1/workspace/${workspaceId}/webhook-endpoints`, {
+      token: owner,
+      body: { url },
+    });
     expect(ws.status).toBe(400);
     expect(ws.body.error).toBe('invalid_webhook_url');
   });

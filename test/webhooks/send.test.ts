@@ -93,7 +93,9 @@ describe('sending a webhook', () => {
     expect(got.headers['content-type']).toBe('application/json');
     const verified = new Webhook(secret).verify(got.body, got.headers as Record<string, string>);
     expect(verified).toEqual(JSON.parse(got.body));
-    expect(() => new Webhook(newSigningSecret()).verify(got.body, got.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(newSigningSecret()).verify(got.body, got.headers as Record<string, string>),
+    ).toThrow();
   });
 
   it('two secrets give two space-separated signatures, each verifiable with its own secret', async () => {
@@ -111,7 +113,10 @@ describe('sending a webhook', () => {
       const headers = { ...(got.headers as Record<string, string>), 'webhook-signature': String(signature) };
       expect(new Webhook(secret).verify(got.body, headers)).toEqual(JSON.parse(got.body));
     }
-    const swapped = { ...(got.headers as Record<string, string>), 'webhook-signature': String(signatures[1]) };
+    const swapped = {
+      ...(got.headers as Record<string, string>),
+      'webhook-signature': String(signatures[1]),
+    };
     expect(() => new Webhook(current).verify(got.body, swapped)).toThrow();
   });
 
@@ -125,7 +130,12 @@ describe('sending a webhook', () => {
   it('a receiver that never answers is timed out', async () => {
     r.answer(() => {});
     const outcome = await sendWebhook(request({ timeoutMs: 300 }));
-    expect(outcome).toMatchObject({ ok: false, status: null, error: 'timed out after 300 ms', responseBody: null });
+    expect(outcome).toMatchObject({
+      ok: false,
+      status: null,
+      error: 'timed out after 300 ms',
+      responseBody: null,
+    });
     expect(outcome.durationMs).toBeGreaterThanOrEqual(290);
   });
 
@@ -175,6 +185,9 @@ describe('sending a webhook', () => {
     );
     expect(outcome).toMatchObject({ ok: true, status: 200 });
     expect(lookups).toBe(1);
-    expect(r.received[before]).toMatchObject({ url: '/pinned', headers: expect.objectContaining({ host: `receiver.example:${port}` }) });
+    expect(r.received[before]).toMatchObject({
+      url: '/pinned',
+      headers: expect.objectContaining({ host: `receiver.example:${port}` }),
+    });
   });
 });

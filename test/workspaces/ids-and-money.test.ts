@@ -61,20 +61,38 @@ describe('cursors', () => {
     expect(byId.decode(byId.encode([id]))).toEqual([id]);
     const at = new Date('2026-01-10T12:00:00.000Z');
     expect(byDateAndId.decode(byDateAndId.encode([at, id]))).toEqual([at, id]);
-    for (const bad of ['not-base64!', raw(['x']), raw([1]), Buffer.from('{').toString('base64url'), raw([id, id])]) {
-      expect(() => byId.decode(bad)).toThrow(expect.objectContaining({ statusCode: 400, code: 'invalid_cursor' }));
+    for (const bad of [
+      'not-base64!',
+      raw(['x']),
+      raw([1]),
+      Buffer.from('{').toString('base64url'),
+      raw([id, id]),
+    ]) {
+      expect(() => byId.decode(bad)).toThrow(
+        expect.objectContaining({ statusCode: 400, code: 'invalid_cursor' }),
+      );
     }
   });
 
   it('refuse timestamps and integers PostgreSQL would not take', () => {
     const id = newObjectId();
-    for (const at of ['1', '+275760-09-13T00:00:00.000Z', '0000-01-01T00:00:00.000Z', '2026-02-30T00:00:00.000Z', '2026-01-10']) {
-      expect(() => byDateAndId.decode(raw([at, id])), at).toThrow(expect.objectContaining({ code: 'invalid_cursor' }));
+    for (const at of [
+      '1',
+      '+275760-09-13T00:00:00.000Z',
+      '0000-01-01T00:00:00.000Z',
+      '2026-02-30T00:00:00.000Z',
+      '2026-01-10',
+    ]) {
+      expect(() => byDateAndId.decode(raw([at, id])), at).toThrow(
+        expect.objectContaining({ code: 'invalid_cursor' }),
+      );
     }
     const byInt = cursorCodec('int32');
     expect(byInt.decode(raw([205]))).toEqual([205]);
     for (const n of [1e300, 2 ** 31, 1.5, '205']) {
-      expect(() => byInt.decode(raw([n])), String(n)).toThrow(expect.objectContaining({ code: 'invalid_cursor' }));
+      expect(() => byInt.decode(raw([n])), String(n)).toThrow(
+        expect.objectContaining({ code: 'invalid_cursor' }),
+      );
     }
   });
 

@@ -57,7 +57,8 @@ export function validateFaults(faults: Faults): Faults {
   }
   for (const key of ['latencyMs', 'createAnswerDelayMs'] as const) {
     const v = faults[key];
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`${key} must be a number >= 0`);
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+      throw new RangeError(`${key} must be a number >= 0`);
   }
   for (const s of faults.errorStatuses ?? []) {
     if (!Number.isInteger(s) || s < 400 || s > 599)

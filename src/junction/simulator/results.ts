@@ -97,7 +97,11 @@ export function renderResultPdf(
  * The requisition a walk-in patient takes to the Patient Service Center: what is to be drawn and
  * the requisition number the lab files the sample under. No patient details, as above.
  */
-export function renderRequisitionPdf(orderId: string, labTestName: string, requisitionNumber: string): Buffer {
+export function renderRequisitionPdf(
+  orderId: string,
+  labTestName: string,
+  requisitionNumber: string,
+): Buffer {
   return renderPdf([
     'Laboratory requisition - simulated',
     `Requisition ${requisitionNumber}`,

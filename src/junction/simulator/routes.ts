@@ -111,7 +111,10 @@ function listOrders(ctx: RouteContext, req: SimRequest): Reply {
   }
   const { orders, total } = userId
     ? ctx.store.ordersOfUser(userId, page, size)
-    : { orders: [...ctx.store.orders.values()].reverse().slice((page - 1) * size, page * size), total: ctx.store.orders.size };
+    : {
+        orders: [...ctx.store.orders.values()].reverse().slice((page - 1) * size, page * size),
+        total: ctx.store.orders.size,
+      };
   return json(200, { orders: orders.map((o) => orderJson(o, ctx.teamId)), total, page, size });
 }
 
@@ -190,7 +193,8 @@ function requisitionPdf(ctx: RouteContext, req: SimRequest): Reply {
   const order = findOrder(ctx, req.params[0]);
   if (isReply(order)) return order;
   const made = order.events.some((e) => e.status.endsWith('.requisition_created'));
-  if (!made || order.sampleId === null) return detail(404, 'The requisition is not available for this order yet');
+  if (!made || order.sampleId === null)
+    return detail(404, 'The requisition is not available for this order yet');
   return {
     status: 200,
     body: renderRequisitionPdf(order.id, order.labTest.name, order.sampleId),

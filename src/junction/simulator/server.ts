@@ -148,7 +148,11 @@ function errorReply(status: number): Reply {
 }
 
 /** Loads the store from `file` when it exists; returns the function that saves it (atomically). */
-function stateFile(file: string, store: SimulatorStore, log: (entry: Record<string, unknown>) => void): () => void {
+function stateFile(
+  file: string,
+  store: SimulatorStore,
+  log: (entry: Record<string, unknown>) => void,
+): () => void {
   if (fs.existsSync(file)) {
     try {
       store.restore(JSON.parse(fs.readFileSync(file, 'utf8')) as StoreSnapshot, findLabTest);
