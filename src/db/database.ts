@@ -278,6 +278,26 @@ export function inline(part: Part): SQL {
   return part.sql((name) => valueOf(part.values, name));
 }
 
+/**
+ * The values of several parts of one statement, as one set. Parts share a statement's names, so a
+ * name two parts both give must hold the same value in each (an Idempotency-Key's claim and its
+ * key row both name the key): a name given two different values throws instead of letting the
+ * later part's value reach the other part's SQL.
+ */
+export function mergeValues(...sets: (Values | undefined)[]): Values {
+  const merged: Values = {};
+  for (const set of sets) {
+    if (set === undefined) continue;
+    for (const name in set) {
+      if (name in merged && merged[name] !== set[name]) {
+        throw new Error(`statement parts give the value named "${name}" twice, differently`);
+      }
+      merged[name] = set[name];
+    }
+  }
+  return merged;
+}
+
 function valueOf(values: Values, name: string): unknown {
   if (!(name in values)) throw new Error(`statement part has no value named "${name}"`);
   return values[name];

@@ -4,6 +4,7 @@ import type { AuditActor } from '../audit/audit.js';
 import { auditEvents } from '../audit/tables.js';
 import {
   inline,
+  mergeValues,
   newestFirst,
   olderThan,
   preparedRows,
@@ -77,10 +78,7 @@ export async function insertSubmittingOrder(
   const kind = claim.gated ? (claim.keyRow ? 'claim-first' : 'claim') : 'takeover';
   const shape = `lab_order_insert:${kind}:${o.profile ? profileShape(o.profile) : '-'}`;
   const patient = o.profile ? upsertPatientStatement(o.brandId, o.patientId, o.profile, 'gate') : null;
-  const values: Values = {
-    ...claim.statement.values,
-    ...claim.keyRow?.values,
-    ...patient?.values,
+  const values = mergeValues(claim.statement.values, claim.keyRow?.values, patient?.values, {
     brand_id: o.brandId,
     order_patient_id: o.patientId,
     panel_id: o.panelId,
@@ -90,7 +88,7 @@ export async function insertSubmittingOrder(
     actor: o.actor.actor,
     request_id: o.actor.requestId,
     junction_environment: o.junctionEnvironment,
-  };
+  });
   const [row] = await templateRows<{
     claimed: boolean;
     lab_test_id: string | null;
@@ -416,9 +414,9 @@ export async function writeJunctionOrderChangeIfUnchanged(
   const when = sql`exists (select 1 from upd)`;
   const ctes = changeCtes(current, next, change, also(when), when);
   // Each value as the column sends it (a Date as its ISO text), as drizzle's update builder would.
-  const values: Values = { order_id: current.id };
-  for (const k of columns) values[`set_${k}`] = labOrders[k].mapToDriverValue(set[k]);
-  for (const cte of ctes) Object.assign(values, cte.values);
+  const own: Values = { order_id: current.id };
+  for (const k of columns) own[`set_${k}`] = labOrders[k].mapToDriverValue(set[k]);
+  const values = mergeValues(own, ...ctes.map((cte) => cte.values));
   const [row] = await templateRows<{ updated: boolean }>(q, shape, {
     values,
     sql: (slot) => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import {
   inline,
+  mergeValues,
   migrateDatabase,
   openDatabase,
   rows,
@@ -73,6 +74,21 @@ describe('database layer', () => {
       /no value named "c"/,
     );
     expect(() => inline(missing)).toThrow(/no value named "c"/);
+  });
+
+  it("merges parts' values into one statement, and refuses a name two parts give differently", async () => {
+    const key = { key_principal: 'p', key: 'k' };
+    const values = mergeValues(key, undefined, { ...key, claim_at: 'now' }, { order_id: 'o' });
+    expect(values).toEqual({ key_principal: 'p', key: 'k', claim_at: 'now', order_id: 'o' });
+    const both: Part = {
+      values,
+      sql: (slot) => sql`select ${slot('key')}::text as key, ${slot('order_id')}::text as order_id`,
+    };
+    expect(await rows(database.db, inline(both))).toEqual([{ key: 'k', order_id: 'o' }]);
+    // Two parts that both call a value `order_id` would otherwise send one part's value to the other's SQL.
+    expect(() => mergeValues({ order_id: 'o' }, { order_id: 'p' })).toThrow(
+      /value named "order_id" twice, differently/,
+    );
   });
 
   it('rolls a transaction back when its callback throws', async () => {
