@@ -216,19 +216,7 @@ export async function claimDue(
     }
     const claimed = await rows<{ id: string; event_id: string; attempt_count: number }>(
       tx,
-      sql`with picked as (
-            select id from webhook_deliveries
-            where endpoint_id = ${endpointId} and status = 'pending' and next_attempt_at <= now()
-              and (locked_until is null or locked_until < now())
-            order by next_attempt_at, id
-            limit greatest(0, ${max}::int - (
-              select count(*)::int from webhook_deliveries
-              where endpoint_id = ${endpointId} and status = 'pending' and locked_until >= now()))
-            for update skip locked)
-          update webhook_deliveries d
-          set locked_until = now() + ${leaseMs}::int * interval '1 millisecond'
-          from picked where d.id = picked.id
-          returning d.id, d.event_id, d.attempt_count`,
+      claimStatement(endpointId, max, leaseMs),
     );
     return claimed.map((r) => ({
       id: r.id,
@@ -239,9 +227,49 @@ export async function claimDue(
   });
 }
 
-/** The endpoints with deliveries due now and not leased (the sweep wakes their jobs). */
-export const DUE_ENDPOINTS = sql`select distinct endpoint_id from webhook_deliveries
-  where status = 'pending' and next_attempt_at <= now() and (locked_until is null or locked_until < now())`;
+/**
+ * claimDue's lease of an endpoint's due deliveries: at most `max` in flight (leased and not expired)
+ * at once, the earliest due first. It reads the endpoint's own index entries only
+ * (webhook_deliveries_endpoint_due_idx, webhook_deliveries_leased_idx): never another endpoint's
+ * backlog, nor its own beyond what it leases. The leased rows are updated by id (`= any (array(…))`):
+ * joined to `picked`, whose size PostgreSQL cannot know (its limit is computed), the update was
+ * planned as a hash join over every delivery in the table.
+ */
+export function claimStatement(endpointId: string, max: number, leaseMs: number): SQL {
+  return sql`with picked as (
+      select id from webhook_deliveries
+      where endpoint_id = ${endpointId} and status = 'pending' and next_attempt_at <= now()
+        and (locked_until is null or locked_until < now())
+      order by next_attempt_at, id
+      limit greatest(0, ${max}::int - (
+        select count(*)::int from webhook_deliveries
+        where endpoint_id = ${endpointId} and status = 'pending' and locked_until is not null
+          and locked_until >= now()))
+      for update skip locked)
+    update webhook_deliveries d
+    set locked_until = now() + ${leaseMs}::int * interval '1 millisecond'
+    where d.id = any (array(select id from picked))
+    returning d.id, d.event_id, d.attempt_count`;
+}
+
+/**
+ * The endpoints with deliveries due now and not leased (the sweep wakes their jobs, each second).
+ * It steps from one endpoint with pending deliveries to the next through the endpoint-first index
+ * (a loose index scan) and looks at each one's earliest due deliveries, so an endpoint's backlog
+ * is not read: `select distinct endpoint_id` over the due deliveries read every one of them.
+ * Deliveries of an endpoint deleted while its fan-out raced are woken too (claimDue deletes them).
+ */
+export const DUE_ENDPOINTS = sql`with recursive pending(endpoint_id) as (
+    (select endpoint_id from webhook_deliveries where status = 'pending' order by endpoint_id limit 1)
+    union all
+    select (select d.endpoint_id from webhook_deliveries d
+            where d.status = 'pending' and d.endpoint_id > p.endpoint_id order by d.endpoint_id limit 1)
+    from pending p where p.endpoint_id is not null)
+  select p.endpoint_id from pending p
+  where p.endpoint_id is not null and exists (
+    select 1 from webhook_deliveries d
+    where d.endpoint_id = p.endpoint_id and d.status = 'pending' and d.next_attempt_at <= now()
+      and (d.locked_until is null or d.locked_until < now()))`;
 
 export interface AttemptResult {
   attempt: DeliveryAttempt;

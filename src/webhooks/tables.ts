@@ -113,10 +113,17 @@ export const webhookDeliveries = pgTable(
   (t) => [
     // The log of an endpoint, newest first, keyset-paginated (with or without a status).
     index('webhook_deliveries_endpoint_created_idx').on(t.endpointId, t.createdAt.desc(), t.id.desc()),
-    // The work: pending deliveries by due time.
-    index('webhook_deliveries_due_idx')
-      .on(t.nextAttemptAt)
+    // The work: an endpoint's pending deliveries by due time. By endpoint first, so that one
+    // endpoint's backlog (a receiver down while its brand keeps ordering) is never read to claim
+    // another's deliveries, nor by the sweep (deliveries-repository.ts, DUE_ENDPOINTS).
+    index('webhook_deliveries_endpoint_due_idx')
+      .on(t.endpointId, t.nextAttemptAt, t.id)
       .where(sql`${t.status} = 'pending'`),
+    // The deliveries being sent (leased), which a claim counts against the endpoint's concurrency.
+    // A fan-out's insert (never leased) adds no entry.
+    index('webhook_deliveries_leased_idx')
+      .on(t.endpointId)
+      .where(sql`${t.status} = 'pending' and ${t.lockedUntil} is not null`),
     // An event is handed to an endpoint once (resend and recover add their own deliveries).
     uniqueIndex('webhook_deliveries_event_once_idx')
       .on(t.endpointId, t.eventId)

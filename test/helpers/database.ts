@@ -4,6 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { loadConfig } from '../../src/config.js';
+import { migrateDatabase, openDatabase, type Database } from '../../src/db/database.js';
 
 export interface TestDatabase {
   /** value for DATABASE_URL */
@@ -25,6 +27,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     drop: () =>
       withAdmin(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => {}),
   };
+}
+
+/** The service's database handle on `testDb`, with the migrations applied (close it after). */
+export async function openMigratedDatabase(testDb: TestDatabase): Promise<Database> {
+  const config = loadConfig({ DATABASE_URL: testDb.url });
+  const database = await openDatabase(config.database);
+  await migrateDatabase(config.database, database);
+  return database;
 }
 
 async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {

@@ -7,10 +7,14 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { migrateDatabase, openDatabase, rows, type Database } from '../../src/db/database.js';
+import { rows, type Database } from '../../src/db/database.js';
 import { enqueue } from '../../src/jobs/queue.js';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
+import {
+  createTestDatabase,
+  openMigratedDatabase,
+  usingPostgres,
+  type TestDatabase,
+} from '../helpers/database.js';
 import { spawnTs, type Spawned } from '../helpers/process.js';
 
 const LEASE_SECONDS = 2;
@@ -68,9 +72,7 @@ describe.runIf(usingPostgres)('jobs across worker processes', () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    const config = loadConfig({ DATABASE_URL: testDb.url });
-    database = await openDatabase(config.database);
-    await migrateDatabase(config.database, database);
+    database = await openMigratedDatabase(testDb);
     await database.db.execute(sql`
       create table job_runs (
         id serial primary key, job_id bigint not null, attempt int not null, worker text not null,
