@@ -228,6 +228,13 @@ export async function claimDue(
 }
 
 /**
+ * A delivery a claim may lease: pending, due, and not leased (or its lease expired). The claim
+ * and the sweep share it, so the sweep wakes a job exactly when its claim would find work. Its
+ * columns are unqualified: they name the innermost `webhook_deliveries` of the query.
+ */
+const CLAIMABLE = sql`status = 'pending' and next_attempt_at <= now() and (locked_until is null or locked_until < now())`;
+
+/**
  * claimDue's lease of an endpoint's due deliveries: at most `max` in flight (leased and not expired)
  * at once, the earliest due first. It reads the endpoint's own index entries only
  * (webhook_deliveries_endpoint_due_idx, webhook_deliveries_leased_idx): never another endpoint's
@@ -238,8 +245,7 @@ export async function claimDue(
 export function claimStatement(endpointId: string, max: number, leaseMs: number): SQL {
   return sql`with picked as (
       select id from webhook_deliveries
-      where endpoint_id = ${endpointId} and status = 'pending' and next_attempt_at <= now()
-        and (locked_until is null or locked_until < now())
+      where endpoint_id = ${endpointId} and ${CLAIMABLE}
       order by next_attempt_at, id
       limit greatest(0, ${max}::int - (
         select count(*)::int from webhook_deliveries
@@ -267,9 +273,7 @@ export const DUE_ENDPOINTS = sql`with recursive pending(endpoint_id) as (
     from pending p where p.endpoint_id is not null)
   select p.endpoint_id from pending p
   where p.endpoint_id is not null and exists (
-    select 1 from webhook_deliveries d
-    where d.endpoint_id = p.endpoint_id and d.status = 'pending' and d.next_attempt_at <= now()
-      and (d.locked_until is null or d.locked_until < now()))`;
+    select 1 from webhook_deliveries d where d.endpoint_id = p.endpoint_id and ${CLAIMABLE})`;
 
 export interface AttemptResult {
   attempt: DeliveryAttempt;
