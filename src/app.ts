@@ -25,6 +25,7 @@ import { registerWebhookJobs } from './webhooks/jobs.js';
 import { JobQueue } from './jobs/queue.js';
 import { createJunctionClient, junctionBaseUrl } from './junction/client.js';
 import type { JunctionDeps } from './junction/types.js';
+import { fhirRoutes } from './fhir/routes.js';
 import { labOrderRoutes } from './lab-orders/routes.js';
 import { registerReconciliation } from './lab-orders/reconcile.js';
 import { patientRoutes } from './lab-orders/patient-routes.js';
@@ -204,6 +205,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     panels: junction.panels,
   };
   await app.register(labOrderRoutes, labOrderDeps);
+  await app.register(fhirRoutes, labOrderDeps);
   registerReconciliation(jobs, labOrderDeps, { ...config.reconcile, leaseSeconds: idempotencyLeaseSeconds });
   await app.register(patientRoutes, { database });
   await app.register(eventRoutes, { database, jobs });

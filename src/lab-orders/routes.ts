@@ -37,7 +37,11 @@ import {
 const TAGS = ['Clinical lab orders'];
 
 /** An order the token may see, or 404 (another brand's order is not revealed). */
-async function visibleOrder(deps: LabOrderDeps, principal: Principal, id: string): Promise<LabOrderRow> {
+export async function visibleOrder(
+  deps: LabOrderDeps,
+  principal: Principal,
+  id: string,
+): Promise<LabOrderRow> {
   const order = await findOrder(deps.database.db, id);
   if (!order || (principal.brandIds !== null && !principal.brandIds.includes(order.brandId))) {
     throw Errors.notFound(`No lab order ${id}.`);
@@ -46,7 +50,7 @@ async function visibleOrder(deps: LabOrderDeps, principal: Principal, id: string
 }
 
 /** A call to Junction from a read or a cancel: its failures become the 502s of the catalogue. */
-async function fromJunction<T>(call: () => Promise<T>): Promise<T> {
+export async function fromJunction<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {

@@ -1,5 +1,6 @@
 /** A test app with its simulator, a brand token, and a complete order body. */
 import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
 import type { Simulator } from '../../src/junction/simulator/index.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './app.js';
 import { PHI } from './phi.js';
@@ -41,4 +42,21 @@ export function orderBody(overrides: Record<string, unknown> = {}) {
 
 export function createOrder(stack: LabStack, body: unknown, key: string = randomUUID(), token = stack.token) {
   return stack.t.request('POST', '/v1/lab-orders', { token, body, headers: { 'idempotency-key': key } });
+}
+
+export interface PlacedOrder {
+  id: string;
+  junction_order_id: string;
+  patient_id: string;
+  created_at: string;
+}
+
+/** Places an order (for a new patient, unless `overrides` say otherwise) and returns its 201 body. */
+export async function placeOrder(
+  stack: LabStack,
+  overrides: Record<string, unknown> = {},
+): Promise<PlacedOrder> {
+  const res = await createOrder(stack, orderBody(overrides));
+  expect(res.status, res.text).toBe(201);
+  return res.body as PlacedOrder;
 }

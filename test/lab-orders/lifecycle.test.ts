@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookMessages } from '../../src/db/tables.js';
 import { purgeWebhookMessages } from '../../src/lab-orders/webhook-route.js';
 import { startTestApp } from '../helpers/app.js';
-import { BRAND, createOrder, orderBody, startLabStack, type LabStack } from '../helpers/lab-stack.js';
+import { BRAND, placeOrder, startLabStack, type LabStack } from '../helpers/lab-stack.js';
 
 describe('lab order lifecycle, reads and webhooks', () => {
   let s: LabStack;
@@ -14,11 +14,7 @@ describe('lab order lifecycle, reads and webhooks', () => {
   });
   afterAll(() => s.close());
 
-  const place = async (overrides: Record<string, unknown> = {}) => {
-    const res = await createOrder(s, orderBody(overrides));
-    expect(res.status).toBe(201);
-    return res.body as { id: string; junction_order_id: string; patient_id: string };
-  };
+  const place = (overrides: Record<string, unknown> = {}) => placeOrder(s, overrides);
   const get = (id: string, token = s.token) => s.t.request('GET', `/v1/lab-orders/${id}`, { token });
   const settle = () => s.sim.webhooksSettled();
 

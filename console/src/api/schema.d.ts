@@ -227,6 +227,26 @@ export interface paths {
         patch: operations["updateLabVisitViaApiPath"];
         trace?: never;
     };
+    "/api/v1/workspace/{workspaceId}/labs/visits/{visitId}/fhir": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lab visit as a FHIR R4 Bundle (members) (/api alias)
+         * @description Patient (the client), one ServiceRequest per test and, once results are attached, a DiagnosticReport with one Observation per result; `application/fhir+json`. See docs/fhir.md for the mapping.
+         */
+        get: operations["getLabVisitFhirViaApiPath"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspace/{workspaceId}/labs/visits/{visitId}/results": {
         parameters: {
             query?: never;
@@ -786,6 +806,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/lab-orders/{id}/fhir": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lab order and its results as a FHIR R4 Bundle
+         * @description Patient (the brand’s profile), the order as a ServiceRequest and, once Junction has results, a DiagnosticReport with one Observation per marker (LOINC, UCUM); `application/fhir+json`. Needs `lab-orders:read`; another brand’s order is 404. See docs/fhir.md for the mapping.
+         */
+        get: operations["getLabOrderFhir"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/lab-orders/{id}/requisition": {
         parameters: {
             query?: never;
@@ -1230,6 +1270,26 @@ export interface paths {
         head?: never;
         /** Move a visit along its lifecycle, or change its notes or date (labs.run) */
         patch: operations["updateLabVisit"];
+        trace?: never;
+    };
+    "/v1/workspace/{workspaceId}/labs/visits/{visitId}/fhir": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lab visit as a FHIR R4 Bundle (members)
+         * @description Patient (the client), one ServiceRequest per test and, once results are attached, a DiagnosticReport with one Observation per result; `application/fhir+json`. See docs/fhir.md for the mapping.
+         */
+        get: operations["getLabVisitFhir"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/workspace/{workspaceId}/labs/visits/{visitId}/results": {
@@ -5332,6 +5392,145 @@ export interface operations {
                         error: string;
                         /** @description A human-readable sentence */
                         message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getLabVisitFhirViaApiPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Lab visit identifier (24-hex ObjectId)
+                 * @example 507f1f77bcf86cd799439013
+                 */
+                visitId: string;
+                /**
+                 * @description Workspace identifier (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The visit as a FHIR R4 Bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        entry: {
+                            /** @description `urn:uuid:<id>`; references between the entries use it */
+                            fullUrl: string;
+                            /** @description A FHIR R4 resource (docs/fhir.md lists its fields) */
+                            resource: {
+                                id: string;
+                                resourceType: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "Bundle";
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "collection";
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };
@@ -11632,6 +11831,158 @@ export interface operations {
             };
         };
     };
+    getLabOrderFhir: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order as a FHIR R4 Bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        entry: {
+                            /** @description `urn:uuid:<id>`; references between the entries use it */
+                            fullUrl: string;
+                            /** @description A FHIR R4 resource (docs/fhir.md lists its fields) */
+                            resource: {
+                                id: string;
+                                resourceType: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "Bundle";
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "collection";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Junction API error */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
     getLabOrderRequisition: {
         parameters: {
             query?: never;
@@ -17756,6 +18107,145 @@ export interface operations {
                         error: string;
                         /** @description A human-readable sentence */
                         message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    getLabVisitFhir: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Lab visit identifier (24-hex ObjectId)
+                 * @example 507f1f77bcf86cd799439013
+                 */
+                visitId: string;
+                /**
+                 * @description Workspace identifier (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The visit as a FHIR R4 Bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": {
+                        entry: {
+                            /** @description `urn:uuid:<id>`; references between the entries use it */
+                            fullUrl: string;
+                            /** @description A FHIR R4 resource (docs/fhir.md lists its fields) */
+                            resource: {
+                                id: string;
+                                resourceType: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /** @enum {string} */
+                        resourceType: "Bundle";
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "collection";
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };

@@ -118,7 +118,7 @@ const AMH: SimulatorMarker = {
   unit: 'ng/mL',
   min: 0.9,
   max: 9.5,
-  loinc: '38476-3',
+  loinc: '38476-8',
 };
 const ESTRADIOL: SimulatorMarker = {
   id: 302,
