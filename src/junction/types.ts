@@ -67,18 +67,42 @@ export interface CreateJunctionOrder {
 export interface JunctionResultMarker {
   name: string;
   slug: string | null;
+  /** the result as Junction sends it: a number for `numeric`, text such as `<0.5` or a comment otherwise */
   value: string;
+  /** Junction's result type: `numeric`, `range`, `comment`, `coded_value` (the enum is non-exhaustive) */
+  type: string | null;
   unit: string | null;
+  /** the reference range as the lab prints it, e.g. `0.45-4.5` */
+  referenceRange: string | null;
   minRangeValue: number | null;
   maxRangeValue: number | null;
+  isAboveMaxRange: boolean | null;
+  isBelowMinRange: boolean | null;
+  /** `normal`, `abnormal`, `critical` or `unknown` */
   interpretation: string | null;
+  /** the LOINC code of the marker, when Junction has one */
+  loinc: string | null;
+  /** the performing lab's own code for the result */
+  providerId: string | null;
+  /** when the lab resulted this marker (ISO), when Junction says */
+  resultedAt: string | null;
 }
 
+/**
+ * An order's results. Junction's result metadata also names the patient (name, dob, age): none of
+ * that crosses over; labline holds the patient itself.
+ */
 export interface JunctionResults {
   orderId: string;
+  /** the report's status at Junction (`final`, `partial`, …) */
   status: string;
   sampleId: string | null;
   reportedAt: string | null;
+  /** when the sample was collected, when Junction says */
+  collectedAt: string | null;
+  /** the performing laboratory's name and CLIA number, when Junction says */
+  laboratory: string | null;
+  clia: string | null;
   markers: JunctionResultMarker[];
 }
 

@@ -1,6 +1,7 @@
 /** A test app with its simulator, a brand token, and a complete order body. */
 import { randomUUID } from 'node:crypto';
 import type { Simulator } from '../../src/junction/simulator/index.js';
+import { junctionClientUserId } from '../../src/lab-orders/junction-users.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './app.js';
 import { PHI } from './phi.js';
 
@@ -41,4 +42,10 @@ export function orderBody(overrides: Record<string, unknown> = {}) {
 
 export function createOrder(stack: LabStack, body: unknown, key: string = randomUUID(), token = stack.token) {
   return stack.t.request('POST', '/v1/lab-orders', { token, body, headers: { 'idempotency-key': key } });
+}
+
+/** The simulator's user of a brand's patient (named as labline names it: junctionClientUserId). */
+export function simUserOf(sim: Simulator, patientId: string, brandId: string = BRAND) {
+  const name = junctionClientUserId(brandId, patientId);
+  return sim.users().find((u) => u.client_user_id === name);
 }

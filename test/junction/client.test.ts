@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIMULATOR_PANELS, type Simulator } from '../../src/junction/simulator/index.js';
+import { SIMULATOR_LAB_TESTS, SIMULATOR_PANELS, type Simulator } from '../../src/junction/simulator/index.js';
 import { mapWireOrder, UnexpectedJunctionAnswer } from '../../src/junction/mapping.js';
 import { JunctionRejected, JunctionUnknownUser, type JunctionApi } from '../../src/junction/types.js';
 import { PHI_MARKERS } from '../helpers/phi.js';
@@ -304,6 +304,21 @@ describe('results', () => {
       expect(m.unit).not.toBeNull();
       expect(m.minRangeValue).toBeLessThan(m.maxRangeValue!);
     }
+    // What a FHIR Observation needs of each marker (docs/fhir.md) crosses over: its LOINC code, the
+    // lab's own code, type, printed range, flags and times, and the performing lab.
+    const hashimotos = SIMULATOR_LAB_TESTS.find((t) => t.id === SIMULATOR_PANELS.hashimotos)!;
+    expect(results.markers.map((m) => [m.loinc, m.providerId])).toEqual(
+      hashimotos.markers.map((m) => [m.loinc, String(m.id)]),
+    );
+    expect(results.markers[0]).toMatchObject({
+      type: 'numeric',
+      referenceRange: '0.45-4.5',
+      isAboveMaxRange: expect.any(Boolean),
+      isBelowMinRange: expect.any(Boolean),
+      resultedAt: results.reportedAt,
+    });
+    expect(results).toMatchObject({ laboratory: 'Quest Diagnostics', clia: expect.any(String) });
+    expect(Date.parse(results.collectedAt!)).toBeLessThanOrEqual(Date.parse(results.reportedAt!));
     // Junction's result metadata names the patient; labline's result type must not carry it.
     expectNoPhi(JSON.stringify(results));
 
