@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { signToken } from '../src/http/auth.js';
 import { SIMULATOR_PANELS } from '../src/junction/simulator/catalog.js';
+import { junctionClientUserId } from '../src/lab-orders/junction-users.js';
 import { createBenchDatabase, DEFAULT_SERVER_URL, type BenchDatabase } from './lib/database.js';
 import { combine, measure, type LoadResult, type LoadSpec } from './lib/load.js';
 import { freePort, postgresCpuCounter, ROOT, sleep, startService, type Service } from './lib/processes.js';
@@ -254,6 +255,8 @@ async function main(): Promise<void> {
       JUNCTION_BASE_URL: sim.url,
       JUNCTION_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
       JUNCTION_PANELS: panels,
+      // The webhook scenario's receiver listens on 127.0.0.1: a deployment refuses that unless asked.
+      WEBHOOK_ALLOW_PRIVATE_URLS: '1',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       // e.g. BENCH_LABLINE_NODE_OPTIONS=--max-old-space-size=128, to see what a heap cap costs
       ...(process.env.BENCH_LABLINE_NODE_OPTIONS
@@ -317,7 +320,8 @@ async function main(): Promise<void> {
     const users: Record<string, string> = {};
     await pool(patients, 20, async (p) => {
       const res = await call(sim.url, 'POST', '/v2/user', {
-        body: { client_user_id: p },
+        // As labline names a brand's patient at Junction: its first order finds this user.
+        body: { client_user_id: junctionClientUserId(BRAND, p) },
         headers: { 'x-vital-api-key': SIM_KEY },
       });
       if (res.status !== 200) throw new Error(`simulator user: HTTP ${res.status}`);

@@ -35,6 +35,7 @@ import {
   writeJunctionOrderChangeIfUnchanged,
   type LabOrderRow,
 } from './orders-repository.js';
+import { junctionClientUserId } from './junction-users.js';
 import { findPatient, junctionPatientOf, profileAsChanges, type PatientChanges } from './patients.js';
 import type { CreateLabOrderBody, LabOrder } from './schemas.js';
 
@@ -191,7 +192,7 @@ export async function createLabOrder(
       orderId,
     );
   try {
-    const user = await junctionUser(deps, body.patient_id, cachedUser);
+    const user = await junctionUser(deps, body.brand_id, body.patient_id, cachedUser);
     let placed: JunctionOrder;
     try {
       placed = await place(user.id);
@@ -200,7 +201,7 @@ export async function createLabOrder(
       // The cached user is unknown to this Junction now (a sandbox reset, a database moved
       // between Junctions): ensure the user again, once, and send the same order again.
       request.log.warn({ order_id: orderId }, 'cached Junction user unknown to Junction; ensuring it again');
-      placed = await place(await ensureJunctionUser(deps, body.patient_id));
+      placed = await place(await ensureJunctionUser(deps, body.brand_id, body.patient_id));
     }
     /** What Junction's answer changes in `row`, and the answer it makes (the order as it becomes). */
     const outcome = (row: LabOrderRow) => {
@@ -254,25 +255,36 @@ function rejectionError(order: LabOrderRow): HttpError {
 }
 
 /**
- * The patient's Junction user: the one cached for this Junction (`cached` is what the order's
- * insert read; undefined: not read yet), or made (or found) at Junction and cached.
+ * The Junction user of a brand's patient: the one cached for this Junction (`cached` is what the
+ * order's insert read; undefined: not read yet), or made (or found) at Junction and cached.
  */
 export async function junctionUser(
   deps: LabOrderDeps,
+  brandId: string,
   patientId: string,
   cached: string | null | undefined,
 ): Promise<{ id: string; cached: boolean }> {
   const id =
     cached === undefined
-      ? await cachedJunctionUser(deps.database.db, deps.junctionEnvironment, patientId)
+      ? await cachedJunctionUser(deps.database.db, deps.junctionEnvironment, brandId, patientId)
       : cached;
   if (id !== null) return { id, cached: true };
-  return { id: await ensureJunctionUser(deps, patientId), cached: false };
+  return { id: await ensureJunctionUser(deps, brandId, patientId), cached: false };
 }
 
-/** Makes (or finds) the patient's user at Junction and caches it. */
-export async function ensureJunctionUser(deps: LabOrderDeps, patientId: string): Promise<string> {
-  const userId = await deps.junction.ensureUser(patientId);
-  await cacheJunctionUser(deps.database.db, deps.junctionEnvironment, patientId, userId);
-  return userId;
+/** Makes (or finds) the brand's patient's user at Junction and caches it. */
+export async function ensureJunctionUser(
+  deps: LabOrderDeps,
+  brandId: string,
+  patientId: string,
+): Promise<string> {
+  const clientUserId = junctionClientUserId(brandId, patientId);
+  const junctionUserId = await deps.junction.ensureUser(clientUserId);
+  await cacheJunctionUser(deps.database.db, deps.junctionEnvironment, {
+    brandId,
+    patientId,
+    clientUserId,
+    junctionUserId,
+  });
+  return junctionUserId;
 }

@@ -135,7 +135,7 @@ export async function insertSubmittingOrder(
       return sql`with ${sql.join(ctes, sql`, `)}
       select exists (select 1 from gate) as claimed,
              ord.lab_test_id, ord.created_at, ord.updated_at,
-             (select junction_user_id from ${junctionUsers} where junction_environment = ${slot('junction_environment')} and client_user_id = ${patientId}::text) as junction_user_id${keyRow.columns}
+             (select junction_user_id from ${junctionUsers} where junction_environment = ${slot('junction_environment')} and brand_id = ${brandId} and patient_id = ${patientId}::uuid) as junction_user_id${keyRow.columns}
       from (select 1) as one left join ord on true${keyRow.join}`;
     },
   });
@@ -190,7 +190,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * The local order a Junction order belongs to, locked. By Junction's order id; by `passthrough`
  * (our order id, sent with the create) only for an order that has no Junction id yet and whose
- * patient's Junction user is the Junction order's user. `passthrough` is whatever the creator of a
+ * brand's patient has the Junction order's user. `passthrough` is whatever the creator of a
  * Junction order sent: anyone able to create orders under the same Junction team could name one of
  * our orders with it, so it alone must never attach a Junction order to a local one.
  * `mismatch`: the passthrough names an order this rule refuses (the caller logs it, changes nothing).
@@ -224,7 +224,8 @@ export async function findOrderForJunction(
             .from(junctionUsers)
             .where(
               and(
-                eq(junctionUsers.clientUserId, sql`${labOrders.patientId}::text`),
+                eq(junctionUsers.brandId, labOrders.brandId),
+                eq(junctionUsers.patientId, labOrders.patientId),
                 eq(junctionUsers.junctionUserId, order.userId),
               ),
             ),
@@ -482,33 +483,38 @@ export async function listOrders(q: Queryable, f: ListFilter): Promise<LabOrderR
     .limit(f.limit);
 }
 
+/** The Junction user of a brand's patient cached for this Junction, or null. */
 export async function cachedJunctionUser(
   q: Queryable,
   environment: string,
-  clientUserId: string,
+  brandId: string,
+  patientId: string,
 ): Promise<string | null> {
   const [row] = await q
     .select()
     .from(junctionUsers)
     .where(
-      and(eq(junctionUsers.junctionEnvironment, environment), eq(junctionUsers.clientUserId, clientUserId)),
+      and(
+        eq(junctionUsers.junctionEnvironment, environment),
+        eq(junctionUsers.brandId, brandId),
+        eq(junctionUsers.patientId, patientId),
+      ),
     );
   return row?.junctionUserId ?? null;
 }
 
-/** Keeps (or replaces: the old one is unknown to that Junction now) the patient's Junction user. */
+/** Keeps (or replaces: the old one is unknown to that Junction now) a brand's patient's Junction user. */
 export async function cacheJunctionUser(
   q: Queryable,
   environment: string,
-  clientUserId: string,
-  junctionUserId: string,
+  user: { brandId: string; patientId: string; clientUserId: string; junctionUserId: string },
 ): Promise<void> {
   await q
     .insert(junctionUsers)
-    .values({ junctionEnvironment: environment, clientUserId, junctionUserId })
+    .values({ junctionEnvironment: environment, ...user })
     .onConflictDoUpdate({
-      target: [junctionUsers.junctionEnvironment, junctionUsers.clientUserId],
-      set: { junctionUserId },
+      target: [junctionUsers.junctionEnvironment, junctionUsers.brandId, junctionUsers.patientId],
+      set: { clientUserId: user.clientUserId, junctionUserId: user.junctionUserId },
     });
 }
 

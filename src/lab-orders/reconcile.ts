@@ -136,7 +136,12 @@ async function resumeOne(deps: LabOrderDeps, order: LabOrderRow, log: Logger): P
     if (Date.now() - order.createdAt.getTime() < REPLAY_WINDOW_MS) {
       placed = await sendAgain(deps, order);
     } else {
-      const userId = await cachedJunctionUser(deps.database.db, deps.junctionEnvironment, order.patientId);
+      const userId = await cachedJunctionUser(
+        deps.database.db,
+        deps.junctionEnvironment,
+        order.brandId,
+        order.patientId,
+      );
       placed = userId === null ? null : await deps.junction.findOrderByPassthrough(userId, order.id);
     }
   } catch (err) {
@@ -190,12 +195,12 @@ async function sendAgain(deps: LabOrderDeps, order: LabOrderRow): Promise<Juncti
       },
       order.id,
     );
-  const user = await junctionUser(deps, order.patientId, undefined);
+  const user = await junctionUser(deps, order.brandId, order.patientId, undefined);
   try {
     return await place(user.id);
   } catch (err) {
     if (!(err instanceof JunctionUnknownUser && user.cached)) throw err;
-    return place(await ensureJunctionUser(deps, order.patientId));
+    return place(await ensureJunctionUser(deps, order.brandId, order.patientId));
   }
 }
 

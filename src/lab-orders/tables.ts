@@ -50,19 +50,30 @@ export const patients = pgTable(
 );
 
 /**
- * Cache of Junction user ids by client_user_id (= our patient_id), per Junction environment: a
- * user id is only meaningful to the Junction (sandbox, production, a simulator) that made it.
+ * The Junction user of each brand's patient, per Junction environment: a user id is only
+ * meaningful to the Junction (sandbox, production, a simulator) that made it, and two brands that
+ * send the same patient id are two people, so never one Junction user (docs/junction.md, "One
+ * Junction user per brand's patient").
  */
 export const junctionUsers = pgTable(
   'junction_users',
   {
     /** which Junction the id came from (JunctionDeps.environment: its base URL, or the demo's simulator) */
     junctionEnvironment: text('junction_environment').notNull(),
+    brandId: text('brand_id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    /**
+     * What labline named the user at Junction: derived from the brand and the patient
+     * (junctionClientUserId), or the bare patient id for a user made before users were per brand.
+     */
     clientUserId: text('client_user_id').notNull(),
     junctionUserId: text('junction_user_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.junctionEnvironment, t.clientUserId] })],
+  (t) => [
+    primaryKey({ columns: [t.junctionEnvironment, t.brandId, t.patientId] }),
+    uniqueIndex('junction_users_client_user_idx').on(t.junctionEnvironment, t.clientUserId),
+  ],
 );
 
 export const LAB_ORDER_STATUSES = [

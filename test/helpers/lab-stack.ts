@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Simulator } from '../../src/junction/simulator/index.js';
+import { junctionClientUserId } from '../../src/lab-orders/junction-users.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './app.js';
 import { PHI } from './phi.js';
 
@@ -59,4 +60,10 @@ export async function placeOrder(
   const res = await createOrder(stack, orderBody(overrides));
   expect(res.status, res.text).toBe(201);
   return res.body as PlacedOrder;
+}
+
+/** The simulator's user of a brand's patient (named as labline names it: junctionClientUserId). */
+export function simUserOf(sim: Simulator, patientId: string, brandId: string = BRAND) {
+  const name = junctionClientUserId(brandId, patientId);
+  return sim.users().find((u) => u.client_user_id === name);
 }

@@ -3,7 +3,14 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/database.js';
 import { clinical } from '../helpers/contract.js';
-import { BRAND, createOrder, orderBody, startLabStack, type LabStack } from '../helpers/lab-stack.js';
+import {
+  BRAND,
+  createOrder,
+  orderBody,
+  simUserOf,
+  startLabStack,
+  type LabStack,
+} from '../helpers/lab-stack.js';
 import { PHI } from '../helpers/phi.js';
 
 describe('POST /v1/lab-orders', () => {
@@ -41,7 +48,7 @@ describe('POST /v1/lab-orders', () => {
       email: PHI.email,
       gender: 'female',
     });
-    expect(s.sim.users().find((u) => u.client_user_id === body.patient_id)).toBeDefined();
+    expect(simUserOf(s.sim, body.patient_id)).toBeDefined();
     expect(res.headers.get('idempotent-replayed')).toBeNull();
   });
 
@@ -338,7 +345,7 @@ describe('POST /v1/lab-orders when Junction’s webhook outruns its answer', () 
     const key = randomUUID();
     const pending = createOrder(s, body, key);
     const atJunction = () => {
-      const user = s.sim.users().find((u) => u.client_user_id === body.patient_id);
+      const user = simUserOf(s.sim, body.patient_id);
       return user && s.sim.orders().find((o) => o.user_id === user.user_id);
     };
     let junctionOrder = atJunction();

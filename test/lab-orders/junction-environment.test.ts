@@ -17,6 +17,7 @@ import {
   createOrder,
   orderBody,
   SIM_KEY,
+  simUserOf,
   startLabStack,
   type LabStack,
 } from '../helpers/lab-stack.js';
@@ -36,8 +37,7 @@ describe('a database that outlives its Junction', { timeout: 90_000 }, () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const junctionUserOf = (s: LabStack, patientId: string) =>
-    s.sim.users().find((u) => u.client_user_id === patientId)?.user_id;
+  const junctionUserOf = (s: LabStack, patientId: string) => simUserOf(s.sim, patientId)?.user_id;
   const warnedUnknownUser = (s: LabStack) => s.t.logs.some((l) => l.includes('cached Junction user unknown'));
   /** An order that names only the patient: demographics and address come from the stored profile. */
   const knownPatientOrder = (patientId: string) => ({
@@ -69,7 +69,7 @@ describe('a database that outlives its Junction', { timeout: 90_000 }, () => {
       expect(warnedUnknownUser(second)).toBe(false);
       const cached = await rows<{ junction_environment: string; junction_user_id: string }>(
         second.t.database.db,
-        sql`select junction_environment, junction_user_id from junction_users where client_user_id = ${body.patient_id} order by created_at`,
+        sql`select junction_environment, junction_user_id from junction_users where patient_id = ${body.patient_id} order by created_at`,
       );
       expect(cached.map((r) => r.junction_user_id)).toEqual([firstUser, secondUser]);
       expect(new Set(cached.map((r) => r.junction_environment)).size).toBe(2);
