@@ -255,6 +255,8 @@ async function main(): Promise<void> {
       JUNCTION_BASE_URL: sim.url,
       JUNCTION_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
       JUNCTION_PANELS: panels,
+      // The webhook scenario's receiver listens on 127.0.0.1: a deployment refuses that unless asked.
+      WEBHOOK_ALLOW_PRIVATE_URLS: '1',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       // e.g. BENCH_LABLINE_NODE_OPTIONS=--max-old-space-size=128, to see what a heap cap costs
       ...(process.env.BENCH_LABLINE_NODE_OPTIONS

@@ -49,7 +49,7 @@ export interface AppDeps {
    * demo mode passes the client of its in-process simulator.
    */
   junction?: JunctionDeps;
-  /** demo mode: the in-process simulator, controllable through /v1/demo routes */
+  /** demo mode with no Junction key: the in-process simulator, controllable through /v1/demo routes */
   demo?: { simulator: Simulator };
   /** run the job queue's workers whatever RUN_WORKERS says (`npm run worker`) */
   workers?: boolean;
@@ -73,6 +73,8 @@ function junctionFromConfig(config: Config, metrics: Metrics): JunctionDeps {
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database } = deps;
+  // Demo routes and tokens follow the configuration's mode alone (config.ts), never a caller's say.
+  if (deps.demo && !config.demo) throw new Error('buildApp: a demo simulator was given outside demo mode');
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = deps.metrics ?? new Metrics(() => database.poolStats());
 
@@ -150,7 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Demo mode: the reference is signed in as the demo's clinical service.
   const { jwtSecret } = deps;
   await app.register(docsPlugin, {
-    ...(deps.demo && jwtSecret
+    ...(config.demo && jwtSecret
       ? {
           bearerToken: async () =>
             (
@@ -208,11 +210,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(patientRoutes, { database });
   await app.register(eventRoutes, { database, jobs });
   await app.register(junctionWebhookRoutes, { database, metrics, jobs, secret: junction.webhookSecret });
-  if (deps.demo) {
+  if (config.demo) {
     const { demoRoutes } = await import('./demo/routes.js');
     await app.register(demoRoutes, {
       database,
-      simulator: deps.demo.simulator,
+      simulator: deps.demo?.simulator ?? null,
       jwtSecret,
       maxTokenLifetimeHours: config.auth.maxTokenLifetimeHours,
     });

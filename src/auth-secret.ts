@@ -10,13 +10,14 @@ export interface JwtSecret {
 }
 
 /**
- * The HS256 secret in effect: AUTH_JWT_SECRET; none when only a JWKS URL is configured; with
- * no auth configured at all (demo, development), a secret generated once and kept in DATA_DIR
- * so tokens survive restarts and `npm run token` signs with the same key.
+ * The HS256 secret in effect: AUTH_JWT_SECRET; none when only a JWKS URL is configured; in demo
+ * mode with no auth configured, a secret generated once and kept in DATA_DIR so tokens survive
+ * restarts and `npm run token` signs with the same key. A deployment never makes its own secret:
+ * it must be configured (config.ts, checkDeployment).
  */
 export function resolveJwtSecret(config: Config): JwtSecret {
   if (config.auth.jwtSecret !== null) return { secret: config.auth.jwtSecret, generated: false };
-  if (config.auth.jwksUrl !== null || config.production) return { secret: null, generated: false };
+  if (config.auth.jwksUrl !== null || !config.demo) return { secret: null, generated: false };
   const file = path.join(config.dataDir, 'jwt-secret');
   try {
     return { secret: fs.readFileSync(file, 'utf8').trim(), generated: true };

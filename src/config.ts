@@ -11,8 +11,11 @@ export type DatabaseConfig =
   | { kind: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number }
   | { kind: 'pglite'; dataDir: string | null; statementTimeoutMs: number };
 
+export const NODE_ENVS = ['production', 'development', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
 export interface Config {
-  readonly nodeEnv: string;
+  readonly nodeEnv: NodeEnv;
   readonly production: boolean;
   readonly host: string;
   readonly port: number;
@@ -60,7 +63,14 @@ export interface Config {
   readonly idempotencyLeaseSeconds: number;
   /** outbound webhooks (docs/webhooks.md) */
   readonly webhooks: WebhookConfig;
+  /**
+   * Demo mode (docs/demo.md): on when nothing is configured, or with DEMO=1; anything configured
+   * without DEMO=1 is a deployment. Demo mode supplies what is not configured (a generated secret,
+   * the in-process simulator) and adds the demo seed, the demo routes and tokens.
+   */
   readonly demo: boolean;
+  /** why the mode is what it is, for the start-up banner */
+  readonly modeReason: string;
 }
 
 export interface WebhookConfig {
@@ -68,7 +78,7 @@ export interface WebhookConfig {
   /** seconds to wait before each retry; the delivery fails after the last */
   readonly retrySchedule: readonly number[];
   readonly disableAfterHours: number;
-  /** loopback, private and other non-public addresses allowed (outside production by default) */
+  /** loopback, private and other non-public addresses allowed (demo mode, or WEBHOOK_ALLOW_PRIVATE_URLS=1) */
   readonly allowPrivateUrls: boolean;
   /** deliveries in flight at once to one endpoint, per process */
   readonly concurrencyPerEndpoint: number;
@@ -138,14 +148,15 @@ class Reader {
     return v as T;
   }
 
+  /** `true` or `1`, `false` or `0`. */
   bool(name: string, fallback: boolean): boolean {
     const v = this.raw(name);
     if (v === undefined) return fallback;
-    if (v !== 'true' && v !== 'false') {
-      this.problems.push(`${name} must be true or false (got "${v}")`);
+    if (!['true', 'false', '1', '0'].includes(v)) {
+      this.problems.push(`${name} must be 1 or true, 0 or false (got "${v}")`);
       return fallback;
     }
-    return v === 'true';
+    return v === 'true' || v === '1';
   }
 
   /** Comma-separated integers, each from `min` to `max`; at least one, at most `maxCount`. */
@@ -219,7 +230,8 @@ function parsePanels(r: Reader): Record<string, string> {
 
 export function loadConfig(env: Env = process.env): Config {
   const r = new Reader(env);
-  const nodeEnv = r.string('NODE_ENV', 'development');
+  // A mistyped NODE_ENV (`prod`) must not start a deployment with production's protections off.
+  const nodeEnv = r.oneOf<NodeEnv>('NODE_ENV', NODE_ENVS, 'development');
   const production = nodeEnv === 'production';
   const dataDir = path.resolve(r.string('DATA_DIR', './.data'));
   const statementTimeoutMs = r.int('DB_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000);
@@ -287,6 +299,8 @@ export function loadConfig(env: Env = process.env): Config {
       r.problems.push('NODE_ENV=production requires DATABASE_URL=postgres://…');
   }
 
+  const mode = demoMode(r, production);
+
   const config: Config = {
     nodeEnv,
     production,
@@ -326,14 +340,87 @@ export function loadConfig(env: Env = process.env): Config {
         20,
       ),
       disableAfterHours: r.int('WEBHOOK_DISABLE_AFTER_HOURS', 120, 1, 24 * 90),
-      allowPrivateUrls: r.bool('WEBHOOK_ALLOW_PRIVATE_URLS', !production),
+      // Only ever on when asked for: demo mode (its receivers are on this machine) or explicitly.
+      allowPrivateUrls: r.bool('WEBHOOK_ALLOW_PRIVATE_URLS', mode.demo),
       concurrencyPerEndpoint: r.int('WEBHOOK_CONCURRENCY_PER_ENDPOINT', 8, 1, 100),
     },
-    demo: junction.apiKey === null && !production,
+    demo: mode.demo,
+    modeReason: mode.reason,
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+/** What makes a deployment: any of these set (without DEMO=1). */
+const DEPLOYMENT_VARIABLES = [
+  'DATABASE_URL',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'JUNCTION_API_KEY',
+] as const;
+
+/**
+ * Demo mode is what a person asks for: nothing configured (the fresh clone's `npm start`), or
+ * DEMO=1. Anything configured without DEMO=1 is a deployment, never silently a demo: demo mode
+ * hands out tokens (banner, /docs, /v1/demo/personas) and allows private webhook URLs.
+ */
+function demoMode(r: Reader, production: boolean): { demo: boolean; reason: string } {
+  const asked = r.bool('DEMO', false);
+  const configured = DEPLOYMENT_VARIABLES.filter((name) => r.raw(name) !== undefined);
+  if (asked && production) {
+    r.problems.push('DEMO=1 cannot be combined with NODE_ENV=production');
+    return { demo: false, reason: 'NODE_ENV=production' };
+  }
+  if (asked) {
+    return {
+      demo: true,
+      reason:
+        configured.length > 0
+          ? `DEMO=1 is set (using ${configured.join(', ')} as configured; demo supplies the rest)`
+          : 'DEMO=1 is set',
+    };
+  }
+  if (production) return { demo: false, reason: 'NODE_ENV=production' };
+  if (r.raw('DEMO') !== undefined) return { demo: false, reason: 'DEMO=0 is set' };
+  if (configured.length === 0) {
+    return {
+      demo: true,
+      reason: `nothing is configured (no ${DEPLOYMENT_VARIABLES.join(', ')}); set DEMO=1 to keep demo mode with any of them`,
+    };
+  }
+  return {
+    demo: false,
+    reason: `${configured.join(', ')} ${configured.length === 1 ? 'is' : 'are'} set without DEMO=1`,
+  };
+}
+
+/**
+ * What a deployment lacks to run the service or the worker, as one line (a ConfigError), or
+ * nothing in demo mode. Commands that need less (`migrate`, `token`, `key`) do not ask this.
+ */
+export function checkDeployment(config: Config): void {
+  if (config.demo) return;
+  const missing = [
+    ...(config.auth.jwtSecret === null && config.auth.jwksUrl === null
+      ? ['AUTH_JWT_SECRET or AUTH_JWKS_URL']
+      : []),
+    ...(config.junction.apiKey === null
+      ? ['JUNCTION_API_KEY (with JUNCTION_WEBHOOK_SECRET and JUNCTION_PANELS)']
+      : []),
+  ];
+  if (missing.length === 0) return;
+  throw new ConfigError([
+    `this is a deployment (${config.modeReason}), and a deployment needs ${missing.join(' and ')}; ` +
+      'set them, or set DEMO=1 for demo mode',
+  ]);
+}
+
+/** The configuration the service and the worker start with: loadConfig, then checkDeployment. */
+export function loadServiceConfig(env: Env = process.env): Config {
+  const config = loadConfig(env);
+  checkDeployment(config);
+  return config;
 }
 
 function deepFreeze<T>(o: T): T {

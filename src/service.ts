@@ -5,7 +5,7 @@
  */
 import { buildApp } from './app.js';
 import { resolveJwtSecret } from './auth-secret.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadServiceConfig, type Config } from './config.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
 import { describeConnectionFailure } from './db/errors.js';
 import { createLogger } from './http/logging.js';
@@ -14,7 +14,7 @@ import { boundHeapGrowth, releaseStartupMemoryWhenIdle } from './memory.js';
 
 function loadConfigOrExit(): Config {
   try {
-    return loadConfig();
+    return loadServiceConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`labline: ${err.message}\n`);
@@ -29,7 +29,7 @@ export type ServiceMode = 'service' | 'worker';
 export async function runService(mode: ServiceMode): Promise<void> {
   boundHeapGrowth();
   const config = loadConfigOrExit();
-  if (mode === 'worker' && (config.database.kind !== 'postgres' || config.demo)) {
+  if (mode === 'worker' && (config.database.kind !== 'postgres' || config.junction.apiKey === null)) {
     // The embedded database belongs to one process, and the demo's simulator lives in it.
     process.stderr.write(
       'labline: `worker` needs PostgreSQL (DATABASE_URL=postgres://…) and Junction (JUNCTION_API_KEY); ' +
@@ -57,12 +57,13 @@ export async function runService(mode: ServiceMode): Promise<void> {
   const jwt = resolveJwtSecret(config);
   const metrics = new Metrics(() => database.poolStats());
 
-  // Demo mode (no Junction key) loads the simulator and the seed; production never does.
+  // Only demo mode seeds, and runs the simulator when no Junction is configured (config.ts).
   const demo =
-    config.junction.apiKey === null
+    config.demo && config.junction.apiKey === null
       ? await (await import('./demo/junction.js')).startDemoJunction(config, metrics, logger)
       : null;
-  if (demo && (await (await import('./demo/seed.js')).seedDemo(database))) logger.info('demo data seeded');
+  if (config.demo && (await (await import('./demo/seed.js')).seedDemo(database)))
+    logger.info('demo data seeded');
   const app = await buildApp({
     config,
     database,
@@ -113,23 +114,20 @@ export async function runService(mode: ServiceMode): Promise<void> {
   const address = await app.listen({ host: config.host, port: config.port });
   const base = address.replace('[::1]', 'localhost');
   simulator?.setWebhookUrl(`${base}/v1/webhooks/junction`);
-  process.stdout.write(await startupBanner(config, base, jwt.secret, demo !== null));
+  process.stdout.write(await startupBanner(config, base, jwt.secret));
 }
 
-/** Demo mode: tokens per persona and a curl per contract. Otherwise: where it listens. */
-async function startupBanner(
-  config: Config,
-  base: string,
-  secret: string | null,
-  demo: boolean,
-): Promise<string> {
-  if (demo && secret) {
+/** Demo mode: tokens per persona and a curl per contract. Otherwise: where it listens. Both say why. */
+async function startupBanner(config: Config, base: string, secret: string | null): Promise<string> {
+  const mode = `  ${config.demo ? 'Demo mode' : 'Deployment'}: ${config.modeReason}`;
+  if (config.demo && secret) {
     const { demoBanner, demoTokens } = await import('./demo/banner.js');
-    return demoBanner(base, config.dataDir, await demoTokens(secret, config.auth.maxTokenLifetimeHours));
+    return demoBanner(base, config, mode, await demoTokens(secret, config.auth.maxTokenLifetimeHours));
   }
   return [
     '',
     `labline is listening on ${base}`,
+    mode,
     `  API reference: ${base}/docs`,
     secret
       ? `  Bearer tokens: npm run token -- --sub <client id> --scope "lab-orders:write lab-orders:read" --brand <brand id>` +

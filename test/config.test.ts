@@ -3,16 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, loadServiceConfig } from '../src/config.js';
 import { usingPostgres } from './helpers/database.js';
 import { spawnTs, type Spawned } from './helpers/process.js';
 
 /** A Svix signing secret as Junction's dashboard shows one: whsec_ + base64 of 24 bytes. */
 const SECRET = `whsec_${Buffer.from('labline-test-signing-key').toString('base64')}`;
 
-function problems(env: Record<string, string>): string[] {
+function problems(env: Record<string, string>, load = loadConfig): string[] {
   try {
-    loadConfig(env);
+    load(env);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -34,6 +34,8 @@ describe('configuration', () => {
     });
     expect(c.idempotencyTtlHours).toBe(24);
     expect(c.demo).toBe(true);
+    expect(c.modeReason).toMatch(/^nothing is configured/);
+    expect(c.webhooks.allowPrivateUrls).toBe(true);
     expect(Object.isFrozen(c.junction)).toBe(true);
   });
 
@@ -85,7 +87,7 @@ describe('configuration', () => {
     expect(loadConfig({ AUTH_MAX_TOKEN_LIFETIME_HOURS: '12' }).auth.maxTokenLifetimeHours).toBe(12);
   });
 
-  it('parses the webhook settings: a retry schedule of seconds, private URLs allowed outside production only', () => {
+  it('parses the webhook settings: a retry schedule of seconds, private URLs allowed in demo mode or when set', () => {
     const c = loadConfig({ WEBHOOK_RETRY_SCHEDULE: '1, 1,30', WEBHOOK_TIMEOUT_MS: '500' });
     expect(c.webhooks).toMatchObject({
       retrySchedule: [1, 1, 30],
@@ -112,9 +114,66 @@ describe('configuration', () => {
     );
     expect(problems({ WEBHOOK_RETRY_SCHEDULE: '0' })[0]).toMatch(/^WEBHOOK_RETRY_SCHEDULE/);
     expect(problems({ WEBHOOK_ALLOW_PRIVATE_URLS: 'yes' })).toEqual([
-      'WEBHOOK_ALLOW_PRIVATE_URLS must be true or false (got "yes")',
+      'WEBHOOK_ALLOW_PRIVATE_URLS must be 1 or true, 0 or false (got "yes")',
     ]);
     expect(problems({ WEBHOOK_DISABLE_AFTER_HOURS: '0' })[0]).toMatch(/^WEBHOOK_DISABLE_AFTER_HOURS/);
+  });
+
+  it('demo mode only when nothing is configured or DEMO=1; anything configured is a deployment', () => {
+    const secret = { AUTH_JWT_SECRET: 'x'.repeat(32) };
+    const junction = {
+      JUNCTION_API_KEY: 'k',
+      JUNCTION_WEBHOOK_SECRET: SECRET,
+      JUNCTION_PANELS: 'hashimotos=a,pcos=b,fertility=c',
+    };
+    for (const env of [
+      { DATABASE_URL: 'memory://' },
+      secret,
+      { AUTH_JWKS_URL: 'https://idp/jwks' },
+      junction,
+    ]) {
+      const c = loadConfig(env);
+      expect(c.demo, JSON.stringify(env)).toBe(false);
+      expect(c.modeReason).toMatch(/set without DEMO=1$/);
+      // A deployment's webhooks reach public addresses only, unless asked.
+      expect(c.webhooks.allowPrivateUrls).toBe(false);
+      expect(loadConfig({ ...env, WEBHOOK_ALLOW_PRIVATE_URLS: '1' }).webhooks.allowPrivateUrls).toBe(true);
+      expect(loadConfig({ ...env, DEMO: '1' })).toMatchObject({
+        demo: true,
+        modeReason: expect.stringMatching(
+          /^DEMO=1 is set \(using .+ as configured; demo supplies the rest\)$/,
+        ),
+      });
+    }
+    expect(loadConfig({ DEMO: 'true' }).demo).toBe(true);
+    expect(loadConfig({ DEMO: '0' })).toMatchObject({ demo: false, modeReason: 'DEMO=0 is set' });
+    expect(problems({ DEMO: 'yes' })).toEqual(['DEMO must be 1 or true, 0 or false (got "yes")']);
+    // What a deployment lacks, in one line, when the service or the worker starts.
+    expect(problems({ DATABASE_URL: 'memory://' }, loadServiceConfig)).toEqual([
+      'this is a deployment (DATABASE_URL is set without DEMO=1), and a deployment needs AUTH_JWT_SECRET or ' +
+        'AUTH_JWKS_URL and JUNCTION_API_KEY (with JUNCTION_WEBHOOK_SECRET and JUNCTION_PANELS); set them, or set DEMO=1 for demo mode',
+    ]);
+    expect(problems(junction, loadServiceConfig)).toEqual([
+      expect.stringMatching(
+        /^this is a deployment \(JUNCTION_API_KEY is set without DEMO=1\), and a deployment needs AUTH_JWT_SECRET or AUTH_JWKS_URL; /,
+      ),
+    ]);
+    expect(problems({ ...secret, ...junction }, loadServiceConfig)).toEqual([]);
+    expect(problems({ DATABASE_URL: 'memory://', DEMO: '1' }, loadServiceConfig)).toEqual([]);
+    expect(problems({}, loadServiceConfig)).toEqual([]);
+  });
+
+  it('NODE_ENV is production, development or test: anything else stops start-up', () => {
+    expect(loadConfig({}).nodeEnv).toBe('development');
+    expect(loadConfig({ NODE_ENV: 'test' })).toMatchObject({ nodeEnv: 'test', production: false });
+    for (const bad of ['prod', 'Production', 'staging']) {
+      expect(problems({ NODE_ENV: bad })).toEqual([
+        `NODE_ENV must be one of production, development, test (got "${bad}")`,
+      ]);
+    }
+    expect(problems({ NODE_ENV: 'production', DEMO: '1' })).toContain(
+      'DEMO=1 cannot be combined with NODE_ENV=production',
+    );
   });
 
   it('hides credentials of a bad database URL in the message', () => {
@@ -168,8 +227,13 @@ describe('configuration', () => {
         refused: spawnTs('src/main.ts', [], {
           DATABASE_URL: 'postgres://labline:hunter2@127.0.0.1:1/orders',
           DATA_DIR: os.tmpdir(),
+          DEMO: '1',
         }),
-        missing: spawnTs('src/main.ts', [], { DATABASE_URL: server.toString(), DATA_DIR: os.tmpdir() }),
+        missing: spawnTs('src/main.ts', [], {
+          DATABASE_URL: server.toString(),
+          DATA_DIR: os.tmpdir(),
+          DEMO: '1',
+        }),
       };
       const lines = async (p: (typeof runs)[keyof typeof runs]) => {
         expect(await p.exited).toBe(1);

@@ -1,4 +1,5 @@
 /** What `npm start` prints in demo mode: where the docs are, a token per persona, a curl per contract. */
+import type { Config } from '../config.js';
 import { mintedTokenLifetime, signToken, type TokenClaims } from '../http/auth.js';
 import { DEMO, DEMO_LAB_ORDER, DEMO_LAB_VISIT } from './examples.js';
 
@@ -56,7 +57,20 @@ export function eventsCurl(base: string): string {
   return `curl -sS ${base}/v1/events -H "Authorization: Bearer $${TOKEN_VARS.clinical}"`;
 }
 
-export function demoBanner(base: string, dataDir: string, tokens: DemoTokens): string {
+/** What demo mode runs on: configured parts are used, demo supplies the rest. */
+function runsOn(config: Config): string {
+  const { database } = config;
+  const db =
+    database.kind === 'postgres'
+      ? 'PostgreSQL from DATABASE_URL'
+      : database.dataDir === null
+        ? 'in-memory PGlite'
+        : `embedded PGlite in ${database.dataDir}`;
+  return `${db}, ${config.junction.apiKey === null ? 'Junction simulator in-process' : 'Junction from JUNCTION_API_KEY'}`;
+}
+
+/** `mode`: the line saying which mode and why. */
+export function demoBanner(base: string, config: Config, mode: string, tokens: DemoTokens): string {
   const label: Record<keyof DemoTokens, string> = {
     clinical: 'clinical service (lab-orders:write read admin, brand demo-brand)',
     admin: 'platform admin',
@@ -70,7 +84,8 @@ export function demoBanner(base: string, dataDir: string, tokens: DemoTokens): s
   ]);
   return [
     '',
-    `labline demo is ready at ${base}  (embedded PGlite in ${dataDir}, Junction simulator in-process)`,
+    `labline demo is ready at ${base}  (${runsOn(config)})`,
+    mode,
     `  API reference: ${base}/docs`,
     '',
     '  Bearer tokens, one per persona (valid 30 days; paste into your shell):',
@@ -82,9 +97,13 @@ export function demoBanner(base: string, dataDir: string, tokens: DemoTokens): s
     '  Book a lab visit (workspace lab visits):',
     `    ${labVisitCurl(base)}`,
     '',
-    '  Move a lab order to completed at the simulated Junction (its webhooks then update the order):',
-    `    curl -sS -X POST ${base}/v1/demo/lab-orders/<order id>/advance -H "Authorization: Bearer $${TOKEN_VARS.clinical}"`,
-    '',
+    ...(config.junction.apiKey === null
+      ? [
+          '  Move a lab order to completed at the simulated Junction (its webhooks then update the order):',
+          `    curl -sS -X POST ${base}/v1/demo/lab-orders/<order id>/advance -H "Authorization: Bearer $${TOKEN_VARS.clinical}"`,
+          '',
+        ]
+      : []),
     "  See every change as an event, newest first (a workspace's: /v1/workspace/<id>/events):",
     `    ${eventsCurl(base)}`,
     '',

@@ -1,9 +1,10 @@
 /**
- * Demo-only routes, registered only when the simulator plays Junction (no JUNCTION_API_KEY):
- * control of the in-process Junction simulator (move a demo order along its lifecycle the way
- * Junction's sandbox does; the simulator then sends its signed webhooks back to this service, so
- * the order advances through the same path as in production), and the demo personas' tokens
- * for the console's one-click sign-in (the same tokens `npm start` prints).
+ * Demo-only routes, registered only in demo mode (config.ts: nothing configured, or DEMO=1):
+ * the demo personas' tokens for the console's one-click sign-in (the same tokens `npm start`
+ * prints), and, when the simulator plays Junction in-process (no JUNCTION_API_KEY), control of
+ * it: move a demo order along its lifecycle the way Junction's sandbox does; the simulator then
+ * sends its signed webhooks back to this service, so the order advances through the same path as
+ * in production.
  */
 import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
@@ -68,7 +69,12 @@ export async function demoRoutes(
     simulator,
     jwtSecret,
     maxTokenLifetimeHours,
-  }: { database: Database; simulator: Simulator; jwtSecret: string | null; maxTokenLifetimeHours: number },
+  }: {
+    database: Database;
+    simulator: Simulator | null;
+    jwtSecret: string | null;
+    maxTokenLifetimeHours: number;
+  },
 ) {
   app.get(
     '/v1/demo/personas',
@@ -92,6 +98,7 @@ export async function demoRoutes(
     },
   );
 
+  if (simulator === null) return;
   app.post(
     '/v1/demo/lab-orders/:id/advance',
     {

@@ -156,10 +156,12 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
     const [, panels] = await sim.waitFor(/JUNCTION_PANELS=(\S+)/);
     const [, secret] = await sim.waitFor(/secret (whsec_\S+)/);
 
+    // Leaving demo mode: a deployment configures its secret (here the demo's, so its tokens stay good).
     const p = spawnTs('src/main.ts', [], {
       DATA_DIR: dataDir,
       PORT: '0',
       LOG_LEVEL: 'warn',
+      AUTH_JWT_SECRET: fs.readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim(),
       JUNCTION_API_KEY: 'any',
       JUNCTION_BASE_URL: simUrl,
       JUNCTION_PANELS: panels,
@@ -167,7 +169,8 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
     });
     started.push(p);
     const [, base] = await p.waitFor(/labline is listening on (http:\/\/\S+)/, 90_000);
-    // Outside demo mode it says how to get a token; the secret is still the one in DATA_DIR.
+    // Outside demo mode it says how to get a token, and why it is not a demo.
+    expect(p.output()).toContain('Deployment: AUTH_JWT_SECRET, JUNCTION_API_KEY are set without DEMO=1');
     expect(p.output()).toContain('npm run token --');
     const minted = spawnTs(
       'src/cli.ts',

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/http/app-type.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadServiceConfig, type Config } from '../../src/config.js';
 import { migrateDatabase, openDatabase, type Database } from '../../src/db/database.js';
 import { mintedTokenLifetime, signToken, type TokenClaims } from '../../src/http/auth.js';
 import { createLogger } from '../../src/http/logging.js';
@@ -73,8 +73,9 @@ export interface TestAppOptions {
   /** extra routes for a test (registered after the production ones, before listening) */
   extend?: (app: App) => void;
   /**
-   * Demo mode as main.ts runs it (no Junction key): the in-process simulator with its state in
-   * a scratch DATA_DIR, the demo seed, the demo routes. `sim` is then that simulator.
+   * Demo mode as main.ts runs it with DEMO=1 (a secret and a database configured, no Junction
+   * key): the in-process simulator with its state in a scratch DATA_DIR, the demo seed, the demo
+   * routes. `sim` is then that simulator.
    */
   demo?: boolean;
   /**
@@ -95,12 +96,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   }
   const demoDataDir = options.demo ? fs.mkdtempSync(path.join(os.tmpdir(), 'labline-demo-app-')) : null;
   const junctionSim = demoDataDir ? null : (options.sim ?? (await startSimulator({ apiKey: SIM_KEY })));
-  const loaded = loadConfig({
-    ...(junctionSim ? junctionEnv(junctionSim) : { DATA_DIR: demoDataDir! }),
+  const loaded = loadServiceConfig({
+    ...(junctionSim ? junctionEnv(junctionSim) : { DATA_DIR: demoDataDir!, DEMO: '1' }),
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: databaseUrl,
     DB_POOL_SIZE: '10',
     LOG_LEVEL: 'info',
+    // Receivers and the simulator listen on 127.0.0.1 (demo mode allows it by itself).
+    WEBHOOK_ALLOW_PRIVATE_URLS: '1',
     ...options.env,
   });
   const config = options.config ? options.config(loaded) : loaded;

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { migrateDatabase, openDatabase, rows } from '../../src/db/database.js';
 import { startSimulator } from '../../src/junction/simulator/index.js';
-import { junctionEnv, SIM_KEY } from '../helpers/app.js';
+import { junctionEnv, SIM_KEY, TEST_JWT_SECRET } from '../helpers/app.js';
 import { createTestDatabase, usingPostgres } from '../helpers/database.js';
 import { spawnTs } from '../helpers/process.js';
 
@@ -32,6 +32,7 @@ describe('npm run worker', () => {
     const sim = await startSimulator({ apiKey: SIM_KEY });
     const env = {
       ...junctionEnv(sim),
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
       DATABASE_URL: testDb.url,
       JOB_POLL_INTERVAL_MS: '100',
       LOG_LEVEL: 'info',

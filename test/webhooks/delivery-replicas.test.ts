@@ -30,7 +30,12 @@ import {
   visitsPath,
 } from '../workspaces/world.js';
 
-const FAST = { JOB_POLL_INTERVAL_MS: '200', WEBHOOK_RETRY_SCHEDULE: '1,1,1' };
+// The receivers listen on 127.0.0.1, which a deployment refuses unless asked.
+const FAST = {
+  JOB_POLL_INTERVAL_MS: '200',
+  WEBHOOK_RETRY_SCHEDULE: '1,1,1',
+  WEBHOOK_ALLOW_PRIVATE_URLS: '1',
+};
 
 describe('webhook delivery across processes', () => {
   const cleanup: (() => Promise<unknown>)[] = [];

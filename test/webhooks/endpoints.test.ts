@@ -302,7 +302,7 @@ describe('webhook URLs in production mode', () => {
     // Production mode needs a PostgreSQL server; on PGlite its two rules are set directly.
     t = await startTestApp(
       usingPostgres
-        ? { env: { NODE_ENV: 'production' } }
+        ? { env: { NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_URLS: '0' } }
         : {
             config: (c) => ({ ...c, production: true, webhooks: { ...c.webhooks, allowPrivateUrls: false } }),
           },
