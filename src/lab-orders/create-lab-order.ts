@@ -35,6 +35,7 @@ import {
   writeJunctionOrderChangeIfUnchanged,
   type LabOrderRow,
 } from './orders-repository.js';
+import { forJunction, withStoredProfile } from './junction-requirements.js';
 import { junctionClientUserId } from './junction-users.js';
 import { findPatient, junctionPatientOf, profileAsChanges, type PatientChanges } from './patients.js';
 import type { CreateLabOrderBody, LabOrder } from './schemas.js';
@@ -97,7 +98,8 @@ export async function createLabOrder(
   const principal = principalOf(request);
   const who = auditActor(request);
 
-  const fromBody = changesFromBody(body);
+  // What Junction would refuse is refused before anything is stored or sent (400).
+  const fromBody = forJunction(changesFromBody(body));
   // A request that sends the whole patient needs nothing from the stored profile.
   let junctionPatient = junctionPatientOf(fromBody);
   // The key is read when the claim loses (idempotencyLookup: 'on-claim'); a request this handler
@@ -109,7 +111,7 @@ export async function createLabOrder(
   }
   if (!junctionPatient.ok) {
     const stored = await findPatient(database.db, body.brand_id, body.patient_id);
-    junctionPatient = junctionPatientOf({ ...profileAsChanges(stored), ...fromBody });
+    junctionPatient = junctionPatientOf(withStoredProfile(profileAsChanges(stored), fromBody));
     if (!junctionPatient.ok) throw Errors.patientIncomplete(junctionPatient.missing);
   }
 

@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js';
 import { principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
 import { errorResponses } from '../http/schemas.js';
+import { forJunction } from './junction-requirements.js';
 import {
   findPatient,
   junctionPatientOf,
@@ -87,9 +88,11 @@ export async function patientRoutes(app: App, { database }: { database: Database
       if (patient?.gender) changes.gender = patient.gender;
       if (patient?.phone_number) changes.phoneNumber = patient.phone_number;
       if (address) changes.address = address;
+      // A profile Junction would refuse could never be ordered: refused now, not at the order.
+      const accepted = forJunction(changes);
       const row = await database.transaction(async (tx) => {
         const existing = await findPatient(tx, brandId, request.params.patientId);
-        const saved = await upsertPatient(tx, brandId, request.params.patientId, changes);
+        const saved = await upsertPatient(tx, brandId, request.params.patientId, accepted);
         await audit(tx, auditActor(request), {
           action: existing ? 'update' : 'create',
           resourceType: 'patient',

@@ -43,15 +43,20 @@ export const PhoneNumber = Type.String({
   examples: ['+15555550100'],
   description: 'E.164, e.g. +15555550123 (extension to the contract; Junction requires it)',
 });
+/** Junction's name rule (docs/junction.md), checked by src/lab-orders/junction-requirements.ts. */
+const NAME_RULE =
+  "ASCII letters, digits, hyphens, periods, commas, straight apostrophes (') and spaces between words, " +
+  'starting with a letter or digit (Junction’s rule); surrounding and repeated spaces are removed';
+
 export const Dob = PastDate({
-  description: 'Date of birth, a real past date YYYY-MM-DD',
+  description: 'Date of birth, a real past date YYYY-MM-DD; the patient must be 18 or older (Junction)',
   examples: ['1987-03-14'],
 });
 
 export const PatientInput = Type.Object(
   {
-    first_name: NonEmpty(MAX.name, undefined, 'Ada'),
-    last_name: NonEmpty(MAX.name, undefined, 'Lovelace'),
+    first_name: NonEmpty(MAX.name, NAME_RULE, 'Ada'),
+    last_name: NonEmpty(MAX.name, NAME_RULE, 'Lovelace'),
     dob: Dob,
     email: Email,
     gender: Type.Optional(Gender),
@@ -64,8 +69,8 @@ export const AddressInput = Type.Object({
   line1: NonEmpty(MAX.addressLine, undefined, '1 Analytical Way'),
   line2: Type.Optional(NonEmpty(MAX.addressLine, undefined, 'Suite 200')),
   city: NonEmpty(MAX.city, undefined, 'San Francisco'),
-  state: NonEmpty(MAX.state, undefined, 'CA'),
-  zip: NonEmpty(MAX.zip, undefined, '94105'),
+  state: NonEmpty(MAX.state, 'Two-letter US state code (DC and the territories too)', 'CA'),
+  zip: NonEmpty(MAX.zip, 'US ZIP code, 12345 or 12345-6789', '94105'),
   country: NonEmpty(MAX.country, 'ISO 3166-1 alpha-2 country code', 'US'),
 });
 
@@ -181,8 +186,8 @@ export const PutPatientBody = Type.Object({
   brand_id: Type.Optional(NonEmpty(MAX.brandId, 'Required unless the token names exactly one brand')),
   patient: Type.Optional(
     Type.Object({
-      first_name: Type.Optional(NonEmpty(MAX.name)),
-      last_name: Type.Optional(NonEmpty(MAX.name)),
+      first_name: Type.Optional(NonEmpty(MAX.name, NAME_RULE)),
+      last_name: Type.Optional(NonEmpty(MAX.name, NAME_RULE)),
       dob: Type.Optional(Dob),
       email: Type.Optional(Email),
       gender: Type.Optional(Gender),

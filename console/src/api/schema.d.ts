@@ -11256,9 +11256,15 @@ export interface operations {
                         line1: string;
                         /** @example Suite 200 */
                         line2?: string;
-                        /** @example CA */
+                        /**
+                         * @description Two-letter US state code (DC and the territories too)
+                         * @example CA
+                         */
                         state: string;
-                        /** @example 94105 */
+                        /**
+                         * @description US ZIP code, 12345 or 12345-6789
+                         * @example 94105
+                         */
                         zip: string;
                     };
                     /** @example demo-brand */
@@ -11273,7 +11279,7 @@ export interface operations {
                     patient?: {
                         /**
                          * Format: past-date
-                         * @description Date of birth, a real past date YYYY-MM-DD
+                         * @description Date of birth, a real past date YYYY-MM-DD; the patient must be 18 or older (Junction)
                          * @example 1987-03-14
                          */
                         dob: string;
@@ -11282,14 +11288,20 @@ export interface operations {
                          * @example ada@example.com
                          */
                         email: string;
-                        /** @example Ada */
+                        /**
+                         * @description ASCII letters, digits, hyphens, periods, commas, straight apostrophes (') and spaces between words, starting with a letter or digit (Junction’s rule); surrounding and repeated spaces are removed
+                         * @example Ada
+                         */
                         first_name: string;
                         /**
                          * @description Sex as Junction records it (extension to the contract; Junction requires it)
                          * @enum {string}
                          */
                         gender?: "female" | "male" | "other" | "unknown";
-                        /** @example Lovelace */
+                        /**
+                         * @description ASCII letters, digits, hyphens, periods, commas, straight apostrophes (') and spaces between words, starting with a letter or digit (Junction’s rule); surrounding and repeated spaces are removed
+                         * @example Lovelace
+                         */
                         last_name: string;
                         /**
                          * @description E.164, e.g. +15555550123 (extension to the contract; Junction requires it)
@@ -13095,9 +13107,15 @@ export interface operations {
                         line1: string;
                         /** @example Suite 200 */
                         line2?: string;
-                        /** @example CA */
+                        /**
+                         * @description Two-letter US state code (DC and the territories too)
+                         * @example CA
+                         */
                         state: string;
-                        /** @example 94105 */
+                        /**
+                         * @description US ZIP code, 12345 or 12345-6789
+                         * @example 94105
+                         */
                         zip: string;
                     };
                     /**
@@ -13108,7 +13126,7 @@ export interface operations {
                     patient?: {
                         /**
                          * Format: past-date
-                         * @description Date of birth, a real past date YYYY-MM-DD
+                         * @description Date of birth, a real past date YYYY-MM-DD; the patient must be 18 or older (Junction)
                          * @example 1987-03-14
                          */
                         dob?: string;
@@ -13117,12 +13135,14 @@ export interface operations {
                          * @example ada@example.com
                          */
                         email?: string;
+                        /** @description ASCII letters, digits, hyphens, periods, commas, straight apostrophes (') and spaces between words, starting with a letter or digit (Junction’s rule); surrounding and repeated spaces are removed */
                         first_name?: string;
                         /**
                          * @description Sex as Junction records it (extension to the contract; Junction requires it)
                          * @enum {string}
                          */
                         gender?: "female" | "male" | "other" | "unknown";
+                        /** @description ASCII letters, digits, hyphens, periods, commas, straight apostrophes (') and spaces between words, starting with a letter or digit (Junction’s rule); surrounding and repeated spaces are removed */
                         last_name?: string;
                         /**
                          * @description E.164, e.g. +15555550123 (extension to the contract; Junction requires it)
