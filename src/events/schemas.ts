@@ -22,7 +22,7 @@ export const ClinicalEventType = Type.Enum([...CLINICAL_EVENT_TYPES], {
   type: 'string',
   description:
     'lab_order.created: Junction accepted the order; lab_order.status_changed: its status moved on; ' +
-    'lab_order.rejected: Junction refused it',
+    'lab_order.rejected: Junction refused it; lab_order.results_corrected: the lab corrected the results of a completed order',
 });
 export const WorkspaceEventType = Type.Enum([...WORKSPACE_EVENT_TYPES], {
   type: 'string',

@@ -5,6 +5,7 @@ export const CLINICAL_EVENT_TYPES = [
   'lab_order.created',
   'lab_order.status_changed',
   'lab_order.rejected',
+  'lab_order.results_corrected',
 ] as const;
 export const WORKSPACE_EVENT_TYPES = [
   'lab_visit.created',

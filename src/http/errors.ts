@@ -124,6 +124,19 @@ export const Errors = {
     ]),
   junctionUnavailable: (message = 'Junction did not answer in time; retry with the same Idempotency-Key.') =>
     new HttpError(502, 'junction_unavailable', message),
+  /**
+   * Junction refused to make a Junction user for the patient: the team holds as many as it may (a
+   * sandbox team, 50). The order stays resumable under its Idempotency-Key.
+   */
+  junctionUserLimit: (reason: string) =>
+    new HttpError(
+      502,
+      'junction_user_limit',
+      `Junction refused to create a user for this patient because the Junction team has reached its user limit ` +
+        `(a sandbox team may hold 50 users). Free users in Junction's dashboard, or use a team with room, then ` +
+        `retry with the same Idempotency-Key. Junction said: ${reason}`,
+    ),
+  orderNotCancellable: (message: string) => new HttpError(409, 'order_not_cancellable', message),
   junctionRejected: (reason: string) =>
     new HttpError(502, 'junction_rejected', `Junction rejected the request: ${reason}`),
   unavailable: (message: string) =>

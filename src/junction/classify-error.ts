@@ -60,8 +60,19 @@ export function scrub(text: string, phi: readonly string[]): string {
   return out.length > MAX_REASON ? `${out.slice(0, MAX_REASON - 1)}…` : out;
 }
 
-/** Junction's explanation from a FastAPI error body, without the echoed `input`s. */
+/**
+ * Junction's explanation from an error body, without the echoed `input`s. Junction documents three
+ * shapes: FastAPI's `{"detail": "…"}` and `{"detail": [{loc, msg, type, input}]}`
+ * (`HTTPValidationError` in its OpenAPI document; `{"detail": {error_type, error_message}}` for a
+ * user conflict, `ClientUserIDConflictResponse`), and `{"error", "message", "status_code"}`
+ * (a refused cancel, `lab/workflow/cancelling-an-order.mdx`).
+ */
 export function describeErrorBody(body: unknown, statusCode: number): string {
+  if (isRecord(body) && body.detail === undefined) {
+    const { message, error } = body;
+    if (typeof message === 'string' && message !== '') return message;
+    if (typeof error === 'string' && error !== '') return error;
+  }
   const detail = isRecord(body) ? body.detail : undefined;
   if (typeof detail === 'string' && detail !== '') return detail;
   if (Array.isArray(detail) && detail.length > 0) {
@@ -127,6 +138,11 @@ export function classifyError(
       return unavailable('no answer within the time budget');
     if (status === undefined) return unavailable(`network error (${networkCode(err.cause) ?? 'no answer'})`);
     if (status === 429) return unavailable('rate limited (429)', retryAfterMs(err));
+    // A create that collides with one still running under the same X-Idempotency-Key: Junction
+    // saves no answer for it and says to retry (lab/overview/idempotency.mdx); its status is
+    // undocumented, 409 is the usual one. Never a refusal of the order.
+    if (status === 409 && operation === 'create_order')
+      return unavailable('a create with the same idempotency key is still running (409)', retryAfterMs(err));
     if (status >= 500) return unavailable(`server error (${status})`, retryAfterMs(err));
     if (status >= 400) {
       return {

@@ -12,12 +12,13 @@ import { junctionSdk, type JunctionSdkClient } from './sdk.js';
 import type { JunctionEnvironment as JunctionEnvironmentName, JunctionRegion } from '../config.js';
 import type { Metrics } from '../http/metrics.js';
 import { CallBudget } from './call-budget.js';
-import { classifyError } from './classify-error.js';
+import { classifyError, describeErrorBody } from './classify-error.js';
 import { mapLabTest, mapOrder, mapResults, mapWireOrder, UnexpectedJunctionAnswer } from './mapping.js';
 import {
   JunctionRejected,
   JunctionUnavailable,
   JunctionUnknownUser,
+  JunctionUserLimit,
   type CreateJunctionOrder,
   type JunctionApi,
   type JunctionLabTest,
@@ -111,6 +112,21 @@ function isUnknownUserAnswer(err: unknown): boolean {
       ? ((detail as { error_message?: unknown }).error_message ?? (detail as { message?: unknown }).message)
       : detail;
   return notFound(message) && /\buser\b/i.test(message);
+}
+
+/**
+ * Junction's reason when it refuses `POST /v2/user` because the team holds as many users as it may
+ * (50 in the sandbox, `api-details/junction-api.mdx`), or null. The answer's shape is undocumented:
+ * any 4xx whose reason speaks of a limit or a maximum of users (not "already exists").
+ */
+function userLimitReason(err: unknown): string | null {
+  if (!(err instanceof junctionSdk.JunctionError) || err.statusCode === undefined) return null;
+  if (err.statusCode < 400 || err.statusCode >= 500) return null;
+  const reason = describeErrorBody(err.body, err.statusCode);
+  if (/already exists/i.test(reason)) return null;
+  return /\blimit\b|\bmaximum\b|\bup to \d+\b|\btoo many users\b/i.test(reason) && /\busers?\b/i.test(reason)
+    ? reason.slice(0, 300)
+    : null;
 }
 
 let shared: JunctionFetch | undefined;
@@ -411,6 +427,9 @@ export class JunctionApiClient implements JunctionApi {
         if (operation === 'create_order' && isUnknownUserAnswer(err)) {
           throw new JunctionUnknownUser(operation, (err as JunctionError).statusCode!);
         }
+        const userLimit = operation === 'ensure_user' ? userLimitReason(err) : null;
+        // Not retried: it holds until users are freed at Junction.
+        if (userLimit !== null) throw new JunctionUserLimit(operation, userLimit);
         const classified = classifyError(err, operation, budget.expired, phi);
         // Not about Junction (e.g. a request the SDK refuses to serialise): a bug, reported by
         // name only, since the SDK's own message may quote patient values.

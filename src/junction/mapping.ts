@@ -4,20 +4,11 @@
  * marker values, never the patient block Junction echoes.
  */
 import type { Junction } from '@junction-api/sdk';
-import {
-  JUNCTION_STATUSES,
-  type JunctionLabTest,
-  type JunctionOrder,
-  type JunctionResults,
-  type JunctionStatus,
-} from './types.js';
+import { isDocumentedStatus, topLevelOf } from './order-statuses.js';
+import type { JunctionLabTest, JunctionOrder, JunctionResults } from './types.js';
 
 /** A Junction answer labline cannot interpret (the SDK parsed it, but it makes no sense to us). */
 export class UnexpectedJunctionAnswer extends Error {}
-
-function isStatus(s: string): s is JunctionStatus {
-  return (JUNCTION_STATUSES as readonly string[]).includes(s);
-}
 
 /** What labline reads of an order, from the SDK's parsed type or from the wire. */
 interface OrderFields {
@@ -37,15 +28,14 @@ function toJunctionOrder(order: OrderFields): JunctionOrder {
     (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id,
   );
   const statusDetail = order.lastEventStatus;
-  // The detailed status is `high.modality.low`; its first segment is the top-level status.
-  const top = statusDetail.split('.')[0] ?? '';
-  const status = isStatus(top) ? top : order.status && isStatus(order.status) ? order.status : null;
-  if (status === null) throw new UnexpectedJunctionAnswer('unrecognised order status');
+  // The detailed status is `high.modality.low`; its first segment is the top-level status. A
+  // status Junction adds later is kept as sent, never refused (order-statuses.ts).
   return {
     id: order.id,
     userId: order.userId,
-    status,
+    status: topLevelOf(statusDetail, order.status),
     statusDetail,
+    undocumentedStatus: !isDocumentedStatus(statusDetail),
     sampleId: order.sampleId ?? null,
     passthrough: order.passthrough ?? null,
     events: events.map((e) => ({ status: e.status, createdAt: e.createdAt.toISOString() })),

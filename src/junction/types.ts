@@ -24,10 +24,15 @@ export interface JunctionOrderEvent {
 export interface JunctionOrder {
   id: string;
   userId: string;
-  /** top-level status, e.g. `received` */
-  status: JunctionStatus;
-  /** detailed `high.modality.low` status, e.g. `received.walk_in_test.ordered` */
+  /**
+   * top-level status, e.g. `received`; null when Junction sent a status labline cannot place (an
+   * unknown first segment and an unknown top-level `status`): the order then stays where it is
+   */
+  status: JunctionStatus | null;
+  /** detailed `high.modality.low` status as Junction sent it, e.g. `received.walk_in_test.ordered` */
   statusDetail: string;
+  /** `statusDetail` is not one Junction documents (order-statuses.ts): kept, and logged by name */
+  undocumentedStatus: boolean;
   sampleId: string | null;
   /** what the order was created with as `passthrough` (labline: its own order id) */
   passthrough: string | null;
@@ -137,6 +142,18 @@ export class JunctionUnavailable extends Error {
   ) {
     super(`Junction ${operation} unavailable: ${reason}`);
     this.name = 'JunctionUnavailable';
+  }
+}
+
+/**
+ * Junction refused to make a user because the team has as many as it may have (a sandbox team
+ * holds 50 users: `api-details/junction-api.mdx`). Not a refusal of the order: once users are
+ * freed, the same request goes through, so the order stays resumable.
+ */
+export class JunctionUserLimit extends JunctionUnavailable {
+  constructor(operation: string, reason: string) {
+    super(operation, reason);
+    this.name = 'JunctionUserLimit';
   }
 }
 

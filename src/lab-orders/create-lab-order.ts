@@ -20,6 +20,7 @@ import {
   JunctionRejected,
   JunctionUnavailable,
   JunctionUnknownUser,
+  JunctionUserLimit,
   type JunctionApi,
   type JunctionOrder,
 } from '../junction/types.js';
@@ -245,7 +246,9 @@ export async function createLabOrder(
         { order_id: orderId, operation: err.operation, reason: err.reason },
         'Junction unavailable; order left resumable',
       );
-      throw Errors.junctionUnavailable();
+      throw err instanceof JunctionUserLimit
+        ? Errors.junctionUserLimit(err.reason)
+        : Errors.junctionUnavailable();
     }
     throw err;
   }

@@ -14,6 +14,7 @@ import {
   type Values,
 } from '../db/database.js';
 import type { JunctionOrder } from '../junction/types.js';
+import { isCorrection, isRedrawAvailable, topLevelOf } from '../junction/order-statuses.js';
 import { eventCtes } from '../events/record.js';
 import { profileShape, upsertPatientStatement, type PatientChanges } from './patients.js';
 import { orderChangeEvent } from './presenters.js';
@@ -37,6 +38,7 @@ const RANK: Record<LabOrderStatus, number> = {
   rejected: 9,
 };
 const TERMINAL = 9;
+const REDRAW_AVAILABLE = 8;
 
 export function statusRank(status: string): number {
   return RANK[status as LabOrderStatus] ?? -1;
@@ -260,18 +262,35 @@ export interface JunctionOrderChange {
   events: { status: string; statusDetail: string; occurredAt: Date }[];
 }
 
+/**
+ * Where a status stands in the lifecycle (docs/junction.md, "Every status Junction sends"): its
+ * top-level rank, except `redraw_available`, which Junction reports as `collecting_sample` after
+ * the lab resulted the sample: the order's results are final (incomplete), nothing follows but,
+ * possibly, its end.
+ */
+function progressOf(status: LabOrderStatus, detail: string | null): number {
+  return isRedrawAvailable(detail) ? REDRAW_AVAILABLE : statusRank(status);
+}
+
 export function junctionOrderChange(current: LabOrderRow, order: JunctionOrder): JunctionOrderChange {
   const at = new Date(order.updatedAt);
-  const from = statusRank(current.status);
-  const to = statusRank(order.status);
+  // A status labline cannot place leaves the order where it is (an order Junction has just
+  // accepted is at least `received`); its detail is still kept.
+  const status: LabOrderStatus =
+    order.status ??
+    (current.status === 'submitting' || current.status === 'rejected' ? 'received' : current.status);
+  const from = progressOf(current.status, current.statusDetail);
+  const to = progressOf(status, order.statusDetail);
+  const later = current.statusAt === null || at > current.statusAt;
   const sameStepLater =
-    to === from &&
-    from < TERMINAL &&
-    order.statusDetail !== current.statusDetail &&
-    (current.statusAt === null || at > current.statusAt);
-  const forward = to > from || sameStepLater || (current.junctionOrderId === null && to >= from);
+    to === from && from < TERMINAL && order.statusDetail !== current.statusDetail && later;
+  // The lab corrected a completed order's results: a step of its own, each time (a new event).
+  const correction =
+    current.status === 'completed' && status === 'completed' && isCorrection(order.statusDetail) && later;
+  const forward =
+    to > from || sameStepLater || correction || (current.junctionOrderId === null && to >= from);
   const events = order.events.map((ev) => ({
-    status: ev.status.split('.')[0] ?? ev.status,
+    status: topLevelOf(ev.status, null) ?? status,
     statusDetail: ev.status,
     occurredAt: new Date(ev.createdAt),
   }));
@@ -283,10 +302,10 @@ export function junctionOrderChange(current: LabOrderRow, order: JunctionOrder):
     updatedAt: new Date(),
   };
   if (forward) {
-    set.status = order.status;
+    set.status = status;
     set.statusDetail = order.statusDetail;
     set.statusAt = at;
-    if (order.status === 'completed' && current.completedAt === null) set.completedAt = at;
+    if (status === 'completed' && current.completedAt === null) set.completedAt = at;
   }
   return { forward, set, events };
 }

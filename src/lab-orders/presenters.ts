@@ -1,6 +1,8 @@
 /** Rows → API bodies, and the opaque keyset cursor. */
 import { previousValues, type NewEvent } from '../events/record.js';
+import type { ClinicalEventType } from '../events/tables.js';
 import { cursorCodec } from '../http/cursor.js';
+import { isCorrection, isRedrawAvailable } from '../junction/order-statuses.js';
 import type { LabOrderEventRow, LabOrderRow } from './orders-repository.js';
 import type { LabOrderDetail, LabOrderSummary } from './schemas.js';
 
@@ -41,13 +43,15 @@ export const ORDER_CURSOR = cursorCodec('timestamp', 'uuid');
  * (without its history).
  */
 export function orderChangeEvent(before: LabOrderRow, after: LabOrderRow): NewEvent | null {
-  if (before.status === after.status) return null;
   const type =
-    before.status !== 'submitting'
-      ? 'lab_order.status_changed'
-      : after.status === 'rejected'
-        ? 'lab_order.rejected'
-        : 'lab_order.created';
+    before.status !== after.status
+      ? before.status !== 'submitting'
+        ? 'lab_order.status_changed'
+        : after.status === 'rejected'
+          ? 'lab_order.rejected'
+          : 'lab_order.created'
+      : sameStatusEvent(before, after);
+  if (type === null) return null;
   const object = toSummary(after);
   return {
     type,
@@ -56,4 +60,19 @@ export function orderChangeEvent(before: LabOrderRow, after: LabOrderRow): NewEv
     object,
     previous: previousValues(toSummary(before), object),
   };
+}
+
+/**
+ * The event of a change within one top-level status, or null (docs/events.md): a correction of a
+ * completed order's results (`completed.*.corrected`, each one later than the last) is
+ * `lab_order.results_corrected`; `redraw_available` is `lab_order.status_changed`, since the
+ * results are there although Junction keeps the order `collecting_sample`.
+ */
+function sameStatusEvent(before: LabOrderRow, after: LabOrderRow): ClinicalEventType | null {
+  const later = (after.statusAt?.getTime() ?? 0) > (before.statusAt?.getTime() ?? 0);
+  if (after.status === 'completed' && isCorrection(after.statusDetail) && later)
+    return 'lab_order.results_corrected';
+  if (isRedrawAvailable(after.statusDetail) && !isRedrawAvailable(before.statusDetail))
+    return 'lab_order.status_changed';
+  return null;
 }

@@ -227,6 +227,15 @@ async function refreshStale(deps: LabOrderDeps, options: ReconcileOptions, log: 
     let current: JunctionOrder | null = null;
     try {
       current = await deps.junction.getOrder(order.junctionOrderId!);
+      if (current.undocumentedStatus)
+        log.warn(
+          {
+            order_id: order.id,
+            junction_status: current.statusDetail.slice(0, 200),
+            placed_as: current.status,
+          },
+          'reconcile: Junction sent an order status labline does not know; kept as sent',
+        );
     } catch (err) {
       if (!(err instanceof JunctionUnavailable || err instanceof JunctionRejected)) throw err;
       log.warn(

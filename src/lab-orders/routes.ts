@@ -1,11 +1,12 @@
 /** The clinical surface's routes (docs/contracts/clinical-lab-orders.txt and docs/clinical-lab-orders.md). */
-import type { FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
 import { audit, auditActor } from '../audit/audit.js';
 import { brandsToList, principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';
 import { errorResponses, sendJsonText } from '../http/schemas.js';
+import { mayBeCancelled, mayHaveResults } from '../junction/order-statuses.js';
 import { JunctionRejected, JunctionUnavailable } from '../junction/types.js';
 import { sendStoredAnswer } from '../idempotency/plugin.js';
 import { createLabOrder, type LabOrderDeps } from './create-lab-order.js';
@@ -17,7 +18,6 @@ import {
   listOrders,
   orderEvents,
   setBrandPanel,
-  statusRank,
   type LabOrderRow,
 } from './orders-repository.js';
 import type { LabOrderStatus } from './tables.js';
@@ -58,6 +58,29 @@ export async function fromJunction<T>(call: () => Promise<T>): Promise<T> {
     if (err instanceof JunctionUnavailable)
       throw Errors.junctionUnavailable('Junction did not answer in time; retry shortly.');
     throw err;
+  }
+}
+
+/**
+ * Reads the order from Junction and applies what moved (after Junction refused a cancel: our view
+ * was behind, its webhooks late or lost). Best effort: a failure leaves the order to webhooks and
+ * reconciliation.
+ */
+async function refreshFromJunction(
+  deps: LabOrderDeps,
+  orderId: string,
+  junctionOrderId: string,
+  log: FastifyBaseLogger,
+): Promise<void> {
+  try {
+    const latest = await deps.junction.getOrder(junctionOrderId);
+    await deps.database.transaction(async (tx) => {
+      const locked = await findOrder(tx, orderId, { lock: true });
+      if (locked) await applyJunctionOrder(tx, locked, latest);
+    });
+  } catch (err) {
+    if (!(err instanceof JunctionRejected || err instanceof JunctionUnavailable)) throw err;
+    log.warn({ order_id: orderId, operation: err.operation }, 'could not read the order again from Junction');
   }
 }
 
@@ -178,7 +201,8 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
         summary: 'Cancel a lab order at Junction while it is still early enough',
         description:
           'Cancelling an order that is already cancelled answers 200 with the order. 409 `order_not_cancellable` when the ' +
-          'order is too far along (sample with the lab, completed, failed, rejected) or still being submitted.',
+          'order is too far along (sample with the lab, completed, failed, rejected, `redraw_available`) or still being ' +
+          'submitted, and when Junction refuses the cancel (its reason is in the message; the order is then read again from Junction).',
         params: OrderIdParams,
         response: { 200: LabOrderDetail, ...errorResponses(400, 401, 403, 404, 409, 502) },
       },
@@ -188,19 +212,25 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       const order = await visibleOrder(deps, principal, request.params.id);
       let current = order;
       if (order.status !== 'cancelled') {
-        if (
-          !order.junctionOrderId ||
-          order.status === 'submitting' ||
-          statusRank(order.status) >= statusRank('sample_with_lab')
-        ) {
-          throw new HttpError(
-            409,
-            'order_not_cancellable',
-            `The order is ${order.status} and can no longer be cancelled.`,
+        if (!order.junctionOrderId || !mayBeCancelled(order.status, order.statusDetail)) {
+          throw Errors.orderNotCancellable(
+            `The order is ${order.statusDetail ?? order.status} and can no longer be cancelled.`,
           );
         }
         const junctionOrderId = order.junctionOrderId;
-        const cancelled = await fromJunction(() => junction.cancelOrder(junctionOrderId));
+        const cancelled = await fromJunction(async () => {
+          try {
+            return await junction.cancelOrder(junctionOrderId);
+          } catch (err) {
+            // Junction refuses a cancel that comes too late with a 400 `{error, message}` ("Transition
+            // from … to cancelled is not allowed", lab/workflow/cancelling-an-order.mdx): our view was
+            // behind. Learn where the order is (best effort), and pass Junction's reason on.
+            if (!(err instanceof JunctionRejected) || err.statusCode === 404 || err.statusCode === 401)
+              throw err;
+            await refreshFromJunction(deps, order.id, junctionOrderId, request.log);
+            throw Errors.orderNotCancellable(`Junction refused to cancel the order: ${err.reason}`);
+          }
+        });
         current = await database.transaction(async (tx) => {
           const locked = await findOrder(tx, order.id, { lock: true });
           await audit(tx, auditActor(request), {
@@ -216,17 +246,30 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
     },
   );
 
+  const noResults = (order: LabOrderRow) =>
+    new HttpError(
+      404,
+      'results_not_available',
+      `Junction has no results for this order yet; it is ${order.statusDetail ?? order.status}. Results are ` +
+        'served as soon as Junction has them: partial results while the sample is with the lab, then final ' +
+        'ones (completed, corrected, or redraw_available).',
+    );
+  /** An order whose results Junction may hold (order-statuses.ts: mayHaveResults), else 404. */
   const resultsReady = async (principal: Principal, id: string) => {
     const order = await visibleOrder(deps, principal, id);
-    if (order.status !== 'completed' || !order.junctionOrderId) {
-      throw new HttpError(
-        404,
-        'results_not_available',
-        `Results are available once the order is completed; it is ${order.status}.`,
-      );
-    }
+    if (!order.junctionOrderId || !mayHaveResults(order.status, order.statusDetail)) throw noResults(order);
     return order as LabOrderRow & { junctionOrderId: string };
   };
+  /** Junction's 404 for results it does not have (yet) is ours too. */
+  const resultsFromJunction = <T>(order: LabOrderRow, call: () => Promise<T>) =>
+    fromJunction(async () => {
+      try {
+        return await call();
+      } catch (err) {
+        if (err instanceof JunctionRejected && err.statusCode === 404) throw noResults(order);
+        throw err;
+      }
+    });
 
   app.get(
     '/v1/lab-orders/:id/results',
@@ -235,14 +278,18 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       schema: {
         tags: TAGS,
         operationId: 'getLabOrderResults',
-        summary: 'Structured results of a completed order, from Junction',
+        summary: 'Structured results of an order, from Junction, as soon as it has them',
+        description:
+          'Partial results while the sample is with the lab, then final ones: completed, corrected (a ' +
+          '`lab_order.results_corrected` event says so), or `redraw_available` (final, some markers missing). ' +
+          '404 `results_not_available` until Junction has any.',
         params: OrderIdParams,
         response: { 200: LabResults, ...errorResponses(400, 401, 403, 404, 502) },
       },
     },
     async (request) => {
       const order = await resultsReady(principalOf(request), request.params.id);
-      const results = await fromJunction(() => junction.getResults(order.junctionOrderId));
+      const results = await resultsFromJunction(order, () => junction.getResults(order.junctionOrderId));
       await audit(database.db, auditActor(request), {
         action: 'read',
         resourceType: 'lab_results',
@@ -275,7 +322,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       schema: {
         tags: TAGS,
         operationId: 'getLabOrderResultsPdf',
-        summary: 'The results report of a completed order as a PDF, from Junction',
+        summary: 'The results report of an order as a PDF, from Junction, as soon as it has one',
         params: OrderIdParams,
         response: {
           200: Type.String({
@@ -289,7 +336,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
     },
     async (request, reply) => {
       const order = await resultsReady(principalOf(request), request.params.id);
-      const pdf = await fromJunction(() => junction.getResultPdf(order.junctionOrderId));
+      const pdf = await resultsFromJunction(order, () => junction.getResultPdf(order.junctionOrderId));
       await audit(database.db, auditActor(request), {
         action: 'read',
         resourceType: 'lab_results',

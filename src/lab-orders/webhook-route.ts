@@ -86,6 +86,17 @@ export async function junctionWebhookRoutes(
       // verifyJunctionWebhook parses the order of labtest.order.* events only.
       if (!event.order) return ack('ignored');
       const order = event.order;
+      if (order.undocumentedStatus) {
+        // The status's name only (never patient data): a status Junction added since labline's table.
+        request.log.warn(
+          {
+            junction_order_id: order.id,
+            junction_status: order.statusDetail.slice(0, 200),
+            placed_as: order.status,
+          },
+          'Junction sent an order status labline does not know; kept as sent (docs/junction.md)',
+        );
+      }
 
       const outcome = await database.transaction(async (tx) => {
         const fresh = await tx

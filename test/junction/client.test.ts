@@ -205,12 +205,13 @@ describe('order lifecycle', () => {
     sim.advance(order.id);
     const collecting = await client.getOrder(order.id);
     expect(collecting.status).toBe('collecting_sample');
-    expect(collecting.statusDetail).toBe('collecting_sample.walk_in_test.appointment_scheduled');
+    // Walk-in orders pass through appointment_pending first (lab/walk-in/order-lifecycle.mdx).
+    expect(collecting.statusDetail).toBe('collecting_sample.walk_in_test.appointment_pending');
     expect(collecting.sampleId).toMatch(/^SIM\d+$/);
     expect(collecting.events.map((e) => e.status)).toEqual([
       'received.walk_in_test.ordered',
       'received.walk_in_test.requisition_created',
-      'collecting_sample.walk_in_test.appointment_scheduled',
+      'collecting_sample.walk_in_test.appointment_pending',
     ]);
     sim.advance(order.id);
     expect((await client.getOrder(order.id)).status).toBe('sample_with_lab');
@@ -225,6 +226,7 @@ describe('order lifecycle', () => {
     expect(done.events.map((e) => e.status.split('.')[0])).toEqual([
       'received',
       'received',
+      'collecting_sample',
       'collecting_sample',
       'sample_with_lab',
       'completed',
@@ -268,7 +270,8 @@ describe('cancelOrder', () => {
     sim.advance(order.id, 'sample_with_lab.walk_in_test.partial_results');
     const err = await rejection(client.cancelOrder(order.id));
     expect(err.statusCode).toBe(400);
-    expect(err.reason).toContain('cannot be cancelled');
+    // Junction's `{error, message, status_code}` body (lab/workflow/cancelling-an-order.mdx)
+    expect(err.reason).toBe('Transition from partial_results to cancelled is not allowed');
     expect((await client.getOrder(order.id)).status).toBe('sample_with_lab');
   });
 

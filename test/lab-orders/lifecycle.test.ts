@@ -265,15 +265,25 @@ describe('lab order lifecycle, reads and webhooks', () => {
     expect(refused.body.error).toBe('order_not_cancellable');
   });
 
-  it('502 junction_rejected when Junction itself refuses the cancel (our view was behind)', async () => {
+  it("409 order_not_cancellable with Junction's reason when Junction refuses the cancel (our view was behind)", async () => {
     const order = await place();
     await settle();
     s.sim.setWebhookUrl(null);
     try {
       s.sim.advance(order.junction_order_id, 'sample_with_lab.walk_in_test.partial_results');
       const res = await s.t.request('POST', `/v1/lab-orders/${order.id}/cancel`, { token: s.token });
-      expect(res.status).toBe(502);
-      expect(res.body.error).toBe('junction_rejected');
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual({
+        error: 'order_not_cancellable',
+        message:
+          'Junction refused to cancel the order: Transition from partial_results to cancelled is not allowed',
+      });
+      // The refusal made labline read the order again: its view caught up without the webhook.
+      const read = await get(order.id);
+      expect(read.body).toMatchObject({
+        status: 'sample_with_lab',
+        status_detail: 'sample_with_lab.walk_in_test.partial_results',
+      });
     } finally {
       s.sim.setWebhookUrl(`${s.t.baseUrl}/v1/webhooks/junction`);
     }

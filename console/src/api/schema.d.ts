@@ -797,7 +797,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a lab order at Junction while it is still early enough
-         * @description Cancelling an order that is already cancelled answers 200 with the order. 409 `order_not_cancellable` when the order is too far along (sample with the lab, completed, failed, rejected) or still being submitted.
+         * @description Cancelling an order that is already cancelled answers 200 with the order. 409 `order_not_cancellable` when the order is too far along (sample with the lab, completed, failed, rejected, `redraw_available`) or still being submitted, and when Junction refuses the cancel (its reason is in the message; the order is then read again from Junction).
          */
         post: operations["cancelLabOrder"];
         delete?: never;
@@ -853,7 +853,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Structured results of a completed order, from Junction */
+        /**
+         * Structured results of an order, from Junction, as soon as it has them
+         * @description Partial results while the sample is with the lab, then final ones: completed, corrected (a `lab_order.results_corrected` event says so), or `redraw_available` (final, some markers missing). 404 `results_not_available` until Junction has any.
+         */
         get: operations["getLabOrderResults"];
         put?: never;
         post?: never;
@@ -870,7 +873,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The results report of a completed order as a PDF, from Junction */
+        /** The results report of an order as a PDF, from Junction, as soon as it has one */
         get: operations["getLabOrderResultsPdf"];
         put?: never;
         post?: never;
@@ -10499,7 +10502,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description default completed.walk_in_test.completed */
-                final_status?: "received.walk_in_test.ordered" | "received.walk_in_test.requisition_created" | "collecting_sample.walk_in_test.appointment_scheduled" | "sample_with_lab.walk_in_test.partial_results" | "completed.walk_in_test.completed" | "cancelled.walk_in_test.cancelled" | "failed.walk_in_test.sample_error";
+                final_status?: "received.walk_in_test.ordered" | "received.walk_in_test.requisition_created" | "collecting_sample.walk_in_test.appointment_pending" | "collecting_sample.walk_in_test.appointment_scheduled" | "sample_with_lab.walk_in_test.partial_results" | "completed.walk_in_test.completed" | "received.walk_in_test.requisition_bypassed" | "collecting_sample.walk_in_test.appointment_cancelled" | "collecting_sample.walk_in_test.redraw_available" | "completed.walk_in_test.corrected" | "cancelled.walk_in_test.cancelled" | "failed.walk_in_test.sample_error";
             };
             header?: never;
             path: {
@@ -10729,8 +10732,8 @@ export interface operations {
                 /** @description The next_cursor of the previous page */
                 cursor?: string;
                 limit?: number;
-                /** @description lab_order.created: Junction accepted the order; lab_order.status_changed: its status moved on; lab_order.rejected: Junction refused it */
-                type?: "lab_order.created" | "lab_order.status_changed" | "lab_order.rejected";
+                /** @description lab_order.created: Junction accepted the order; lab_order.status_changed: its status moved on; lab_order.rejected: Junction refused it; lab_order.results_corrected: the lab corrected the results of a completed order */
+                type?: "lab_order.created" | "lab_order.status_changed" | "lab_order.rejected" | "lab_order.results_corrected";
             };
             header?: never;
             path?: never;
@@ -10826,10 +10829,10 @@ export interface operations {
                              */
                             id: string;
                             /**
-                             * @description lab_order.created: Junction accepted the order; lab_order.status_changed: its status moved on; lab_order.rejected: Junction refused it
+                             * @description lab_order.created: Junction accepted the order; lab_order.status_changed: its status moved on; lab_order.rejected: Junction refused it; lab_order.results_corrected: the lab corrected the results of a completed order
                              * @enum {string}
                              */
-                            type: "lab_order.created" | "lab_order.status_changed" | "lab_order.rejected";
+                            type: "lab_order.created" | "lab_order.status_changed" | "lab_order.rejected" | "lab_order.results_corrected";
                         }[];
                         /** @description pass as `cursor` for the next page */
                         next_cursor: string | null;
@@ -11006,10 +11009,10 @@ export interface operations {
                          */
                         id: string;
                         /**
-                         * @description lab_order.created: Junction accepted the order; lab_order.status_changed: its status moved on; lab_order.rejected: Junction refused it
+                         * @description lab_order.created: Junction accepted the order; lab_order.status_changed: its status moved on; lab_order.rejected: Junction refused it; lab_order.results_corrected: the lab corrected the results of a completed order
                          * @enum {string}
                          */
-                        type: "lab_order.created" | "lab_order.status_changed" | "lab_order.rejected";
+                        type: "lab_order.created" | "lab_order.status_changed" | "lab_order.rejected" | "lab_order.results_corrected";
                     };
                 };
             };
@@ -13433,8 +13436,8 @@ export interface operations {
                     /** @example demo-brand */
                     brand_id: string;
                     description?: string | null;
-                    /** @description Event types it takes (default: all of lab_order.created, lab_order.status_changed, lab_order.rejected) */
-                    events?: ("lab_order.created" | "lab_order.status_changed" | "lab_order.rejected")[];
+                    /** @description Event types it takes (default: all of lab_order.created, lab_order.status_changed, lab_order.rejected, lab_order.results_corrected) */
+                    events?: ("lab_order.created" | "lab_order.status_changed" | "lab_order.rejected" | "lab_order.results_corrected")[];
                     /**
                      * @description Where events are POSTed: https in production, and never to a private or loopback address there
                      * @example https://example.com/webhooks/labline
@@ -13867,8 +13870,8 @@ export interface operations {
                 "application/json": {
                     description?: string | null;
                     enabled?: boolean;
-                    /** @description Event types it takes (default: all of lab_order.created, lab_order.status_changed, lab_order.rejected) */
-                    events?: ("lab_order.created" | "lab_order.status_changed" | "lab_order.rejected")[];
+                    /** @description Event types it takes (default: all of lab_order.created, lab_order.status_changed, lab_order.rejected, lab_order.results_corrected) */
+                    events?: ("lab_order.created" | "lab_order.status_changed" | "lab_order.rejected" | "lab_order.results_corrected")[];
                     /**
                      * @description Where events are POSTed: https in production, and never to a private or loopback address there
                      * @example https://example.com/webhooks/labline

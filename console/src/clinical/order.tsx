@@ -9,7 +9,7 @@ import type { LabOrder } from '../api/types';
 import { href } from '../router';
 import { can, useSignedIn } from '../signed-in';
 import { Confirm, dateTime, Empty, PageTitle, Problem, Show, TableWrap, useApi, useSubmit } from '../ui';
-import { cancellable, hasRequisition, isFinal, requisitionMade } from './statuses';
+import { cancellable, hasFinalResults, hasRequisition, isFinal, requisitionMade } from './statuses';
 
 export function OrderPage({ id }: { id: string }) {
   const order = useApi(() => call(api.GET('/v1/lab-orders/{id}', { params: { path: { id } } })), [id]);
@@ -96,10 +96,10 @@ function OrderView({
 
       <section aria-labelledby="results-title">
         <h2 id="results-title">Results</h2>
-        {order.status === 'completed' ? (
+        {hasFinalResults(order) ? (
           <Results id={order.id} />
         ) : (
-          <Empty>Results are available once the order is completed; it is {order.status}.</Empty>
+          <Empty>Results are shown once the lab has reported them; the order is {order.status}.</Empty>
         )}
       </section>
     </>

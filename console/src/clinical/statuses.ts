@@ -17,9 +17,19 @@ export const ORDER_STATUSES: LabOrderStatus[] = [
 
 const FINAL: LabOrderStatus[] = ['completed', 'cancelled', 'failed', 'rejected'];
 
-/** Junction cancels an order until its sample reaches the lab. */
+/** Junction's detailed status says results are final although some are missing (a redraw follows). */
+const redrawAvailable = (order: LabOrder): boolean =>
+  order.status_detail?.endsWith('.redraw_available') ?? false;
+
+/** Junction cancels an order until its sample reaches the lab, and never at `redraw_available`. */
 export const cancellable = (order: LabOrder): boolean =>
-  order.junction_order_id !== null && (order.status === 'received' || order.status === 'collecting_sample');
+  order.junction_order_id !== null &&
+  (order.status === 'received' || order.status === 'collecting_sample') &&
+  !redrawAvailable(order);
+
+/** Final results are there: completed (or corrected), or `redraw_available`. */
+export const hasFinalResults = (order: LabOrder): boolean =>
+  order.status === 'completed' || redrawAvailable(order);
 
 export const isFinal = (status: LabOrderStatus): boolean => FINAL.includes(status);
 

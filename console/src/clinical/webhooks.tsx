@@ -11,7 +11,12 @@ import { EndpointPage, EndpointsPage } from '../webhooks/pages';
 import type { Delivery, Endpoint, WebhookSurface } from '../webhooks/surface';
 
 type EventType = NonNullable<RequestBody<'createWebhookEndpoint'>['events']>[number];
-const EVENT_TYPES: EventType[] = ['lab_order.created', 'lab_order.status_changed', 'lab_order.rejected'];
+const EVENT_TYPES: EventType[] = [
+  'lab_order.created',
+  'lab_order.status_changed',
+  'lab_order.rejected',
+  'lab_order.results_corrected',
+];
 
 type Raw = Answer<'getWebhookEndpoint'>['webhook_endpoint'];
 type RawDelivery = Answer<'listWebhookDeliveries'>['data'][number];

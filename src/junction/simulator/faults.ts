@@ -27,6 +27,11 @@ export interface Faults {
   errorRate?: number;
   /** default 500, 503, 429 (picked at random) */
   errorStatuses?: number[];
+  /**
+   * the JSON body of an injected error (default `{"detail": "<reason phrase>"}`): any of the shapes
+   * Junction documents, e.g. `{"error": "Bad Request", "message": "…", "status_code": 400}`
+   */
+  errorBody?: unknown;
   /** share of requests never answered */
   hangRate?: number;
   /** share of requests whose connection is destroyed without an answer */
@@ -63,6 +68,9 @@ export function validateFaults(faults: Faults): Faults {
   for (const s of faults.errorStatuses ?? []) {
     if (!Number.isInteger(s) || s < 400 || s > 599)
       throw new RangeError('errorStatuses must be HTTP error statuses');
+  }
+  if (faults.errorBody !== undefined && (typeof faults.errorBody !== 'object' || faults.errorBody === null)) {
+    throw new RangeError('errorBody must be a JSON object or array');
   }
   if (faults.errorStatuses !== undefined && faults.errorStatuses.length === 0) {
     throw new RangeError('errorStatuses must not be empty');

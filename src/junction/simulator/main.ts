@@ -13,6 +13,7 @@ const FLAGS = {
   'api-key': 'the only accepted x-vital-api-key (default: any non-empty key)',
   'webhook-url': 'where labtest.order.* webhooks are POSTed (default: none)',
   'webhook-secret': 'Svix signing secret whsec_… (default: generated and printed)',
+  'max-users': 'users the team may hold (a sandbox team holds 50: --max-users 50; default: no cap)',
   'latency-ms': 'added latency of every answer',
   'error-rate': 'share (0..1) of requests answered with 500/503/429',
   'error-statuses': 'comma-separated statuses for --error-rate (default 500,503,429)',
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     apiKey: o['api-key'] ?? null,
     webhookUrl: o['webhook-url'] ?? null,
     webhookSecret: o['webhook-secret'],
+    maxUsers: number('max-users', o['max-users']) || null,
     faults,
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
   });

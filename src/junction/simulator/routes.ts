@@ -4,9 +4,9 @@
  */
 import type { SimulatorOperation } from './faults.js';
 import { SIMULATOR_LAB_TESTS } from './catalog.js';
-import { FINAL_STATUSES, LifecycleError, WALK_IN_PATH, topLevel } from './lifecycle.js';
+import { FINAL_STATUSES, LifecycleError, WALK_IN_PATH } from './lifecycle.js';
 import { renderRequisitionPdf, renderResultPdf, simulateResults, type Interpretation } from './results.js';
-import type { SimOrder, SimulatorStore } from './store.js';
+import { CancelRefused, type SimOrder, type SimulatorStore } from './store.js';
 import { validateOrder } from './validate-order.js';
 import { labTestJson, orderJson, postOrderResponseJson, resultsJson, userJson } from './wire.js';
 
@@ -31,6 +31,8 @@ export interface SimRequest {
 export interface RouteContext {
   store: SimulatorStore;
   teamId: string;
+  /** users the team may hold (the sandbox's 50); null: no cap */
+  maxUsers: number | null;
   /** runs `fn` after `delaySeconds` unless the simulator closes first */
   later(delaySeconds: number, fn: () => void): void;
 }
@@ -83,7 +85,9 @@ export function handle(ctx: RouteContext, req: SimRequest): Reply {
       try {
         ctx.store.cancel(order);
       } catch (err) {
-        if (err instanceof LifecycleError) return detail(400, err.message);
+        // Junction's documented refusal (lab/workflow/cancelling-an-order.mdx, "Error Handling").
+        if (err instanceof CancelRefused)
+          return json(400, { error: 'Bad Request', message: err.message, status_code: 400 });
         throw err;
       }
       return json(200, postOrderResponseJson(order, ctx.teamId, 'Order cancelled'));
@@ -133,6 +137,14 @@ function createUser(ctx: RouteContext, req: SimRequest): Reply {
       created_on: existing.createdOn,
     });
   }
+  if (ctx.maxUsers !== null && ctx.store.users.size >= ctx.maxUsers) {
+    // Junction documents the cap (api-details/junction-api.mdx), not its answer: this one is in
+    // the shape of its other refusals of POST /v2/user (ClientUserIDConflictResponse).
+    return detail(400, {
+      error_type: 'INVALID_REQUEST',
+      error_message: `Sandbox teams may have up to ${ctx.maxUsers} users; this team has reached its user limit.`,
+    });
+  }
   return json(200, userJson(ctx.store.createUser(clientUserId), ctx.teamId));
 }
 
@@ -161,11 +173,12 @@ function createOrder(ctx: RouteContext, req: SimRequest): Reply {
   return { ...reply, created: true };
 }
 
+/** When the results Junction holds were reported (completed, corrected, redraw_available, partial), else null. */
 function resultsAvailable(order: SimOrder): string | null {
-  const status = order.events[order.events.length - 1]!.status;
-  if (topLevel(status) === 'completed') return order.reportedAt;
-  if (status.endsWith('.partial_results')) return order.events[order.events.length - 1]!.created_at;
-  return null;
+  if (order.reportedAt !== null) return order.reportedAt;
+  // Partial results, once there, stay (whatever status follows).
+  const partial = order.events.findLast((e) => e.status.endsWith('.partial_results'));
+  return partial?.created_at ?? null;
 }
 
 function results(ctx: RouteContext, req: SimRequest): Reply {

@@ -32,6 +32,11 @@ export interface SimulatorOptions {
   webhookSecret?: string;
   webhookRetry?: WebhookRetryOptions;
   faults?: Faults;
+  /**
+   * Users the team may hold: a sandbox team holds 50 (`api-details/junction-api.mdx`). Default
+   * null (no cap), so that the demo and load runs are not capped (standalone: `--max-users 50`).
+   */
+  maxUsers?: number | null;
   /** how long an `X-Idempotency-Key` is remembered (default 24 h) */
   idempotencyTtlMs?: number;
   teamId?: string;
@@ -56,6 +61,13 @@ export interface Simulator {
   setFaults(faults: Faults): void;
   faults(): Faults;
   setWebhookUrl(url: string | null): void;
+  /** Caps the users the team may hold (null: no cap). */
+  setMaxUsers(maxUsers: number | null): void;
+  /**
+   * Puts an order in any status, documented or not, with its event and webhook (tests: a status
+   * Junction adds in a later release).
+   */
+  setStatus(orderId: string, status: string): SimulatorOrderJson;
   /** Moves an order on (to `finalStatus`, or to its next stage), sending webhooks; throws when not allowed. */
   advance(orderId: string, finalStatus?: string): SimulatorOrderJson;
   /**
@@ -190,9 +202,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   faults.set(options.faults ?? {});
 
   const timers = new Set<NodeJS.Timeout>();
+  /** X-Idempotency-Keys of creates being answered right now */
+  const creating = new Set<string>();
   const ctx: RouteContext = {
     store,
     teamId,
+    maxUsers: options.maxUsers ?? null,
     later(delaySeconds, fn) {
       const timer = setTimeout(() => {
         timers.delete(timer);
@@ -215,8 +230,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return;
     }
     if (failure.kind === 'error') {
+      const body = faults.get().errorBody;
       write(res, {
-        ...errorReply(failure.status),
+        ...(body === undefined ? errorReply(failure.status) : json(failure.status, body)),
         headers: failure.status === 429 ? { 'retry-after': '1' } : undefined,
       });
     }
@@ -254,6 +270,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (found === 'method') return write(res, detail(405, 'Method Not Allowed'));
 
     const raw = await readBody(req);
+    // A create under a key whose first request is still running: Junction saves nothing for it and
+    // says to retry (lab/overview/idempotency.mdx); the status is undocumented, 409 is chosen.
+    const createKey = found.operation === 'create_order' ? req.headers['x-idempotency-key'] : undefined;
+    if (typeof createKey === 'string') {
+      if (creating.has(createKey))
+        return write(
+          res,
+          detail(409, 'A request with this idempotency key is already being processed; retry it.'),
+        );
+      creating.add(createKey);
+      res.once('close', () => creating.delete(createKey));
+    }
     const latency = faults.latencyMs(found.operation);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const failure = faults.draw(found.operation);
@@ -325,6 +353,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     faults: () => faults.get(),
     setWebhookUrl: (url) => webhooks.setUrl(url),
+    setMaxUsers(maxUsers) {
+      ctx.maxUsers = maxUsers;
+    },
+    setStatus(orderId, status) {
+      const order = orderJson(store.setStatus(orderOrThrow(orderId), status), teamId);
+      persist();
+      return order;
+    },
     advance(orderId, finalStatus) {
       const order = orderJson(store.advance(orderOrThrow(orderId), finalStatus), teamId);
       persist();

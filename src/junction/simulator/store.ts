@@ -4,7 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SimulatorLabTest } from './catalog.js';
-import { CANCELLED, LifecycleError, WALK_IN_PATH, canCancel, stepsTowards, topLevel } from './lifecycle.js';
+import {
+  CANCELLED,
+  CORRECTED,
+  LifecycleError,
+  REDRAW_AVAILABLE,
+  WALK_IN_PATH,
+  canCancel,
+  stepsTowards,
+  topLevel,
+} from './lifecycle.js';
 import type { Interpretation } from './results.js';
 import type { PatientAddress, PatientDetails, Physician, ValidOrder } from './validate-order.js';
 
@@ -39,6 +48,13 @@ export interface SimOrder {
   /** how results come out (sandbox simulation flag) */
   interpretation: Interpretation;
   reportedAt: string | null;
+}
+
+/** Junction refuses the cancel: the order is `lowLevel` (e.g. `partial_results`). */
+export class CancelRefused extends LifecycleError {
+  constructor(readonly lowLevel: string) {
+    super(`Transition from ${lowLevel} to cancelled is not allowed`);
+  }
 }
 
 export type OrderChange = 'labtest.order.created' | 'labtest.order.updated';
@@ -118,12 +134,20 @@ export class SimulatorStore {
     return order;
   }
 
+  /** Cancels the order; throws (with the low-level status it is in) when Junction would refuse. */
   cancel(order: SimOrder): SimOrder {
     const current = this.currentStatus(order);
-    if (!canCancel(current)) {
-      throw new LifecycleError(`Order cannot be cancelled in status ${topLevel(current)}`);
-    }
+    if (!canCancel(current)) throw new CancelRefused(current.slice(current.lastIndexOf('.') + 1));
     this.apply(order, CANCELLED);
+    return order;
+  }
+
+  /**
+   * Puts the order in `status` whatever it is, documented or not (tests: a status Junction adds in
+   * a later release), with its event and webhook.
+   */
+  setStatus(order: SimOrder, status: string): SimOrder {
+    this.apply(order, status);
     return order;
   }
 
@@ -135,7 +159,9 @@ export class SimulatorStore {
     if (order.sampleId === null && status !== WALK_IN_PATH[0] && topLevel(status) !== 'cancelled') {
       order.sampleId = `SIM${this.nextSample++}`;
     }
-    if (topLevel(status) === 'completed') order.reportedAt = now;
+    // Results are reported at completion, again at each correction, and at redraw_available.
+    if (topLevel(status) === 'completed' || status === REDRAW_AVAILABLE || status === CORRECTED)
+      order.reportedAt = now;
     this.onOrderChange('labtest.order.updated', order);
   }
 

@@ -4,7 +4,7 @@
  * `LabResultsRaw` schemas (every field those schemas require is present).
  */
 import { SIMULATOR_LAB, type SimulatorLabTest } from './catalog.js';
-import { topLevel } from './lifecycle.js';
+import { CORRECTED, REDRAW_AVAILABLE, topLevel } from './lifecycle.js';
 import { simulateResults } from './results.js';
 import type { SimOrder, SimUser } from './store.js';
 
@@ -118,7 +118,15 @@ function ageOn(dob: string, at: Date): number {
 }
 
 /** `LabResultsRaw`. Like Junction's, its metadata names the patient: treat it as PHI. */
+/** The report's status: `final` once completed or at a redraw, `corrected` after a correction, else `partial`. */
+function reportStatus(status: string): string {
+  if (status === CORRECTED) return 'corrected';
+  return topLevel(status) === 'completed' || status === REDRAW_AVAILABLE ? 'final' : 'partial';
+}
+
 export function resultsJson(order: SimOrder, reportedAt: string) {
+  const redraw = order.events.some((e) => e.status === REDRAW_AVAILABLE);
+  const markers = simulateResults(order.id, order.labTest, reportedAt, order.interpretation);
   const collected =
     order.events.find((e) => topLevel(e.status) === 'sample_with_lab')?.created_at ?? reportedAt;
   return {
@@ -133,13 +141,24 @@ export function resultsJson(order: SimOrder, reportedAt: string) {
       date_collected: collected,
       specimen_number: order.sampleId ?? order.id,
       date_received: collected,
-      status: topLevel(order.events[order.events.length - 1]!.status) === 'completed' ? 'final' : 'partial',
+      status: reportStatus(order.events[order.events.length - 1]!.status),
       interpretation: order.interpretation,
       patient_id: null,
       account_id: null,
     },
-    results: simulateResults(order.id, order.labTest, reportedAt, order.interpretation),
-    missing_results: [],
+    results: redraw ? markers.slice(0, -1) : markers,
+    // A redraw: the lab could not result the last marker (`lab/workflow/redraws.mdx`).
+    missing_results: redraw
+      ? markers.slice(-1).map((m) => ({
+          name: m.name,
+          slug: m.slug,
+          inferred_failure_type: 'internal_lab_failure',
+          note: 'Not resulted: a redraw is available',
+          loinc: m.loinc,
+          loinc_slug: m.loinc_slug,
+          provider_id: m.provider_id,
+        }))
+      : [],
     sample_information: null,
     order_transaction: null,
   };
