@@ -6,7 +6,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'svix';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateWebhookSecret, type Simulator } from '../../src/junction/simulator/index.js';
+import {
+  generateWebhookSecret,
+  JUNCTION_RETRY_SCHEDULE_MS,
+  startSimulator,
+  type Simulator,
+} from '../../src/junction/simulator/index.js';
 import { JunctionWebhookError, verifyJunctionWebhook } from '../../src/junction/webhooks.js';
 import { clientFor, orderFor, patientId, startTestSimulator } from './helpers.js';
 
@@ -42,11 +47,14 @@ class Receiver {
 
 let sim: Simulator;
 const receiver = new Receiver();
+let receiverUrl: string;
 
 beforeAll(async () => {
+  receiverUrl = await receiver.start();
   sim = await startTestSimulator({
-    webhookUrl: await receiver.start(),
-    webhookRetry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 40, timeoutMs: 250 },
+    webhookUrl: receiverUrl,
+    // Junction's schedule cut to its first two retries (immediately, 5 s), scaled to 0 and 5 ms.
+    webhookRetry: { scheduleMs: JUNCTION_RETRY_SCHEDULE_MS.slice(0, 2), scale: 0.001, timeoutMs: 250 },
   });
 });
 afterEach(async () => {
@@ -197,6 +205,29 @@ describe('delivery', () => {
       state: 'failed',
       lastStatus: 503,
     });
+  });
+
+  it("follows Junction's whole retry schedule, scaled: the first attempt and eight retries, then failed", async () => {
+    receiver.answer = () => 503;
+    // 27.6 hours of Junction's schedule (webhooks/retry-policy.mdx) in about a second.
+    const scaled = await startSimulator({
+      apiKey: 'sk_test_simulator',
+      webhookUrl: receiverUrl,
+      webhookRetry: { scale: 0.00001, timeoutMs: 250 },
+    });
+    try {
+      const client = clientFor(scaled);
+      const userId = await client.ensureUser(patientId());
+      const order = await client.createOrder(orderFor(userId), `key-${patientId()}`);
+      await scaled.webhooksSettled();
+      expect(scaled.webhookDeliveries().find((d) => d.orderId === order.id)).toMatchObject({
+        attempts: 1 + JUNCTION_RETRY_SCHEDULE_MS.length,
+        state: 'failed',
+      });
+      expect(JUNCTION_RETRY_SCHEDULE_MS).toHaveLength(8);
+    } finally {
+      await scaled.close();
+    }
   });
 
   it('answers the API without waiting for a receiver that never answers', async () => {

@@ -44,7 +44,12 @@ describe('webhook endpoints', () => {
       expect(ep).toMatchObject({
         url: 'http://127.0.0.1:9/hooks',
         brand_id: 'brand-a',
-        events: ['lab_order.created', 'lab_order.status_changed', 'lab_order.rejected'],
+        events: [
+          'lab_order.created',
+          'lab_order.status_changed',
+          'lab_order.rejected',
+          'lab_order.results_corrected',
+        ],
         description: 'orders feed',
         enabled: true,
         disabled_reason: null,

@@ -9,4 +9,9 @@ export {
   type SimulatorOrderJson,
   type SimulatorUserJson,
 } from './server.js';
-export { generateWebhookSecret, type WebhookDelivery, type WebhookRetryOptions } from './webhook-sender.js';
+export {
+  generateWebhookSecret,
+  JUNCTION_RETRY_SCHEDULE_MS,
+  type WebhookDelivery,
+  type WebhookRetryOptions,
+} from './webhook-sender.js';

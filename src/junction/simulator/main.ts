@@ -19,6 +19,8 @@ const FLAGS = {
   'data-dir':
     'where the generated webhook secret is kept across restarts (default ./.data/junction-simulator)',
   'max-users': 'users the team may hold (a sandbox team holds 50: --max-users 50; default: no cap)',
+  'webhook-retry-scale':
+    "multiplies Junction's webhook retry schedule (immediately, 5 s, 5 min … 10 h; default 1)",
   'latency-ms': 'added latency of every answer',
   'error-rate': 'share (0..1) of requests answered with 500/503/429',
   'error-statuses': 'comma-separated statuses for --error-rate (default 500,503,429)',
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
     webhookUrl: o['webhook-url'] ?? null,
     webhookSecret,
     maxUsers: number('max-users', o['max-users']) || null,
+    webhookRetry: { scale: number('webhook-retry-scale', o['webhook-retry-scale']) },
     faults,
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
   });

@@ -7,20 +7,23 @@ import { createHash } from 'node:crypto';
 import type { SimulatorLabTest } from './catalog.js';
 
 export type Interpretation = 'normal' | 'abnormal' | 'critical';
+/** The sandbox's result types (`lab/overview/sandbox.mdx`, "Results"; `ResultType`). */
+export const RESULT_TYPES = ['numeric', 'comment', 'range'] as const;
+export type ResultType = (typeof RESULT_TYPES)[number];
 
 export interface SimulatedMarkerResult {
   name: string;
   slug: string;
   result: string;
-  type: 'numeric';
-  unit: string;
+  type: ResultType;
+  unit: string | null;
   timestamp: string;
-  notes: null;
-  reference_range: string;
-  min_range_value: number;
-  max_range_value: number;
-  is_above_max_range: boolean;
-  is_below_min_range: boolean;
+  notes: string | null;
+  reference_range: string | null;
+  min_range_value: number | null;
+  max_range_value: number | null;
+  is_above_max_range: boolean | null;
+  is_below_min_range: boolean | null;
   interpretation: 'normal' | 'abnormal' | 'critical';
   loinc: string;
   loinc_slug: string;
@@ -44,9 +47,11 @@ export function simulateResults(
   labTest: SimulatorLabTest,
   reportedAt: string,
   interpretation: Interpretation,
+  /** the types to cycle through, marker by marker (the sandbox's `result_types` flag); default numeric */
+  resultTypes: readonly ResultType[] = ['numeric'],
 ): SimulatedMarkerResult[] {
   const random = seededRandom(orderId);
-  return labTest.markers.map((m, index) => {
+  return labTest.markers.map((m, index): SimulatedMarkerResult => {
     const span = m.max - m.min;
     let value = m.min + span * (0.15 + 0.7 * random());
     let flag: SimulatedMarkerResult['interpretation'] = 'normal';
@@ -55,6 +60,47 @@ export function simulateResults(
       flag = interpretation;
     }
     const rounded = Math.round(value * 100) / 100;
+    const type = resultTypes[index % resultTypes.length] ?? 'numeric';
+    const common = {
+      name: m.name,
+      slug: m.slug,
+      timestamp: reportedAt,
+      interpretation: flag,
+      loinc: m.loinc,
+      loinc_slug: m.slug,
+      provider_id: String(m.id),
+    };
+    if (type === 'comment') {
+      // A text result, no number, unit or range (the sandbox's `comment`).
+      return {
+        ...common,
+        result: 'See comment',
+        type,
+        unit: null,
+        notes: 'Specimen reviewed by the laboratory; no numeric result is reported for this marker.',
+        reference_range: null,
+        min_range_value: null,
+        max_range_value: null,
+        is_above_max_range: null,
+        is_below_min_range: null,
+      };
+    }
+    if (type === 'range') {
+      // A bound, not a value ("<50" in the sandbox's words): below the range's upper limit.
+      return {
+        ...common,
+        result: `<${m.max}`,
+        type,
+        unit: m.unit,
+        notes: null,
+        reference_range: `${m.min}-${m.max}`,
+        min_range_value: m.min,
+        max_range_value: m.max,
+        is_above_max_range: false,
+        is_below_min_range: null,
+        interpretation: 'normal',
+      };
+    }
     return {
       name: m.name,
       slug: m.slug,
@@ -89,7 +135,9 @@ export function renderResultPdf(
     `${labTestName} - simulated report`,
     `Order ${orderId}`,
     '',
-    ...results.map((r) => `${r.name}: ${r.result} ${r.unit} (ref ${r.reference_range}) ${r.interpretation}`),
+    ...results.map(
+      (r) => `${r.name}: ${r.result} ${r.unit ?? ''} (ref ${r.reference_range ?? '-'}) ${r.interpretation}`,
+    ),
   ]);
 }
 

@@ -5,7 +5,14 @@
 import type { SimulatorOperation } from './faults.js';
 import { SIMULATOR_LAB_TESTS } from './catalog.js';
 import { FINAL_STATUSES, LifecycleError, WALK_IN_PATH } from './lifecycle.js';
-import { renderRequisitionPdf, renderResultPdf, simulateResults, type Interpretation } from './results.js';
+import {
+  renderRequisitionPdf,
+  renderResultPdf,
+  RESULT_TYPES,
+  simulateResults,
+  type Interpretation,
+  type ResultType,
+} from './results.js';
 import { CancelRefused, type SimOrder, type SimulatorStore } from './store.js';
 import { validateOrder } from './validate-order.js';
 import { labTestJson, orderJson, postOrderResponseJson, resultsJson, userJson } from './wire.js';
@@ -176,6 +183,8 @@ function createOrder(ctx: RouteContext, req: SimRequest): Reply {
 /** When the results Junction holds were reported (completed, corrected, redraw_available, partial), else null. */
 function resultsAvailable(order: SimOrder): string | null {
   if (order.reportedAt !== null) return order.reportedAt;
+  // A sample error: the lab could not process the sample, so it reports nothing.
+  if (order.events.at(-1)!.status.startsWith('failed.')) return null;
   // Partial results, once there, stay (whatever status follows).
   const partial = order.events.findLast((e) => e.status.endsWith('.partial_results'));
   return partial?.created_at ?? null;
@@ -193,7 +202,13 @@ function resultPdf(ctx: RouteContext, req: SimRequest): Reply {
   const order = findOrder(ctx, req.params[0]);
   if (isReply(order)) return order;
   if (order.reportedAt === null) return detail(404, 'The lab report is not available for this order yet');
-  const markers = simulateResults(order.id, order.labTest, order.reportedAt, order.interpretation);
+  const markers = simulateResults(
+    order.id,
+    order.labTest,
+    order.reportedAt,
+    order.interpretation,
+    order.resultTypes,
+  );
   return {
     status: 200,
     body: renderResultPdf(order.id, order.labTest.name, markers),
@@ -240,7 +255,24 @@ function simulate(ctx: RouteContext, req: SimRequest): Reply {
       { loc: ['query', 'delay'], msg: 'Input should be a valid number', type: 'float_parsing' },
     ]);
   }
-  const flags = req.body as { interpretation?: unknown } | undefined;
+  const flags = req.body as { interpretation?: unknown; result_types?: unknown } | undefined;
+  const types = flags?.result_types;
+  if (types !== undefined && types !== null) {
+    if (
+      !Array.isArray(types) ||
+      types.length === 0 ||
+      !types.every((t) => (RESULT_TYPES as readonly unknown[]).includes(t))
+    ) {
+      return detail(422, [
+        {
+          loc: ['body', 'result_types'],
+          msg: `Input should be a list of ${RESULT_TYPES.join(', ')}`,
+          type: 'enum',
+        },
+      ]);
+    }
+    order.resultTypes = types as ResultType[];
+  }
   if (
     typeof flags?.interpretation === 'string' &&
     INTERPRETATIONS.includes(flags.interpretation as Interpretation)

@@ -14,7 +14,7 @@ import {
   stepsTowards,
   topLevel,
 } from './lifecycle.js';
-import type { Interpretation } from './results.js';
+import type { Interpretation, ResultType } from './results.js';
 import type { PatientAddress, PatientDetails, Physician, ValidOrder } from './validate-order.js';
 
 export interface SimUser {
@@ -47,6 +47,8 @@ export interface SimOrder {
   updatedAt: string;
   /** how results come out (sandbox simulation flag) */
   interpretation: Interpretation;
+  /** the result types markers cycle through (sandbox simulation flag `result_types`); default numeric */
+  resultTypes?: ResultType[];
   reportedAt: string | null;
 }
 

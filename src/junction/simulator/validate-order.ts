@@ -10,6 +10,7 @@ export interface FastApiError {
   msg: string;
   type: string;
   input?: unknown;
+  ctx?: Record<string, unknown>;
 }
 
 export interface PatientDetails {
@@ -62,6 +63,15 @@ function isRealPastDate(s: string): boolean {
   return d.toISOString().startsWith(s) && d.getTime() < Date.now();
 }
 
+/**
+ * Junction's patient name rule (`lab/workflow/order-requirements.mdx`, "Patient name validation"):
+ * ASCII letters, digits and `-.,'`, single inner spaces, no surrounding space; at most 50 characters
+ * (`PatientDetailsWithValidation`). The ZIP: `PatientAddressWithValidation.zip`.
+ */
+const NAME = /^([a-zA-Z0-9]{1})([a-zA-Z0-9-.,']*(\s[a-zA-Z0-9-.,']+)*[a-zA-Z0-9-.,']?)$/;
+const MAX_NAME = 50;
+const ZIP = /^\d{5}(-\d{4})?$/;
+
 export function validateOrder(
   body: unknown,
   userExists: (userId: string) => boolean,
@@ -94,6 +104,33 @@ export function validateOrder(
         msg: 'String should have at least 1 character',
         type: 'string_too_short',
         input: v,
+      });
+      return null;
+    }
+    return v;
+  };
+
+  /** A patient name as Junction checks it (`PatientDetailsWithValidation`), or null. */
+  const name = (obj: Record<string, unknown>, key: string, loc: string[]): string | null => {
+    const v = str(obj, key, loc);
+    if (v === null) return null;
+    if (v.length > MAX_NAME) {
+      errors.push({
+        loc: [...loc, key],
+        msg: `String should have at most ${MAX_NAME} characters`,
+        type: 'string_too_long',
+        input: v,
+        ctx: { max_length: MAX_NAME },
+      });
+      return null;
+    }
+    if (!NAME.test(v)) {
+      errors.push({
+        loc: [...loc, key],
+        msg: `String should match pattern '${NAME.source}'`,
+        type: 'string_pattern_mismatch',
+        input: v,
+        ctx: { pattern: NAME.source },
       });
       return null;
     }
@@ -144,8 +181,8 @@ export function validateOrder(
   } else {
     const p = body.patient_details;
     const loc = ['body', 'patient_details'];
-    const firstName = str(p, 'first_name', loc);
-    const lastName = str(p, 'last_name', loc);
+    const firstName = name(p, 'first_name', loc);
+    const lastName = name(p, 'last_name', loc);
     const dob = str(p, 'dob', loc);
     if (dob !== null && !isRealPastDate(dob)) {
       errors.push({
@@ -205,6 +242,15 @@ export function validateOrder(
     const city = str(a, 'city', loc);
     const state = str(a, 'state', loc);
     const zip = str(a, 'zip', loc);
+    if (zip !== null && !ZIP.test(zip)) {
+      errors.push({
+        loc: [...loc, 'zip'],
+        msg: `String should match pattern '${ZIP.source}'`,
+        type: 'string_pattern_mismatch',
+        input: zip,
+        ctx: { pattern: ZIP.source },
+      });
+    }
     const country = str(a, 'country', loc);
     const receiverName = str(a, 'receiver_name', loc, true);
     if (firstLine && city && state && zip && country) {

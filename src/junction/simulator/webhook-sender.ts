@@ -1,19 +1,36 @@
 /**
  * Svix-style webhook delivery: each message is signed with the `svix` package (`svix-id`,
- * `svix-timestamp`, `svix-signature`), POSTed in the background and retried with capped
- * exponential backoff until a 2xx or the attempts run out. The API answer never waits for it.
+ * `svix-timestamp`, `svix-signature`), POSTed in the background and retried on Junction's schedule
+ * (`webhooks/retry-policy.mdx`) until a 2xx or the retries run out. The API answer never waits for it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'svix/dist/webhook.js'; // the webhook module alone (see src/junction/webhooks.ts)
 
+/**
+ * Junction's retry schedule (`webhooks/retry-policy.mdx`): after a failed attempt, retried
+ * immediately, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h more. The page's example
+ * ("fails four times… delivered roughly 35 minutes and 5 seconds after the initial attempt")
+ * counts "immediately" as the first retry: nine attempts in all.
+ */
+export const JUNCTION_RETRY_SCHEDULE_MS: readonly number[] = [
+  0,
+  5_000,
+  5 * 60_000,
+  30 * 60_000,
+  2 * 3_600_000,
+  5 * 3_600_000,
+  10 * 3_600_000,
+  10 * 3_600_000,
+];
+/** "a 2xx… within a reasonable timeframe (15s)" (`webhooks/retry-policy.mdx`) */
+export const JUNCTION_ANSWER_WITHIN_MS = 15_000;
+
 export interface WebhookRetryOptions {
-  /** total attempts per message (Svix makes 8 over hours; default 8) */
-  attempts?: number;
-  /** first retry delay (default 1000 ms), doubled each time */
-  baseDelayMs?: number;
-  /** cap of one delay (default 60 000 ms) */
-  maxDelayMs?: number;
-  /** time limit of one delivery attempt (default 10 000 ms) */
+  /** the pause before each retry, in order (default Junction's, JUNCTION_RETRY_SCHEDULE_MS) */
+  scheduleMs?: readonly number[];
+  /** multiplies every pause, so that tests run the schedule in milliseconds (default 1) */
+  scale?: number;
+  /** time limit of one delivery attempt (default Junction's 15 s) */
   timeoutMs?: number;
 }
 
@@ -40,9 +57,7 @@ export class WebhookSender {
   private readonly deliveries: WebhookDelivery[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
-  private readonly attempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
+  private readonly pausesMs: number[];
   private readonly timeoutMs: number;
 
   constructor(
@@ -52,10 +67,10 @@ export class WebhookSender {
     private readonly log: (entry: Record<string, unknown>) => void,
   ) {
     this.signer = new Webhook(secret);
-    this.attempts = retry.attempts ?? 8;
-    this.baseDelayMs = retry.baseDelayMs ?? 1000;
-    this.maxDelayMs = retry.maxDelayMs ?? 60_000;
-    this.timeoutMs = retry.timeoutMs ?? 10_000;
+    const scale = retry.scale ?? 1;
+    if (!(Number.isFinite(scale) && scale >= 0)) throw new RangeError('webhook retry scale must be >= 0');
+    this.pausesMs = (retry.scheduleMs ?? JUNCTION_RETRY_SCHEDULE_MS).map((ms) => ms * scale);
+    this.timeoutMs = retry.timeoutMs ?? JUNCTION_ANSWER_WITHIN_MS;
   }
 
   setUrl(url: string | null): void {
@@ -98,7 +113,8 @@ export class WebhookSender {
 
   private async deliver(url: string, delivery: WebhookDelivery, body: string): Promise<void> {
     const signal = this.abort.signal;
-    for (let attempt = 1; attempt <= this.attempts && !signal.aborted; attempt++) {
+    const attempts = this.pausesMs.length + 1;
+    for (let attempt = 1; attempt <= attempts && !signal.aborted; attempt++) {
       delivery.attempts = attempt;
       const timestamp = new Date();
       try {
@@ -122,10 +138,7 @@ export class WebhookSender {
       } catch {
         delivery.lastStatus = null;
       }
-      if (attempt < this.attempts) {
-        const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-        await sleep(delay, signal);
-      }
+      if (attempt < attempts) await sleep(this.pausesMs[attempt - 1]!, signal);
     }
     delivery.state = 'failed';
     if (signal.aborted) return;

@@ -126,7 +126,13 @@ function reportStatus(status: string): string {
 
 export function resultsJson(order: SimOrder, reportedAt: string) {
   const redraw = order.events.some((e) => e.status === REDRAW_AVAILABLE);
-  const markers = simulateResults(order.id, order.labTest, reportedAt, order.interpretation);
+  const markers = simulateResults(
+    order.id,
+    order.labTest,
+    reportedAt,
+    order.interpretation,
+    order.resultTypes,
+  );
   const collected =
     order.events.find((e) => topLevel(e.status) === 'sample_with_lab')?.created_at ?? reportedAt;
   return {
