@@ -68,7 +68,7 @@ export async function beforeCheck(which: Set<Invariant>, system: System, recorde
       'alter table lab_visits drop constraint lab_visits_pricing_check',
       'update lab_visits set total_cents = total_cents + 1 where id = (select id from lab_visits order by created_at limit 1)',
       'alter table lab_coupons drop constraint lab_coupons_redemptions_check',
-      'update lab_coupons set max_redemptions = redemptions - 1 where redemptions >= 2',
+      'update lab_coupons set redemptions = max_redemptions + 1 where id = (select id from lab_coupons order by id limit 1)',
     );
   if (which.has('events'))
     statements.push(
