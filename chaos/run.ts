@@ -106,6 +106,13 @@ export async function runChaos(o: RunOptions): Promise<Summary> {
   const broken = sabotaged();
   log(`chaos: seed ${o.seed}, ${o.minutes} min; logs in ${runDir}`);
   const system = await startSystem(o.adminUrl, runDir);
+  // Stopped from outside (Ctrl-C, SIGTERM): stop every process this run started, drop its database.
+  const stop = (signal: NodeJS.Signals) => {
+    log(`chaos: ${signal}; stopping the system`);
+    void system.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
     const tenants = await makeTenants(system, o.seed);
     log('chaos: system up (2 replicas, 1 worker, simulator, proxy, 2 receivers); clients and faults start');
@@ -202,6 +209,8 @@ export async function runChaos(o: RunOptions): Promise<Summary> {
     };
     return summary;
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await system.close();
   }
 }
