@@ -9,7 +9,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
 import type { Database } from '../db/database.js';
-import { HttpError } from '../http/errors.js';
+import { Errors } from '../http/errors.js';
 import type { Metrics } from '../http/metrics.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { errorResponses } from '../http/schemas.js';
@@ -73,9 +73,8 @@ export async function junctionWebhookRoutes(
       } catch (err) {
         if (err instanceof JunctionWebhookError) {
           metrics.webhooks.inc({ outcome: err.failure });
-          if (err.failure === 'malformed_payload')
-            throw new HttpError(400, 'malformed_webhook', `The webhook is not readable: ${err.message}.`);
-          throw new HttpError(401, 'invalid_signature', `The webhook could not be verified: ${err.message}.`);
+          if (err.failure === 'malformed_payload') throw Errors.malformedWebhook(err.message);
+          throw Errors.invalidSignature(err.message);
         }
         throw err;
       }

@@ -30,9 +30,7 @@ export function isObjectId(value: string): boolean {
  */
 export function parseObjectId(value: string, field: string): string {
   if (!OBJECT_ID.test(value)) {
-    throw Errors.unprocessable('invalid_id', `${field} must be a 24-character hexadecimal ObjectId.`, [
-      { path: field, message: 'is not an ObjectId' },
-    ]);
+    throw Errors.invalidId(field);
   }
   return value.toLowerCase();
 }
