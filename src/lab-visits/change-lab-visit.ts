@@ -6,7 +6,7 @@ import { audit, type AuditAction } from '../audit/audit.js';
 import type { Tx } from '../db/database.js';
 import { Errors } from '../http/errors.js';
 import { cursorCodec } from '../http/cursor.js';
-import { fetchPage, type PageParams } from '../workspaces/pagination.js';
+import { fetchPage, type PageParams } from '../http/pagination.js';
 import { VISIT, type VisitContext } from './create-lab-visit.js';
 import { acceptsResults, canReschedule, canTransition } from './lifecycle.js';
 import { recordEvent } from '../events/record.js';

@@ -10,7 +10,7 @@ import type { IdempotencyContext } from '../idempotency/plugin.js';
 import { workspaceTestsByIds, type WorkspaceTestRow } from '../workspaces/catalog-repository.js';
 import { findClient, findReferral } from '../workspaces/clients-repository.js';
 import { findCouponByCode, redeemCoupon, type CouponRow } from '../workspaces/coupons-repository.js';
-import { newObjectId } from '../workspaces/object-id.js';
+import { newObjectId } from '../http/object-id.js';
 import { recordEvent } from '../events/record.js';
 import { visitEvent } from './present.js';
 import { priceVisit, type VisitPrice } from './pricing.js';

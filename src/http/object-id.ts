@@ -4,7 +4,7 @@
  * creation order, which keeps the id-keyed indexes append-mostly.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { Errors } from '../http/errors.js';
+import { Errors } from './errors.js';
 
 const PROCESS_UNIQUE = randomBytes(5);
 let counter = randomInt(0, 0x1000000);
