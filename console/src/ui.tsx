@@ -58,6 +58,42 @@ export function useSubmit(): {
   return { busy, error, run, clear: useCallback(() => setError(null), []) };
 }
 
+/** Saves a fetched file as a download (a plain link could not carry the Authorization header). */
+function saveAs(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A button that fetches a file with the signed-in token and saves it, with the API's message on failure. */
+export function Download({
+  label,
+  filename,
+  fetch,
+  action,
+}: {
+  label: string;
+  filename: string;
+  fetch: () => Promise<Blob>;
+  action: string;
+}) {
+  const submit = useSubmit();
+  const run = () => submit.run(async () => saveAs(await fetch(), filename));
+  return (
+    <>
+      <p>
+        <button type="button" class="secondary" disabled={submit.busy} onClick={() => void run()}>
+          {label}
+        </button>
+      </p>
+      <Problem error={submit.error} action={action} />
+    </>
+  );
+}
+
 /** An error as the API said it: a 403 says what this sign-in may not do. */
 export function Problem({ error, action }: { error: unknown; action?: string }) {
   if (error === null || error === undefined) return null;

@@ -77,10 +77,12 @@ function describeChar(s: string): string {
 
 /**
  * The first string (value or object key) in `data` that holds a character no text field of ours
- * accepts, or a level of nesting beyond MAX_DEPTH, as an Ajv-style error. Walks the parsed
- * request, so it covers every field of every schema at once, free-form ones included.
+ * accepts, a number that is not finite, or a level of nesting beyond MAX_DEPTH, as an Ajv-style
+ * error. Walks the parsed request, so it covers every field of every schema at once, free-form
+ * ones included. JSON has no Infinity, but its parser turns `1e400` into one (and a query string's
+ * `1e400` is coerced into one); a column stores none, and `JSON.stringify` writes it as null.
  */
-export function findBadText(data: unknown, path = '', depth = 0): ErrorObject | undefined {
+export function findUnstorable(data: unknown, path = '', depth = 0): ErrorObject | undefined {
   const error = (instancePath: string, message: string): ErrorObject => ({
     instancePath,
     schemaPath: '#/text',
@@ -89,11 +91,16 @@ export function findBadText(data: unknown, path = '', depth = 0): ErrorObject | 
     message,
   });
   if (typeof data === 'string') return BAD_TEXT.test(data) ? error(path, describeChar(data)) : undefined;
+  if (typeof data === 'number') {
+    return Number.isFinite(data)
+      ? undefined
+      : error(path, 'must be a finite number (1e400 is beyond any number)');
+  }
   if (data === null || typeof data !== 'object') return undefined;
   if (depth >= MAX_DEPTH) return error(path, `is nested more than ${MAX_DEPTH} levels deep`);
   if (Array.isArray(data)) {
     for (let i = 0; i < data.length; i++) {
-      const found = findBadText(data[i], `${path}/${i}`, depth + 1);
+      const found = findUnstorable(data[i], `${path}/${i}`, depth + 1);
       if (found) return found;
     }
     return undefined;
@@ -101,7 +108,7 @@ export function findBadText(data: unknown, path = '', depth = 0): ErrorObject | 
   for (const [key, value] of Object.entries(data)) {
     const keyPath = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
     if (BAD_TEXT.test(key)) return error(path, `has a property name that ${describeChar(key)}`);
-    const found = findBadText(value, keyPath, depth + 1);
+    const found = findUnstorable(value, keyPath, depth + 1);
     if (found) return found;
   }
   return undefined;
@@ -110,7 +117,9 @@ export function findBadText(data: unknown, path = '', depth = 0): ErrorObject | 
 /**
  * Every route's schema compiles here, so every request part (body, query, params, headers) that
  * has a schema is checked twice: by Ajv against its schema, then — once it passes — for text
- * PostgreSQL would refuse or that has no business in a field (findBadText). One place, every route.
+ * PostgreSQL would refuse or that has no business in a field, and for numbers that are not finite
+ * (findUnstorable). One place, every route. A finite number's range is its schema's minimum and
+ * maximum, which every number a route accepts has (test/http/input-bounds.test.ts).
  */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? bodyAjv : textAjv;
@@ -120,7 +129,7 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
       checked.errors = validate.errors;
       return false;
     }
-    const bad = findBadText(data);
+    const bad = findUnstorable(data);
     checked.errors = bad ? [bad] : null;
     return !bad;
   };

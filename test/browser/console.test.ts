@@ -109,6 +109,17 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
     await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
   }
 
+  /** Clicks a download button and reads the saved JSON file. */
+  async function downloadJson(page: Page, button: string): Promise<{ name: string; body: any }> {
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: button }).click(),
+    ]);
+    return { name: file.suggestedFilename(), body: JSON.parse(fs.readFileSync(await file.path(), 'utf8')) };
+  }
+  const observations = (bundle: { entry: { resource: { resourceType: string } }[] }) =>
+    bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === 'Observation');
+
   const api = (token: string, url: string) => t.request('GET', url, { token });
   const redemptions = async (code: string): Promise<number> => {
     const res = await api(tokens.owner, `/v1/workspace/${WS}/labs/coupons?limit=200`);
@@ -186,6 +197,13 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       await page.getByRole('button', { name: 'Save results' }).click();
       await page.getByRole('region', { name: 'Results' }).getByRole('cell', { name: '5.2' }).waitFor();
       await check(page, 'visit');
+      // The visit as FHIR: the Bundle the API serves, with the result just entered as an Observation.
+      const fhir = await downloadJson(page, 'Download FHIR');
+      expect(fhir.name).toBe(`lab-visit-${visitId}.fhir.json`);
+      expect(fhir.body.resourceType).toBe('Bundle');
+      expect(observations(fhir.body)).toEqual([
+        expect.objectContaining({ valueQuantity: expect.objectContaining({ value: 5.2 }) }),
+      ]);
 
       const read = await api(tokens.staff, `/v1/workspace/${WS}/labs/visits/${visitId}`);
       expect(read.status).toBe(200);
@@ -456,6 +474,11 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       ]);
       const pdf = fs.readFileSync(await download.path());
       expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      // The completed order as FHIR: one Observation per marker the results table shows.
+      const fhir = await downloadJson(page, 'Download FHIR');
+      expect(fhir.name).toBe(`lab-order-${placed.id}.fhir.json`);
+      expect(fhir.body.resourceType).toBe('Bundle');
+      expect(observations(fhir.body)).toHaveLength(await results.locator('tbody tr').count());
       await check(page, 'order-completed');
       // Completed: nothing to cancel.
       expect(await page.getByRole('button', { name: /Cancel order/ }).count()).toBe(0);

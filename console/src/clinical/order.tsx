@@ -8,7 +8,18 @@ import { api, call } from '../api/client';
 import type { LabOrder } from '../api/types';
 import { href } from '../router';
 import { can, useSignedIn } from '../signed-in';
-import { Confirm, dateTime, Empty, PageTitle, Problem, Show, TableWrap, useApi, useSubmit } from '../ui';
+import {
+  Confirm,
+  dateTime,
+  Download,
+  Empty,
+  PageTitle,
+  Problem,
+  Show,
+  TableWrap,
+  useApi,
+  useSubmit,
+} from '../ui';
 import { cancellable, hasRequisition, isFinal, requisitionMade } from './statuses';
 
 export function OrderPage({ id }: { id: string }) {
@@ -102,6 +113,22 @@ function OrderView({
           <Empty>Results are available once the order is completed; it is {order.status}.</Empty>
         )}
       </section>
+
+      <section aria-labelledby="fhir-title">
+        <h2 id="fhir-title">FHIR</h2>
+        <p>
+          The order as a FHIR R4 Bundle for an EHR: the patient, the order and, once Junction has results, the
+          report with one observation per marker.
+        </p>
+        <Download
+          label="Download FHIR"
+          filename={`lab-order-${order.id}.fhir.json`}
+          action="download the FHIR Bundle"
+          fetch={() =>
+            call(api.GET('/v1/lab-orders/{id}/fhir', { params: { path: { id: order.id } }, parseAs: 'blob' }))
+          }
+        />
+      </section>
     </>
   );
 }
@@ -159,30 +186,12 @@ function OrderActions({
   );
 }
 
-/** Saves a fetched file as a download (a plain link could not carry the Authorization header). */
-function saveAs(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /**
  * The requisition a walk-in patient takes to the lab: offered once the timeline shows Junction
  * made it (`….requisition_created`), never for an order that has none to use (the API answers
  * 409 requisition_not_applicable for those, 404 requisition_not_available before Junction made it).
  */
 function Requisition({ order }: { order: LabOrder }) {
-  const pdf = useSubmit();
-  const download = () =>
-    pdf.run(async () => {
-      const blob = await call(
-        api.GET('/v1/lab-orders/{id}/requisition', { params: { path: { id: order.id } }, parseAs: 'blob' }),
-      );
-      saveAs(blob, `requisition-${order.id}.pdf`);
-    });
   let body;
   if (!hasRequisition(order.status)) {
     body = <Empty>This order has no requisition to use: it is {order.status}.</Empty>;
@@ -195,18 +204,25 @@ function Requisition({ order }: { order: LabOrder }) {
     );
   } else {
     body = (
-      <p>
-        <button type="button" class="secondary" disabled={pdf.busy} onClick={() => void download()}>
-          Download the requisition PDF
-        </button>
-      </p>
+      <Download
+        label="Download the requisition PDF"
+        filename={`requisition-${order.id}.pdf`}
+        action="download the requisition"
+        fetch={() =>
+          call(
+            api.GET('/v1/lab-orders/{id}/requisition', {
+              params: { path: { id: order.id } },
+              parseAs: 'blob',
+            }),
+          )
+        }
+      />
     );
   }
   return (
     <section aria-labelledby="requisition-title">
       <h2 id="requisition-title">Requisition</h2>
       {body}
-      <Problem error={pdf.error} action="download the requisition" />
     </section>
   );
 }
@@ -216,26 +232,22 @@ function Results({ id }: { id: string }) {
     () => call(api.GET('/v1/lab-orders/{id}/results', { params: { path: { id } } })),
     [id],
   );
-  const pdf = useSubmit();
-  const download = () =>
-    pdf.run(async () => {
-      const blob = await call(
-        api.GET('/v1/lab-orders/{id}/results/pdf', { params: { path: { id } }, parseAs: 'blob' }),
-      );
-      saveAs(blob, `lab-order-${id}.pdf`);
-    });
   return (
     <Show loaded={results} what="the results">
       {(r) => (
         <>
           <p>
             Reported {dateTime(r.reported_at)}
-            {r.sample_id ? `, sample ${r.sample_id}` : ''}.{' '}
-            <button type="button" class="secondary" disabled={pdf.busy} onClick={() => void download()}>
-              Download the results PDF
-            </button>
+            {r.sample_id ? `, sample ${r.sample_id}` : ''}.
           </p>
-          <Problem error={pdf.error} action="download the PDF" />
+          <Download
+            label="Download the results PDF"
+            filename={`lab-order-${id}.pdf`}
+            action="download the PDF"
+            fetch={() =>
+              call(api.GET('/v1/lab-orders/{id}/results/pdf', { params: { path: { id } }, parseAs: 'blob' }))
+            }
+          />
           {r.results.length === 0 ? (
             <Empty>The report has no markers.</Empty>
           ) : (

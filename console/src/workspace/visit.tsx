@@ -9,6 +9,7 @@ import type { LabVisit, LabVisitStatus, ResultInput } from '../api/types';
 import { href, navigate } from '../router';
 import {
   dateTime,
+  Download,
   Empty,
   Field,
   money,
@@ -132,6 +133,27 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
         ) : (
           <NotOffered>Results can be entered once the visit is collected.</NotOffered>
         )}
+      </section>
+
+      <section aria-labelledby="fhir-title">
+        <h2 id="fhir-title">FHIR</h2>
+        <p>
+          The visit as a FHIR R4 Bundle for an EHR: the client, one request per test and, once results are
+          entered, the report with one observation per result.
+        </p>
+        <Download
+          label="Download FHIR"
+          filename={`lab-visit-${visit.id}.fhir.json`}
+          action="download the FHIR Bundle"
+          fetch={() =>
+            call(
+              api.GET('/v1/workspace/{workspaceId}/labs/visits/{visitId}/fhir', {
+                params: { path: { workspaceId, visitId: visit.id } },
+                parseAs: 'blob',
+              }),
+            )
+          }
+        />
       </section>
 
       {runLabs ? <DeleteVisit visit={visit} /> : null}
