@@ -1,9 +1,9 @@
 /** Rows → API bodies, and the opaque keyset cursor. */
 import { previousValues, type NewEvent } from '../events/record.js';
-import type { ClinicalEventType } from '../events/tables.js';
 import { cursorCodec } from '../http/cursor.js';
 import { isCorrection, isRedrawAvailable } from '../junction/order-statuses.js';
 import type { LabOrderEventRow, LabOrderRow } from './orders-repository.js';
+import type { LabOrderEventType } from './events.js';
 import type { LabOrderDetail, LabOrderSummary } from './schemas.js';
 
 export function toSummary(row: LabOrderRow): LabOrderSummary {
@@ -68,7 +68,7 @@ export function orderChangeEvent(before: LabOrderRow, after: LabOrderRow): NewEv
  * `lab_order.results_corrected`; `redraw_available` is `lab_order.status_changed`, since the
  * results are there although Junction keeps the order `collecting_sample`.
  */
-function sameStatusEvent(before: LabOrderRow, after: LabOrderRow): ClinicalEventType | null {
+function sameStatusEvent(before: LabOrderRow, after: LabOrderRow): LabOrderEventType | null {
   const later = (after.statusAt?.getTime() ?? 0) > (before.statusAt?.getTime() ?? 0);
   if (after.status === 'completed' && isCorrection(after.statusDetail) && later)
     return 'lab_order.results_corrected';

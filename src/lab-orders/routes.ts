@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
 import { audit, auditActor } from '../audit/audit.js';
 import { brandsToList, principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
-import { Errors, HttpError } from '../http/errors.js';
+import { Errors } from '../http/errors.js';
 import { errorResponses, sendJsonText } from '../http/schemas.js';
 import { mayBeCancelled, mayHaveResults } from '../junction/order-statuses.js';
 import { JunctionRejected, JunctionUnavailable } from '../junction/types.js';
@@ -246,14 +246,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
     },
   );
 
-  const noResults = (order: LabOrderRow) =>
-    new HttpError(
-      404,
-      'results_not_available',
-      `Junction has no results for this order yet; it is ${order.statusDetail ?? order.status}. Results are ` +
-        'served as soon as Junction has them: partial results while the sample is with the lab, then final ' +
-        'ones (completed, corrected, or redraw_available).',
-    );
+  const noResults = (order: LabOrderRow) => Errors.resultsNotAvailable(order.statusDetail ?? order.status);
   /** An order whose results Junction may hold (order-statuses.ts: mayHaveResults), else 404. */
   const resultsReady = async (principal: Principal, id: string) => {
     const order = await visibleOrder(deps, principal, id);
@@ -386,7 +379,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       const order = await visibleOrder(deps, principalOf(request), request.params.id);
       const refusal = noRequisition[order.status];
       if (refusal !== undefined || !order.junctionOrderId) {
-        throw new HttpError(409, 'requisition_not_applicable', refusal ?? noRequisition.submitting!);
+        throw Errors.requisitionNotApplicable(refusal ?? noRequisition.submitting!);
       }
       const junctionOrderId = order.junctionOrderId;
       const pdf = await fromJunction(async () => {
@@ -394,12 +387,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
           return await junction.getRequisitionPdf(junctionOrderId);
         } catch (err) {
           if (err instanceof JunctionRejected && err.statusCode === 404) {
-            throw new HttpError(
-              404,
-              'requisition_not_available',
-              'Junction has not made the requisition yet: it is ready once the order reaches ' +
-                "received.walk_in_test.requisition_created (see the order's events).",
-            );
+            throw Errors.requisitionNotAvailable();
           }
           throw err;
         }

@@ -12,7 +12,7 @@ import { errorResponses, sendJsonText } from '../http/schemas.js';
 import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
 import { SURFACES, TAG_VISITS, WorkspaceParams, type Surface } from '../workspaces/http.js';
 import { hundredthsOf } from '../workspaces/money.js';
-import { parseObjectId } from '../workspaces/object-id.js';
+import { parseObjectId } from '../http/object-id.js';
 import {
   attachResults,
   changeLabVisit,

@@ -20,8 +20,8 @@ import {
   type Surface,
 } from './http.js';
 import { fromHundredths, hundredthsOf, MAX_AMOUNT } from './money.js';
-import { parseObjectId } from './object-id.js';
-import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
+import { parseObjectId } from '../http/object-id.js';
+import { fetchPageById, NextCursor, PageQuery } from '../http/pagination.js';
 import { COUPON_TYPES } from './tables.js';
 
 const Code = Type.String({

@@ -107,7 +107,7 @@ describe("Junction's answers", () => {
     const client = clientFor(s.sim, { timeoutMs: 5000 });
     const userId = await client.ensureUser(patientId());
     const key = `key-${patientId()}`;
-    s.sim.setFaults({ createAnswerDelayMs: 1500, operations: ['create_order'] });
+    s.sim.setFaults({ createAnswerDelayMs: 1500, collide: true, operations: ['create_order'] });
     const first = client.createOrder(orderFor(userId), key);
     while (!s.sim.orders().some((o) => o.user_id === userId)) await new Promise((r) => setTimeout(r, 10));
     const once = createJunctionClient({

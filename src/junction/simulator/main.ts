@@ -28,6 +28,11 @@ const FLAGS = {
   'drop-rate': 'share of requests whose connection is dropped',
   'create-then-fail-rate': 'share of new orders stored whose answer is then lost',
   'create-then-fail-mode': 'error (a 500) or drop (default error)',
+  'webhook-attempts':
+    "attempts per webhook message, with --webhook-base-delay-ms doubling to --webhook-max-delay-ms (default: Junction's schedule)",
+  'webhook-base-delay-ms': 'first webhook retry delay, doubled each time (default 1000)',
+  'webhook-max-delay-ms': 'cap of one webhook retry delay (default 60000)',
+  'webhook-timeout-ms': 'time limit of one webhook attempt (default 15000, as at Junction)',
 } as const;
 type Flag = keyof typeof FLAGS;
 
@@ -91,7 +96,13 @@ async function main(): Promise<void> {
     webhookUrl: o['webhook-url'] ?? null,
     webhookSecret,
     maxUsers: number('max-users', o['max-users']) || null,
-    webhookRetry: { scale: number('webhook-retry-scale', o['webhook-retry-scale']) },
+    webhookRetry: {
+      attempts: number('webhook-attempts', o['webhook-attempts']),
+      baseDelayMs: number('webhook-base-delay-ms', o['webhook-base-delay-ms']),
+      maxDelayMs: number('webhook-max-delay-ms', o['webhook-max-delay-ms']),
+      timeoutMs: number('webhook-timeout-ms', o['webhook-timeout-ms']),
+      scale: number('webhook-retry-scale', o['webhook-retry-scale']),
+    },
     faults,
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
   });

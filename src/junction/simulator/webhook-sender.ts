@@ -28,6 +28,14 @@ export const JUNCTION_ANSWER_WITHIN_MS = 15_000;
 export interface WebhookRetryOptions {
   /** the pause before each retry, in order (default Junction's, JUNCTION_RETRY_SCHEDULE_MS) */
   scheduleMs?: readonly number[];
+  /**
+   * Instead of a schedule, capped doubling backoff (the chaos suite's short runs): this many
+   * attempts in all, the first retry after `baseDelayMs` (default 1000), doubled up to `maxDelayMs`
+   * (default 60 000). Used when any of the three is given.
+   */
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
   /** multiplies every pause, so that tests run the schedule in milliseconds (default 1) */
   scale?: number;
   /** time limit of one delivery attempt (default Junction's 15 s) */
@@ -69,7 +77,15 @@ export class WebhookSender {
     this.signer = new Webhook(secret);
     const scale = retry.scale ?? 1;
     if (!(Number.isFinite(scale) && scale >= 0)) throw new RangeError('webhook retry scale must be >= 0');
-    this.pausesMs = (retry.scheduleMs ?? JUNCTION_RETRY_SCHEDULE_MS).map((ms) => ms * scale);
+    const backoff =
+      retry.attempts !== undefined || retry.baseDelayMs !== undefined || retry.maxDelayMs !== undefined;
+    const base = retry.baseDelayMs ?? 1000;
+    const schedule = backoff
+      ? Array.from({ length: Math.max(0, (retry.attempts ?? 8) - 1) }, (_, i) =>
+          Math.min(retry.maxDelayMs ?? 60_000, base * 2 ** i),
+        )
+      : (retry.scheduleMs ?? JUNCTION_RETRY_SCHEDULE_MS);
+    this.pausesMs = schedule.map((ms) => ms * scale);
     this.timeoutMs = retry.timeoutMs ?? JUNCTION_ANSWER_WITHIN_MS;
   }
 
@@ -79,6 +95,20 @@ export class WebhookSender {
 
   list(): WebhookDelivery[] {
     return this.deliveries.map((d) => ({ ...d }));
+  }
+
+  /** Faults (delays, duplicates) drawn for each message; none unless set. */
+  private shape: () => { delaysMs: number[] } = () => ({ delaysMs: [0] });
+
+  setFaults(shape: () => { delaysMs: number[] }): void {
+    this.shape = shape;
+  }
+
+  /** Pending, delivered and failed messages (the `failed` ones by id), for a test's settle and check. */
+  summary(): { pending: number; delivered: number; failed: WebhookDelivery[] } {
+    const failed = this.deliveries.filter((d) => d.state === 'failed');
+    const pending = this.deliveries.filter((d) => d.state === 'pending').length;
+    return { pending, delivered: this.deliveries.length - pending - failed.length, failed };
   }
 
   /** Queues one message; a no-op when no URL is configured (so `payload` is built lazily). */
@@ -97,8 +127,16 @@ export class WebhookSender {
     if (this.deliveries.length > MAX_RECORDS) this.deliveries.splice(0, this.deliveries.length - MAX_RECORDS);
     // Serialised once: every attempt carries the same bytes, as Svix retries do.
     const body = JSON.stringify(payload());
-    const task = this.deliver(url, delivery, body).finally(() => this.inFlight.delete(task));
+    const [first = 0, ...copies] = this.shape().delaysMs;
+    const task = this.deliver(url, delivery, body, first).finally(() => this.inFlight.delete(task));
     this.inFlight.add(task);
+    for (const delayMs of copies) {
+      // A duplicate: the same message (same svix-id and bytes) delivered once more, on its own.
+      const copy: WebhookDelivery = { ...delivery, attempts: 0, lastStatus: null, state: 'pending' };
+      this.deliveries.push(copy);
+      const again = this.deliver(url, copy, body, delayMs).finally(() => this.inFlight.delete(again));
+      this.inFlight.add(again);
+    }
   }
 
   /** Resolves when every queued message is delivered or given up. */
@@ -111,8 +149,9 @@ export class WebhookSender {
     await this.settled();
   }
 
-  private async deliver(url: string, delivery: WebhookDelivery, body: string): Promise<void> {
+  private async deliver(url: string, delivery: WebhookDelivery, body: string, delayMs = 0): Promise<void> {
     const signal = this.abort.signal;
+    if (delayMs > 0) await sleep(delayMs, signal);
     const attempts = this.pausesMs.length + 1;
     for (let attempt = 1; attempt <= attempts && !signal.aborted; attempt++) {
       delivery.attempts = attempt;
