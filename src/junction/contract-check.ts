@@ -147,7 +147,8 @@ export async function runContractCheck(
     // Junction's deliveries go to the endpoint registered in its dashboard (labline's public URL),
     // not to this command: it checks that the secret is a Svix signing secret that verifies what
     // it signs, and refuses what another secret signed.
-    const body = JSON.stringify({ event_type: 'labtest.order.updated', data: {} });
+    // Not an order event: only the signature is checked, not an order's schema.
+    const body = JSON.stringify({ event_type: 'labline.junction_check', data: {} });
     const id = `msg_check_${randomUUID()}`;
     const at = new Date();
     const headers = (secret: string) => ({
