@@ -107,6 +107,11 @@ export async function runService(mode: ServiceMode): Promise<void> {
   releaseStartupMemoryWhenIdle();
 
   if (mode === 'worker') {
+    // Nothing else holds the event loop open in a worker: its timers are unref'd (so that an app
+    // closes without waiting for them) and its only sockets are database connections. A database
+    // outage closes them all, and Node would then exit (code 0) in the middle of the outage. The
+    // worker runs until it is told to stop (shutdown exits the process).
+    setInterval(() => undefined, 60_000);
     logger.info({ queues: app.jobs.queues }, 'labline worker running');
     process.stdout.write('labline worker running (no HTTP); stop it with SIGTERM\n');
     return;

@@ -7,29 +7,28 @@ import addFormatsModule from 'ajv-formats';
 import formatsModule from 'ajv-formats/dist/formats.js';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorDetail } from './errors.js';
+import { parseInstant } from './instants.js';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const { fullFormats } = formatsModule as unknown as {
-  fullFormats: Record<'date' | 'date-time', { validate: (s: string) => boolean }>;
+  fullFormats: Record<'date', { validate: (s: string) => boolean }>;
 };
 
 /** Year 0000 is valid ISO 8601 but not a date PostgreSQL stores; 0001–9999 are. */
 const storableYear = (s: string) => /^\d{4}-/.test(s) && !s.startsWith('0000');
 
 /**
- * Dates and instants PostgreSQL accepts (`date`, `date-time`), and `past-date`: a date of birth,
- * a real calendar date YYYY-MM-DD before today (UTC).
+ * Dates and instants PostgreSQL accepts (`date`; `date-time`, checked after its offset is applied,
+ * src/http/instants.ts), and `past-date`: a date of birth, a real calendar date YYYY-MM-DD before
+ * today (UTC).
  */
 function addDateFormats(ajv: Ajv): void {
   ajv.addFormat('date', {
     type: 'string',
     validate: (s: string) => storableYear(s) && fullFormats.date.validate(s),
   });
-  ajv.addFormat('date-time', {
-    type: 'string',
-    validate: (s: string) => storableYear(s) && fullFormats['date-time'].validate(s),
-  });
+  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => parseInstant(s) !== null });
   ajv.addFormat('past-date', {
     type: 'string',
     validate: (s: string) =>
@@ -140,7 +139,8 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
 const FORMAT_MESSAGES: Record<string, string> = {
   'past-date': 'must be a real past date YYYY-MM-DD',
   date: 'must be a real date YYYY-MM-DD between years 0001 and 9999',
-  'date-time': 'must be an ISO 8601 date-time with a time zone, years 0001 to 9999',
+  'date-time':
+    'must be an ISO 8601 date-time with a time zone, in years 0001 to 9999 once its offset is applied, without a leap second',
 };
 
 /** Ajv errors as `{path, message}` a client can act on. */

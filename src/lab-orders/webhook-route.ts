@@ -9,7 +9,7 @@ import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
 import type { Database } from '../db/database.js';
-import { HttpError } from '../http/errors.js';
+import { Errors } from '../http/errors.js';
 import type { Metrics } from '../http/metrics.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { errorResponses } from '../http/schemas.js';
@@ -96,9 +96,8 @@ export async function junctionWebhookRoutes(
         if (err instanceof JunctionWebhookError) {
           metrics.webhooks.inc({ outcome: err.failure });
           if (err.failure === 'bad_signature') warnBadSignature(request.log);
-          if (err.failure === 'malformed_payload')
-            throw new HttpError(400, 'malformed_webhook', `The webhook is not readable: ${err.message}.`);
-          throw new HttpError(401, 'invalid_signature', `The webhook could not be verified: ${err.message}.`);
+          if (err.failure === 'malformed_payload') throw Errors.malformedWebhook(err.message);
+          throw Errors.invalidSignature(err.message);
         }
         throw err;
       }

@@ -7,11 +7,12 @@ import type { FastifyRequest } from 'fastify';
 import { auditActor } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import { Errors } from '../http/errors.js';
+import { instantOf } from '../http/instants.js';
 import { errorResponses, sendJsonText } from '../http/schemas.js';
 import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
 import { SURFACES, TAG_VISITS, WorkspaceParams, type Surface } from '../workspaces/http.js';
 import { hundredthsOf } from '../workspaces/money.js';
-import { parseObjectId } from '../workspaces/object-id.js';
+import { parseObjectId } from '../http/object-id.js';
 import {
   attachResults,
   changeLabVisit,
@@ -37,17 +38,6 @@ function contextOf(request: FastifyRequest): VisitContext {
   return { workspaceId, userId, actor: auditActor(request) };
 }
 
-/** A date-time the schema accepted, as a Date; 400 for the rare one JavaScript cannot represent (a leap second). */
-function dateOf(value: string, path: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) {
-    throw Errors.validation(`Invalid ${path}: not a representable date-time`, [
-      { path, message: 'is not a representable date-time' },
-    ]);
-  }
-  return date;
-}
-
 /** The create's (and the quote's) body, its ids checked for shape and its money in cents. */
 function newVisitInput(body: CreateLabVisitBody): NewVisitInput {
   return {
@@ -55,7 +45,7 @@ function newVisitInput(body: CreateLabVisitBody): NewVisitInput {
     referralId: body.referralId == null ? null : parseObjectId(body.referralId, 'referralId'),
     labVisitType: body.labVisitType,
     labTestIds: body.labTestIds,
-    labVisitDate: dateOf(body.labVisitDate, '/labVisitDate'),
+    labVisitDate: instantOf(body.labVisitDate),
     notes: body.labVisitNotes ?? null,
     couponCode: body.labCouponCode ?? null,
     subtotalCents:
@@ -151,8 +141,8 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
       const filters = {
         clientId: q.clientId === undefined ? undefined : parseObjectId(q.clientId, 'clientId'),
         status: q.labVisitStatus,
-        from: q.from === undefined ? undefined : dateOf(q.from, 'querystring:/from'),
-        to: q.to === undefined ? undefined : dateOf(q.to, 'querystring:/to'),
+        from: q.from === undefined ? undefined : instantOf(q.from),
+        to: q.to === undefined ? undefined : instantOf(q.to),
       };
       const ctx = contextOf(request);
       const page = await database.transaction((tx) => listLabVisits(tx, ctx, filters, q));
@@ -199,8 +189,7 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
       const changes = {
         status: body.labVisitStatus,
         notes: body.labVisitNotes,
-        labVisitDate:
-          body.labVisitDate === undefined ? undefined : dateOf(body.labVisitDate, '/labVisitDate'),
+        labVisitDate: body.labVisitDate === undefined ? undefined : instantOf(body.labVisitDate),
       };
       const ctx = contextOf(request);
       const visit = await database.transaction((tx) => changeLabVisit(tx, ctx, id, changes));

@@ -12,7 +12,7 @@ import {
   ObjectIdString,
   Timestamp,
 } from '../workspaces/http.js';
-import { NextCursor, PageQuery } from '../workspaces/pagination.js';
+import { NextCursor, PageQuery } from '../http/pagination.js';
 import { LAB_VISIT_STATUSES, LAB_VISIT_TYPES, RESULT_FLAGS } from './tables.js';
 
 /**

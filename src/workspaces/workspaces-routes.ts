@@ -19,8 +19,8 @@ import {
   WorkspaceParams,
   type Surface,
 } from './http.js';
-import { parseObjectId } from './object-id.js';
-import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
+import { parseObjectId } from '../http/object-id.js';
+import { fetchPageById, NextCursor, PageQuery } from '../http/pagination.js';
 import {
   findWorkspace,
   insertWorkspace,

@@ -159,4 +159,150 @@ describe('third security review: the workspace surface', () => {
       await createCoupon(t, w, { code: 'AFTER', type: 'fixed', value: 5 });
     });
   });
+  describe('3. instants checked after their offset', () => {
+    /** Each is a 400 naming the field: after its offset, outside years 0001–9999, or a leap second. */
+    const BAD_INSTANTS = [
+      '9999-12-31T23:59:59.999-01:00',
+      '0001-01-01T00:00:00+01:00',
+      '2026-12-31T23:59:60Z',
+      '2016-12-31T23:59:60Z',
+      '2027-01-01T00:59:60+01:00',
+    ];
+    /** The edges, in UTC and with offsets that keep them inside. */
+    const GOOD_INSTANTS = [
+      '9999-12-31T23:59:59.999Z',
+      '9999-12-31T23:59:59+00:00',
+      '9999-12-31T23:00:00-00:59',
+      '0001-01-01T00:00:00Z',
+      '0001-01-01T00:00:00-01:00',
+      '0001-01-01T01:00:00+01:00',
+    ];
+
+    it('labVisitDate on a create, a quote and a change', async () => {
+      for (const labVisitDate of BAD_INSTANTS) {
+        const body = visitBody(clientId, { labVisitDate });
+        expect400(
+          await t.request('POST', visitsPath(w.workspaceId), { token: w.owner.token, body }),
+          '/labVisitDate',
+        );
+        expect400(
+          await t.request('POST', `${visitsPath(w.workspaceId)}/quote`, { token: w.owner.token, body }),
+          '/labVisitDate',
+        );
+      }
+      const { labVisit } = await ok(
+        t.request('POST', visitsPath(w.workspaceId), { token: w.owner.token, body: visitBody(clientId) }),
+      );
+      for (const labVisitDate of BAD_INSTANTS) {
+        const res = await t.request('PATCH', `${visitsPath(w.workspaceId)}/${labVisit.id}`, {
+          token: w.owner.token,
+          body: { labVisitDate },
+        });
+        expect400(res, '/labVisitDate');
+      }
+      for (const labVisitDate of GOOD_INSTANTS) {
+        const made = await ok(
+          t.request('POST', visitsPath(w.workspaceId), {
+            token: w.owner.token,
+            body: visitBody(clientId, { labVisitDate }),
+          }),
+        );
+        expect(made.labVisit.labVisitDate).toBe(new Date(labVisitDate).toISOString());
+      }
+      await ok(t.request('GET', visitsPath(w.workspaceId), { token: w.owner.token }), 200);
+    });
+
+    it('?from and ?to on the visit list', async () => {
+      for (const instant of BAD_INSTANTS) {
+        for (const name of ['from', 'to']) {
+          const res = await t.request(
+            'GET',
+            `${visitsPath(w.workspaceId)}?${name}=${encodeURIComponent(instant)}`,
+            { token: w.owner.token },
+          );
+          expect(res.status, `${name}=${instant}: ${res.text}`).toBe(400);
+          expect(res.body.error).toBe('validation_error');
+          expect(JSON.stringify(res.body.details)).toContain(name);
+        }
+      }
+      for (const instant of GOOD_INSTANTS) {
+        const res = await t.request(
+          'GET',
+          `${visitsPath(w.workspaceId)}?from=${encodeURIComponent(instant)}`,
+          {
+            token: w.owner.token,
+          },
+        );
+        expect(res.status, res.text).toBe(200);
+      }
+    });
+
+    it('expiresAt on coupons, created and changed', async () => {
+      const base = `/v1/workspace/${w.workspaceId}/labs/coupons`;
+      for (const [i, expiresAt] of BAD_INSTANTS.entries()) {
+        const res = await t.request('POST', base, {
+          token: w.owner.token,
+          body: { code: `BADTIME${i}`, type: 'percent', value: 10, expiresAt },
+        });
+        expect400(res, '/expiresAt');
+      }
+      const coupon = await createCoupon(t, w, { code: 'GOODTIME', type: 'percent', value: 10 });
+      for (const expiresAt of BAD_INSTANTS) {
+        const res = await t.request('PATCH', `${base}/${coupon.id}`, {
+          token: w.owner.token,
+          body: { expiresAt },
+        });
+        expect400(res, '/expiresAt');
+      }
+      const edge = await ok(
+        t.request('PATCH', `${base}/${coupon.id}`, {
+          token: w.owner.token,
+          body: { expiresAt: '9999-12-31T23:00:00-00:59' },
+        }),
+        200,
+      );
+      expect(edge.labCoupon.expiresAt).toBe('9999-12-31T23:59:00.000Z');
+      // A year below 100 reads back as written (JavaScript's lenient parser once made it 19xx).
+      await ok(
+        t.request('PATCH', `${base}/${coupon.id}`, {
+          token: w.owner.token,
+          body: { expiresAt: '0050-06-01T12:00:00+01:00' },
+        }),
+        200,
+      );
+      const read = await ok(t.request('GET', `${base}/${coupon.id}`, { token: w.owner.token }), 200);
+      expect(read.labCoupon.expiresAt).toBe('0050-06-01T11:00:00.000Z');
+    });
+
+    it('since on a webhook endpoint’s recover', async () => {
+      const { webhookEndpoint } = await ok(
+        t.request('POST', `/v1/workspace/${w.workspaceId}/webhook-endpoints`, {
+          token: w.owner.token,
+          body: { url: 'http://127.0.0.1:9/hooks' },
+        }),
+      );
+      const recover = `/v1/workspace/${w.workspaceId}/webhook-endpoints/${webhookEndpoint.id}/recover`;
+      for (const since of BAD_INSTANTS) {
+        expect400(await t.request('POST', recover, { token: w.owner.token, body: { since } }), '/since');
+      }
+      const fine = await t.request('POST', recover, {
+        token: w.owner.token,
+        body: { since: '0001-01-01T00:00:00-01:00' },
+      });
+      expect(fine.status, fine.text).toBe(202);
+    });
+
+    it('expires_at on API keys', async () => {
+      const admin = await t.token({ sub: 'platform-admin', persona: 'admin' });
+      const key = (expires_at: string) =>
+        t.request('POST', '/v1/api-keys', {
+          token: admin,
+          body: { name: 'edge', scopes: ['lab-orders:read'], brand_ids: ['brand-a'], expires_at },
+        });
+      for (const instant of BAD_INSTANTS) expect400(await key(instant), '/expires_at');
+      const edge = await key('9999-12-31T23:00:00-00:59');
+      expect(edge.status, edge.text).toBe(201);
+      expect(edge.body.api_key.expires_at).toBe('9999-12-31T23:59:00.000Z');
+    });
+  });
 });

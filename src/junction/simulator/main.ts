@@ -26,6 +26,10 @@ const FLAGS = {
   'drop-rate': 'share of requests whose connection is dropped',
   'create-then-fail-rate': 'share of new orders stored whose answer is then lost',
   'create-then-fail-mode': 'error (a 500) or drop (default error)',
+  'webhook-attempts': 'attempts per webhook message (default 8)',
+  'webhook-base-delay-ms': 'first webhook retry delay, doubled each time (default 1000)',
+  'webhook-max-delay-ms': 'cap of one webhook retry delay (default 60000)',
+  'webhook-timeout-ms': 'time limit of one webhook attempt (default 10000)',
 } as const;
 type Flag = keyof typeof FLAGS;
 
@@ -90,6 +94,12 @@ async function main(): Promise<void> {
     apiKey: o['api-key'] ?? null,
     webhookUrl: o['webhook-url'] ?? null,
     webhookSecret,
+    webhookRetry: {
+      attempts: number('webhook-attempts', o['webhook-attempts']),
+      baseDelayMs: number('webhook-base-delay-ms', o['webhook-base-delay-ms']),
+      maxDelayMs: number('webhook-max-delay-ms', o['webhook-max-delay-ms']),
+      timeoutMs: number('webhook-timeout-ms', o['webhook-timeout-ms']),
+    },
     faults,
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
   }).catch((err: unknown) => {
