@@ -12,7 +12,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { signToken } from '../src/http/auth.js';
 import { SIMULATOR_PANELS } from '../src/junction/simulator/catalog.js';
-import { newObjectId } from '../src/workspaces/object-id.js';
+import { newObjectId } from '../src/http/object-id.js';
 import { PHI } from '../test/helpers/phi.js';
 import { startTcpProxy, type TcpProxy } from '../test/helpers/tcp-proxy.js';
 import type { BrandWorld, Replica, WorkspaceWorld } from './clients.js';
