@@ -30,7 +30,8 @@ const Role = Type.Enum(WORKSPACE_ROLES, {
 });
 const Permission = Type.Enum(WORKSPACE_PERMISSIONS, {
   description:
-    '`labs.run`: create and change lab visits; `clients.write`: create, edit and archive clients and referrals',
+    '`labs.run`: create and change lab visits; `clients.write`: create, edit and archive clients and referrals; ' +
+    '`labs.price_override`: set `labVisitSubtotal` on a visit instead of its tests’ prices',
 });
 const Permissions = Type.Array(Permission, { uniqueItems: true });
 

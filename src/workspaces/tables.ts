@@ -37,7 +37,7 @@ export const workspaces = pgTable('workspaces', {
 
 export const WORKSPACE_ROLES = ['owner', 'staff'] as const;
 export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
-export const WORKSPACE_PERMISSIONS = ['labs.run', 'clients.write'] as const;
+export const WORKSPACE_PERMISSIONS = ['labs.run', 'clients.write', 'labs.price_override'] as const;
 export type WorkspacePermission = (typeof WORKSPACE_PERMISSIONS)[number];
 
 export const workspaceMembers = pgTable(

@@ -153,7 +153,7 @@ describe('quoting a lab visit', () => {
       ['expired coupon', visitBody(clientId, { labCouponCode: 'OLD' }), 422],
       [
         'missing labTestIds',
-        { clientId, labVisitType: 'in-lab', labVisitDate: '2026-01-10T12:00:00.000Z' },
+        { clientId, labVisitType: 'in-lab', labVisitDate: '2036-01-10T12:00:00.000Z' },
         400,
       ],
       ['unknown field', visitBody(clientId, { labCoupon: 'WINTER10' }), 400],

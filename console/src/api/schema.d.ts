@@ -199,7 +199,7 @@ export interface paths {
         put?: never;
         /**
          * Create a lab visit for a client with tests, pricing, coupon and referral (/api alias)
-         * @description Owner, or staff with `labs.run`. Optional `Idempotency-Key` header: a retry with the same key and body returns the first answer with `Idempotent-Replayed: true`.
+         * @description Owner, or staff with `labs.run`. Optional `Idempotency-Key` header: a retry with the same key and body returns the first answer with `Idempotent-Replayed: true`. Setting `labVisitSubtotal` needs the owner or `labs.price_override` (403); a `labVisitDate` in the past needs `"allowPastDate": true` (400 otherwise).
          */
         post: operations["createLabVisitViaApiPath"];
         delete?: never;
@@ -1244,7 +1244,7 @@ export interface paths {
         put?: never;
         /**
          * Create a lab visit for a client with tests, pricing, coupon and referral
-         * @description Owner, or staff with `labs.run`. Optional `Idempotency-Key` header: a retry with the same key and body returns the first answer with `Idempotent-Replayed: true`.
+         * @description Owner, or staff with `labs.run`. Optional `Idempotency-Key` header: a retry with the same key and body returns the first answer with `Idempotent-Replayed: true`. Setting `labVisitSubtotal` needs the owner or `labs.price_override` (403); a `labVisitDate` in the past needs `"allowPastDate": true` (400 otherwise).
          */
         post: operations["createLabVisit"];
         delete?: never;
@@ -4659,13 +4659,15 @@ export interface operations {
                  *         101,
                  *         205
                  *       ],
-                 *       "labVisitDate": "2026-01-10T12:00:00.000Z",
+                 *       "labVisitDate": "2026-12-14T12:00:00.000Z",
                  *       "labVisitNotes": "Priority visit",
                  *       "labCouponCode": "WINTER10",
                  *       "labVisitSubtotal": null
                  *     }
                  */
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * @description Client identifier; a client of this workspace (24-hex ObjectId)
                      * @example 65a000000000000000000011
@@ -4685,7 +4687,7 @@ export interface operations {
                     labVisitDate: string;
                     /** @description Notes, at most 2000 characters */
                     labVisitNotes?: string | null;
-                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices */
+                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices. Setting it needs the workspace owner or the `labs.price_override` permission (403 otherwise) */
                     labVisitSubtotal?: number | null;
                     /**
                      * @description `in-lab` or `at-home`
@@ -5286,6 +5288,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * Format: date-time
                      * @description New date; only while pending or scheduled
@@ -5860,6 +5864,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * @description Client identifier; a client of this workspace (24-hex ObjectId)
                      * @example 65a000000000000000000011
@@ -5879,7 +5885,7 @@ export interface operations {
                     labVisitDate: string;
                     /** @description Notes, at most 2000 characters */
                     labVisitNotes?: string | null;
-                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices */
+                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices. Setting it needs the workspace owner or the `labs.price_override` permission (403 otherwise) */
                     labVisitSubtotal?: number | null;
                     /**
                      * @description `in-lab` or `at-home`
@@ -6067,7 +6073,7 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -6217,7 +6223,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @default [] */
-                    permissions?: ("labs.run" | "clients.write")[];
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[];
                     /**
                      * @description `owner` may do everything; `staff` what its permissions grant
                      * @enum {string}
@@ -6244,7 +6250,7 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -6429,7 +6435,7 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -6581,7 +6587,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    permissions?: ("labs.run" | "clients.write")[] | null;
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[] | null;
                     /**
                      * @description `owner` may do everything; `staff` what its permissions grant
                      * @enum {string}
@@ -6603,7 +6609,7 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -17394,13 +17400,15 @@ export interface operations {
                  *         101,
                  *         205
                  *       ],
-                 *       "labVisitDate": "2026-01-10T12:00:00.000Z",
+                 *       "labVisitDate": "2026-12-14T12:00:00.000Z",
                  *       "labVisitNotes": "Priority visit",
                  *       "labCouponCode": "WINTER10",
                  *       "labVisitSubtotal": null
                  *     }
                  */
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * @description Client identifier; a client of this workspace (24-hex ObjectId)
                      * @example 65a000000000000000000011
@@ -17420,7 +17428,7 @@ export interface operations {
                     labVisitDate: string;
                     /** @description Notes, at most 2000 characters */
                     labVisitNotes?: string | null;
-                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices */
+                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices. Setting it needs the workspace owner or the `labs.price_override` permission (403 otherwise) */
                     labVisitSubtotal?: number | null;
                     /**
                      * @description `in-lab` or `at-home`
@@ -18021,6 +18029,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * Format: date-time
                      * @description New date; only while pending or scheduled
@@ -18595,6 +18605,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * @description Client identifier; a client of this workspace (24-hex ObjectId)
                      * @example 65a000000000000000000011
@@ -18614,7 +18626,7 @@ export interface operations {
                     labVisitDate: string;
                     /** @description Notes, at most 2000 characters */
                     labVisitNotes?: string | null;
-                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices */
+                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices. Setting it needs the workspace owner or the `labs.price_override` permission (403 otherwise) */
                     labVisitSubtotal?: number | null;
                     /**
                      * @description `in-lab` or `at-home`
@@ -18802,7 +18814,7 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -18952,7 +18964,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @default [] */
-                    permissions?: ("labs.run" | "clients.write")[];
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[];
                     /**
                      * @description `owner` may do everything; `staff` what its permissions grant
                      * @enum {string}
@@ -18979,7 +18991,7 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -19164,7 +19176,7 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -19316,7 +19328,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    permissions?: ("labs.run" | "clients.write")[] | null;
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[] | null;
                     /**
                      * @description `owner` may do everything; `staff` what its permissions grant
                      * @enum {string}
@@ -19338,7 +19350,7 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}

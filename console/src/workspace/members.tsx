@@ -28,6 +28,7 @@ type Permission = Member['permissions'][number];
 const PERMISSIONS: { value: Permission; label: string }[] = [
   { value: 'labs.run', label: 'labs.run: book and run visits, enter results' },
   { value: 'clients.write', label: 'clients.write: add clients and referrals' },
+  { value: 'labs.price_override', label: "labs.price_override: set a visit's subtotal" },
 ];
 
 export function MembersPage() {
