@@ -12,6 +12,7 @@ import type { Database } from './db/database.js';
 import type { App } from './http/app-type.js';
 import { authPlugin, createTokenVerifier, type Principal } from './http/auth.js';
 import { consoleRoutes } from './http/console.js';
+import { DOCS_EXAMPLES } from './demo/examples.js';
 import { docsPlugin } from './http/docs.js';
 import { BODY_LIMIT, errorHandlerPlugin } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
@@ -34,7 +35,10 @@ import type { Simulator } from './junction/simulator/index.js';
 import { labVisitRoutes } from './lab-visits/routes.js';
 import { workspaceManagementRoutes } from './workspaces/routes.js';
 import { clinicalWebhookRoutes } from './webhooks/clinical-routes.js';
-import { workspaceWebhookRoutes } from './webhooks/workspace-routes.js';
+import { workspaceWebhookRoutes } from './workspaces/webhook-routes.js';
+import { workspaceEventRoutes } from './workspaces/event-routes.js';
+import { labOrderEvents } from './lab-orders/events.js';
+import { labVisitEvents } from './lab-visits/events.js';
 
 export interface AppDeps {
   config: Config;
@@ -153,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Demo mode: the reference is signed in as the demo's clinical service.
   const { jwtSecret } = deps;
   await app.register(docsPlugin, {
+    examples: DOCS_EXAMPLES,
     ...(config.demo && jwtSecret
       ? {
           bearerToken: async () =>
@@ -196,8 +201,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return row ? JSON.stringify(envelope(row)) : null;
     },
   });
-  await app.register(clinicalWebhookRoutes, { database, policy: webhookPolicy });
-  await app.register(workspaceWebhookRoutes, { database, policy: webhookPolicy });
+  await app.register(clinicalWebhookRoutes, {
+    database,
+    policy: webhookPolicy,
+    eventTypes: labOrderEvents.types,
+  });
+  await app.register(workspaceWebhookRoutes, {
+    database,
+    policy: webhookPolicy,
+    eventTypes: labVisitEvents.types,
+  });
 
   const junction = deps.junction ?? junctionFromConfig(config, metrics);
   const labOrderDeps = {
@@ -210,7 +223,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(fhirRoutes, labOrderDeps);
   registerReconciliation(jobs, labOrderDeps, { ...config.reconcile, leaseSeconds: idempotencyLeaseSeconds });
   await app.register(patientRoutes, { database });
-  await app.register(eventRoutes, { database, jobs });
+  await app.register(eventRoutes, { database, jobs, kind: labOrderEvents });
+  await app.register(workspaceEventRoutes, { database, kind: labVisitEvents });
   await app.register(junctionWebhookRoutes, { database, metrics, jobs, secret: junction.webhookSecret });
   if (config.demo) {
     const { demoRoutes } = await import('./demo/routes.js');

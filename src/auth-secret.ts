@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
+import { keptSecret } from './secret-file.js';
 
 export interface JwtSecret {
   secret: string | null;
@@ -18,20 +18,8 @@ export interface JwtSecret {
 export function resolveJwtSecret(config: Config): JwtSecret {
   if (config.auth.jwtSecret !== null) return { secret: config.auth.jwtSecret, generated: false };
   if (config.auth.jwksUrl !== null || !config.demo) return { secret: null, generated: false };
-  const file = path.join(config.dataDir, 'jwt-secret');
-  try {
-    return { secret: fs.readFileSync(file, 'utf8').trim(), generated: true };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  try {
-    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    return { secret, generated: true };
-  } catch (err) {
-    // Another process created it first: use theirs.
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return resolveJwtSecret(config);
-    throw err;
-  }
+  const secret = keptSecret(path.join(config.dataDir, 'jwt-secret'), () =>
+    randomBytes(48).toString('base64url'),
+  );
+  return { secret, generated: true };
 }

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { migrateDatabase, openDatabase } from '../db/database.js';
+import { parseInstant } from '../http/instants.js';
 import { createApiKey } from './keys.js';
 import { revokeApiKey } from './repository.js';
 import { KEY_SCOPES } from './schemas.js';
@@ -53,8 +54,8 @@ export async function keyCommand(
     }
     let expiresAt: Date | null = null;
     if (values['expires-at'] !== undefined) {
-      expiresAt = new Date(values['expires-at']);
-      if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now()) {
+      expiresAt = parseInstant(values['expires-at']);
+      if (expiresAt === null || expiresAt.getTime() <= Date.now()) {
         throw usage('--expires-at must be a future instant, e.g. 2030-01-01T00:00:00Z');
       }
     }

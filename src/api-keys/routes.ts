@@ -11,6 +11,7 @@ import type { App } from '../http/app-type.js';
 import { cursorCodec } from '../http/cursor.js';
 import { principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
+import { instantOf } from '../http/instants.js';
 import { errorResponses } from '../http/schemas.js';
 import { createApiKey } from './keys.js';
 import { findApiKey, listApiKeys, revokeApiKey, type ApiKeyRow, type KeyScope } from './repository.js';
@@ -89,7 +90,7 @@ export async function apiKeyRoutes(app: App, { database }: { database: Database 
     },
     async (request, reply) => {
       const body = request.body;
-      const expiresAt = body.expires_at == null ? null : new Date(body.expires_at);
+      const expiresAt = body.expires_at == null ? null : instantOf(body.expires_at);
       if (expiresAt !== null && !(expiresAt.getTime() > Date.now())) {
         throw Errors.validation('expires_at must be in the future.', [
           { path: '/expires_at', message: 'must be in the future' },

@@ -1,12 +1,11 @@
 /** The API key bodies (snake_case, as the clinical surface they serve). */
 import { Type, type Static } from 'typebox';
 import { SCOPES } from '../http/auth.js';
-import { MAX } from '../lab-orders/schemas.js';
+import { BrandId } from '../http/schemas.js';
 
 export const KEY_SCOPES = Object.values(SCOPES);
 
 const Scope = Type.Enum(KEY_SCOPES, { type: 'string', description: 'A clinical surface scope' });
-const BrandId = Type.String({ minLength: 1, maxLength: MAX.brandId, examples: ['demo-brand'] });
 const Instant = Type.String({ format: 'date-time', maxLength: 64 });
 const NullableInstant = Type.Union([Instant, Type.Null()]);
 

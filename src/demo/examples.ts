@@ -56,3 +56,32 @@ export const DEMO_LAB_VISIT = {
   labCouponCode: DEMO.couponCode,
   labVisitSubtotal: null,
 };
+
+/**
+ * Examples by parameter or property name: the demo's seeded ids, so that "try it" in the
+ * reference works against a demo without edits (and shows ids of the right shape elsewhere).
+ */
+export const DOCS_EXAMPLES = {
+  byName: {
+    brand_id: DEMO.brandId,
+    brandId: DEMO.brandId,
+    patient_id: DEMO.patientId,
+    patientId: DEMO.patientId,
+    panel_id: 'hashimotos',
+    junction_order_id: '2f6c1c0e-9b0a-4d5e-8f61-3b7f0e2a9c41',
+    workspaceId: DEMO.workspaceId,
+    clientId: DEMO.clientIds[0],
+    referralId: DEMO.referralId,
+    couponId: DEMO.couponId,
+    ownerUserId: DEMO.ownerUserId,
+    userId: DEMO.customerUserId,
+    testId: 101,
+    labCouponCode: DEMO.couponCode,
+  },
+  /** Whole request bodies, by operation: the bodies the demo's printed curls send. */
+  bodies: {
+    createLabOrder: DEMO_LAB_ORDER,
+    createLabVisit: DEMO_LAB_VISIT,
+    createLabVisitViaApiPath: DEMO_LAB_VISIT,
+  },
+};

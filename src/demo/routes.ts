@@ -10,7 +10,7 @@ import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
 import type { Database } from '../db/database.js';
 import { principalOf, SCOPES } from '../http/auth.js';
-import { Errors, HttpError } from '../http/errors.js';
+import { Errors } from '../http/errors.js';
 import { errorResponses } from '../http/schemas.js';
 import { FINAL_STATUSES, LifecycleError, type Simulator } from '../junction/simulator/index.js';
 import { findOrder, orderEvents } from '../lab-orders/orders-repository.js';
@@ -122,12 +122,11 @@ export async function demoRoutes(
       if (!order || (principal.brandIds !== null && !principal.brandIds.includes(order.brandId))) {
         throw Errors.notFound(`No lab order ${request.params.id}.`);
       }
-      if (!order.junctionOrderId)
-        throw new HttpError(409, 'order_not_submitted', `The order is ${order.status}.`);
+      if (!order.junctionOrderId) throw Errors.orderNotSubmitted(order.status);
       try {
         simulator.advance(order.junctionOrderId, request.query.final_status ?? COMPLETED);
       } catch (err) {
-        if (err instanceof LifecycleError) throw new HttpError(409, 'invalid_transition', err.message);
+        if (err instanceof LifecycleError) throw Errors.simulatorTransitionRefused(err.message);
         throw err;
       }
       // The webhooks come back to this service; answer once they have been applied.

@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import { SIMULATOR_PANELS } from '../junction/simulator/index.js';
 import { brandPanels } from '../lab-orders/tables.js';
-import { newObjectId } from '../workspaces/object-id.js';
+import { newObjectId } from '../http/object-id.js';
 import { DEMO } from './examples.js';
 import {
   labCoupons,

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { inline, type Part, type Queryable } from '../db/database.js';
 import { fanOutCtes } from '../webhooks/deliveries-repository.js';
-import { events, type ClinicalEventType, type WorkspaceEventType } from './tables.js';
+import { events } from './tables.js';
 
 /** The CTE name of the events a statement writes (what fan-out reads). */
 export const NEW_EVENTS = 'new_events';
@@ -38,8 +38,8 @@ export type NewEvent = {
   /** the changed fields' earlier values (empty for a creation) */
   previous: Record<string, unknown>;
 } & (
-  | { type: ClinicalEventType; brandId: string; workspaceId?: never }
-  | { type: WorkspaceEventType; workspaceId: string; brandId?: never }
+  | { type: string; brandId: string; workspaceId?: never }
+  | { type: string; workspaceId: string; brandId?: never }
 );
 
 /**

@@ -1,10 +1,9 @@
 /**
  * Reading events (docs/events.md): `GET /v1/events` and `/v1/events/:id` (lab-orders:read, the
- * token's brands only; another brand's event is not found), and a workspace's
- * `GET /v1/workspace/:id/events` and `…/events/:eventId` (members; also under /api/v1). Newest
+ * token's brands only; another brand's event is not found) for the event kind the clinical
+ * surface registers; a workspace's events are read through src/workspaces/event-routes.ts. Newest
  * first, keyset-paginated on (created_at, id). Also the purge of events past retention.
  */
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { audit, auditActor } from '../audit/audit.js';
 import { affectedRows, newestFirst, olderThan, type Database, type Queryable } from '../db/database.js';
@@ -14,20 +13,9 @@ import { cursorCodec } from '../http/cursor.js';
 import { Errors } from '../http/errors.js';
 import { errorResponses } from '../http/schemas.js';
 import type { JobQueue } from '../jobs/queue.js';
-import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
-import { SURFACES, WorkspaceParams, type Surface } from '../workspaces/http.js';
-import { fetchPage } from '../workspaces/pagination.js';
-import { Type } from 'typebox';
-import {
-  ClinicalEvent,
-  ClinicalEventList,
-  ClinicalEventListQuery,
-  ClinicalEventParams,
-  WorkspaceEvent,
-  WorkspaceEventList,
-  WorkspaceEventListQuery,
-  WorkspaceEventResponse,
-} from './schemas.js';
+import { fetchPage } from '../http/pagination.js';
+import { Type, type Static } from 'typebox';
+import { clinicalEventSchemas, EventId, type EventKind } from './schemas.js';
 import { events } from './tables.js';
 
 /** How long events are kept. */
@@ -35,7 +23,7 @@ export const EVENT_RETENTION_DAYS = 30;
 const PURGE_BATCH = 5000;
 
 type EventRow = typeof events.$inferSelect;
-const EVENT_CURSOR = cursorCodec('timestamp', 'eventId');
+export const EVENT_CURSOR = cursorCodec('timestamp', 'eventId');
 
 /** An event as its GET routes show it, and as webhooks deliver it. */
 export function envelope(row: EventRow) {
@@ -47,11 +35,9 @@ export function envelope(row: EventRow) {
     data: row.data,
   };
 }
-const clinicalEvent = (row: EventRow) => envelope(row) as ClinicalEvent;
-const workspaceEvent = (row: EventRow) => envelope(row) as WorkspaceEvent;
 
 /** Newest first, after the cursor's (created_at, id). */
-async function listEvents(
+export async function listEvents(
   q: Queryable,
   tenant: SQL,
   type: string | undefined,
@@ -88,7 +74,13 @@ export async function purgeEvents(database: Database, before: Date): Promise<num
   }
 }
 
-export async function eventRoutes(app: App, { database, jobs }: { database: Database; jobs: JobQueue }) {
+export async function eventRoutes(
+  app: App,
+  { database, jobs, kind }: { database: Database; jobs: JobQueue; kind: EventKind },
+) {
+  const { ClinicalEvent, ClinicalEventList, ClinicalEventListQuery } = clinicalEventSchemas(kind);
+  const clinicalEvent = (row: EventRow) => envelope(row) as Static<typeof ClinicalEvent>;
+
   jobs.periodic('events.purge', 3600, async () => {
     await purgeEvents(database, new Date(Date.now() - EVENT_RETENTION_DAYS * 86_400_000));
   });
@@ -134,7 +126,7 @@ export async function eventRoutes(app: App, { database, jobs }: { database: Data
         tags: TAGS,
         operationId: 'getEvent',
         summary: "One of the brands' events (the body a webhook delivery of it carries)",
-        params: ClinicalEventParams,
+        params: Type.Object({ id: EventId }),
         response: { 200: ClinicalEvent, ...errorResponses(401, 403, 404) },
       },
     },
@@ -157,76 +149,4 @@ export async function eventRoutes(app: App, { database, jobs }: { database: Data
       return clinicalEvent(row);
     },
   );
-
-  for (const surface of SURFACES)
-    await app.register(workspaceEventRoutes, { prefix: surface.prefix, surface, database });
 }
-
-const WorkspaceEventParams = Type.Object({
-  ...WorkspaceParams.properties,
-  eventId: ClinicalEventParams.properties.id,
-});
-
-const workspaceEventRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (
-  app,
-  { database, surface },
-) => {
-  const TAGS = ['Events'];
-  app.get(
-    '/workspace/:workspaceId/events',
-    {
-      preValidation: workspaceGuard(database, 'member'),
-      schema: {
-        tags: TAGS,
-        operationId: surface.operationId('listWorkspaceEvents'),
-        summary: surface.summary("The workspace's events, newest first (members)"),
-        params: WorkspaceParams,
-        querystring: WorkspaceEventListQuery,
-        response: { 200: WorkspaceEventList, ...errorResponses(400, 401, 403, 404, 422) },
-      },
-    },
-    async (request) => {
-      const { workspaceId } = workspaceAccessOf(request);
-      const q = request.query;
-      const page = await fetchPage(
-        q,
-        EVENT_CURSOR,
-        (after, limit) => listEvents(database.db, eq(events.workspaceId, workspaceId), q.type, after, limit),
-        (row) => [row.createdAt, row.id],
-      );
-      await audit(database.db, auditActor(request), {
-        action: 'list',
-        resourceType: 'event',
-        resourceId: q.type ?? '*',
-        tenant: workspaceId,
-      });
-      return { events: page.items.map(workspaceEvent), nextCursor: page.nextCursor };
-    },
-  );
-
-  app.get(
-    '/workspace/:workspaceId/events/:eventId',
-    {
-      preValidation: workspaceGuard(database, 'member'),
-      schema: {
-        tags: TAGS,
-        operationId: surface.operationId('getWorkspaceEvent'),
-        summary: surface.summary("One of the workspace's events (members)"),
-        params: WorkspaceEventParams,
-        response: { 200: WorkspaceEventResponse, ...errorResponses(401, 403, 404, 422) },
-      },
-    },
-    async (request) => {
-      const { workspaceId } = workspaceAccessOf(request);
-      const row = await findEvent(database.db, request.params.eventId);
-      if (!row || row.workspaceId !== workspaceId) throw Errors.notFound('Event not found.');
-      await audit(database.db, auditActor(request), {
-        action: 'read',
-        resourceType: 'event',
-        resourceId: row.id,
-        tenant: workspaceId,
-      });
-      return { event: workspaceEvent(row) };
-    },
-  );
-};

@@ -1,21 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, json, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
-export const CLINICAL_EVENT_TYPES = [
-  'lab_order.created',
-  'lab_order.status_changed',
-  'lab_order.rejected',
-] as const;
-export const WORKSPACE_EVENT_TYPES = [
-  'lab_visit.created',
-  'lab_visit.updated',
-  'lab_visit.results_added',
-  'lab_visit.deleted',
-] as const;
-export type ClinicalEventType = (typeof CLINICAL_EVENT_TYPES)[number];
-export type WorkspaceEventType = (typeof WORKSPACE_EVENT_TYPES)[number];
-export type EventType = ClinicalEventType | WorkspaceEventType;
-
 /**
  * Every state change of a lab order or a lab visit, written by the statement (or transaction) of
  * the change (docs/events.md). Exactly one tenant: a brand (clinical) or a workspace. `data` is

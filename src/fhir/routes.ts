@@ -24,7 +24,7 @@ import { WorkspaceVisitParams } from '../lab-visits/schemas.js';
 import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
 import { findClient } from '../workspaces/clients-repository.js';
 import { SURFACES, TAG_VISITS, type Surface } from '../workspaces/http.js';
-import { parseObjectId } from '../workspaces/object-id.js';
+import { parseObjectId } from '../http/object-id.js';
 import { labBundle } from './bundle.js';
 import { mayHaveResults, orderFacts } from './order-facts.js';
 import { visitFacts } from './visit-facts.js';

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { DEMO, DEMO_LAB_ORDER, DEMO_LAB_VISIT } from '../demo/examples.js';
 
 /**
  * The Idempotency-Key header is handled by the idempotency plugin (its own checks and errors),
@@ -34,36 +33,17 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Examples by parameter or property name: the demo's seeded ids, so that "try it" in the
- * reference works against a demo without edits (and shows ids of the right shape elsewhere).
+ * Examples for the reference: by parameter or property name (`byName`), and whole request bodies by
+ * operation id (`bodies`). The app hands in the demo's (src/demo/examples.ts).
  */
-const EXAMPLES: Record<string, unknown> = {
-  brand_id: DEMO.brandId,
-  brandId: DEMO.brandId,
-  patient_id: DEMO.patientId,
-  patientId: DEMO.patientId,
-  panel_id: 'hashimotos',
-  junction_order_id: '2f6c1c0e-9b0a-4d5e-8f61-3b7f0e2a9c41',
-  workspaceId: DEMO.workspaceId,
-  clientId: DEMO.clientIds[0],
-  referralId: DEMO.referralId,
-  couponId: DEMO.couponId,
-  ownerUserId: DEMO.ownerUserId,
-  userId: DEMO.customerUserId,
-  testId: 101,
-  labCouponCode: DEMO.couponCode,
-};
-
-/** Whole request bodies, by operation: the bodies the demo's printed curls send. */
-const BODY_EXAMPLES: Record<string, unknown> = {
-  createLabOrder: DEMO_LAB_ORDER,
-  createLabVisit: DEMO_LAB_VISIT,
-  createLabVisitViaApiPath: DEMO_LAB_VISIT,
-};
+export interface DocsExamples {
+  byName: Record<string, unknown>;
+  bodies: Record<string, unknown>;
+}
 
 /** Gives string enums their type (a reference then shows "string", one of …) and named properties their example. */
-function polishSchema(schema: unknown): void {
-  if (Array.isArray(schema)) return schema.forEach(polishSchema);
+function polishSchema(schema: unknown, EXAMPLES: Record<string, unknown>): void {
+  if (Array.isArray(schema)) return schema.forEach((s) => polishSchema(s, EXAMPLES));
   if (!isObject(schema)) return;
   if (
     Array.isArray(schema.enum) &&
@@ -80,14 +60,15 @@ function polishSchema(schema: unknown): void {
       }
     }
   }
-  for (const value of Object.values(schema)) polishSchema(value);
+  for (const value of Object.values(schema)) polishSchema(value, EXAMPLES);
 }
 
 /**
  * The document as the reference shows it: examples from the demo, `servers` = where it was asked
  * for, and a fresh Idempotency-Key in each operation that takes one.
  */
-function documentFor(base: Json, origin: string): Json {
+function documentFor(base: Json, origin: string, examples: DocsExamples): Json {
+  const { byName: EXAMPLES, bodies: BODY_EXAMPLES } = examples;
   const doc = structuredClone(base);
   doc.servers = [{ url: origin, description: 'this labline' }];
   for (const operations of Object.values(isObject(doc.paths) ? doc.paths : {})) {
@@ -112,7 +93,7 @@ function documentFor(base: Json, origin: string): Json {
       if (isObject(json) && example !== undefined) json.example = example;
     }
   }
-  polishSchema(doc.paths);
+  polishSchema(doc.paths, EXAMPLES);
   return doc;
 }
 
@@ -145,6 +126,7 @@ async function scalarReference(bearerToken: string | null): Promise<FastifyInsta
 }
 
 export interface DocsOptions {
+  examples: DocsExamples;
   /** Demo mode: a token the reference is signed in with from the start (made on first use). */
   bearerToken?: () => Promise<string>;
 }
@@ -206,7 +188,11 @@ export const docsPlugin = fp(
       reply.code(204).send(),
     );
     app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async (request) =>
-      documentFor(app.swagger() as unknown as Json, `${request.protocol}://${request.host}`),
+      documentFor(
+        app.swagger() as unknown as Json,
+        `${request.protocol}://${request.host}`,
+        options.examples,
+      ),
     );
 
     // The reference page (Scalar) is loaded on its first request: replicas nobody browses do not

@@ -29,9 +29,9 @@ export function toHttpError(err: unknown, request: FastifyRequest): HttpError {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return Errors.malformedJson('The request body is not valid JSON.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new HttpError(400, 'bad_request', 'Content-Length does not match the body.');
+      return Errors.badRequest('Content-Length does not match the body.');
     case 'FST_ERR_BAD_URL':
-      return new HttpError(400, 'bad_request', 'The request URL is malformed.');
+      return Errors.badRequest('The request URL is malformed.');
   }
   if (err instanceof SyntaxError && e.statusCode === 400) {
     return Errors.malformedJson('The request body is not valid JSON.');
@@ -43,7 +43,7 @@ export function toHttpError(err: unknown, request: FastifyRequest): HttpError {
     return Errors.unavailable('The database is unavailable; retry shortly.');
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new HttpError(e.statusCode, 'bad_request', e.message);
+    return Errors.badRequest(e.message, e.statusCode);
   }
   return Errors.internal();
 }

@@ -115,8 +115,55 @@ export const Errors = {
       'unsupported_media_type',
       `Content-Type ${type ? `"${type}"` : '(none)'} is not supported; send application/json.`,
     ),
-  unprocessable: (code: string, message: string, details?: ErrorDetail[]) =>
-    new HttpError(422, code, message, details),
+  /** A path or body id that is not a 24-hex ObjectId (the workspace surface). */
+  invalidId: (field: string) =>
+    new HttpError(422, 'invalid_id', `${field} must be a 24-character hexadecimal ObjectId.`, [
+      { path: field, message: 'is not an ObjectId' },
+    ]),
+  unknownLabTests: (testIds: readonly number[], path: string) =>
+    new HttpError(
+      422,
+      'unknown_lab_tests',
+      `Unknown lab tests: ${testIds.join(', ')}.`,
+      testIds.map((id) => ({ path, message: `${id} is not a known lab test` })),
+    ),
+  invalidCoupon: (message: string) =>
+    new HttpError(422, 'invalid_coupon', message, [{ path: '/labCouponCode', message }]),
+  invalidReferral: (message: string) =>
+    new HttpError(422, 'invalid_referral', message, [{ path: '/referralId', message }]),
+  /** A lab visit's status move its lifecycle does not allow. */
+  invalidTransition: (message: string) => new HttpError(422, 'invalid_transition', message),
+  /** A move the Junction simulator's lifecycle does not allow (demo mode's advance route). */
+  simulatorTransitionRefused: (message: string) => new HttpError(409, 'invalid_transition', message),
+  panelNotConfigured: (panelId: string, brandId: string) =>
+    new HttpError(
+      400,
+      'panel_not_configured',
+      `Panel "${panelId}" has no Junction lab test for brand "${brandId}"; set one with PUT /v1/brands/{brandId}/panels/{panelId}.`,
+    ),
+  orderNotCancellable: (message: string) => new HttpError(409, 'order_not_cancellable', message),
+  /** The demo's advance route: an order Junction has not accepted yet. */
+  orderNotSubmitted: (status: string) => new HttpError(409, 'order_not_submitted', `The order is ${status}.`),
+  resultsNotAvailable: (status: string) =>
+    new HttpError(
+      404,
+      'results_not_available',
+      `Results are available once the order is completed; it is ${status}.`,
+    ),
+  requisitionNotApplicable: (message: string) => new HttpError(409, 'requisition_not_applicable', message),
+  requisitionNotAvailable: () =>
+    new HttpError(
+      404,
+      'requisition_not_available',
+      'Junction has not made the requisition yet: it is ready once the order reaches ' +
+        "received.walk_in_test.requisition_created (see the order's events).",
+    ),
+  malformedWebhook: (reason: string) =>
+    new HttpError(400, 'malformed_webhook', `The webhook is not readable: ${reason}.`),
+  invalidSignature: (reason: string) =>
+    new HttpError(401, 'invalid_signature', `The webhook could not be verified: ${reason}.`),
+  /** A request Fastify refuses before any route runs (a malformed URL, a wrong Content-Length). */
+  badRequest: (message: string, status = 400) => new HttpError(status, 'bad_request', message),
   /** A new visit or referral for a client that was archived. */
   clientArchived: (path: string) =>
     new HttpError(422, 'client_archived', 'The client is archived: an archived client takes no new visits.', [

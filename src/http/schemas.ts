@@ -5,6 +5,11 @@ import { Type } from 'typebox';
 export const PastDate = (options: { description?: string; examples?: string[] } = {}) =>
   Type.String({ format: 'past-date', minLength: 10, maxLength: 10, ...options });
 
+/** The longest brand id any route accepts. */
+export const MAX_BRAND_ID = 128;
+/** A brand id as the webhook endpoint and API key bodies take it. */
+export const BrandId = Type.String({ minLength: 1, maxLength: MAX_BRAND_ID, examples: ['demo-brand'] });
+
 /** The body of every error response (docs/design.md). */
 export const ErrorResponse = Type.Object(
   {

@@ -7,29 +7,28 @@ import addFormatsModule from 'ajv-formats';
 import formatsModule from 'ajv-formats/dist/formats.js';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorDetail } from './errors.js';
+import { parseInstant } from './instants.js';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const { fullFormats } = formatsModule as unknown as {
-  fullFormats: Record<'date' | 'date-time', { validate: (s: string) => boolean }>;
+  fullFormats: Record<'date', { validate: (s: string) => boolean }>;
 };
 
 /** Year 0000 is valid ISO 8601 but not a date PostgreSQL stores; 0001–9999 are. */
 const storableYear = (s: string) => /^\d{4}-/.test(s) && !s.startsWith('0000');
 
 /**
- * Dates and instants PostgreSQL accepts (`date`, `date-time`), and `past-date`: a date of birth,
- * a real calendar date YYYY-MM-DD before today (UTC).
+ * Dates and instants PostgreSQL accepts (`date`; `date-time`, checked after its offset is applied,
+ * src/http/instants.ts), and `past-date`: a date of birth, a real calendar date YYYY-MM-DD before
+ * today (UTC).
  */
 function addDateFormats(ajv: Ajv): void {
   ajv.addFormat('date', {
     type: 'string',
     validate: (s: string) => storableYear(s) && fullFormats.date.validate(s),
   });
-  ajv.addFormat('date-time', {
-    type: 'string',
-    validate: (s: string) => storableYear(s) && fullFormats['date-time'].validate(s),
-  });
+  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => parseInstant(s) !== null });
   ajv.addFormat('past-date', {
     type: 'string',
     validate: (s: string) =>
@@ -77,10 +76,12 @@ function describeChar(s: string): string {
 
 /**
  * The first string (value or object key) in `data` that holds a character no text field of ours
- * accepts, or a level of nesting beyond MAX_DEPTH, as an Ajv-style error. Walks the parsed
- * request, so it covers every field of every schema at once, free-form ones included.
+ * accepts, a number that is not finite, or a level of nesting beyond MAX_DEPTH, as an Ajv-style
+ * error. Walks the parsed request, so it covers every field of every schema at once, free-form
+ * ones included. JSON has no Infinity, but its parser turns `1e400` into one (and a query string's
+ * `1e400` is coerced into one); a column stores none, and `JSON.stringify` writes it as null.
  */
-export function findBadText(data: unknown, path = '', depth = 0): ErrorObject | undefined {
+export function findUnstorable(data: unknown, path = '', depth = 0): ErrorObject | undefined {
   const error = (instancePath: string, message: string): ErrorObject => ({
     instancePath,
     schemaPath: '#/text',
@@ -89,11 +90,16 @@ export function findBadText(data: unknown, path = '', depth = 0): ErrorObject | 
     message,
   });
   if (typeof data === 'string') return BAD_TEXT.test(data) ? error(path, describeChar(data)) : undefined;
+  if (typeof data === 'number') {
+    return Number.isFinite(data)
+      ? undefined
+      : error(path, 'must be a finite number (1e400 is beyond any number)');
+  }
   if (data === null || typeof data !== 'object') return undefined;
   if (depth >= MAX_DEPTH) return error(path, `is nested more than ${MAX_DEPTH} levels deep`);
   if (Array.isArray(data)) {
     for (let i = 0; i < data.length; i++) {
-      const found = findBadText(data[i], `${path}/${i}`, depth + 1);
+      const found = findUnstorable(data[i], `${path}/${i}`, depth + 1);
       if (found) return found;
     }
     return undefined;
@@ -101,7 +107,7 @@ export function findBadText(data: unknown, path = '', depth = 0): ErrorObject | 
   for (const [key, value] of Object.entries(data)) {
     const keyPath = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
     if (BAD_TEXT.test(key)) return error(path, `has a property name that ${describeChar(key)}`);
-    const found = findBadText(value, keyPath, depth + 1);
+    const found = findUnstorable(value, keyPath, depth + 1);
     if (found) return found;
   }
   return undefined;
@@ -110,7 +116,9 @@ export function findBadText(data: unknown, path = '', depth = 0): ErrorObject | 
 /**
  * Every route's schema compiles here, so every request part (body, query, params, headers) that
  * has a schema is checked twice: by Ajv against its schema, then — once it passes — for text
- * PostgreSQL would refuse or that has no business in a field (findBadText). One place, every route.
+ * PostgreSQL would refuse or that has no business in a field, and for numbers that are not finite
+ * (findUnstorable). One place, every route. A finite number's range is its schema's minimum and
+ * maximum, which every number a route accepts has (test/http/input-bounds.test.ts).
  */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? bodyAjv : textAjv;
@@ -120,7 +128,7 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
       checked.errors = validate.errors;
       return false;
     }
-    const bad = findBadText(data);
+    const bad = findUnstorable(data);
     checked.errors = bad ? [bad] : null;
     return !bad;
   };
@@ -131,7 +139,8 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
 const FORMAT_MESSAGES: Record<string, string> = {
   'past-date': 'must be a real past date YYYY-MM-DD',
   date: 'must be a real date YYYY-MM-DD between years 0001 and 9999',
-  'date-time': 'must be an ISO 8601 date-time with a time zone, years 0001 to 9999',
+  'date-time':
+    'must be an ISO 8601 date-time with a time zone, in years 0001 to 9999 once its offset is applied, without a leap second',
 };
 
 /** Ajv errors as `{path, message}` a client can act on. */

@@ -52,7 +52,7 @@ export interface NewJob {
 /**
  * The INSERT of `jobs`: on its own, or as a CTE of a larger statement. `when` (a boolean SQL
  * expression, e.g. `exists (select 1 from changed)`) makes the insert conditional on the rest of
- * the statement.
+ * the statement. The only statement that writes `jobs` besides the workers' own updates.
  */
 export function enqueueStatement(jobs: NewJob | readonly NewJob[], options: { when?: SQL } = {}): SQL {
   const list: readonly NewJob[] = Array.isArray(jobs) ? jobs : [jobs as NewJob];
@@ -65,11 +65,35 @@ export function enqueueStatement(jobs: NewJob | readonly NewJob[], options: { wh
     ),
     sql`, `,
   );
+  return insertJobs(
+    sql`select queue, payload, run_at, singleton_key, retry_delays
+    from (values ${values}) as v (queue, payload, run_at, singleton_key, retry_delays)
+    where ${options.when ?? sql`true`}`,
+  );
+}
+
+/**
+ * One job of `queue` for each row of `source`, a query of two columns: `payload` (jsonb) and
+ * `singleton_key` (text), due now. As `enqueueStatement`, on its own or as a CTE.
+ */
+export function enqueueEachStatement(
+  queue: string,
+  source: SQL,
+  options: { retryDelays?: readonly number[] } = {},
+): SQL {
+  return insertJobs(
+    sql`select ${queue}::text, s.payload, null::timestamptz, s.singleton_key,
+           ${pgIntArray(options.retryDelays ?? DEFAULT_RETRY_DELAYS)}::integer[]
+    from (${source}) as s`,
+  );
+}
+
+/** `rows` (queue, payload, run_at or null for now, singleton_key, retry_delays) into `jobs`; a pending or running singleton wins. */
+function insertJobs(rows: SQL): SQL {
   return sql`
     insert into jobs (queue, payload, run_at, singleton_key, retry_delays)
     select v.queue, v.payload, coalesce(v.run_at, date_trunc('milliseconds', now())), v.singleton_key, v.retry_delays
-    from (values ${values}) as v (queue, payload, run_at, singleton_key, retry_delays)
-    where ${options.when ?? sql`true`}
+    from (${rows}) as v (queue, payload, run_at, singleton_key, retry_delays)
     on conflict (queue, singleton_key) where singleton_key is not null and state <> 'failed' do nothing`;
 }
 

@@ -128,11 +128,7 @@ export async function createLabOrder(
     const defaultLabTestId =
       deps.panels[body.panel_id] ?? (await brandPanelOverride(database.db, body.brand_id, body.panel_id));
     if (!defaultLabTestId) {
-      throw new HttpError(
-        400,
-        'panel_not_configured',
-        `Panel "${body.panel_id}" has no Junction lab test for brand "${body.brand_id}"; set one with PUT /v1/brands/{brandId}/panels/{panelId}.`,
-      );
+      throw Errors.panelNotConfigured(body.panel_id, body.brand_id);
     }
     const id = randomUUID();
     // One statement: the claim comes first, and a concurrent twin that loses it writes nothing.

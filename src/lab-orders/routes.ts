@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
 import { audit, auditActor } from '../audit/audit.js';
 import { brandsToList, principalOf, requireBrand, SCOPES, type Principal } from '../http/auth.js';
-import { Errors, HttpError } from '../http/errors.js';
+import { Errors } from '../http/errors.js';
 import { errorResponses, sendJsonText } from '../http/schemas.js';
 import { JunctionRejected, JunctionUnavailable } from '../junction/types.js';
 import { sendStoredAnswer } from '../idempotency/plugin.js';
@@ -193,11 +193,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
           order.status === 'submitting' ||
           statusRank(order.status) >= statusRank('sample_with_lab')
         ) {
-          throw new HttpError(
-            409,
-            'order_not_cancellable',
-            `The order is ${order.status} and can no longer be cancelled.`,
-          );
+          throw Errors.orderNotCancellable(`The order is ${order.status} and can no longer be cancelled.`);
         }
         const junctionOrderId = order.junctionOrderId;
         const cancelled = await fromJunction(() => junction.cancelOrder(junctionOrderId));
@@ -219,11 +215,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
   const resultsReady = async (principal: Principal, id: string) => {
     const order = await visibleOrder(deps, principal, id);
     if (order.status !== 'completed' || !order.junctionOrderId) {
-      throw new HttpError(
-        404,
-        'results_not_available',
-        `Results are available once the order is completed; it is ${order.status}.`,
-      );
+      throw Errors.resultsNotAvailable(order.status);
     }
     return order as LabOrderRow & { junctionOrderId: string };
   };
@@ -339,7 +331,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       const order = await visibleOrder(deps, principalOf(request), request.params.id);
       const refusal = noRequisition[order.status];
       if (refusal !== undefined || !order.junctionOrderId) {
-        throw new HttpError(409, 'requisition_not_applicable', refusal ?? noRequisition.submitting!);
+        throw Errors.requisitionNotApplicable(refusal ?? noRequisition.submitting!);
       }
       const junctionOrderId = order.junctionOrderId;
       const pdf = await fromJunction(async () => {
@@ -347,12 +339,7 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
           return await junction.getRequisitionPdf(junctionOrderId);
         } catch (err) {
           if (err instanceof JunctionRejected && err.statusCode === 404) {
-            throw new HttpError(
-              404,
-              'requisition_not_available',
-              'Junction has not made the requisition yet: it is ready once the order reaches ' +
-                "received.walk_in_test.requisition_created (see the order's events).",
-            );
+            throw Errors.requisitionNotAvailable();
           }
           throw err;
         }

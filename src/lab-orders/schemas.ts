@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { PANEL_IDS } from '../config.js';
-import { PastDate } from '../http/schemas.js';
+import { MAX_BRAND_ID, PastDate } from '../http/schemas.js';
 import { JUNCTION_STATUSES } from '../junction/types.js';
 import { LAB_ORDER_STATUSES } from './tables.js';
 
@@ -22,7 +22,7 @@ const NonEmpty = (max: number, description?: string, example?: string) =>
   });
 export const MAX = {
   name: 50,
-  brandId: 128,
+  brandId: MAX_BRAND_ID,
   addressLine: 100,
   city: 100,
   state: 64,

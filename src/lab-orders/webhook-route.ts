@@ -5,11 +5,11 @@
  * commits with the change), and an order never moves backwards. Answers fast: one transaction.
  */
 import { lt } from 'drizzle-orm';
-import type { FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
 import type { Database } from '../db/database.js';
-import { HttpError } from '../http/errors.js';
+import { Errors } from '../http/errors.js';
 import type { Metrics } from '../http/metrics.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { errorResponses } from '../http/schemas.js';
@@ -37,6 +37,27 @@ const WebhookAck = Type.Object({
   }),
 });
 
+/**
+ * A wrong JUNCTION_WEBHOOK_SECRET refuses every webhook and orders stop moving, with nothing but
+ * access lines in the log: say so, naming the variable (never a secret), at most once a minute
+ * per process so that a flood of refusals is not a flood of lines.
+ */
+function badSignatureWarning(): (log: FastifyBaseLogger) => void {
+  const EVERY_MS = 60_000;
+  let lastAt = -Infinity;
+  let refused = 0;
+  return (log) => {
+    refused++;
+    if (Date.now() - lastAt < EVERY_MS) return;
+    lastAt = Date.now();
+    log.warn(
+      { refused_since_last_warning: refused, metric: 'junction_webhooks_total{outcome="bad_signature"}' },
+      "Junction webhook refused: its signature does not match JUNCTION_WEBHOOK_SECRET, so orders do not move. Set it to this endpoint's signing secret in Junction's dashboard (at most one such warning a minute)",
+    );
+    refused = 0;
+  };
+}
+
 export async function junctionWebhookRoutes(
   app: App,
   {
@@ -50,6 +71,7 @@ export async function junctionWebhookRoutes(
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
+  const warnBadSignature = badSignatureWarning();
   jobs.periodic('junction-webhooks.purge', 3600, async () => {
     await purgeWebhookMessages(database);
   });
@@ -73,9 +95,9 @@ export async function junctionWebhookRoutes(
       } catch (err) {
         if (err instanceof JunctionWebhookError) {
           metrics.webhooks.inc({ outcome: err.failure });
-          if (err.failure === 'malformed_payload')
-            throw new HttpError(400, 'malformed_webhook', `The webhook is not readable: ${err.message}.`);
-          throw new HttpError(401, 'invalid_signature', `The webhook could not be verified: ${err.message}.`);
+          if (err.failure === 'bad_signature') warnBadSignature(request.log);
+          if (err.failure === 'malformed_payload') throw Errors.malformedWebhook(err.message);
+          throw Errors.invalidSignature(err.message);
         }
         throw err;
       }

@@ -6,9 +6,8 @@ import { audit, type AuditAction } from '../audit/audit.js';
 import type { Tx } from '../db/database.js';
 import { Errors } from '../http/errors.js';
 import { cursorCodec } from '../http/cursor.js';
-import { fetchPage, type PageParams } from '../workspaces/pagination.js';
+import { fetchPage, type PageParams } from '../http/pagination.js';
 import { VISIT, type VisitContext } from './create-lab-visit.js';
-import { invalidTransition, transitionRefused, unknownLabTests } from './errors.js';
 import { acceptsResults, canReschedule, canTransition } from './lifecycle.js';
 import { recordEvent } from '../events/record.js';
 import { visitEvent } from './present.js';
@@ -78,10 +77,10 @@ export async function changeLabVisit(
   const visit = await findVisit(tx, ctx.workspaceId, id, { forUpdate: true });
   if (!visit) throw notFound();
   if (changes.status !== undefined && !canTransition(visit.status, changes.status)) {
-    throw transitionRefused(visit.status, changes.status);
+    throw Errors.invalidTransition(`A ${visit.status} visit cannot become ${changes.status}.`);
   }
   if (changes.labVisitDate !== undefined && !canReschedule(visit.status)) {
-    throw invalidTransition(`A ${visit.status} visit cannot be moved to another date.`);
+    throw Errors.invalidTransition(`A ${visit.status} visit cannot be moved to another date.`);
   }
   const updated = await updateVisit(tx, ctx.workspaceId, id, {
     ...(changes.status === undefined ? {} : { status: changes.status }),
@@ -113,12 +112,12 @@ export async function attachResults(
   const visit = await findVisit(tx, ctx.workspaceId, id, { forUpdate: true });
   if (!visit) throw notFound();
   if (!acceptsResults(visit.status)) {
-    throw invalidTransition(
+    throw Errors.invalidTransition(
       `Results can be attached once the sample is collected; this visit is ${visit.status}.`,
     );
   }
   const foreign = results.map((r) => r.testId).filter((t) => !visit.labTestIds.includes(t));
-  if (foreign.length > 0) throw unknownLabTests(foreign, '/labTestResults');
+  if (foreign.length > 0) throw Errors.unknownLabTests(foreign, '/labTestResults');
   const resultedAt = new Date().toISOString();
   const byTest = new Map(visit.labTestResults.map((r) => [r.testId, r]));
   for (const r of results) {

@@ -10,8 +10,7 @@ import type { IdempotencyContext } from '../idempotency/plugin.js';
 import { workspaceTestsByIds, type WorkspaceTestRow } from '../workspaces/catalog-repository.js';
 import { findClient, findReferral } from '../workspaces/clients-repository.js';
 import { findCouponByCode, redeemCoupon, type CouponRow } from '../workspaces/coupons-repository.js';
-import { newObjectId } from '../workspaces/object-id.js';
-import { invalidCoupon, invalidReferral, unknownLabTests } from './errors.js';
+import { newObjectId } from '../http/object-id.js';
 import { recordEvent } from '../events/record.js';
 import { visitEvent } from './present.js';
 import { priceVisit, type VisitPrice } from './pricing.js';
@@ -110,10 +109,10 @@ export async function priceNewVisit(
   if (client.archivedAt !== null) throw Errors.clientArchived('/clientId');
   if (input.referralId !== null) {
     const referral = await findReferral(tx, workspaceId, input.referralId, lock);
-    if (!referral) throw invalidReferral('The referral does not exist in this workspace.');
-    if (referral.archivedAt !== null) throw invalidReferral('The referral is archived.');
+    if (!referral) throw Errors.invalidReferral('The referral does not exist in this workspace.');
+    if (referral.archivedAt !== null) throw Errors.invalidReferral('The referral is archived.');
     if (referral.clientId !== null && referral.clientId !== input.clientId) {
-      throw invalidReferral('The referral is for another client.');
+      throw Errors.invalidReferral('The referral is for another client.');
     }
   }
   const tests = await testsInOrder(tx, workspaceId, input.labTestIds);
@@ -138,7 +137,7 @@ async function testsInOrder(
 ): Promise<WorkspaceTestRow[]> {
   const byId = new Map((await workspaceTestsByIds(tx, workspaceId, testIds)).map((t) => [t.test.testId, t]));
   const missing = testIds.filter((id) => !byId.has(id));
-  if (missing.length > 0) throw unknownLabTests(missing, '/labTestIds');
+  if (missing.length > 0) throw Errors.unknownLabTests(missing, '/labTestIds');
   return testIds.map((id) => byId.get(id)!);
 }
 
@@ -158,15 +157,15 @@ function snapshot({ test, designTest }: WorkspaceTestRow): LabTestSnapshot {
  */
 async function useCoupon(tx: Tx, workspaceId: string, code: string, redeem: boolean): Promise<CouponRow> {
   const coupon = await findCouponByCode(tx, workspaceId, code);
-  if (!coupon) throw invalidCoupon(`No coupon "${code}" exists in this workspace.`);
-  if (!coupon.active) throw invalidCoupon(`Coupon "${coupon.code}" is not active.`);
+  if (!coupon) throw Errors.invalidCoupon(`No coupon "${code}" exists in this workspace.`);
+  if (!coupon.active) throw Errors.invalidCoupon(`Coupon "${coupon.code}" is not active.`);
   if (coupon.expiresAt !== null && coupon.expiresAt.getTime() <= Date.now()) {
-    throw invalidCoupon(`Coupon "${coupon.code}" has expired.`);
+    throw Errors.invalidCoupon(`Coupon "${coupon.code}" has expired.`);
   }
   const exhausted = redeem
     ? !(await redeemCoupon(tx, coupon.id))
     : coupon.maxRedemptions !== null && coupon.redemptions >= coupon.maxRedemptions;
   if (exhausted)
-    throw invalidCoupon(`Coupon "${coupon.code}" has reached its maximum number of redemptions.`);
+    throw Errors.invalidCoupon(`Coupon "${coupon.code}" has reached its maximum number of redemptions.`);
   return coupon;
 }

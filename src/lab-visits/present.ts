@@ -1,6 +1,6 @@
 /** A stored visit as the API shows it: money back to numbers, dates to ISO strings. */
 import { previousValues, type NewEvent } from '../events/record.js';
-import type { WorkspaceEventType } from '../events/tables.js';
+import type { LabVisitEventType } from './events.js';
 import { fromHundredths } from '../workspaces/money.js';
 import { iso, isoOrNull } from '../workspaces/http.js';
 import type { VisitPrice } from './pricing.js';
@@ -61,7 +61,7 @@ export function presentLabVisit(row: LabVisitRow): LabVisit {
  * and the earlier values of the fields that changed (none for a creation).
  */
 export function visitEvent(
-  type: WorkspaceEventType,
+  type: LabVisitEventType,
   before: LabVisitRow | null,
   after: LabVisitRow,
 ): NewEvent {

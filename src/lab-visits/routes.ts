@@ -7,11 +7,12 @@ import type { FastifyRequest } from 'fastify';
 import { auditActor } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import { Errors } from '../http/errors.js';
+import { instantOf } from '../http/instants.js';
 import { errorResponses, sendJsonText } from '../http/schemas.js';
 import { allows, workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
 import { SURFACES, TAG_VISITS, WorkspaceParams, type Surface } from '../workspaces/http.js';
 import { hundredthsOf } from '../workspaces/money.js';
-import { parseObjectId } from '../workspaces/object-id.js';
+import { parseObjectId } from '../http/object-id.js';
 import {
   attachResults,
   changeLabVisit,
@@ -37,23 +38,12 @@ function contextOf(request: FastifyRequest): VisitContext {
   return { workspaceId, userId, actor: auditActor(request) };
 }
 
-/** A date-time the schema accepted, as a Date; 400 for the rare one JavaScript cannot represent (a leap second). */
-function dateOf(value: string, path: string): Date {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) {
-    throw Errors.validation(`Invalid ${path}: not a representable date-time`, [
-      { path, message: 'is not a representable date-time' },
-    ]);
-  }
-  return date;
-}
-
 /** How far behind the clock a visit date may be before it counts as in the past (clocks drift, forms take time). */
 const PAST_DATE_ALLOWANCE_MS = 5 * 60_000;
 
 /** A visit date in the past is booked only when the caller says so (docs/workspace-lab-visits.md). */
 function visitDateOf(value: string, allowPastDate: boolean | undefined): Date {
-  const date = dateOf(value, '/labVisitDate');
+  const date = instantOf(value);
   if (!allowPastDate && date.getTime() < Date.now() - PAST_DATE_ALLOWANCE_MS) {
     throw Errors.validation(
       'Invalid /labVisitDate: the date is in the past. To record a visit that already took place, send "allowPastDate": true.',
@@ -176,8 +166,8 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
       const filters = {
         clientId: q.clientId === undefined ? undefined : parseObjectId(q.clientId, 'clientId'),
         status: q.labVisitStatus,
-        from: q.from === undefined ? undefined : dateOf(q.from, 'querystring:/from'),
-        to: q.to === undefined ? undefined : dateOf(q.to, 'querystring:/to'),
+        from: q.from === undefined ? undefined : instantOf(q.from),
+        to: q.to === undefined ? undefined : instantOf(q.to),
       };
       const ctx = contextOf(request);
       const page = await database.transaction((tx) => listLabVisits(tx, ctx, filters, q));

@@ -12,8 +12,14 @@ import {
   ObjectIdString,
   Timestamp,
 } from '../workspaces/http.js';
-import { NextCursor, PageQuery } from '../workspaces/pagination.js';
+import { NextCursor, PageQuery } from '../http/pagination.js';
 import { LAB_VISIT_STATUSES, LAB_VISIT_TYPES, RESULT_FLAGS } from './tables.js';
+
+/**
+ * A result value's bound: beyond any measured quantity in any unit (cells per litre reach 10^13).
+ * The jsonb column would keep any finite double; the bound is so that every number has one.
+ */
+const MAX_RESULT_MAGNITUDE = 1e15;
 
 const TestId = Type.Integer({
   minimum: 1,
@@ -97,9 +103,16 @@ export const AttachResultsBody = Type.Object(
       Type.Object(
         {
           testId: TestId,
-          value: Type.Union([Type.Number(), Type.String({ minLength: 1, maxLength: 200 })], {
-            description: 'The measured value: a number, or text such as "negative" or "<0.5"',
-          }),
+          value: Type.Union(
+            [
+              Type.Number({ minimum: -MAX_RESULT_MAGNITUDE, maximum: MAX_RESULT_MAGNITUDE }),
+              Type.String({ minLength: 1, maxLength: 200 }),
+            ],
+            {
+              description:
+                'The measured value: a number (at most 10^15 either side of zero), or text such as "negative" or "<0.5"',
+            },
+          ),
           unit: Type.Optional(Nullable(Type.String({ maxLength: 50 }))),
           referenceRange: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
           flag: Type.Optional(Nullable(Flag)),

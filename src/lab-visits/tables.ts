@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { instantColumn } from '../db/instant-column.js';
 import { labCoupons, workspaceClients, workspaceReferrals, workspaces } from '../workspaces/tables.js';
 
 export * from '../workspaces/tables.js';
@@ -45,7 +46,7 @@ export const labVisits = pgTable(
     labTestIds: integer('lab_test_ids').array().notNull(),
     labTestSnapshots: jsonb('lab_test_snapshots').$type<LabTestSnapshot[]>().notNull(),
     labTestResults: jsonb('lab_test_results').$type<StoredLabTestResult[]>().notNull().default([]),
-    labVisitDate: timestamp('lab_visit_date', { withTimezone: true, mode: 'date' }).notNull(),
+    labVisitDate: instantColumn('lab_visit_date').notNull(),
     notes: text('notes'),
     subtotalCents: integer('subtotal_cents').notNull(),
     couponId: text('coupon_id'),

@@ -6,8 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../http/app-type.js';
 import { principalOf, requireBrand, SCOPES } from '../http/auth.js';
-import { errorResponses } from '../http/schemas.js';
-import { MAX } from '../lab-orders/schemas.js';
+import { BrandId, errorResponses } from '../http/schemas.js';
 import type { TenantScope } from './endpoints-repository.js';
 import {
   changeEndpoint,
@@ -23,7 +22,6 @@ import {
 } from './manage.js';
 import { clinicalDelivery, clinicalEndpoint } from './present.js';
 import {
-  CLINICAL_EVENT_TYPES,
   ClinicalDelivery,
   ClinicalEndpoint,
   Description,
@@ -39,7 +37,6 @@ import {
 } from './schemas.js';
 
 const TAGS = ['Webhooks (clinical)'];
-const BrandId = Type.String({ minLength: 1, maxLength: MAX.brandId, examples: ['demo-brand'] });
 const EndpointParams = Type.Object({ endpointId: ParamId });
 const One = Type.Object({ webhook_endpoint: ClinicalEndpoint });
 const config = { scope: SCOPES.labOrdersAdmin };
@@ -49,7 +46,10 @@ function scopeOf(request: FastifyRequest): TenantScope {
   return { brandIds: principalOf(request).brandIds };
 }
 
-export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
+export async function clinicalWebhookRoutes(
+  app: App,
+  { eventTypes: types, ...deps }: ManageDeps & { eventTypes: readonly string[] },
+) {
   app.post(
     '/v1/webhook-endpoints',
     {
@@ -69,7 +69,7 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
           {
             url: Url,
             brand_id: BrandId,
-            events: Type.Optional(eventTypes(CLINICAL_EVENT_TYPES)),
+            events: Type.Optional(eventTypes(types)),
             description: Type.Optional(Type.Union([Description, Type.Null()])),
           },
           { additionalProperties: false },
@@ -84,7 +84,7 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
         { brandId, workspaceId: null },
         {
           url,
-          events: events ?? [...CLINICAL_EVENT_TYPES],
+          events: events ?? [...types],
           description: description ?? null,
         },
       );
@@ -156,7 +156,7 @@ export async function clinicalWebhookRoutes(app: App, deps: ManageDeps) {
         body: Type.Object(
           {
             url: Type.Optional(Url),
-            events: Type.Optional(eventTypes(CLINICAL_EVENT_TYPES)),
+            events: Type.Optional(eventTypes(types)),
             enabled: Type.Optional(Type.Boolean()),
             description: Type.Optional(Type.Union([Description, Type.Null()])),
           },

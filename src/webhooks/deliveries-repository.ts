@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { newestFirst, olderThan, rows, type Database, type Queryable } from '../db/database.js';
+import { enqueueEachStatement } from '../jobs/queue.js';
 import type { EndpointRow } from './endpoints-repository.js';
 import {
   webhookDeliveries,
@@ -42,14 +43,19 @@ export function fanOutCtes(events: SQL): SQL {
 
 /**
  * Wakes the delivery job of each endpoint `endpointIds` (a query of one column, endpoint_id)
- * names: the queue's own insert (src/jobs/queue.ts), one singleton job per endpoint.
+ * names: one singleton job per endpoint, through the queue's own insert.
  */
 export function wakeStatement(endpointIds: SQL): SQL {
-  return sql`insert into jobs (queue, payload, singleton_key, retry_delays)
-      select ${DELIVER_QUEUE}::text, jsonb_build_object('endpoint_id', w.endpoint_id), w.endpoint_id, '{1,5,30}'::integer[]
-      from (${endpointIds}) w
-      on conflict (queue, singleton_key) where singleton_key is not null and state <> 'failed' do nothing`;
+  return enqueueEachStatement(
+    DELIVER_QUEUE,
+    sql`select jsonb_build_object('endpoint_id', w.endpoint_id) as payload, w.endpoint_id as singleton_key
+      from (${endpointIds}) w`,
+    { retryDelays: WAKE_RETRY_DELAYS },
+  );
 }
+
+/** A delivery job that fails (not a delivery: the job itself) is retried soon; the sweep wakes it anyway. */
+const WAKE_RETRY_DELAYS = [1, 5, 30];
 
 /** The queue of the per-endpoint delivery jobs (jobs.ts). */
 export const DELIVER_QUEUE = 'webhooks.deliver';

@@ -1,7 +1,7 @@
 /** Webhook endpoints: their rows, scoped to a tenant (a brand or a workspace). */
 import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { rows, type Queryable } from '../db/database.js';
-import { newObjectId } from '../workspaces/object-id.js';
+import { newObjectId } from '../http/object-id.js';
 import { webhookEndpoints } from './tables.js';
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;

@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import { rows } from '../db/database.js';
 import { cursorCodec } from '../http/cursor.js';
 import { Errors } from '../http/errors.js';
+import { instantOf } from '../http/instants.js';
 import {
   failPendingOfDisabled,
   listDeliveries,
@@ -192,5 +193,5 @@ export async function recover(
 ): Promise<number> {
   const endpoint = await visibleEndpoint(deps, scope, rawId);
   if (!endpoint.enabled) throw Errors.webhookEndpointDisabled();
-  return recoverEvents(deps.database.db, endpoint, new Date(since));
+  return recoverEvents(deps.database.db, endpoint, instantOf(since));
 }

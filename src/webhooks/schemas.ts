@@ -6,8 +6,6 @@ import { Type, type TSchema } from 'typebox';
 import { DELIVERY_STATUSES } from './tables.js';
 import { MAX_URL_LENGTH } from './url-safety.js';
 
-export { CLINICAL_EVENT_TYPES, WORKSPACE_EVENT_TYPES } from '../events/tables.js';
-
 export const MAX_DESCRIPTION = 500;
 /** Endpoints one brand or workspace may have (as Stripe and Svix cap them). */
 export const MAX_ENDPOINTS_PER_TENANT = 20;

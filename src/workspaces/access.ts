@@ -13,8 +13,8 @@ import type { FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
 import { principalOf, type Principal } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
+import { parseObjectId } from '../http/object-id.js';
 import { claimInvitations, rememberHolder } from './invitations.js';
-import { parseObjectId } from './object-id.js';
 import { findWorkspace } from './workspaces-repository.js';
 import { workspaceMembers, workspaces, type WorkspacePermission, type WorkspaceRole } from './tables.js';
 

@@ -2,7 +2,7 @@
 import { and, asc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
 import { Errors } from '../http/errors.js';
-import { newObjectId } from './object-id.js';
+import { newObjectId } from '../http/object-id.js';
 import { labTests, workspaceLabTests } from './tables.js';
 
 export type LabTestRow = typeof labTests.$inferSelect;

@@ -31,7 +31,7 @@ import {
 } from './http.js';
 import { fromHundredths, hundredthsOf, MAX_TEST_PRICE, Money } from './money.js';
 import { cursorCodec } from '../http/cursor.js';
-import { fetchPage, NextCursor, PageQuery } from './pagination.js';
+import { fetchPage, NextCursor, PageQuery } from '../http/pagination.js';
 
 const TestId = Type.Integer({
   minimum: 1,

@@ -1,7 +1,7 @@
 /** A workspace's clients and referrals. Every lookup is by (workspace, id): another workspace's row is simply absent. */
 import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
-import { newObjectId } from './object-id.js';
+import { newObjectId } from '../http/object-id.js';
 import { workspaceClients, workspaceReferrals } from './tables.js';
 
 export type ClientRow = typeof workspaceClients.$inferSelect;

@@ -30,8 +30,8 @@ import {
   WorkspaceParams,
   type Surface,
 } from './http.js';
-import { parseObjectId } from './object-id.js';
-import { fetchPageById, NextCursor } from './pagination.js';
+import { parseObjectId } from '../http/object-id.js';
+import { fetchPageById, NextCursor } from '../http/pagination.js';
 import {
   ArchivableListQuery,
   archiveOnce,

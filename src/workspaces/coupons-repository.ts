@@ -2,7 +2,7 @@
 import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
 import { Errors } from '../http/errors.js';
-import { newObjectId } from './object-id.js';
+import { newObjectId } from '../http/object-id.js';
 import { labCoupons, type CouponType } from './tables.js';
 
 export type CouponRow = typeof labCoupons.$inferSelect;

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../db/database.js';
 import { Errors } from '../http/errors.js';
+import { instantOf } from '../http/instants.js';
 import { errorResponses } from '../http/schemas.js';
 import { workspaceAccessOf, workspaceGuard } from './access.js';
 import { findCoupon, insertCoupon, listCoupons, updateCoupon, type CouponRow } from './coupons-repository.js';
@@ -19,8 +20,8 @@ import {
   type Surface,
 } from './http.js';
 import { fromHundredths, hundredthsOf, MAX_AMOUNT } from './money.js';
-import { parseObjectId } from './object-id.js';
-import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
+import { parseObjectId } from '../http/object-id.js';
+import { fetchPageById, NextCursor, PageQuery } from '../http/pagination.js';
 import { COUPON_TYPES } from './tables.js';
 
 const Code = Type.String({
@@ -122,7 +123,7 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
         type: body.type,
         value,
         active: body.active ?? true,
-        expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+        expiresAt: body.expiresAt ? instantOf(body.expiresAt) : null,
         maxRedemptions: body.maxRedemptions ?? null,
       });
       return reply.code(201).send({ labCoupon: presentCoupon(row) });
@@ -201,7 +202,7 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
         parseObjectId(request.params.couponId, 'couponId'),
         {
           ...(active === undefined ? {} : { active }),
-          ...(expiresAt === undefined ? {} : { expiresAt: expiresAt === null ? null : new Date(expiresAt) }),
+          ...(expiresAt === undefined ? {} : { expiresAt: expiresAt === null ? null : instantOf(expiresAt) }),
         },
       );
       if (!row) throw Errors.notFound('Coupon not found.');

@@ -9,7 +9,7 @@ import { audit, type AuditActor } from '../audit/audit.js';
 import type { Database, Queryable, Tx } from '../db/database.js';
 import type { Principal } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
-import { newObjectId } from './object-id.js';
+import { newObjectId } from '../http/object-id.js';
 import {
   workspaceInvitations,
   workspaceMembers,

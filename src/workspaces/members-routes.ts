@@ -20,8 +20,8 @@ import {
   type Surface,
 } from './http.js';
 import { auditMember, changeMember, removeMember } from './members.js';
-import { parseObjectId } from './object-id.js';
-import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
+import { parseObjectId } from '../http/object-id.js';
+import { fetchPageById, NextCursor, PageQuery } from '../http/pagination.js';
 import { WORKSPACE_PERMISSIONS, WORKSPACE_ROLES } from './tables.js';
 import { deleteInvitation, insertInvitation, listInvitations, type InvitationRow } from './invitations.js';
 import { insertMember, listMembers, type MemberRow } from './workspaces-repository.js';

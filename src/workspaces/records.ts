@@ -8,7 +8,7 @@ import { audit, auditActor, type AuditAction, type AuditActor } from '../audit/a
 import type { Tx } from '../db/database.js';
 import { Errors } from '../http/errors.js';
 import { workspaceAccessOf } from './access.js';
-import { PageQuery } from './pagination.js';
+import { PageQuery } from '../http/pagination.js';
 
 export interface RecordKind {
   /** the audit trail's resource type */

@@ -34,8 +34,8 @@ import {
   WorkspaceParams,
   type Surface,
 } from './http.js';
-import { parseObjectId } from './object-id.js';
-import { fetchPageById, NextCursor } from './pagination.js';
+import { parseObjectId } from '../http/object-id.js';
+import { fetchPageById, NextCursor } from '../http/pagination.js';
 import {
   ArchivableListQuery,
   archiveOnce,

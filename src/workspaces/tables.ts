@@ -20,6 +20,7 @@ import {
   unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { instantColumn } from '../db/instant-column.js';
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -194,7 +195,7 @@ export const labCoupons = pgTable(
     /** hundredths: of a percent for `percent` (10 % = 1000), of the currency unit (cents) for `fixed` */
     value: integer('value').notNull(),
     active: boolean('active').notNull().default(true),
-    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+    expiresAt: instantColumn('expires_at'),
     maxRedemptions: integer('max_redemptions'),
     redemptions: integer('redemptions').notNull().default(0),
     createdBy: text('created_by').notNull(),

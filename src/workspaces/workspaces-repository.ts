@@ -2,7 +2,7 @@
 import { and, asc, count, eq, gt, ilike, inArray, ne, type SQL } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/database.js';
 import { Errors } from '../http/errors.js';
-import { newObjectId } from './object-id.js';
+import { newObjectId } from '../http/object-id.js';
 import { workspaceMembers, workspaces, type WorkspacePermission, type WorkspaceRole } from './tables.js';
 
 export type WorkspaceRow = typeof workspaces.$inferSelect;

@@ -19,9 +19,9 @@ import {
   WorkspaceParams,
   type Surface,
 } from './http.js';
+import { parseObjectId } from '../http/object-id.js';
+import { fetchPageById, NextCursor, PageQuery } from '../http/pagination.js';
 import { claimInvitations } from './invitations.js';
-import { parseObjectId } from './object-id.js';
-import { fetchPageById, NextCursor, PageQuery } from './pagination.js';
 import {
   findWorkspace,
   insertWorkspace,

@@ -150,11 +150,15 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
   });
 
   it('the same data against another Junction (the standalone simulator): known patients keep ordering', async () => {
-    const sim = spawnTs('src/junction/simulator/main.ts', ['--port', '0'], {});
+    const sim = spawnTs(
+      'src/junction/simulator/main.ts',
+      ['--port', '0', '--data-dir', path.join(dataDir, 'simulator')],
+      {},
+    );
     started.push(sim);
     const [, simUrl] = await sim.waitFor(/listening on (http:\/\/\S+)/, 60_000);
     const [, panels] = await sim.waitFor(/JUNCTION_PANELS=(\S+)/);
-    const [, secret] = await sim.waitFor(/secret (whsec_\S+)/);
+    const [, secret] = await sim.waitFor(/JUNCTION_WEBHOOK_SECRET=(whsec_\S+)/);
 
     // Leaving demo mode: a deployment configures its secret (here the demo's, so its tokens stay good).
     const p = spawnTs('src/main.ts', [], {

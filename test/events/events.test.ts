@@ -8,7 +8,8 @@ import { sql } from 'drizzle-orm';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClinicalEvent, WorkspaceEvent } from '../../src/events/schemas.js';
+import { ClinicalEvent } from '../../src/lab-orders/events.js';
+import { WorkspaceEvent } from '../../src/lab-visits/events.js';
 import { createOrder, orderBody, startLabStack, type LabStack, BRAND } from '../helpers/lab-stack.js';
 import { PHI } from '../helpers/phi.js';
 import {

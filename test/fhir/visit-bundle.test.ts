@@ -4,7 +4,7 @@
  * flag. Every Bundle is validated against HL7's R4 JSON Schema (validate.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newObjectId } from '../../src/workspaces/object-id.js';
+import { newObjectId } from '../../src/http/object-id.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { PHI } from '../helpers/phi.js';
 import {

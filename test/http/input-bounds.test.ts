@@ -2,7 +2,9 @@
  * Every text a client can send is bounded by its schema: each string in each route's body,
  * query, path parameters and headers (as /openapi.json documents them) has a maxLength, an
  * enum or const, or the uuid format. A 35 KB name once passed the schema, reached Junction and
- * broke the error path; this test keeps any new route from doing the same.
+ * broke the error path; this test keeps any new route from doing the same. Likewise every number
+ * has a minimum and a maximum (its column's range): an unbounded result value once took `1e400`
+ * (Infinity), was stored as null and made the workspace's lists answer 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -23,6 +25,14 @@ function unboundedStrings(schema: unknown, path: string, out: string[], seen = n
   ) {
     out.push(path);
   }
+  if (
+    (types.includes('number') || types.includes('integer')) &&
+    s.enum === undefined &&
+    s.const === undefined &&
+    (s.minimum === undefined || s.maximum === undefined)
+  ) {
+    out.push(`${path} (number)`);
+  }
   for (const [key, value] of Object.entries(s)) {
     if (key === 'properties' && value && typeof value === 'object') {
       for (const [name, sub] of Object.entries(value)) unboundedStrings(sub, `${path}.${name}`, out, seen);
@@ -41,7 +51,7 @@ describe('input bounds', () => {
   });
   afterAll(async () => t?.close());
 
-  it('every string a route accepts has a maximum length', async () => {
+  it('every string a route accepts has a maximum length, every number a minimum and a maximum', async () => {
     const doc = (await t.request('GET', '/openapi.json')).body as {
       paths: Record<string, Record<string, Schema>>;
     };

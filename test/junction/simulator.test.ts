@@ -2,6 +2,9 @@
  * The simulator's wire format, checked against the official SDK's schemas (strictly: an unknown
  * or misspelt key fails), its FastAPI-style errors, idempotency expiry, and `npm run simulator`.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { JunctionClient, serialization } from '@junction-api/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -228,10 +231,22 @@ describe('idempotency keys', () => {
 });
 
 describe('npm run simulator', () => {
-  it('runs standalone, with faults settable at run time', async () => {
-    const proc = spawnTs('src/junction/simulator/main.ts', ['--port', '0', '--latency-ms', '1'], {});
+  it('runs standalone, with faults settable at run time; its webhook secret outlives a restart', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-simulator-'));
+    const start = () =>
+      spawnTs(
+        'src/junction/simulator/main.ts',
+        ['--port', '0', '--latency-ms', '1', '--data-dir', dataDir],
+        {},
+      );
+    const secretLine = /JUNCTION_WEBHOOK_SECRET=(whsec_\S+) \(kept in (\S+)\)/;
+    const proc = start();
     try {
       const [, url] = await proc.waitFor(/listening on (http:\/\/\S+)/);
+      const [, secret, file] = await proc.waitFor(secretLine);
+      expect(file).toBe(path.join(dataDir, 'webhook-secret'));
+      expect(fs.readFileSync(file!, 'utf8').trim()).toBe(secret);
+      expect(fs.statSync(file!).mode & 0o777).toBe(0o600);
       const standalone = new JunctionClient({ apiKey: 'any', baseUrl: url, maxRetries: 0 });
       expect((await standalone.labTests.get()).length).toBe(3);
 
@@ -248,9 +263,21 @@ describe('npm run simulator', () => {
       expect((await fetch(`${url}/v3/lab_tests`, { headers: { 'x-vital-api-key': 'any' } })).status).toBe(
         503,
       );
+      proc.child.kill('SIGTERM');
+      expect(await proc.exited).toBe(0);
+
+      // Restarted: the same secret, so a service configured with it still accepts the webhooks.
+      const again = start();
+      try {
+        expect((await again.waitFor(secretLine))[1]).toBe(secret);
+      } finally {
+        again.child.kill('SIGTERM');
+        await again.exited;
+      }
     } finally {
       proc.child.kill('SIGTERM');
       await proc.exited;
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -196,6 +196,35 @@ describe('lab order lifecycle, reads and webhooks', () => {
     expect(tampered.status).toBe(401);
   });
 
+  it('a wrong JUNCTION_WEBHOOK_SECRET: one warning naming the variable, never a secret; each refusal counted in /metrics', async () => {
+    const order = await place();
+    const payload = eventFor(order.junction_order_id);
+    const otherSecret = 'whsec_' + Buffer.from('y'.repeat(32)).toString('base64');
+    const refusedCount = async () =>
+      Number(
+        /junction_webhooks_total\{outcome="bad_signature"\} (\d+)/.exec(
+          (await s.t.request('GET', '/metrics')).text,
+        )?.[1] ?? 0,
+      );
+    const warnings = () => s.t.logs.filter((l) => l.includes('does not match JUNCTION_WEBHOOK_SECRET'));
+
+    const countBefore = await refusedCount();
+    const warningsBefore = warnings().length;
+    for (let i = 0; i < 3; i++)
+      expect((await sendWebhook(payload, { secret: otherSecret })).status).toBe(401);
+
+    expect(await refusedCount()).toBe(countBefore + 3);
+    // One line for the burst (none when an earlier test's refusal warned less than a minute ago).
+    expect(warnings().length - warningsBefore).toBeLessThanOrEqual(1);
+    expect(warnings().length).toBeGreaterThanOrEqual(1);
+    const line = JSON.parse(warnings().at(-1)!);
+    expect(line.level).toBe(40);
+    for (const l of s.t.logs) {
+      expect(l).not.toContain(s.sim.webhookSecret.slice('whsec_'.length));
+      expect(l).not.toContain(otherSecret.slice('whsec_'.length));
+    }
+  });
+
   it('applies a duplicate delivery (same svix-id) once', async () => {
     const order = await place();
     await settle();

@@ -5,6 +5,7 @@
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClinicalEndpoint, WorkspaceEndpoint } from '../../src/webhooks/schemas.js';
+import { checkWebhookUrl } from '../../src/webhooks/url-safety.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { usingPostgres } from '../helpers/database.js';
 import { createWorkspace, ok, type WorkspaceWorld } from '../workspaces/world.js';
@@ -351,5 +352,20 @@ describe('webhook URLs in production mode', () => {
       body: { url: 'https://93.184.215.14/hooks', brand_id: 'brand-a' },
     });
     expect(res.status, res.text).toBe(201);
+  });
+});
+
+describe('WEBHOOK_ALLOW_PRIVATE_URLS in production mode (docs/webhooks.md, "Receivers on your machine")', () => {
+  // The policy buildApp derives from NODE_ENV=production and WEBHOOK_ALLOW_PRIVATE_URLS=1.
+  const policy = { requireHttps: true, allowPrivate: true };
+  it('allows a loopback or private https receiver, never http', async () => {
+    for (const url of [
+      'https://127.0.0.1:4443/hooks',
+      'https://localhost:4443/hooks',
+      'https://10.0.0.1/hooks',
+    ])
+      expect((await checkWebhookUrl(url, policy)).url.href).toBe(url);
+    for (const url of ['http://127.0.0.1:4000/hooks', 'http://10.0.0.1/hooks', 'http://example.com/hooks'])
+      await expect(checkWebhookUrl(url, policy)).rejects.toThrow(/must use https/);
   });
 });

@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/audit/tables.js';
-import { newObjectId } from '../../src/workspaces/object-id.js';
+import { newObjectId } from '../../src/http/object-id.js';
 import { startTestApp, type TestApp, type TestResponse } from '../helpers/app.js';
 import { usingPostgres } from '../helpers/database.js';
 import { PHI, PHI_CHANGED } from '../helpers/phi.js';

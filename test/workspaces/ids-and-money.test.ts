@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fromHundredths, toHundredths } from '../../src/workspaces/money.js';
-import { isObjectId, newObjectId, parseObjectId } from '../../src/workspaces/object-id.js';
+import { isObjectId, newObjectId, parseObjectId } from '../../src/http/object-id.js';
 import { cursorCodec } from '../../src/http/cursor.js';
-import { toPage } from '../../src/workspaces/pagination.js';
+import { toPage } from '../../src/http/pagination.js';
 
 describe('ObjectIds', () => {
   it('are 24 lowercase hex characters starting with the creation second', () => {

@@ -4,7 +4,7 @@
  * what a nonexistent id answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newObjectId } from '../../src/workspaces/object-id.js';
+import { newObjectId } from '../../src/http/object-id.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { PHI } from '../helpers/phi.js';
 import {

@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/audit/tables.js';
-import { newObjectId } from '../../src/workspaces/object-id.js';
+import { newObjectId } from '../../src/http/object-id.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { PHI } from '../helpers/phi.js';
 import {

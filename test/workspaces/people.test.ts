@@ -5,7 +5,7 @@
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newObjectId } from '../../src/workspaces/object-id.js';
+import { newObjectId } from '../../src/http/object-id.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.js';
 import { createWorkspace, ok, type WorkspaceWorld } from './world.js';
 

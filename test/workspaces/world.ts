@@ -3,7 +3,7 @@
  * workspace and catalog, its owner adds staff, clients, referrals and coupons.
  */
 import { expect } from 'vitest';
-import { newObjectId } from '../../src/workspaces/object-id.js';
+import { newObjectId } from '../../src/http/object-id.js';
 import type { TestApp } from '../helpers/app.js';
 import { PHI } from '../helpers/phi.js';
 

@@ -5658,7 +5658,7 @@ export interface operations {
                          */
                         testId: number;
                         unit?: string | null;
-                        /** @description The measured value: a number, or text such as "negative" or "<0.5" */
+                        /** @description The measured value: a number (at most 10^15 either side of zero), or text such as "negative" or "<0.5" */
                         value: number | string;
                     }[];
                 };
@@ -18399,7 +18399,7 @@ export interface operations {
                          */
                         testId: number;
                         unit?: string | null;
-                        /** @description The measured value: a number, or text such as "negative" or "<0.5" */
+                        /** @description The measured value: a number (at most 10^15 either side of zero), or text such as "negative" or "<0.5" */
                         value: number | string;
                     }[];
                 };

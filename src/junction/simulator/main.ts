@@ -2,9 +2,12 @@
  * `npm run simulator -- [--flag value …]`: the Junction simulator as its own process. Every flag
  * can also come from the environment as SIMULATOR_<FLAG> (e.g. --latency-ms → SIMULATOR_LATENCY_MS).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Faults } from './faults.js';
+import { keptSecret } from '../../secret-file.js';
 import { startSimulator } from './server.js';
+import { generateWebhookSecret } from './webhook-sender.js';
 import { SIMULATOR_PANELS } from './catalog.js';
 
 const FLAGS = {
@@ -12,7 +15,9 @@ const FLAGS = {
   host: 'address to listen on (default 127.0.0.1)',
   'api-key': 'the only accepted x-vital-api-key (default: any non-empty key)',
   'webhook-url': 'where labtest.order.* webhooks are POSTed (default: none)',
-  'webhook-secret': 'Svix signing secret whsec_… (default: generated and printed)',
+  'webhook-secret': 'Svix signing secret whsec_… (default: the one kept in --data-dir, made on first start)',
+  'data-dir':
+    'where the generated webhook secret is kept across restarts (default ./.data/junction-simulator)',
   'latency-ms': 'added latency of every answer',
   'error-rate': 'share (0..1) of requests answered with 500/503/429',
   'error-statuses': 'comma-separated statuses for --error-rate (default 500,503,429)',
@@ -71,13 +76,17 @@ async function main(): Promise<void> {
     createThenFailMode: o['create-then-fail-mode'] as Faults['createThenFailMode'],
   };
   for (const k of Object.keys(faults) as (keyof Faults)[]) if (faults[k] === undefined) delete faults[k];
+  // Kept in its data folder (like the service's JWT secret in DATA_DIR), so that the
+  // JUNCTION_WEBHOOK_SECRET a service was started with is still right after a restart.
+  const secretFile = path.join(o['data-dir'] ?? '.data/junction-simulator', 'webhook-secret');
+  const webhookSecret = o['webhook-secret'] ?? keptSecret(secretFile, generateWebhookSecret);
 
   const sim = await startSimulator({
     port: number('port', o.port) ?? 4010,
     host: o.host ?? '127.0.0.1',
     apiKey: o['api-key'] ?? null,
     webhookUrl: o['webhook-url'] ?? null,
-    webhookSecret: o['webhook-secret'],
+    webhookSecret,
     faults,
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
   });
@@ -89,7 +98,8 @@ async function main(): Promise<void> {
       `Junction simulator listening on ${sim.url}`,
       `  JUNCTION_BASE_URL=${sim.url} JUNCTION_API_KEY=<any non-empty key>`,
       `  JUNCTION_PANELS=${panels}`,
-      `  webhooks: ${o['webhook-url'] ?? 'off (--webhook-url)'}; secret ${sim.webhookSecret}`,
+      `  webhooks: ${o['webhook-url'] ?? 'off (--webhook-url)'}`,
+      `  JUNCTION_WEBHOOK_SECRET=${sim.webhookSecret}${o['webhook-secret'] ? ' (--webhook-secret)' : ` (kept in ${secretFile})`}`,
       `  faults: ${JSON.stringify(sim.faults())}`,
       '',
     ].join('\n'),

@@ -4,7 +4,7 @@
  * returned as `nextCursor`. Keyset rather than offset, so pages stay stable and cheap while rows are added.
  */
 import { Type } from 'typebox';
-import { cursorCodec, type CursorCodec, type CursorField, type CursorKey } from '../http/cursor.js';
+import { cursorCodec, type CursorCodec, type CursorField, type CursorKey } from './cursor.js';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;

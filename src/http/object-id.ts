@@ -4,7 +4,7 @@
  * creation order, which keeps the id-keyed indexes append-mostly.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { Errors } from '../http/errors.js';
+import { Errors } from './errors.js';
 
 const PROCESS_UNIQUE = randomBytes(5);
 let counter = randomInt(0, 0x1000000);
@@ -30,9 +30,7 @@ export function isObjectId(value: string): boolean {
  */
 export function parseObjectId(value: string, field: string): string {
   if (!OBJECT_ID.test(value)) {
-    throw Errors.unprocessable('invalid_id', `${field} must be a 24-character hexadecimal ObjectId.`, [
-      { path: field, message: 'is not an ObjectId' },
-    ]);
+    throw Errors.invalidId(field);
   }
   return value.toLowerCase();
 }

@@ -6,9 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses } from '../http/schemas.js';
-import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
-import { ObjectIdString, SURFACES, WorkspaceParams, type Surface } from '../workspaces/http.js';
-import type { TenantScope } from './endpoints-repository.js';
+import type { TenantScope } from '../webhooks/endpoints-repository.js';
 import {
   changeEndpoint,
   createEndpoint,
@@ -20,8 +18,8 @@ import {
   rotateEndpointSecret,
   visibleEndpoint,
   type ManageDeps,
-} from './manage.js';
-import { workspaceDelivery, workspaceEndpoint } from './present.js';
+} from '../webhooks/manage.js';
+import { workspaceDelivery, workspaceEndpoint } from '../webhooks/present.js';
 import {
   Description,
   DeliveryStatus,
@@ -33,25 +31,28 @@ import {
   Recovered,
   Since,
   Url,
-  WORKSPACE_EVENT_TYPES,
   WorkspaceDelivery,
   WorkspaceEndpoint,
-} from './schemas.js';
+} from '../webhooks/schemas.js';
+import { workspaceAccessOf, workspaceGuard } from './access.js';
+import { ObjectIdString, SURFACES, WorkspaceParams, type Surface } from './http.js';
 
 const TAGS = ['Webhooks (workspace)'];
 const EndpointParams = Type.Object({ workspaceId: ObjectIdString('Workspace id'), endpointId: ParamId });
 const One = Type.Object({ webhookEndpoint: WorkspaceEndpoint });
-const Events = eventTypes(WORKSPACE_EVENT_TYPES);
 const Errors = errorResponses(400, 401, 403, 404, 422);
 
 function scopeOf(request: FastifyRequest): TenantScope {
   return { workspaceId: workspaceAccessOf(request).workspaceId };
 }
 
-const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = async (
+type Deps = ManageDeps & { eventTypes: readonly string[] };
+
+const routes: FastifyPluginAsyncTypebox<Deps & { surface: Surface }> = async (
   app,
-  { surface, ...deps },
+  { surface, eventTypes: types, ...deps },
 ) => {
+  const Events = eventTypes(types);
   const owner = workspaceGuard(deps.database, 'owner');
   const base = '/workspace/:workspaceId/webhook-endpoints';
 
@@ -85,7 +86,7 @@ const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = asy
         { brandId: null, workspaceId: workspaceAccessOf(request).workspaceId },
         {
           url,
-          events: events ?? [...WORKSPACE_EVENT_TYPES],
+          events: events ?? [...types],
           description: description ?? null,
         },
       );
@@ -283,7 +284,7 @@ const routes: FastifyPluginAsyncTypebox<ManageDeps & { surface: Surface }> = asy
 
 export async function workspaceWebhookRoutes(
   app: Parameters<FastifyPluginAsyncTypebox>[0],
-  deps: ManageDeps,
+  deps: Deps,
 ): Promise<void> {
   for (const surface of SURFACES) await app.register(routes, { prefix: surface.prefix, surface, ...deps });
 }

@@ -1,0 +1,36 @@
+/**
+ * Instants as clients write them (RFC 3339 date-times with an offset), checked once for every
+ * field: the `date-time` format of every schema (src/http/validation.ts) and the routes that turn
+ * an accepted string into a Date both use `parseInstant`, so what the schema accepts is exactly
+ * what the code can hold.
+ */
+import formatsModule from 'ajv-formats/dist/formats.js';
+
+// ajv-formats is CommonJS with a default export.
+const { fullFormats } = formatsModule as unknown as {
+  fullFormats: Record<'date-time', { validate: (s: string) => boolean }>;
+};
+
+const LEAP_SECOND = /^.{10}[Tt\s]\d{2}:\d{2}:60/;
+
+/**
+ * The instant `s` names, or null when it is not an RFC 3339 date-time with an offset, when it
+ * falls outside years 0001–9999 once its offset is applied (`9999-12-31T23:59:59-01:00` is in
+ * year 10000; PostgreSQL would keep it, but an ISO string of it is `+010000-…`, which no schema of
+ * ours, no cursor and no client expects), or when it is a leap second (`…T23:59:60Z`): RFC 3339
+ * allows one, but neither JavaScript's Date nor PostgreSQL holds it.
+ */
+export function parseInstant(s: string): Date | null {
+  if (!fullFormats['date-time'].validate(s) || LEAP_SECOND.test(s)) return null;
+  // The one form JavaScript's Date parses by the standard, not by its lenient fallback.
+  const date = new Date(`${s.slice(0, 10)}T${s.slice(11).toUpperCase()}`);
+  const year = date.getUTCFullYear();
+  return Number.isNaN(year) || year < 1 || year > 9999 ? null : date;
+}
+
+/** A date-time a route's schema accepted (format `date-time`), as its Date. */
+export function instantOf(s: string): Date {
+  const date = parseInstant(s);
+  if (!date) throw new Error('instantOf: a date-time the schema did not check');
+  return date;
+}
