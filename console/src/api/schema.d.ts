@@ -117,6 +117,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspace/{workspaceId}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invitations not yet claimed (owner) (/api alias) */
+        get: operations["listWorkspaceInvitationsViaApiPath"];
+        put?: never;
+        /**
+         * Invite a person by email (owner) (/api alias)
+         * @description The first request whose token carries this email with `email_verified: true` makes the person a member with this role and these permissions, and the invitation is gone. 409 when the email is already invited or a member already signs in with it.
+         */
+        post: operations["inviteWorkspaceMemberViaApiPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace/{workspaceId}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw an invitation (owner) (/api alias)
+         * @description Answers the invitation as it was; it can no longer be claimed.
+         */
+        delete: operations["revokeWorkspaceInvitationViaApiPath"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspace/{workspaceId}/labs/coupons": {
         parameters: {
             query?: never;
@@ -1157,6 +1198,47 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspace/{workspaceId}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invitations not yet claimed (owner) */
+        get: operations["listWorkspaceInvitations"];
+        put?: never;
+        /**
+         * Invite a person by email (owner)
+         * @description The first request whose token carries this email with `email_verified: true` makes the person a member with this role and these permissions, and the invitation is gone. 409 when the email is already invited or a member already signs in with it.
+         */
+        post: operations["inviteWorkspaceMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspace/{workspaceId}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw an invitation (owner)
+         * @description Answers the invitation as it was; it can no longer be claimed.
+         */
+        delete: operations["revokeWorkspaceInvitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3274,6 +3356,496 @@ export interface operations {
                              */
                             type: "lab_visit.created" | "lab_visit.updated" | "lab_visit.results_added" | "lab_visit.deleted";
                             workspace_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    listWorkspaceInvitationsViaApiPath: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invitations: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    inviteWorkspaceMemberViaApiPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    /** @default [] */
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[];
+                    /**
+                     * @description `owner` may do everything; `staff` what its permissions grant
+                     * @enum {string}
+                     */
+                    role: "owner" | "staff";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceInvitation */
+                        invitation: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    revokeWorkspaceInvitationViaApiPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Invitation id (24-hex ObjectId)
+                 * @example 507f1f77bcf86cd799439013
+                 */
+                invitationId: string;
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceInvitation */
+                        invitation: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
                         };
                     };
                 };
@@ -6072,7 +6644,11 @@ export interface operations {
                         members: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
                             permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
@@ -6249,7 +6825,11 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
                             permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
@@ -6434,7 +7014,11 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
                             permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
@@ -6608,7 +7192,11 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
                             permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
@@ -12916,6 +13504,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         brand_ids: string[] | null;
+                        /** @description The token’s `email` claim, lowercased */
+                        email: string | null;
+                        /** @description The token’s `email_verified` claim is `true` */
+                        email_verified: boolean;
+                        /** @description The token’s `name` claim */
+                        name: string | null;
                         persona: string | null;
                         scopes: string[];
                         sub: string;
@@ -16109,6 +16703,496 @@ export interface operations {
             };
         };
     };
+    listWorkspaceInvitations: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invitations: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    inviteWorkspaceMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    /** @default [] */
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[];
+                    /**
+                     * @description `owner` may do everything; `staff` what its permissions grant
+                     * @enum {string}
+                     */
+                    role: "owner" | "staff";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceInvitation */
+                        invitation: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    revokeWorkspaceInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Invitation id (24-hex ObjectId)
+                 * @example 507f1f77bcf86cd799439013
+                 */
+                invitationId: string;
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceInvitation */
+                        invitation: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
     listLabCoupons: {
         parameters: {
             query?: {
@@ -18813,7 +19897,11 @@ export interface operations {
                         members: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
                             permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
@@ -18990,7 +20078,11 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
                             permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
@@ -19175,7 +20267,11 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
                             permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
@@ -19349,7 +20445,11 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
                             permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
