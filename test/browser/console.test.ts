@@ -356,7 +356,9 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       expect(await memberOf(newcomer)).toBeUndefined();
 
       // The demo owner is the workspace's only owner: the API refuses, the page says why.
-      await page.getByRole('button', { name: `Remove ${DEMO.ownerUserId}` }).click();
+      // Members are shown by the name their token carried (the demo owner's token has one).
+      expect(await memberOf(DEMO.ownerUserId)).toMatchObject({ name: 'Olivia Owens' });
+      await page.getByRole('button', { name: 'Remove Olivia Owens' }).click();
       await page.getByRole('button', { name: 'Yes, remove them' }).click();
       const refused = page.getByRole('alert').filter({ hasText: 'last owner' });
       await refused.waitFor();
@@ -365,6 +367,18 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       );
       expect(await memberOf(DEMO.ownerUserId)).toMatchObject({ role: 'owner' });
       await check(page, 'members-last-owner');
+
+      // An invitation by email, listed until withdrawn; withdrawing asks first.
+      const invite = page.getByRole('region', { name: 'Invite by email' });
+      await invite.getByLabel('Email').fill('new.hire@clinic.example');
+      await invite.getByRole('button', { name: 'Invite' }).click();
+      const waiting = invite.getByRole('list', { name: 'Invitations waiting' });
+      await waiting.getByText('new.hire@clinic.example').waitFor();
+      await invite.getByRole('button', { name: 'Withdraw new.hire@clinic.example' }).click();
+      await invite.getByRole('button', { name: 'Yes, withdraw it' }).click();
+      await invite.getByText('No invitation is waiting.').waitFor();
+      const left = await api(tokens.owner, `/v1/workspace/${WS}/invitations`);
+      expect(left.body.invitations).toEqual([]);
       expect(problems).toEqual([]);
     },
   );
