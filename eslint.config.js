@@ -23,12 +23,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config.ts', 'test/**', 'bench/**', 'scripts/**', '*.config.ts'],
+    files: ['src/config.ts', 'test/**', 'bench/**', 'chaos/**', 'scripts/**', '*.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
     // Tests read JSON response bodies, which are untyped by nature.
-    files: ['test/**', 'bench/**'],
+    files: ['test/**', 'bench/**', 'chaos/**'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

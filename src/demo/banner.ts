@@ -53,6 +53,18 @@ export function labVisitCurl(base: string): string {
   );
 }
 
+/**
+ * Pasteable as printed: the order's id comes from the list (newest first) in the same line, read
+ * with node, which anyone running labline has (jq may not be installed).
+ */
+export function advanceCurl(base: string): string {
+  const auth = `-H "Authorization: Bearer $${TOKEN_VARS.clinical}"`;
+  const newest =
+    `$(curl -sS "${base}/v1/lab-orders?brand_id=${DEMO.brandId}&limit=1" ${auth} | ` +
+    `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).data[0].id')`;
+  return `curl -sS -X POST "${base}/v1/demo/lab-orders/${newest}/advance" ${auth}`;
+}
+
 export function eventsCurl(base: string): string {
   return `curl -sS ${base}/v1/events -H "Authorization: Bearer $${TOKEN_VARS.clinical}"`;
 }
@@ -99,8 +111,8 @@ export function demoBanner(base: string, config: Config, mode: string, tokens: D
     '',
     ...(config.junction.apiKey === null
       ? [
-          '  Move a lab order to completed at the simulated Junction (its webhooks then update the order):',
-          `    curl -sS -X POST ${base}/v1/demo/lab-orders/<order id>/advance -H "Authorization: Bearer $${TOKEN_VARS.clinical}"`,
+          '  Move the newest lab order to completed at the simulated Junction (its webhooks then update the order):',
+          `    ${advanceCurl(base)}`,
           '',
         ]
       : []),

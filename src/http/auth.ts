@@ -149,10 +149,27 @@ function checkLifetime(payload: JWTPayload, maxHours: number, now: number): void
   }
 }
 
+/**
+ * Which check failed, so that a caller (or an operator with a token minted for another service)
+ * can tell a wrong key from a wrong issuer; never a secret, a key or an expected claim value.
+ */
 function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'The bearer token has expired.';
-  if (err instanceof joseErrors.JWTClaimValidationFailed)
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'iss')
+      return 'The bearer token\'s issuer ("iss" claim) is not the one this service expects (AUTH_ISSUER).';
+    if (err.claim === 'aud')
+      return 'The bearer token\'s audience ("aud" claim) is not the one this service expects (AUTH_AUDIENCE).';
     return `The bearer token's "${err.claim}" claim is not accepted.`;
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed)
+    return "The bearer token's signature does not verify: it was signed with another secret or key than this service's (AUTH_JWT_SECRET, AUTH_JWKS_URL).";
+  if (err instanceof joseErrors.JOSEAlgNotAllowed)
+    return 'The bearer token is signed with an algorithm this service does not accept (HS256 with AUTH_JWT_SECRET; RS, PS, ES or EdDSA with AUTH_JWKS_URL).';
+  if (err instanceof joseErrors.JWKSNoMatchingKey)
+    return 'No key of this service\'s AUTH_JWKS_URL matches the bearer token\'s key id ("kid").';
+  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid)
+    return 'The bearer token is not a well-formed JWT.';
   return 'The bearer token is invalid.';
 }
 

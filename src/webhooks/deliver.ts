@@ -8,8 +8,14 @@
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config.js';
 import type { Database } from '../db/database.js';
+import { describeError } from '../http/logging.js';
 import type { Metrics } from '../http/metrics.js';
-import { claimDue, recordAttempt, type ClaimedDelivery } from './deliveries-repository.js';
+import {
+  claimDue,
+  recordAttempt,
+  type AttemptResult,
+  type ClaimedDelivery,
+} from './deliveries-repository.js';
 import { signingSecrets } from './endpoints-repository.js';
 import { sendWebhook } from './send.js';
 import { signatureHeader } from './signing.js';
@@ -107,13 +113,11 @@ async function attempt(deps: DeliveryDeps, endpointId: string, delivery: Claimed
     duration_ms: outcome.durationMs,
     response_body: outcome.responseBody,
   };
-  const { disabled } = await recordAttempt(
-    deps.database,
-    delivery.id,
-    endpointId,
-    { attempt: record, ok: outcome.ok, retryAt },
-    config.disableAfterHours,
-  );
+  const { disabled } = await recordEvenWithoutAnswer(deps, endpointId, delivery, {
+    attempt: record,
+    ok: outcome.ok,
+    retryAt,
+  });
   const result = outcome.ok ? 'succeeded' : retryAt ? 'retrying' : 'failed';
   deps.metrics?.webhookDeliveries.inc({ outcome: result });
   deps.logger.info(
@@ -135,5 +139,39 @@ async function attempt(deps: DeliveryDeps, endpointId: string, delivery: Claimed
       { endpoint_id: endpointId, hours: config.disableAfterHours },
       'webhook endpoint disabled: every delivery failed',
     );
+  }
+}
+
+/**
+ * Records an attempt. An attempt that was made counts even when its record is refused (an answer
+ * the database will not store, say): it is recorded again without the receiver's answer. Left
+ * unrecorded, the delivery's lease would run out and the event be sent again and again, past the
+ * retry schedule, `failed` and auto-disable. Only when the database refuses that too (it is
+ * unreachable) is the attempt lost, and the event is sent again once the lease runs out.
+ */
+async function recordEvenWithoutAnswer(
+  deps: DeliveryDeps,
+  endpointId: string,
+  delivery: ClaimedDelivery,
+  result: AttemptResult,
+): Promise<{ disabled: boolean }> {
+  const record = (r: AttemptResult) =>
+    recordAttempt(deps.database, delivery.id, endpointId, r, deps.config.disableAfterHours);
+  try {
+    return await record(result);
+  } catch (err) {
+    deps.logger.warn(
+      { endpoint_id: endpointId, delivery_id: delivery.id, err: describeError(err) },
+      'webhook delivery attempt not recorded with the answer; recording it without',
+    );
+    const { attempt } = result;
+    return record({
+      ...result,
+      attempt: {
+        ...attempt,
+        response_body: null,
+        error: attempt.error ?? "the receiver's answer could not be stored",
+      },
+    });
   }
 }

@@ -2,7 +2,7 @@
  * The one way a request reaches a customer's URL: the URL is checked and resolved
  * (url-safety.ts), the connection goes to the checked address (the socket's lookup answers with
  * it; TLS still verifies the certificate against the URL's host name), the whole exchange has a
- * deadline, redirects are never followed, and at most 1 KiB of the answer is kept.
+ * deadline, redirects are never followed, and at most 1 KiB of the answer is kept, as storable text.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -117,7 +117,7 @@ function post(
       const chunks: Buffer[] = [];
       let kept = 0;
       const finish = () => {
-        settle({ status, body: Buffer.concat(chunks).toString('utf8') });
+        settle({ status, body: receiverText(Buffer.concat(chunks)) });
         res.destroy();
       };
       res.on('data', (chunk: Buffer) => {
@@ -137,6 +137,28 @@ function post(
     req.on('error', (error) => settle({ error }));
     req.end(request.body);
   });
+}
+
+/**
+ * A C0 or C1 control character other than tab, newline and carriage return. PostgreSQL refuses
+ * NUL in text and jsonb outright; the others have no business in a log a person reads.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+/**
+ * A receiver's answer is untrusted bytes: kept as text PostgreSQL stores whatever they were.
+ * Invalid UTF-8 becomes U+FFFD (the decoder), a control character its escape written out
+ * (`ok\u0000bye` is kept as the 11 characters `ok\u0000bye`), and the whole at most
+ * MAX_RESPONSE_BYTES characters, never cutting a surrogate pair in two.
+ */
+export function receiverText(bytes: Buffer): string {
+  const text = bytes
+    .toString('utf8')
+    .replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (text.length <= MAX_RESPONSE_BYTES) return text;
+  const high = text.charCodeAt(MAX_RESPONSE_BYTES - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? MAX_RESPONSE_BYTES - 1 : MAX_RESPONSE_BYTES);
 }
 
 /** A sentence for the deliveries log, from the error's code only (never a message quoting data). */

@@ -15,7 +15,9 @@ export interface Received {
 
 /** What the receiver does with one request: answer with a status (after a delay), or never. */
 export type Answer =
-  number | { status: number; delayMs?: number; body?: string; headers?: Record<string, string> } | 'never';
+  | number
+  | { status: number; delayMs?: number; body?: string | Buffer; headers?: Record<string, string> }
+  | 'never';
 
 export interface Receiver {
   url: string;

@@ -233,6 +233,50 @@ describe('webhook delivery', () => {
     expect(metrics.text).toMatch(/^webhook_oldest_pending_seconds [\d.]+/m);
   });
 
+  it('a receiver answering NUL and invalid UTF-8 gets each message once; a failing one the schedule, then failed', async () => {
+    const b = await brand('brand-nul');
+    const r = await receiver();
+    // ok, NUL, bye, then bytes that are not UTF-8 (review #26, finding 4: the NUL once kept the
+    // attempt from being recorded, and the event was resent every lease, forever).
+    r.otherwise({
+      status: 200,
+      body: Buffer.concat([Buffer.from('ok\u0000bye'), Buffer.from([0xff, 0xc3])]),
+    });
+    const ep = await b.endpoint(`${r.url}/nul`, ['lab_order.created']);
+    const first = await b.createdEvent((await b.order()).id);
+    const second = await b.createdEvent((await b.order()).id);
+    await expect
+      .poll(async () => (await b.deliveries(ep.id, '?status=succeeded')).length, { timeout: 20_000 })
+      .toBe(2);
+    expect(r.withId(first)).toHaveLength(1);
+    expect(r.withId(second)).toHaveLength(1);
+    for (const delivery of await b.deliveries(ep.id)) {
+      expect(delivery.attempts).toEqual([
+        expect.objectContaining({
+          response_status: 200,
+          error: null,
+          response_body: 'ok\\u0000bye\uFFFD\uFFFD',
+        }),
+      ]);
+    }
+
+    const failing = await receiver();
+    failing.otherwise({ status: 500, body: 'no\u0000' });
+    const down = await b.endpoint(`${failing.url}/nul-500`, ['lab_order.created']);
+    const third = await b.createdEvent((await b.order()).id);
+    await expect
+      .poll(async () => (await b.deliveries(down.id))[0]?.status, { timeout: 20_000 })
+      .toBe('failed');
+    // The schedule 1,1: three attempts, each recorded, then failed.
+    expect(failing.withId(third)).toHaveLength(3);
+    const [failed] = await b.deliveries(down.id);
+    expect(failed!.attempts.map((a) => [a.response_status, a.response_body])).toEqual([
+      [500, 'no\\u0000'],
+      [500, 'no\\u0000'],
+      [500, 'no\\u0000'],
+    ]);
+  });
+
   it('a receiver that never answers is timed out and retried; a dead one ends failed after the schedule', async () => {
     const b = await brand('brand-dead');
     const silent = await receiver();

@@ -41,12 +41,21 @@ export interface Faults {
   operations?: SimulatorOperation[];
   /** after this many injected failures, failures stop (latency stays) */
   times?: number;
+  /**
+   * A same-key `POST /v3/order` that arrives while the first one's answer is still on its way
+   * (`createAnswerDelayMs`) answers 409 instead of the replay: the colliding-create answer.
+   */
+  collide?: boolean;
+  /** each webhook message waits a random time up to this (ms) before its first attempt: delayed and out of order */
+  webhookDelayMs?: number;
+  /** share of webhook messages sent twice (same `svix-id`, each copy with its own delay) */
+  webhookDuplicateRate?: number;
 }
 
 export type Failure =
   { kind: 'none' } | { kind: 'hang' } | { kind: 'drop' } | { kind: 'error'; status: number };
 
-const RATES = ['errorRate', 'hangRate', 'dropRate', 'createThenFailRate'] as const;
+const RATES = ['errorRate', 'hangRate', 'dropRate', 'createThenFailRate', 'webhookDuplicateRate'] as const;
 
 export function validateFaults(faults: Faults): Faults {
   for (const key of RATES) {
@@ -55,7 +64,7 @@ export function validateFaults(faults: Faults): Faults {
       throw new RangeError(`${key} must be a number from 0 to 1`);
     }
   }
-  for (const key of ['latencyMs', 'createAnswerDelayMs'] as const) {
+  for (const key of ['latencyMs', 'createAnswerDelayMs', 'webhookDelayMs'] as const) {
     const v = faults[key];
     if (v !== undefined && !(Number.isFinite(v) && v >= 0))
       throw new RangeError(`${key} must be a number >= 0`);
@@ -73,6 +82,9 @@ export function validateFaults(faults: Faults): Faults {
   }
   if (faults.times !== undefined && !(Number.isInteger(faults.times) && faults.times >= 0)) {
     throw new RangeError('times must be an integer >= 0');
+  }
+  if (faults.collide !== undefined && typeof faults.collide !== 'boolean') {
+    throw new RangeError('collide must be true or false');
   }
   if (faults.createThenFailMode !== undefined && !['error', 'drop'].includes(faults.createThenFailMode)) {
     throw new RangeError('createThenFailMode must be error or drop');
@@ -99,6 +111,19 @@ export class FaultPlan {
   /** how long the answer to a new order waits after the order was stored */
   createAnswerDelayMs(): number {
     return this.applies('create_order') ? (this.faults.createAnswerDelayMs ?? 0) : 0;
+  }
+
+  /** whether a same-key create during another's delayed answer collides (409) */
+  collides(): boolean {
+    return this.faults.collide === true && this.applies('create_order');
+  }
+
+  /** how one webhook message is sent: after what delay, and how many times (1 or 2) */
+  webhook(): { delaysMs: number[] } {
+    const max = this.faults.webhookDelayMs ?? 0;
+    const delay = () => (max > 0 ? Math.floor(Math.random() * max) : 0);
+    const copies = Math.random() < (this.faults.webhookDuplicateRate ?? 0) ? 2 : 1;
+    return { delaysMs: Array.from({ length: copies }, delay) };
   }
 
   /** hang, drop or error for this request, drawn from the configured shares */

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Faults } from './faults.js';
+import { listenProblem } from '../../listen-problem.js';
 import { keptSecret } from '../../secret-file.js';
 import { startSimulator } from './server.js';
 import { generateWebhookSecret } from './webhook-sender.js';
@@ -25,6 +26,10 @@ const FLAGS = {
   'drop-rate': 'share of requests whose connection is dropped',
   'create-then-fail-rate': 'share of new orders stored whose answer is then lost',
   'create-then-fail-mode': 'error (a 500) or drop (default error)',
+  'webhook-attempts': 'attempts per webhook message (default 8)',
+  'webhook-base-delay-ms': 'first webhook retry delay, doubled each time (default 1000)',
+  'webhook-max-delay-ms': 'cap of one webhook retry delay (default 60000)',
+  'webhook-timeout-ms': 'time limit of one webhook attempt (default 10000)',
 } as const;
 type Flag = keyof typeof FLAGS;
 
@@ -81,14 +86,26 @@ async function main(): Promise<void> {
   const secretFile = path.join(o['data-dir'] ?? '.data/junction-simulator', 'webhook-secret');
   const webhookSecret = o['webhook-secret'] ?? keptSecret(secretFile, generateWebhookSecret);
 
+  const port = number('port', o.port) ?? 4010;
+  const host = o.host ?? '127.0.0.1';
   const sim = await startSimulator({
-    port: number('port', o.port) ?? 4010,
-    host: o.host ?? '127.0.0.1',
+    port,
+    host,
     apiKey: o['api-key'] ?? null,
     webhookUrl: o['webhook-url'] ?? null,
     webhookSecret,
+    webhookRetry: {
+      attempts: number('webhook-attempts', o['webhook-attempts']),
+      baseDelayMs: number('webhook-base-delay-ms', o['webhook-base-delay-ms']),
+      maxDelayMs: number('webhook-max-delay-ms', o['webhook-max-delay-ms']),
+      timeoutMs: number('webhook-timeout-ms', o['webhook-timeout-ms']),
+    },
     faults,
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
+  }).catch((err: unknown) => {
+    const problem = listenProblem(err, `${host}:${port}`, '--port', '--host');
+    if (problem === null) throw err;
+    throw new StartFailure(problem);
   });
   const panels = Object.entries(SIMULATOR_PANELS)
     .map(([panel, id]) => `${panel}=${id}`)
@@ -115,7 +132,12 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
+/** The simulator cannot start for a reason one line says (no usage text). */
+class StartFailure extends Error {}
+
 main().catch((err: unknown) => {
-  process.stderr.write(`junction simulator: ${(err as Error).message}\n${usage()}`);
+  process.stderr.write(
+    `junction simulator: ${(err as Error).message}\n${err instanceof StartFailure ? '' : usage()}`,
+  );
   process.exit(1);
 });

@@ -67,6 +67,8 @@ export interface Simulator {
   orders(): SimulatorOrderJson[];
   users(): SimulatorUserJson[];
   webhookDeliveries(): WebhookDelivery[];
+  /** pending, delivered and failed webhook messages (also `GET /_simulator/webhooks`) */
+  webhookSummary(): ReturnType<WebhookSender['summary']>;
   /** resolves when no webhook delivery is pending */
   webhooksSettled(): Promise<void>;
 }
@@ -188,6 +190,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const persist = options.stateFile ? stateFile(options.stateFile, store, log) : () => undefined;
   const faults = new FaultPlan();
   faults.set(options.faults ?? {});
+  webhooks.setFaults(() => faults.webhook());
+  /** `X-Idempotency-Key`s of creates whose answer is still delayed (for `collide`) */
+  const answering = new Set<string>();
 
   const timers = new Set<NodeJS.Timeout>();
   const ctx: RouteContext = {
@@ -223,6 +228,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   async function admin(req: IncomingMessage, res: ServerResponse, segments: string[]): Promise<void> {
+    if (segments[1] === 'webhooks' && req.method === 'GET') return write(res, json(200, webhooks.summary()));
     if (segments[1] !== 'faults') return write(res, detail(404, 'Not Found'));
     if (req.method === 'GET') return write(res, json(200, faults.get()));
     if (req.method !== 'PUT') return write(res, detail(405, 'Method Not Allowed'));
@@ -254,6 +260,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (found === 'method') return write(res, detail(405, 'Method Not Allowed'));
 
     const raw = await readBody(req);
+    const createKey = found.operation === 'create_order' ? req.headers['x-idempotency-key'] : undefined;
+    if (typeof createKey === 'string' && answering.has(createKey) && faults.collides()) {
+      log({ event: 'fault_injected', operation: found.operation, fault: 'collide', status: 409 });
+      return write(res, detail(409, 'A request with this idempotency key is already being processed'));
+    }
     const latency = faults.latencyMs(found.operation);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const failure = faults.draw(found.operation);
@@ -278,7 +289,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (req.method !== 'GET') persist();
     if (reply.created) {
       const delay = faults.createAnswerDelayMs();
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (delay > 0) {
+        if (typeof createKey === 'string') answering.add(createKey);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (typeof createKey === 'string') answering.delete(createKey);
+      }
       const lost = faults.drawCreateThenFail();
       if (lost.kind !== 'none') return fail(res, lost, 'create_order (after storing the order)');
     }
@@ -340,6 +355,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     orders: () => [...store.orders.values()].map((o) => orderJson(o, teamId)),
     users: () => [...store.users.values()].map((u) => userJson(u, teamId)),
     webhookDeliveries: () => webhooks.list(),
+    webhookSummary: () => webhooks.summary(),
     webhooksSettled: () => webhooks.settled(),
   };
 }

@@ -66,6 +66,20 @@ export class WebhookSender {
     return this.deliveries.map((d) => ({ ...d }));
   }
 
+  /** Faults (delays, duplicates) drawn for each message; none unless set. */
+  private shape: () => { delaysMs: number[] } = () => ({ delaysMs: [0] });
+
+  setFaults(shape: () => { delaysMs: number[] }): void {
+    this.shape = shape;
+  }
+
+  /** Pending, delivered and failed messages (the `failed` ones by id), for a test's settle and check. */
+  summary(): { pending: number; delivered: number; failed: WebhookDelivery[] } {
+    const failed = this.deliveries.filter((d) => d.state === 'failed');
+    const pending = this.deliveries.filter((d) => d.state === 'pending').length;
+    return { pending, delivered: this.deliveries.length - pending - failed.length, failed };
+  }
+
   /** Queues one message; a no-op when no URL is configured (so `payload` is built lazily). */
   send(eventType: string, orderId: string, payload: () => unknown): void {
     const url = this.url;
@@ -82,8 +96,16 @@ export class WebhookSender {
     if (this.deliveries.length > MAX_RECORDS) this.deliveries.splice(0, this.deliveries.length - MAX_RECORDS);
     // Serialised once: every attempt carries the same bytes, as Svix retries do.
     const body = JSON.stringify(payload());
-    const task = this.deliver(url, delivery, body).finally(() => this.inFlight.delete(task));
+    const [first = 0, ...copies] = this.shape().delaysMs;
+    const task = this.deliver(url, delivery, body, first).finally(() => this.inFlight.delete(task));
     this.inFlight.add(task);
+    for (const delayMs of copies) {
+      // A duplicate: the same message (same svix-id and bytes) delivered once more, on its own.
+      const copy: WebhookDelivery = { ...delivery, attempts: 0, lastStatus: null, state: 'pending' };
+      this.deliveries.push(copy);
+      const again = this.deliver(url, copy, body, delayMs).finally(() => this.inFlight.delete(again));
+      this.inFlight.add(again);
+    }
   }
 
   /** Resolves when every queued message is delivered or given up. */
@@ -96,8 +118,9 @@ export class WebhookSender {
     await this.settled();
   }
 
-  private async deliver(url: string, delivery: WebhookDelivery, body: string): Promise<void> {
+  private async deliver(url: string, delivery: WebhookDelivery, body: string, delayMs = 0): Promise<void> {
     const signal = this.abort.signal;
+    if (delayMs > 0) await sleep(delayMs, signal);
     for (let attempt = 1; attempt <= this.attempts && !signal.aborted; attempt++) {
       delivery.attempts = attempt;
       const timestamp = new Date();
