@@ -3,6 +3,7 @@
  * `npm run token -- --sub ID [--scope "…"] [--brand ID] [--persona admin|customer]` and
  * `npm run key -- create …` (api-keys/cli.ts).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
 import { KEY_USAGE, keyCommand } from './api-keys/cli.js';
@@ -10,17 +11,22 @@ import { resolveJwtSecret } from './auth-secret.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
 import { describeConnectionFailure } from './db/errors.js';
-import { mintedTokenLifetime, signToken } from './http/auth.js';
+import { mintedTokenLifetime, SCOPES, signToken } from './http/auth.js';
 
 const USAGE = `usage:
   labline migrate
   labline worker
   labline token --sub ID [--scope "a b"] [--brand ID]... [--persona admin|customer] [--expires 30d]
+    (--scope: any of ${Object.values(SCOPES).join(', ')}, space-separated)
     (--expires: a duration such as 2h or 7d; at most AUTH_MAX_TOKEN_LIFETIME_HOURS, 720 h by default)
 ${KEY_USAGE}`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'help' || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (command === 'worker') {
     // Runs until SIGTERM/SIGINT, which exit the process after a graceful stop.
     await (await import('./service.js')).runService('worker');
@@ -67,10 +73,18 @@ async function run(argv: string[]): Promise<number> {
       strict: true,
     });
     if (!values.sub) throw new UsageError('--sub is required');
+    const known: string[] = Object.values(SCOPES);
+    const unknown = (values.scope ?? '').split(/\s+/).filter((s) => s !== '' && !known.includes(s));
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}: the scopes are ${known.join(', ')} ` +
+          '(workspace people need none: their membership decides)',
+      );
+    }
     if (values.persona !== undefined && values.persona !== 'admin' && values.persona !== 'customer') {
       throw new UsageError('--persona must be admin or customer');
     }
-    const { secret } = resolveJwtSecret(config);
+    const { secret, generated } = resolveJwtSecret(config);
     if (!secret)
       throw new UsageError('no AUTH_JWT_SECRET is configured: tokens come from your identity provider');
     let token: string;
@@ -100,6 +114,13 @@ async function run(argv: string[]): Promise<number> {
       );
     }
     process.stdout.write(`${token}\n`);
+    // On stderr, so that TOKEN=$(npm run --silent token -- …) gets the token alone.
+    process.stderr.write(
+      generated
+        ? `labline: signed with the secret kept in ${path.join(config.dataDir, 'jwt-secret')} (no AUTH_JWT_SECRET is set): ` +
+            'a service started with AUTH_JWT_SECRET refuses it; set the same AUTH_JWT_SECRET here to mint for that service\n'
+        : 'labline: signed with AUTH_JWT_SECRET\n',
+    );
     return 0;
   }
   throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');

@@ -9,6 +9,7 @@ import { ConfigError, loadServiceConfig, type Config } from './config.js';
 import { migrateDatabase, openDatabase } from './db/database.js';
 import { describeConnectionFailure } from './db/errors.js';
 import { createLogger } from './http/logging.js';
+import { listenProblem } from './listen-problem.js';
 import { Metrics } from './http/metrics.js';
 import { boundHeapGrowth, releaseStartupMemoryWhenIdle } from './memory.js';
 
@@ -116,7 +117,13 @@ export async function runService(mode: ServiceMode): Promise<void> {
     return;
   }
 
-  const address = await app.listen({ host: config.host, port: config.port });
+  const address = await app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
+    // Like every other start-up failure: one line, not a stack trace.
+    const problem = listenProblem(err, `${config.host}:${config.port}`, 'PORT', 'HOST');
+    if (problem === null) throw err;
+    process.stderr.write(`labline: ${problem}\n`);
+    process.exit(1);
+  });
   const base = address.replace('[::1]', 'localhost');
   simulator?.setWebhookUrl(`${base}/v1/webhooks/junction`);
   process.stdout.write(await startupBanner(config, base, jwt.secret));

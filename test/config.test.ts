@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { jwtVerify } from 'jose';
@@ -282,8 +283,10 @@ describe('configuration', () => {
       },
     );
     expect(await p.exited).toBe(0);
-    const { payload } = await jwtVerify(p.output().trim(), new TextEncoder().encode(secret));
+    const { payload } = await jwtVerify(p.stdout().trim(), new TextEncoder().encode(secret));
     expect(payload).toMatchObject({ sub: 'svc-1', scope: 'lab-orders:read', brand_ids: ['b1'] });
+    // Which secret signed it, on stderr (stdout is the token alone); never the secret itself.
+    expect(p.stderr()).toBe('labline: signed with AUTH_JWT_SECRET\n');
     // it expires, 30 days after it was issued (the default maximum lifetime)
     expect(payload.exp! - payload.iat!).toBe(720 * 3600);
   });
@@ -306,10 +309,10 @@ describe('configuration', () => {
         Spawned,
       ];
       expect(await short.exited).toBe(0);
-      const { payload } = await jwtVerify(short.output().trim(), new TextEncoder().encode(secret));
+      const { payload } = await jwtVerify(short.stdout().trim(), new TextEncoder().encode(secret));
       expect(payload.exp! - payload.iat!).toBe(8 * 3600);
       expect(await given.exited).toBe(0);
-      const two = await jwtVerify(given.output().trim(), new TextEncoder().encode(secret));
+      const two = await jwtVerify(given.stdout().trim(), new TextEncoder().encode(secret));
       expect(two.payload.exp! - two.payload.iat!).toBe(2 * 3600);
       expect(await long.exited).toBe(1);
       expect(long.output()).toContain('--expires 9h is longer than AUTH_MAX_TOKEN_LIFETIME_HOURS (8 h)');
@@ -323,10 +326,69 @@ describe('configuration', () => {
     const p = spawnTs('src/cli.ts', ['token', '--sub', 'x', '--persona', 'admin'], { DATA_DIR: dir });
     expect(await p.exited).toBe(0);
     const secret = fs.readFileSync(path.join(dir, 'jwt-secret'), 'utf8').trim();
-    const { payload } = await jwtVerify(p.output().trim(), new TextEncoder().encode(secret));
+    const { payload } = await jwtVerify(p.stdout().trim(), new TextEncoder().encode(secret));
     expect(payload.persona).toBe('admin');
+    expect(p.stderr()).toBe(
+      `labline: signed with the secret kept in ${path.join(dir, 'jwt-secret')} (no AUTH_JWT_SECRET is set): ` +
+        'a service started with AUTH_JWT_SECRET refuses it; set the same AUTH_JWT_SECRET here to mint for that service\n',
+    );
+    expect(p.output()).not.toContain(secret);
     const bad = spawnTs('src/cli.ts', ['token', '--sub', 'x', '--persona', 'root'], { DATA_DIR: dir });
     expect(await bad.exited).toBe(1);
     expect(bad.output()).toContain('--persona must be admin or customer');
   });
+
+  it('npm run token refuses an unknown scope naming the valid ones; --help prints the usage alone', async () => {
+    const env = { AUTH_JWT_SECRET: 'cli-secret-cli-secret-cli-secret-0123' };
+    const [typo, help] = [
+      spawnTs('src/cli.ts', ['token', '--sub', 'x', '--scope', 'lab-orders:reed lab-orders:read'], env),
+      spawnTs('src/cli.ts', ['token', '--help'], {}),
+    ];
+    expect(await typo.exited).toBe(1);
+    expect(typo.stdout()).toBe('');
+    expect(typo.stderr().split('\n')[0]).toBe(
+      'labline: unknown scope "lab-orders:reed": the scopes are lab-orders:write, lab-orders:read, lab-orders:admin ' +
+        '(workspace people need none: their membership decides)',
+    );
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toMatch(/^usage:\n/);
+    expect(help.stdout()).toContain('labline token --sub ID');
+    expect(help.output()).not.toMatch(/unknown option/i);
+  });
+
+  it(
+    'a port in use stops start-up with one line, for the service and the simulator',
+    { timeout: 180_000 },
+    async () => {
+      const taken = net.createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const port = (taken.address() as net.AddressInfo).port;
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'labline-port-'));
+      try {
+        const service = spawnTs('src/main.ts', [], {
+          PORT: String(port),
+          DEMO: '1',
+          DATABASE_URL: 'memory://',
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'error',
+        });
+        const simulator = spawnTs(
+          'src/junction/simulator/main.ts',
+          ['--port', String(port), '--data-dir', dataDir],
+          {},
+        );
+        expect(await service.exited).toBe(1);
+        expect(service.stderr().trim().split('\n')).toEqual([
+          `labline: cannot listen on 127.0.0.1:${port}: the port is in use by another process. Stop that process, or choose another PORT.`,
+        ]);
+        expect(await simulator.exited).toBe(1);
+        expect(simulator.stderr().trim().split('\n')).toEqual([
+          `junction simulator: cannot listen on 127.0.0.1:${port}: the port is in use by another process. Stop that process, or choose another --port.`,
+        ]);
+      } finally {
+        taken.close();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 });

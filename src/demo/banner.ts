@@ -22,8 +22,8 @@ export async function demoTokens(secret: string, maxLifetimeHours: number): Prom
       brandIds: [DEMO.brandId],
     }),
     admin: await sign({ sub: DEMO.adminUserId, persona: 'admin' }),
-    owner: await sign({ sub: DEMO.ownerUserId }),
-    staff: await sign({ sub: DEMO.staffUserId }),
+    owner: await sign({ sub: DEMO.ownerUserId, name: 'Olivia Owens', email: 'olivia.owens@demo.example' }),
+    staff: await sign({ sub: DEMO.staffUserId, name: 'Sam Stafford', email: 'sam.stafford@demo.example' }),
     customer: await sign({ sub: DEMO.customerUserId, persona: 'customer' }),
   };
 }
@@ -51,6 +51,18 @@ export function labVisitCurl(base: string): string {
     `curl -sS -X POST ${base}/api/v1/workspace/${DEMO.workspaceId}/labs/visits -H "Authorization: Bearer $${TOKEN_VARS.owner}" ` +
     `-H "Content-Type: application/json" -d ${quote(DEMO_LAB_VISIT)}`
   );
+}
+
+/**
+ * Pasteable as printed: the order's id comes from the list (newest first) in the same line, read
+ * with node, which anyone running labline has (jq may not be installed).
+ */
+export function advanceCurl(base: string): string {
+  const auth = `-H "Authorization: Bearer $${TOKEN_VARS.clinical}"`;
+  const newest =
+    `$(curl -sS "${base}/v1/lab-orders?brand_id=${DEMO.brandId}&limit=1" ${auth} | ` +
+    `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).data[0].id')`;
+  return `curl -sS -X POST "${base}/v1/demo/lab-orders/${newest}/advance" ${auth}`;
 }
 
 export function eventsCurl(base: string): string {
@@ -99,8 +111,8 @@ export function demoBanner(base: string, config: Config, mode: string, tokens: D
     '',
     ...(config.junction.apiKey === null
       ? [
-          '  Move a lab order to completed at the simulated Junction (its webhooks then update the order):',
-          `    curl -sS -X POST ${base}/v1/demo/lab-orders/<order id>/advance -H "Authorization: Bearer $${TOKEN_VARS.clinical}"`,
+          '  Move the newest lab order to completed at the simulated Junction (its webhooks then update the order):',
+          `    ${advanceCurl(base)}`,
           '',
         ]
       : []),

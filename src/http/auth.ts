@@ -29,6 +29,17 @@ export interface Principal {
    * made without expiry by the operator's CLI). An API key it makes expires no later (api-keys).
    */
   readonly expiresAt: Date | null;
+  /** What a person's token says of its holder (`name`, `email`, `email_verified` claims), when it does. */
+  readonly name?: string;
+  readonly email?: string;
+  readonly emailVerified?: boolean;
+}
+
+/** A claim kept for display when it is a short, non-empty string; anything else is ignored, not refused. */
+function displayClaim(value: unknown, maxLength: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return text.length > 0 && text.length <= maxLength ? text : undefined;
 }
 
 export interface AuthOptions {
@@ -143,10 +154,27 @@ function checkLifetime(payload: JWTPayload, maxHours: number, now: number): void
   }
 }
 
+/**
+ * Which check failed, so that a caller (or an operator with a token minted for another service)
+ * can tell a wrong key from a wrong issuer; never a secret, a key or an expected claim value.
+ */
 function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'The bearer token has expired.';
-  if (err instanceof joseErrors.JWTClaimValidationFailed)
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'iss')
+      return 'The bearer token\'s issuer ("iss" claim) is not the one this service expects (AUTH_ISSUER).';
+    if (err.claim === 'aud')
+      return 'The bearer token\'s audience ("aud" claim) is not the one this service expects (AUTH_AUDIENCE).';
     return `The bearer token's "${err.claim}" claim is not accepted.`;
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed)
+    return "The bearer token's signature does not verify: it was signed with another secret or key than this service's (AUTH_JWT_SECRET, AUTH_JWKS_URL).";
+  if (err instanceof joseErrors.JOSEAlgNotAllowed)
+    return 'The bearer token is signed with an algorithm this service does not accept (HS256 with AUTH_JWT_SECRET; RS, PS, ES or EdDSA with AUTH_JWKS_URL).';
+  if (err instanceof joseErrors.JWKSNoMatchingKey)
+    return 'No key of this service\'s AUTH_JWKS_URL matches the bearer token\'s key id ("kid").';
+  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid)
+    return 'The bearer token is not a well-formed JWT.';
   return 'The bearer token is invalid.';
 }
 
@@ -156,10 +184,16 @@ function toPrincipal(payload: JWTPayload): Principal {
     scope,
     brand_ids: brandIds,
     persona,
+    name,
+    email,
+    email_verified: emailVerified,
   } = payload as JWTPayload & {
     scope?: unknown;
     brand_ids?: unknown;
     persona?: unknown;
+    name?: unknown;
+    email?: unknown;
+    email_verified?: unknown;
   };
   if (typeof sub !== 'string' || sub.length === 0)
     throw Errors.unauthenticated('The bearer token has no subject.');
@@ -177,6 +211,9 @@ function toPrincipal(payload: JWTPayload): Principal {
     brandIds: brandIds ?? null,
     persona: persona ?? null,
     expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : null,
+    name: displayClaim(name, 200),
+    email: displayClaim(email, 320)?.toLowerCase(),
+    emailVerified: emailVerified === true,
   };
 }
 
@@ -229,6 +266,9 @@ export interface TokenClaims {
   scope?: string;
   brandIds?: string[];
   persona?: Persona;
+  /** the holder's name and (verified) email, for display and invitations */
+  name?: string;
+  email?: string;
   issuer?: string | null;
   audience?: string | null;
 }
@@ -248,6 +288,8 @@ export async function signToken(
   if (claims.scope) payload.scope = claims.scope;
   if (claims.brandIds) payload.brand_ids = claims.brandIds;
   if (claims.persona) payload.persona = claims.persona;
+  if (claims.name) payload.name = claims.name;
+  if (claims.email) Object.assign(payload, { email: claims.email, email_verified: true });
   let jwt = new SignJWT(payload)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)

@@ -88,7 +88,10 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
     visitId = visit.body.labVisit.id;
 
     // The simulator's webhooks come back to the service: the order really advances.
-    const advanced = await shell(printed, advanceCurl!.replace('<order id>', orderId));
+    // Pasted as printed: it finds the newest order itself.
+    expect(advanceCurl).not.toMatch(/<[^>]*>/);
+    const advanced = await shell(printed, advanceCurl!);
+    expect(advanced.body.id).toBe(orderId);
     expect(advanced.status).toBe(200);
     expect(advanced.body.status).toBe('completed');
     expect(advanced.body.completed_at).toEqual(expect.any(String));
@@ -192,7 +195,7 @@ describe('demo mode: `npm start` on a fresh clone', { timeout: 180_000 }, () => 
       },
     );
     expect(await minted.exited).toBe(0);
-    const token = minted.output().trim();
+    const token = minted.stdout().trim();
 
     // The demo patient, known from the demo's orders: no demographics sent, a new Junction.
     const res = await fetch(`${base}/v1/lab-orders`, {

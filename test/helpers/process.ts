@@ -6,7 +6,10 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export interface Spawned {
   child: ChildProcess;
+  /** stdout and stderr, interleaved as they came */
   output(): string;
+  stdout(): string;
+  stderr(): string;
   /** resolves with the exit code */
   exited: Promise<number | null>;
   /** resolves when `pattern` appears in stdout+stderr */
@@ -30,17 +33,21 @@ export function spawnProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  const streams = { stdout: '', stderr: '' };
   const listeners = new Set<() => void>();
-  const onData = (d: Buffer) => {
+  const onData = (stream: keyof typeof streams) => (d: Buffer) => {
     out += d.toString();
+    streams[stream] += d.toString();
     for (const l of listeners) l();
   };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  child.stdout?.on('data', onData('stdout'));
+  child.stderr?.on('data', onData('stderr'));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
     output: () => out,
+    stdout: () => streams.stdout,
+    stderr: () => streams.stderr,
     exited,
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {

@@ -143,7 +143,14 @@ describe('service foundation over HTTP', () => {
         .setSubject('x')
         .setExpirationTime('1h')
         .sign(new TextEncoder().encode('another-secret-another-secret-another-secret'));
-      expect((await t.request('GET', '/v1/me', { token: forged })).status).toBe(401);
+      const refused = await t.request('GET', '/v1/me', { token: forged });
+      expect(refused.status).toBe(401);
+      // Which check failed, so that a token minted with another secret is recognised as such; no secret.
+      expect(refused.body.message).toBe(
+        "The bearer token's signature does not verify: it was signed with another secret or key than this service's (AUTH_JWT_SECRET, AUTH_JWKS_URL).",
+      );
+      const malformed = await t.request('GET', '/v1/me', { headers: { authorization: 'Bearer not.a.jwt' } });
+      expect(malformed.body.message).toBe('The bearer token is not a well-formed JWT.');
     });
 
     it('401 for an expired token and for one not yet valid', async () => {
@@ -173,7 +180,15 @@ describe('service foundation over HTTP', () => {
       const tk = await t.token({ sub: 'svc', scope: 'b a', brandIds: ['brand-1'], persona: 'admin' });
       const res = await t.request('GET', '/v1/me', { token: tk });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ sub: 'svc', scopes: ['a', 'b'], brand_ids: ['brand-1'], persona: 'admin' });
+      expect(res.body).toEqual({
+        sub: 'svc',
+        scopes: ['a', 'b'],
+        brand_ids: ['brand-1'],
+        persona: 'admin',
+        name: null,
+        email: null,
+        email_verified: false,
+      });
     });
 
     it('checks the token before the body: an anonymous caller gets 401, not a validation error', async () => {
@@ -310,10 +325,23 @@ describe('JWKS, issuer and audience', () => {
       token: await sign({ iss: 'https://evil', aud: 'labline' }),
     });
     expect(wrongIss.status).toBe(401);
-    expect(wrongIss.body.message).toContain('"iss"');
+    expect(wrongIss.body.message).toBe(
+      'The bearer token\'s issuer ("iss" claim) is not the one this service expects (AUTH_ISSUER).',
+    );
     const noAud = await t.request('GET', '/v1/me', { token: await sign({ iss: 'https://idp.example' }) });
     expect(noAud.status).toBe(401);
-    expect(noAud.body.message).toContain('"aud"');
+    expect(noAud.body.message).toBe(
+      'The bearer token\'s audience ("aud" claim) is not the one this service expects (AUTH_AUDIENCE).',
+    );
+    // An algorithm neither AUTH_JWT_SECRET (HS256) nor the JWKS allows: the algorithm, not "invalid".
+    const hs = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS384' })
+      .setSubject('x')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('some-secret-some-secret-some-secret-0123'));
+    expect((await t.request('GET', '/v1/me', { token: hs })).body.message).toMatch(
+      /^The bearer token is signed with an algorithm this service does not accept/,
+    );
   });
 });
 

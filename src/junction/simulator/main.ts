@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Faults } from './faults.js';
+import { listenProblem } from '../../listen-problem.js';
 import { keptSecret } from '../../secret-file.js';
 import { startSimulator } from './server.js';
 import { generateWebhookSecret } from './webhook-sender.js';
@@ -85,9 +86,11 @@ async function main(): Promise<void> {
   const secretFile = path.join(o['data-dir'] ?? '.data/junction-simulator', 'webhook-secret');
   const webhookSecret = o['webhook-secret'] ?? keptSecret(secretFile, generateWebhookSecret);
 
+  const port = number('port', o.port) ?? 4010;
+  const host = o.host ?? '127.0.0.1';
   const sim = await startSimulator({
-    port: number('port', o.port) ?? 4010,
-    host: o.host ?? '127.0.0.1',
+    port,
+    host,
     apiKey: o['api-key'] ?? null,
     webhookUrl: o['webhook-url'] ?? null,
     webhookSecret,
@@ -99,6 +102,10 @@ async function main(): Promise<void> {
     },
     faults,
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
+  }).catch((err: unknown) => {
+    const problem = listenProblem(err, `${host}:${port}`, '--port', '--host');
+    if (problem === null) throw err;
+    throw new StartFailure(problem);
   });
   const panels = Object.entries(SIMULATOR_PANELS)
     .map(([panel, id]) => `${panel}=${id}`)
@@ -125,7 +132,12 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
+/** The simulator cannot start for a reason one line says (no usage text). */
+class StartFailure extends Error {}
+
 main().catch((err: unknown) => {
-  process.stderr.write(`junction simulator: ${(err as Error).message}\n${usage()}`);
+  process.stderr.write(
+    `junction simulator: ${(err as Error).message}\n${err instanceof StartFailure ? '' : usage()}`,
+  );
   process.exit(1);
 });
