@@ -351,6 +351,24 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
     },
   );
 
+  it(
+    'signing out lands on the sign-in page at home: the next persona starts there, not on “Not allowed”',
+    LONG,
+    async () => {
+      const { page, problems } = await open(1280);
+      await signInAs(page, 'Staff', `/w/${WS}/visits`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign in as Customer' }).waitFor();
+      expect(new URL(page.url()).hash).toBe('#/');
+      await page.getByRole('button', { name: 'Sign in as Customer' }).click();
+      await page.locator('header .who').getByText('Signed in as').waitFor();
+      await settled(page);
+      expect(await page.getByRole('alert').filter({ hasText: 'Not allowed' }).count()).toBe(0);
+      expect(new URL(page.url()).hash).toBe('#/');
+      expect(problems).toEqual([]);
+    },
+  );
+
   it('customer and platform admin: the API’s 403, and no form to submit', LONG, async () => {
     for (const [label, name, message] of [
       ['Customer', 'customer', 'Customers may not use workspace routes.'],
