@@ -187,9 +187,19 @@ export class FaultSchedule {
       () => target.kill(),
       () => {
         // Starting takes seconds; the lane goes on meanwhile, the restart is awaited before settling.
-        const restart = target.start().catch((err: unknown) => {
-          throw new Error(`restarting ${target.spec.name}: ${(err as Error).message}`);
-        });
+        // As an orchestrator would: a process that refuses to start (its database is cut off)
+        // is started again a second later.
+        const restart = (async () => {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await target.start();
+            } catch (err) {
+              if (attempt >= 10)
+                throw new Error(`restarting ${target.spec.name}: ${(err as Error).message}`, { cause: err });
+              await sleep(1000);
+            }
+          }
+        })();
         this.restarts.push(restart);
         return restart;
       },

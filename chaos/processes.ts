@@ -43,6 +43,10 @@ export class ManagedProcess {
   private child: ChildProcess | null = null;
   private exit: Promise<void> = Promise.resolve();
   private stopping = false;
+  /** the child once it was ready */
+  private started: ChildProcess | null = null;
+  /** starts that failed (the process exited before it was ready) */
+  readonly failedStarts: { at: string }[] = [];
   starts = 0;
   /** exits nobody asked for (a crash, or a process that ran out of work to wait for) */
   readonly unexpectedExits: { at: string; code: number | null; signal: string | null }[] = [];
@@ -75,15 +79,24 @@ export class ManagedProcess {
     this.exit = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         exited = true;
-        if (!this.stopping) this.unexpectedExits.push({ at: new Date().toISOString(), code, signal });
+        // A process that stops while starting refused to start (e.g. its database is cut off,
+        // which labline answers by exiting: docs/configuration.md); start() says so and is retried.
+        if (!this.stopping && this.started === child)
+          this.unexpectedExits.push({ at: new Date().toISOString(), code, signal });
         if (this.child === child) this.child = null;
         resolve();
       }),
     );
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (exited) throw new Error(`${this.spec.name} exited while starting; see ${this.logFile}`);
-      if (await this.ready(from)) return;
+      if (exited) {
+        this.failedStarts.push({ at: new Date().toISOString() });
+        throw new Error(`${this.spec.name} exited while starting; see ${this.logFile}`);
+      }
+      if (await this.ready(from)) {
+        this.started = child;
+        return;
+      }
       if (Date.now() > deadline) {
         this.stopping = true;
         child.kill('SIGKILL');

@@ -51,6 +51,7 @@ export interface Summary {
     events: number;
     deliveries: Record<string, number>;
     restarts: Record<string, number>;
+    refused_starts: Record<string, number>;
   };
   invariants: Verdict[];
   run_dir: string;
@@ -201,6 +202,9 @@ export async function runChaos(o: RunOptions): Promise<Summary> {
         deliveries: count(observed.db.deliveries, (d) => d.status),
         restarts: Object.fromEntries(
           [...system.replicas, system.worker].map((p) => [p.spec.name, p.starts - 1]),
+        ),
+        refused_starts: Object.fromEntries(
+          [...system.replicas, system.worker].map((p) => [p.spec.name, p.failedStarts.length]),
         ),
       },
       invariants: verdicts,

@@ -11,7 +11,13 @@ export function Home() {
     <>
       <PageTitle>Home</PageTitle>
       <p>
-        Signed in as <code>{me.sub}</code>
+        Signed in as {me.name ?? me.email ?? <code>{me.sub}</code>}
+        {me.name || me.email ? (
+          <span class="muted">
+            {' '}
+            (<code>{me.sub}</code>)
+          </span>
+        ) : null}
         {me.persona ? ` (${me.persona === 'admin' ? 'platform admin' : me.persona})` : ''}
         {me.scopes.length > 0 ? `, scopes ${me.scopes.join(', ')}` : ''}.
       </p>

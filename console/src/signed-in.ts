@@ -28,8 +28,9 @@ export const can = {
 
 /** How the header names the signed-in principal. */
 export function whoIs(me: Me): string {
-  if (me.persona === 'admin') return `platform admin ${me.sub}`;
-  if (me.persona === 'customer') return `customer ${me.sub}`;
-  if (me.brand_ids) return `${me.sub} (brands ${me.brand_ids.join(', ')})`;
-  return me.sub;
+  const who = me.name ?? me.email ?? me.sub;
+  if (me.persona === 'admin') return `platform admin ${who}`;
+  if (me.persona === 'customer') return `customer ${who}`;
+  if (me.brand_ids) return `${who} (brands ${me.brand_ids.join(', ')})`;
+  return who;
 }

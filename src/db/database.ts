@@ -200,6 +200,9 @@ export async function migrateDatabase(config: DatabaseConfig, database: Database
     return;
   }
   const client = new pg.Client({ connectionString: config.url });
+  // A connection that breaks mid-migration fails the statement in progress (start-up then stops
+  // with its message); without a listener, its 'error' event would crash the process instead.
+  client.on('error', () => {});
   await client.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);

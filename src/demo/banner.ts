@@ -22,8 +22,8 @@ export async function demoTokens(secret: string, maxLifetimeHours: number): Prom
       brandIds: [DEMO.brandId],
     }),
     admin: await sign({ sub: DEMO.adminUserId, persona: 'admin' }),
-    owner: await sign({ sub: DEMO.ownerUserId }),
-    staff: await sign({ sub: DEMO.staffUserId }),
+    owner: await sign({ sub: DEMO.ownerUserId, name: 'Olivia Owens', email: 'olivia.owens@demo.example' }),
+    staff: await sign({ sub: DEMO.staffUserId, name: 'Sam Stafford', email: 'sam.stafford@demo.example' }),
     customer: await sign({ sub: DEMO.customerUserId, persona: 'customer' }),
   };
 }

@@ -35,13 +35,23 @@ export const DEMO_LAB_ORDER = {
   address: { line1: '1 Analytical Way', city: 'San Francisco', state: 'CA', zip: '94105', country: 'US' },
 };
 
-/** The contract's example visit: tests 101 and 205 (100.00), WINTER10 (10 %), total 90.00. */
+/** Noon UTC a week after the service started: a visit date that is not in the past. */
+function aWeekAheadAtNoon(): string {
+  const date = new Date(Date.now() + 7 * 86_400_000);
+  date.setUTCHours(12, 0, 0, 0);
+  return date.toISOString();
+}
+
+/**
+ * The contract's example visit: tests 101 and 205 (100.00), WINTER10 (10 %), total 90.00. Its date
+ * is a week ahead instead of the contract's 2026-01-10, which is past and would need allowPastDate.
+ */
 export const DEMO_LAB_VISIT = {
   clientId: DEMO.clientIds[0],
   referralId: DEMO.referralId,
   labVisitType: 'in-lab',
   labTestIds: [101, 205],
-  labVisitDate: '2026-01-10T12:00:00.000Z',
+  labVisitDate: aWeekAheadAtNoon(),
   labVisitNotes: 'Priority visit',
   labCouponCode: DEMO.couponCode,
   labVisitSubtotal: null,

@@ -24,6 +24,17 @@ export interface Principal {
   /** Brands the token may act for; null = not restricted by brand. */
   readonly brandIds: readonly string[] | null;
   readonly persona: Persona | null;
+  /** What a person's token says of its holder (`name`, `email`, `email_verified` claims), when it does. */
+  readonly name?: string;
+  readonly email?: string;
+  readonly emailVerified?: boolean;
+}
+
+/** A claim kept for display when it is a short, non-empty string; anything else is ignored, not refused. */
+function displayClaim(value: unknown, maxLength: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return text.length > 0 && text.length <= maxLength ? text : undefined;
 }
 
 export interface AuthOptions {
@@ -168,10 +179,16 @@ function toPrincipal(payload: JWTPayload): Principal {
     scope,
     brand_ids: brandIds,
     persona,
+    name,
+    email,
+    email_verified: emailVerified,
   } = payload as JWTPayload & {
     scope?: unknown;
     brand_ids?: unknown;
     persona?: unknown;
+    name?: unknown;
+    email?: unknown;
+    email_verified?: unknown;
   };
   if (typeof sub !== 'string' || sub.length === 0)
     throw Errors.unauthenticated('The bearer token has no subject.');
@@ -188,6 +205,9 @@ function toPrincipal(payload: JWTPayload): Principal {
     scopes: new Set((scope ?? '').split(' ').filter(Boolean)),
     brandIds: brandIds ?? null,
     persona: persona ?? null,
+    name: displayClaim(name, 200),
+    email: displayClaim(email, 320)?.toLowerCase(),
+    emailVerified: emailVerified === true,
   };
 }
 
@@ -240,6 +260,9 @@ export interface TokenClaims {
   scope?: string;
   brandIds?: string[];
   persona?: Persona;
+  /** the holder's name and (verified) email, for display and invitations */
+  name?: string;
+  email?: string;
   issuer?: string | null;
   audience?: string | null;
 }
@@ -259,6 +282,8 @@ export async function signToken(
   if (claims.scope) payload.scope = claims.scope;
   if (claims.brandIds) payload.brand_ids = claims.brandIds;
   if (claims.persona) payload.persona = claims.persona;
+  if (claims.name) payload.name = claims.name;
+  if (claims.email) Object.assign(payload, { email: claims.email, email_verified: true });
   let jwt = new SignJWT(payload)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)

@@ -18,6 +18,11 @@ export async function meRoutes(app: FastifyInstance) {
             scopes: Type.Array(Type.String()),
             brand_ids: Type.Union([Type.Array(Type.String()), Type.Null()]),
             persona: Type.Union([Type.String(), Type.Null()]),
+            name: Type.Union([Type.String(), Type.Null()], { description: 'The token’s `name` claim' }),
+            email: Type.Union([Type.String(), Type.Null()], {
+              description: 'The token’s `email` claim, lowercased',
+            }),
+            email_verified: Type.Boolean({ description: 'The token’s `email_verified` claim is `true`' }),
           }),
           ...errorResponses(401),
         },
@@ -30,6 +35,9 @@ export async function meRoutes(app: FastifyInstance) {
         scopes: [...p.scopes].sort(),
         brand_ids: p.brandIds ? [...p.brandIds] : null,
         persona: p.persona,
+        name: p.name ?? null,
+        email: p.email ?? null,
+        email_verified: p.emailVerified ?? false,
       };
     },
   );

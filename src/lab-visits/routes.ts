@@ -9,7 +9,7 @@ import type { Database } from '../db/database.js';
 import { Errors } from '../http/errors.js';
 import { instantOf } from '../http/instants.js';
 import { errorResponses, sendJsonText } from '../http/schemas.js';
-import { workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
+import { allows, workspaceAccessOf, workspaceGuard } from '../workspaces/access.js';
 import { SURFACES, TAG_VISITS, WorkspaceParams, type Surface } from '../workspaces/http.js';
 import { hundredthsOf } from '../workspaces/money.js';
 import { parseObjectId } from '../http/object-id.js';
@@ -38,14 +38,38 @@ function contextOf(request: FastifyRequest): VisitContext {
   return { workspaceId, userId, actor: auditActor(request) };
 }
 
-/** The create's (and the quote's) body, its ids checked for shape and its money in cents. */
-function newVisitInput(body: CreateLabVisitBody): NewVisitInput {
+/** How far behind the clock a visit date may be before it counts as in the past (clocks drift, forms take time). */
+const PAST_DATE_ALLOWANCE_MS = 5 * 60_000;
+
+/** A visit date in the past is booked only when the caller says so (docs/workspace-lab-visits.md). */
+function visitDateOf(value: string, allowPastDate: boolean | undefined): Date {
+  const date = instantOf(value);
+  if (!allowPastDate && date.getTime() < Date.now() - PAST_DATE_ALLOWANCE_MS) {
+    throw Errors.validation(
+      'Invalid /labVisitDate: the date is in the past. To record a visit that already took place, send "allowPastDate": true.',
+      [{ path: '/labVisitDate', message: 'is in the past (send "allowPastDate": true to book it anyway)' }],
+    );
+  }
+  return date;
+}
+
+/**
+ * The create's (and the quote's) body, its ids checked for shape and its money in cents. Setting
+ * the subtotal overrides the tests' prices and coupons' reach: a pricing decision, the owner's or
+ * a `labs.price_override` holder's (SPEC §7); the contract allows the field, not everyone's use.
+ */
+function newVisitInput(request: FastifyRequest, body: CreateLabVisitBody): NewVisitInput {
+  if (body.labVisitSubtotal != null && !allows(workspaceAccessOf(request), 'labs.price_override')) {
+    throw Errors.forbidden(
+      'Setting labVisitSubtotal overrides the tests’ prices: it needs the workspace owner or the "labs.price_override" permission.',
+    );
+  }
   return {
     clientId: parseObjectId(body.clientId, 'clientId'),
     referralId: body.referralId == null ? null : parseObjectId(body.referralId, 'referralId'),
     labVisitType: body.labVisitType,
     labTestIds: body.labTestIds,
-    labVisitDate: instantOf(body.labVisitDate),
+    labVisitDate: visitDateOf(body.labVisitDate, body.allowPastDate),
     notes: body.labVisitNotes ?? null,
     couponCode: body.labCouponCode ?? null,
     subtotalCents:
@@ -68,14 +92,15 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
         summary: surface.summary('Create a lab visit for a client with tests, pricing, coupon and referral'),
         description:
           'Owner, or staff with `labs.run`. Optional `Idempotency-Key` header: a retry with the same key and body ' +
-          'returns the first answer with `Idempotent-Replayed: true`.',
+          'returns the first answer with `Idempotent-Replayed: true`. Setting `labVisitSubtotal` needs the owner or ' +
+          '`labs.price_override` (403); a `labVisitDate` in the past needs `"allowPastDate": true` (400 otherwise).',
         params: WorkspaceParams,
         body: CreateLabVisitBody,
         response: { 201: LabVisitResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
-      const input = newVisitInput(request.body);
+      const input = newVisitInput(request, request.body);
       const ctx = contextOf(request);
       // The answer is serialized inside the transaction so that the stored replay is these exact bytes.
       const text = await database.transaction(async (tx) => {
@@ -107,7 +132,7 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
       },
     },
     async (request) => {
-      const input = newVisitInput(request.body);
+      const input = newVisitInput(request, request.body);
       const { workspaceId } = workspaceAccessOf(request);
       const { snapshots, coupon, price } = await database.transaction((tx) =>
         priceNewVisit(tx, workspaceId, input, { redeem: false }),
@@ -189,7 +214,8 @@ const visitRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surf
       const changes = {
         status: body.labVisitStatus,
         notes: body.labVisitNotes,
-        labVisitDate: body.labVisitDate === undefined ? undefined : instantOf(body.labVisitDate),
+        labVisitDate:
+          body.labVisitDate === undefined ? undefined : visitDateOf(body.labVisitDate, body.allowPastDate),
       };
       const ctx = contextOf(request);
       const visit = await database.transaction((tx) => changeLabVisit(tx, ctx, id, changes));

@@ -34,6 +34,15 @@ const VisitStatus = Type.Enum(LAB_VISIT_STATUSES, {
 });
 const Flag = Type.Enum(RESULT_FLAGS);
 
+/** labline's own field (not the contract's): a visit date in the past is booked only when asked for. */
+const AllowPastDate = Type.Optional(
+  Type.Boolean({
+    description:
+      'labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already ' +
+      'took place); without it a date more than 5 minutes in the past is 400',
+  }),
+);
+
 export const CreateLabVisitBody = Type.Object(
   {
     clientId: ObjectIdString('Client identifier; a client of this workspace'),
@@ -60,9 +69,12 @@ export const CreateLabVisitBody = Type.Object(
     ),
     labVisitSubtotal: Type.Optional(
       Nullable(Money('The subtotal to charge instead of the sum of the test prices'), {
-        description: 'Optional subtotal; omitted or null: the sum of the tests’ prices',
+        description:
+          'Optional subtotal; omitted or null: the sum of the tests’ prices. Setting it needs the workspace ' +
+          'owner or the `labs.price_override` permission (403 otherwise)',
       }),
     ),
+    allowPastDate: AllowPastDate,
   },
   { additionalProperties: false, title: 'CreateLabVisitRequest' },
 );
@@ -79,6 +91,7 @@ export const UpdateLabVisitBody = Type.Object(
         description: 'New date; only while pending or scheduled',
       }),
     ),
+    allowPastDate: AllowPastDate,
   },
   { additionalProperties: false, minProperties: 1, title: 'UpdateLabVisitRequest' },
 );

@@ -8,11 +8,13 @@
  * demoted on one replica is refused on every replica from their next request on.
  */
 import { and, eq } from 'drizzle-orm';
+import { auditActor } from '../audit/audit.js';
 import type { FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
 import { principalOf, type Principal } from '../http/auth.js';
 import { Errors } from '../http/errors.js';
 import { parseObjectId } from '../http/object-id.js';
+import { claimInvitations, rememberHolder } from './invitations.js';
 import { findWorkspace } from './workspaces-repository.js';
 import { workspaceMembers, workspaces, type WorkspacePermission, type WorkspaceRole } from './tables.js';
 
@@ -53,16 +55,34 @@ export function workspaceGuard(database: Database, need: WorkspaceNeed) {
     const principal = principalOf(request);
     refuseWorkspacePersonas(principal);
     const workspaceId = parseObjectId((request.params as { workspaceId: string }).workspaceId, 'workspaceId');
-    const [row] = await database.db
-      .select({ role: workspaceMembers.role, permissions: workspaceMembers.permissions })
-      .from(workspaces)
-      .leftJoin(
-        workspaceMembers,
-        and(eq(workspaceMembers.workspaceId, workspaces.id), eq(workspaceMembers.userId, principal.sub)),
-      )
-      .where(eq(workspaces.id, workspaceId));
+    const readMembership = () =>
+      database.db
+        .select({
+          memberId: workspaceMembers.id,
+          role: workspaceMembers.role,
+          permissions: workspaceMembers.permissions,
+          name: workspaceMembers.name,
+          email: workspaceMembers.email,
+        })
+        .from(workspaces)
+        .leftJoin(
+          workspaceMembers,
+          and(eq(workspaceMembers.workspaceId, workspaces.id), eq(workspaceMembers.userId, principal.sub)),
+        )
+        .where(eq(workspaces.id, workspaceId));
+    let [row] = await readMembership();
     if (!row) throw Errors.notFound('Workspace not found.');
-    if (row.role === null) throw Errors.forbidden('You are not a member of this workspace.');
+    // Not a member yet: an invitation for the token's verified email makes them one now.
+    if (
+      row.role === null &&
+      (await claimInvitations(database, principal, auditActor(request), workspaceId)) > 0
+    ) {
+      [row] = await readMembership();
+    }
+    if (!row || row.role === null || row.memberId === null) {
+      throw Errors.forbidden('You are not a member of this workspace.');
+    }
+    await rememberHolder(database.db, row.memberId, row, principal);
     const access = { workspaceId, userId: principal.sub, role: row.role, permissions: row.permissions ?? [] };
     if (!allows(access, need)) {
       throw Errors.forbidden(

@@ -23,6 +23,7 @@ import { auditMember, changeMember, removeMember } from './members.js';
 import { parseObjectId } from '../http/object-id.js';
 import { fetchPageById, NextCursor, PageQuery } from '../http/pagination.js';
 import { WORKSPACE_PERMISSIONS, WORKSPACE_ROLES } from './tables.js';
+import { deleteInvitation, insertInvitation, listInvitations, type InvitationRow } from './invitations.js';
 import { insertMember, listMembers, type MemberRow } from './workspaces-repository.js';
 
 const Role = Type.Enum(WORKSPACE_ROLES, {
@@ -30,7 +31,8 @@ const Role = Type.Enum(WORKSPACE_ROLES, {
 });
 const Permission = Type.Enum(WORKSPACE_PERMISSIONS, {
   description:
-    '`labs.run`: create and change lab visits; `clients.write`: create, edit and archive clients and referrals',
+    '`labs.run`: create and change lab visits; `clients.write`: create, edit and archive clients and referrals; ' +
+    '`labs.price_override`: set `labVisitSubtotal` on a visit instead of its tests’ prices',
 });
 const Permissions = Type.Array(Permission, { uniqueItems: true });
 
@@ -39,6 +41,12 @@ const Member = Type.Object(
     id: Type.String(),
     workspaceId: Type.String(),
     userId: Type.String({ description: 'The token `sub` of the person' }),
+    name: Type.Union([Type.String(), Type.Null()], {
+      description: 'The `name` claim of the token this person last used here; null until one carried it',
+    }),
+    email: Type.Union([Type.String(), Type.Null()], {
+      description: 'The `email` claim (lowercased) of the token this person last used here',
+    }),
     role: Role,
     permissions: Type.Array(Permission),
     createdAt: Timestamp,
@@ -46,6 +54,38 @@ const Member = Type.Object(
   },
   { title: 'WorkspaceMember' },
 );
+
+const Invitation = Type.Object(
+  {
+    id: Type.String(),
+    workspaceId: Type.String(),
+    email: Type.String({
+      description: 'Lowercased; claimed by the first sign-in whose token carries it, verified',
+    }),
+    role: Role,
+    permissions: Type.Array(Permission),
+    invitedBy: Type.String({ description: 'The token `sub` of the owner who invited' }),
+    createdAt: Timestamp,
+  },
+  { title: 'WorkspaceInvitation' },
+);
+
+const InvitationParams = Type.Object({
+  workspaceId: ObjectIdString('Workspace id'),
+  invitationId: ObjectIdString('Invitation id'),
+});
+
+function presentInvitation(row: InvitationRow) {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    email: row.email,
+    role: row.role,
+    permissions: row.permissions,
+    invitedBy: row.invitedBy,
+    createdAt: iso(row.createdAt),
+  };
+}
 
 const MemberParams = Type.Object({
   workspaceId: ObjectIdString('Workspace id'),
@@ -64,6 +104,8 @@ function presentMember(row: MemberRow) {
     id: row.id,
     workspaceId: row.workspaceId,
     userId: row.userId,
+    name: row.name,
+    email: row.email,
     role: row.role,
     permissions: row.permissions,
     createdAt: iso(row.createdAt),
@@ -204,6 +246,96 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
         removeMember(tx, { workspaceId, userId, actor: auditActor(request) }, target),
       );
       return { member: presentMember(member) };
+    },
+  );
+
+  app.post(
+    '/workspace/:workspaceId/invitations',
+    {
+      preValidation: workspaceGuard(database, 'owner'),
+      schema: {
+        tags: [TAG_MANAGEMENT],
+        operationId: surface.operationId('inviteWorkspaceMember'),
+        summary: surface.summary('Invite a person by email (owner)'),
+        description:
+          'The first request whose token carries this email with `email_verified: true` makes the person a ' +
+          'member with this role and these permissions, and the invitation is gone. 409 when the email is ' +
+          'already invited or a member already signs in with it.',
+        params: WorkspaceParams,
+        body: Type.Object(
+          {
+            email: Type.String({ format: 'email', maxLength: 320 }),
+            role: Role,
+            permissions: Type.Optional(Type.Array(Permission, { uniqueItems: true, default: [] })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ invitation: Invitation }),
+          ...errorResponses(400, 401, 403, 404, 422),
+          ...ConflictResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId } = workspaceAccessOf(request);
+      const invitation = await database.transaction((tx) =>
+        insertInvitation(tx, auditActor(request), {
+          workspaceId,
+          email: request.body.email,
+          role: request.body.role,
+          permissions: request.body.permissions ?? [],
+        }),
+      );
+      return reply.code(201).send({ invitation: presentInvitation(invitation) });
+    },
+  );
+
+  app.get(
+    '/workspace/:workspaceId/invitations',
+    {
+      preValidation: workspaceGuard(database, 'owner'),
+      schema: {
+        tags: [TAG_MANAGEMENT],
+        operationId: surface.operationId('listWorkspaceInvitations'),
+        summary: surface.summary('The invitations not yet claimed (owner)'),
+        params: WorkspaceParams,
+        querystring: Type.Object(PageQuery),
+        response: {
+          200: Type.Object({ invitations: Type.Array(Invitation), nextCursor: NextCursor }),
+          ...errorResponses(400, 401, 403, 404, 422),
+        },
+      },
+    },
+    async (request) => {
+      const { workspaceId } = workspaceAccessOf(request);
+      const page = await fetchPageById(request.query, (afterId, limit) =>
+        listInvitations(database.db, workspaceId, afterId, limit),
+      );
+      return { invitations: page.items.map(presentInvitation), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.delete(
+    '/workspace/:workspaceId/invitations/:invitationId',
+    {
+      preValidation: workspaceGuard(database, 'owner'),
+      schema: {
+        tags: [TAG_MANAGEMENT],
+        operationId: surface.operationId('revokeWorkspaceInvitation'),
+        summary: surface.summary('Withdraw an invitation (owner)'),
+        description: 'Answers the invitation as it was; it can no longer be claimed.',
+        params: InvitationParams,
+        response: { 200: Type.Object({ invitation: Invitation }), ...errorResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const { workspaceId } = workspaceAccessOf(request);
+      const id = parseObjectId(request.params.invitationId, 'invitationId');
+      const invitation = await database.transaction((tx) =>
+        deleteInvitation(tx, auditActor(request), workspaceId, id),
+      );
+      return { invitation: presentInvitation(invitation) };
     },
   );
 };

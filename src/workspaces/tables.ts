@@ -38,7 +38,7 @@ export const workspaces = pgTable('workspaces', {
 
 export const WORKSPACE_ROLES = ['owner', 'staff'] as const;
 export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
-export const WORKSPACE_PERMISSIONS = ['labs.run', 'clients.write'] as const;
+export const WORKSPACE_PERMISSIONS = ['labs.run', 'clients.write', 'labs.price_override'] as const;
 export type WorkspacePermission = (typeof WORKSPACE_PERMISSIONS)[number];
 
 export const workspaceMembers = pgTable(
@@ -56,11 +56,42 @@ export const workspaceMembers = pgTable(
       .$type<WorkspacePermission[]>()
       .notNull()
       .default(sql`'{}'::text[]`),
+    /** what the person's token last said of them (`name` and `email` claims), for display */
+    name: text('name'),
+    email: text('email'),
     ...timestamps,
   },
   (t) => [
     uniqueIndex('workspace_members_workspace_user_idx').on(t.workspaceId, t.userId),
     index('workspace_members_user_idx').on(t.userId),
+  ],
+);
+
+/**
+ * An owner's invitation of a person by email: the first sign-in whose token carries that email,
+ * verified (`email_verified: true`), becomes the member it describes, and the invitation is gone.
+ */
+export const workspaceInvitations = pgTable(
+  'workspace_invitations',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id),
+    /** lowercased */
+    email: text('email').notNull(),
+    role: text('role', { enum: WORKSPACE_ROLES }).notNull(),
+    permissions: text('permissions')
+      .array()
+      .$type<WorkspacePermission[]>()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    invitedBy: text('invited_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('workspace_invitations_workspace_email_idx').on(t.workspaceId, t.email),
+    index('workspace_invitations_email_idx').on(t.email),
   ],
 );
 

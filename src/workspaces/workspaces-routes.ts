@@ -21,6 +21,7 @@ import {
 } from './http.js';
 import { parseObjectId } from '../http/object-id.js';
 import { fetchPageById, NextCursor, PageQuery } from '../http/pagination.js';
+import { claimInvitations } from './invitations.js';
 import {
   findWorkspace,
   insertWorkspace,
@@ -120,6 +121,8 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ database: Database; s
       const principal = principalOf(request);
       refuseCustomer(principal);
       const memberUserId = principal.persona === 'admin' ? null : principal.sub;
+      // A first sign-in with an invited (verified) email: the invitations become memberships first.
+      await claimInvitations(database, principal, auditActor(request));
       const page = await fetchPageById(request.query, (afterId, limit) =>
         listWorkspaces(database.db, { memberUserId, nameContains: request.query.q ?? null }, afterId, limit),
       );

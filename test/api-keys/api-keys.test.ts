@@ -107,6 +107,9 @@ describe('API keys', () => {
       scopes: ['lab-orders:read', 'lab-orders:write'],
       brand_ids: [BRAND],
       persona: null,
+      name: null,
+      email: null,
+      email_verified: false,
     });
     const order = await createOrder(s, orderBody(), undefined, made.key);
     expect(order.status, order.text).toBe(201);

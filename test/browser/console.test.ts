@@ -141,8 +141,8 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
     'staff: adds a client, books tests 101 and 205 with WINTER10 at the live price, moves the visit to collected and enters a result; the API shows the same visit',
     LONG,
     async () => {
-      // The refused coupon's quote answers 422 on purpose.
-      const { page, problems, requests } = await open(1280, [422]);
+      // The refused coupon's and the past date's quotes answer 422 and 400 on purpose.
+      const { page, problems, requests } = await open(1280, [422, 400]);
       await signInAs(page, 'Staff');
       await check(page, 'home-staff');
       await page.getByRole('link', { name: 'Demo Clinic' }).click();
@@ -174,7 +174,25 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
         .getByRole('alert')
         .filter({ hasText: 'No coupon "NOSUCHCOUPON" exists in this workspace.' })
         .waitFor();
+      const bookButton = page.getByRole('button', { name: 'Book visit' });
+      expect(await bookButton.isDisabled(), 'booking waits for a good quote').toBe(true);
       await page.getByLabel('Coupon code (optional)').fill('winter10');
+      await expectPrice(page, quote, ['$100.00', '$10.00', '$90.00']);
+      // Staff without labs.price_override are not offered the subtotal.
+      expect(await page.getByLabel('Subtotal (optional)').count()).toBe(0);
+      // A date in the past is flagged, and booked only once staff say the visit already took place.
+      const dateField = page.getByLabel('Visit date and time');
+      const chosenDate = await dateField.inputValue();
+      await dateField.fill('2020-03-02T09:00');
+      const tookPlace = page.getByLabel('The visit already took place: record it on this date');
+      await tookPlace.waitFor();
+      await quote.getByRole('alert').filter({ hasText: 'the date is in the past' }).waitFor();
+      expect(await bookButton.isDisabled()).toBe(true);
+      await tookPlace.check();
+      await expectPrice(page, quote, ['$100.00', '$10.00', '$90.00']);
+      expect(await bookButton.isEnabled()).toBe(true);
+      await dateField.fill(chosenDate);
+      expect(await tookPlace.count()).toBe(0);
       await expectPrice(page, quote, ['$100.00', '$10.00', '$90.00']);
 
       await page.getByRole('button', { name: 'Book visit' }).click();
@@ -338,7 +356,9 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       expect(await memberOf(newcomer)).toBeUndefined();
 
       // The demo owner is the workspace's only owner: the API refuses, the page says why.
-      await page.getByRole('button', { name: `Remove ${DEMO.ownerUserId}` }).click();
+      // Members are shown by the name their token carried (the demo owner's token has one).
+      expect(await memberOf(DEMO.ownerUserId)).toMatchObject({ name: 'Olivia Owens' });
+      await page.getByRole('button', { name: 'Remove Olivia Owens' }).click();
       await page.getByRole('button', { name: 'Yes, remove them' }).click();
       const refused = page.getByRole('alert').filter({ hasText: 'last owner' });
       await refused.waitFor();
@@ -347,6 +367,18 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       );
       expect(await memberOf(DEMO.ownerUserId)).toMatchObject({ role: 'owner' });
       await check(page, 'members-last-owner');
+
+      // An invitation by email, listed until withdrawn; withdrawing asks first.
+      const invite = page.getByRole('region', { name: 'Invite by email' });
+      await invite.getByLabel('Email').fill('new.hire@clinic.example');
+      await invite.getByRole('button', { name: 'Invite' }).click();
+      const waiting = invite.getByRole('list', { name: 'Invitations waiting' });
+      await waiting.getByText('new.hire@clinic.example').waitFor();
+      await invite.getByRole('button', { name: 'Withdraw new.hire@clinic.example' }).click();
+      await invite.getByRole('button', { name: 'Yes, withdraw it' }).click();
+      await invite.getByText('No invitation is waiting.').waitFor();
+      const left = await api(tokens.owner, `/v1/workspace/${WS}/invitations`);
+      expect(left.body.invitations).toEqual([]);
       expect(problems).toEqual([]);
     },
   );

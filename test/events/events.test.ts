@@ -233,7 +233,7 @@ describe('events', () => {
         ok(s.t.request('PATCH', `${base}/${created.id}`, { token: staff, body }), 200);
       await patch({ labVisitStatus: 'scheduled' });
       await patch({ labVisitNotes: 'Fasting' });
-      await patch({ labVisitDate: '2026-02-01T09:00:00.000Z' });
+      await patch({ labVisitDate: '2036-02-01T09:00:00.000Z' });
       await patch({ labVisitNotes: 'Fasting' }); // changes nothing: no event
       await patch({ labVisitStatus: 'collected' });
       const withResults = (
@@ -267,7 +267,7 @@ describe('events', () => {
       expect(events[1].data.previous).toEqual({ labVisitStatus: 'pending', updatedAt: created.updatedAt });
       expect(events[2].data.previous).toMatchObject({ labVisitNotes: PHI.notes });
       expect(events[3].data.previous).toMatchObject({ labVisitDate: created.labVisitDate });
-      expect(events[3].data.object.labVisitDate).toBe('2026-02-01T09:00:00.000Z');
+      expect(events[3].data.object.labVisitDate).toBe('2036-02-01T09:00:00.000Z');
       expect(events[5].data.object).toEqual(withResults);
       expect(events[5].data.previous).toMatchObject({ labTestResults: [] });
       expect(events[6].data.object).toEqual(read);

@@ -184,7 +184,15 @@ describe('service foundation over HTTP', () => {
       const tk = await t.token({ sub: 'svc', scope: 'b a', brandIds: ['brand-1'], persona: 'admin' });
       const res = await t.request('GET', '/v1/me', { token: tk });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ sub: 'svc', scopes: ['a', 'b'], brand_ids: ['brand-1'], persona: 'admin' });
+      expect(res.body).toEqual({
+        sub: 'svc',
+        scopes: ['a', 'b'],
+        brand_ids: ['brand-1'],
+        persona: 'admin',
+        name: null,
+        email: null,
+        email_verified: false,
+      });
     });
 
     it('checks the token before the body: an anonymous caller gets 401, not a validation error', async () => {

@@ -103,12 +103,12 @@ describe('creating a lab visit', () => {
     const cases: [string, (c: string) => unknown, string][] = [
       [
         'missing clientId',
-        () => ({ labVisitType: 'in-lab', labTestIds: [101], labVisitDate: '2026-01-10T12:00:00.000Z' }),
+        () => ({ labVisitType: 'in-lab', labTestIds: [101], labVisitDate: '2036-01-10T12:00:00.000Z' }),
         '/clientId',
       ],
       [
         'missing labTestIds',
-        (c) => ({ clientId: c, labVisitType: 'in-lab', labVisitDate: '2026-01-10T12:00:00.000Z' }),
+        (c) => ({ clientId: c, labVisitType: 'in-lab', labVisitDate: '2036-01-10T12:00:00.000Z' }),
         '/labTestIds',
       ],
       [

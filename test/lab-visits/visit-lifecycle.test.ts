@@ -144,17 +144,17 @@ describe('lab visits after creation', () => {
       const visit = await create({ labVisitNotes: 'first' });
       const res = await patch(visit.id, {
         labVisitNotes: PHI.notes,
-        labVisitDate: '2026-02-01T09:30:00+01:00',
+        labVisitDate: '2036-02-01T09:30:00+01:00',
       });
       expect(res.status, res.text).toBe(200);
       expect(res.body.labVisit).toMatchObject({
         labVisitNotes: PHI.notes,
-        labVisitDate: '2026-02-01T08:30:00.000Z',
+        labVisitDate: '2036-02-01T08:30:00.000Z',
       });
       expect((await patch(visit.id, { labVisitNotes: null })).body.labVisit.labVisitNotes).toBeNull();
       await patch(visit.id, { labVisitStatus: 'scheduled' });
       await patch(visit.id, { labVisitStatus: 'collected' });
-      const late = await patch(visit.id, { labVisitDate: '2026-03-01T09:30:00.000Z' });
+      const late = await patch(visit.id, { labVisitDate: '2036-03-01T09:30:00.000Z' });
       expect(late.status).toBe(422);
       expect(late.body.error).toBe('invalid_transition');
       expect((await patch(visit.id, { labVisitNotes: 'after collection' })).status).toBe(200);
@@ -280,7 +280,7 @@ describe('lab visits after creation', () => {
       a = (await createClient(t, ws)).id;
       b = (await createClient(t, ws)).id;
       listBase = visitsPath(ws.workspaceId);
-      const dates = ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04', '2026-01-05', '2026-01-05'];
+      const dates = ['2036-01-01', '2036-01-02', '2036-01-03', '2036-01-04', '2036-01-05', '2036-01-05'];
       for (const [i, day] of dates.entries()) {
         await ok(
           t.request('POST', listBase, {
@@ -316,11 +316,11 @@ describe('lab visits after creation', () => {
     it('filters by client, status and date range (both ends inclusive)', async () => {
       expect((await list(`?clientId=${a}`)).labVisits.every((v: any) => v.clientId === a)).toBe(true);
       expect((await list(`?clientId=${a}`)).labVisits).toHaveLength(3);
-      const range = (await list('?from=2026-01-02T10:00:00.000Z&to=2026-01-04T10:00:00.000Z')).labVisits;
+      const range = (await list('?from=2036-01-02T10:00:00.000Z&to=2036-01-04T10:00:00.000Z')).labVisits;
       expect(range.map((v: any) => v.labVisitDate)).toEqual([
-        '2026-01-04T10:00:00.000Z',
-        '2026-01-03T10:00:00.000Z',
-        '2026-01-02T10:00:00.000Z',
+        '2036-01-04T10:00:00.000Z',
+        '2036-01-03T10:00:00.000Z',
+        '2036-01-02T10:00:00.000Z',
       ]);
       const first = (await list(`?clientId=${b}&limit=1`)).labVisits[0];
       await ok(
@@ -377,8 +377,8 @@ describe('lab visits after creation', () => {
 
     it('audits only the visits a list page returns, not the row fetched to find the next page', async () => {
       const client = await createClient(t, w);
-      const older = await create({ labVisitDate: '2026-01-01T00:00:00.000Z' }, client.id);
-      const newer = await create({ labVisitDate: '2026-01-02T00:00:00.000Z' }, client.id);
+      const older = await create({ labVisitDate: '2036-01-01T00:00:00.000Z' }, client.id);
+      const newer = await create({ labVisitDate: '2036-01-02T00:00:00.000Z' }, client.id);
       const page = await ok(
         t.request('GET', `${base}?clientId=${client.id}&limit=1`, { token: w.owner.token }),
         200,

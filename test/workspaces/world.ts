@@ -123,7 +123,7 @@ export function visitBody(clientId: string, extra: Record<string, unknown> = {})
     clientId,
     labVisitType: 'in-lab',
     labTestIds: [101, 205],
-    labVisitDate: '2026-01-10T12:00:00.000Z',
+    labVisitDate: '2036-01-10T12:00:00.000Z',
     ...extra,
   };
 }

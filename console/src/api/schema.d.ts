@@ -117,6 +117,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspace/{workspaceId}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invitations not yet claimed (owner) (/api alias) */
+        get: operations["listWorkspaceInvitationsViaApiPath"];
+        put?: never;
+        /**
+         * Invite a person by email (owner) (/api alias)
+         * @description The first request whose token carries this email with `email_verified: true` makes the person a member with this role and these permissions, and the invitation is gone. 409 when the email is already invited or a member already signs in with it.
+         */
+        post: operations["inviteWorkspaceMemberViaApiPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace/{workspaceId}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw an invitation (owner) (/api alias)
+         * @description Answers the invitation as it was; it can no longer be claimed.
+         */
+        delete: operations["revokeWorkspaceInvitationViaApiPath"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspace/{workspaceId}/labs/coupons": {
         parameters: {
             query?: never;
@@ -199,7 +240,7 @@ export interface paths {
         put?: never;
         /**
          * Create a lab visit for a client with tests, pricing, coupon and referral (/api alias)
-         * @description Owner, or staff with `labs.run`. Optional `Idempotency-Key` header: a retry with the same key and body returns the first answer with `Idempotent-Replayed: true`.
+         * @description Owner, or staff with `labs.run`. Optional `Idempotency-Key` header: a retry with the same key and body returns the first answer with `Idempotent-Replayed: true`. Setting `labVisitSubtotal` needs the owner or `labs.price_override` (403); a `labVisitDate` in the past needs `"allowPastDate": true` (400 otherwise).
          */
         post: operations["createLabVisitViaApiPath"];
         delete?: never;
@@ -1162,6 +1203,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspace/{workspaceId}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invitations not yet claimed (owner) */
+        get: operations["listWorkspaceInvitations"];
+        put?: never;
+        /**
+         * Invite a person by email (owner)
+         * @description The first request whose token carries this email with `email_verified: true` makes the person a member with this role and these permissions, and the invitation is gone. 409 when the email is already invited or a member already signs in with it.
+         */
+        post: operations["inviteWorkspaceMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspace/{workspaceId}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw an invitation (owner)
+         * @description Answers the invitation as it was; it can no longer be claimed.
+         */
+        delete: operations["revokeWorkspaceInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspace/{workspaceId}/labs/coupons": {
         parameters: {
             query?: never;
@@ -1244,7 +1326,7 @@ export interface paths {
         put?: never;
         /**
          * Create a lab visit for a client with tests, pricing, coupon and referral
-         * @description Owner, or staff with `labs.run`. Optional `Idempotency-Key` header: a retry with the same key and body returns the first answer with `Idempotent-Replayed: true`.
+         * @description Owner, or staff with `labs.run`. Optional `Idempotency-Key` header: a retry with the same key and body returns the first answer with `Idempotent-Replayed: true`. Setting `labVisitSubtotal` needs the owner or `labs.price_override` (403); a `labVisitDate` in the past needs `"allowPastDate": true` (400 otherwise).
          */
         post: operations["createLabVisit"];
         delete?: never;
@@ -3368,6 +3450,496 @@ export interface operations {
             };
         };
     };
+    listWorkspaceInvitationsViaApiPath: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invitations: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    inviteWorkspaceMemberViaApiPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    /** @default [] */
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[];
+                    /**
+                     * @description `owner` may do everything; `staff` what its permissions grant
+                     * @enum {string}
+                     */
+                    role: "owner" | "staff";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceInvitation */
+                        invitation: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    revokeWorkspaceInvitationViaApiPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Invitation id (24-hex ObjectId)
+                 * @example 507f1f77bcf86cd799439013
+                 */
+                invitationId: string;
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceInvitation */
+                        invitation: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
     listLabCouponsViaApiPath: {
         parameters: {
             query?: {
@@ -4659,13 +5231,15 @@ export interface operations {
                  *         101,
                  *         205
                  *       ],
-                 *       "labVisitDate": "2026-01-10T12:00:00.000Z",
+                 *       "labVisitDate": "2026-12-14T12:00:00.000Z",
                  *       "labVisitNotes": "Priority visit",
                  *       "labCouponCode": "WINTER10",
                  *       "labVisitSubtotal": null
                  *     }
                  */
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * @description Client identifier; a client of this workspace (24-hex ObjectId)
                      * @example 65a000000000000000000011
@@ -4685,7 +5259,7 @@ export interface operations {
                     labVisitDate: string;
                     /** @description Notes, at most 2000 characters */
                     labVisitNotes?: string | null;
-                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices */
+                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices. Setting it needs the workspace owner or the `labs.price_override` permission (403 otherwise) */
                     labVisitSubtotal?: number | null;
                     /**
                      * @description `in-lab` or `at-home`
@@ -5286,6 +5860,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * Format: date-time
                      * @description New date; only while pending or scheduled
@@ -5860,6 +6436,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * @description Client identifier; a client of this workspace (24-hex ObjectId)
                      * @example 65a000000000000000000011
@@ -5879,7 +6457,7 @@ export interface operations {
                     labVisitDate: string;
                     /** @description Notes, at most 2000 characters */
                     labVisitNotes?: string | null;
-                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices */
+                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices. Setting it needs the workspace owner or the `labs.price_override` permission (403 otherwise) */
                     labVisitSubtotal?: number | null;
                     /**
                      * @description `in-lab` or `at-home`
@@ -6066,8 +6644,12 @@ export interface operations {
                         members: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -6217,7 +6799,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @default [] */
-                    permissions?: ("labs.run" | "clients.write")[];
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[];
                     /**
                      * @description `owner` may do everything; `staff` what its permissions grant
                      * @enum {string}
@@ -6243,8 +6825,12 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -6428,8 +7014,12 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -6581,7 +7171,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    permissions?: ("labs.run" | "clients.write")[] | null;
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[] | null;
                     /**
                      * @description `owner` may do everything; `staff` what its permissions grant
                      * @enum {string}
@@ -6602,8 +7192,12 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -12910,6 +13504,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         brand_ids: string[] | null;
+                        /** @description The token’s `email` claim, lowercased */
+                        email: string | null;
+                        /** @description The token’s `email_verified` claim is `true` */
+                        email_verified: boolean;
+                        /** @description The token’s `name` claim */
+                        name: string | null;
                         persona: string | null;
                         scopes: string[];
                         sub: string;
@@ -16103,6 +16703,496 @@ export interface operations {
             };
         };
     };
+    listWorkspaceInvitations: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size (default 50, at most 200) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invitations: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    inviteWorkspaceMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    /** @default [] */
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[];
+                    /**
+                     * @description `owner` may do everything; `staff` what its permissions grant
+                     * @enum {string}
+                     */
+                    role: "owner" | "staff";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceInvitation */
+                        invitation: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    revokeWorkspaceInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Invitation id (24-hex ObjectId)
+                 * @example 507f1f77bcf86cd799439013
+                 */
+                invitationId: string;
+                /**
+                 * @description Workspace id (24-hex ObjectId)
+                 * @example 65a000000000000000000001
+                 */
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** WorkspaceInvitation */
+                        invitation: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Lowercased; claimed by the first sign-in whose token carries it, verified */
+                            email: string;
+                            id: string;
+                            /** @description The token `sub` of the owner who invited */
+                            invitedBy: string;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
+                            /**
+                             * @description `owner` may do everything; `staff` what its permissions grant
+                             * @enum {string}
+                             */
+                            role: "owner" | "staff";
+                            /** @example 65a000000000000000000001 */
+                            workspaceId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description The token lacks the scope, brand or permission this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
     listLabCoupons: {
         parameters: {
             query?: {
@@ -17394,13 +18484,15 @@ export interface operations {
                  *         101,
                  *         205
                  *       ],
-                 *       "labVisitDate": "2026-01-10T12:00:00.000Z",
+                 *       "labVisitDate": "2026-12-14T12:00:00.000Z",
                  *       "labVisitNotes": "Priority visit",
                  *       "labCouponCode": "WINTER10",
                  *       "labVisitSubtotal": null
                  *     }
                  */
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * @description Client identifier; a client of this workspace (24-hex ObjectId)
                      * @example 65a000000000000000000011
@@ -17420,7 +18512,7 @@ export interface operations {
                     labVisitDate: string;
                     /** @description Notes, at most 2000 characters */
                     labVisitNotes?: string | null;
-                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices */
+                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices. Setting it needs the workspace owner or the `labs.price_override` permission (403 otherwise) */
                     labVisitSubtotal?: number | null;
                     /**
                      * @description `in-lab` or `at-home`
@@ -18021,6 +19113,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * Format: date-time
                      * @description New date; only while pending or scheduled
@@ -18595,6 +19689,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description labline’s addition: `true` books or moves a visit to a `labVisitDate` in the past (a visit that already took place); without it a date more than 5 minutes in the past is 400 */
+                    allowPastDate?: boolean;
                     /**
                      * @description Client identifier; a client of this workspace (24-hex ObjectId)
                      * @example 65a000000000000000000011
@@ -18614,7 +19710,7 @@ export interface operations {
                     labVisitDate: string;
                     /** @description Notes, at most 2000 characters */
                     labVisitNotes?: string | null;
-                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices */
+                    /** @description Optional subtotal; omitted or null: the sum of the tests’ prices. Setting it needs the workspace owner or the `labs.price_override` permission (403 otherwise) */
                     labVisitSubtotal?: number | null;
                     /**
                      * @description `in-lab` or `at-home`
@@ -18801,8 +19897,12 @@ export interface operations {
                         members: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -18952,7 +20052,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @default [] */
-                    permissions?: ("labs.run" | "clients.write")[];
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[];
                     /**
                      * @description `owner` may do everything; `staff` what its permissions grant
                      * @enum {string}
@@ -18978,8 +20078,12 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -19163,8 +20267,12 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}
@@ -19316,7 +20424,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    permissions?: ("labs.run" | "clients.write")[] | null;
+                    permissions?: ("labs.run" | "clients.write" | "labs.price_override")[] | null;
                     /**
                      * @description `owner` may do everything; `staff` what its permissions grant
                      * @enum {string}
@@ -19337,8 +20445,12 @@ export interface operations {
                         member: {
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description The `email` claim (lowercased) of the token this person last used here */
+                            email: string | null;
                             id: string;
-                            permissions: ("labs.run" | "clients.write")[];
+                            /** @description The `name` claim of the token this person last used here; null until one carried it */
+                            name: string | null;
+                            permissions: ("labs.run" | "clients.write" | "labs.price_override")[];
                             /**
                              * @description `owner` may do everything; `staff` what its permissions grant
                              * @enum {string}

@@ -1,8 +1,11 @@
 /**
  * Booking a visit: client, referral, type, tests from the workspace's catalog with its prices,
- * date, notes, coupon and an optional subtotal. The price shows live from the quote route (the
- * create's body and checks; it redeems and writes nothing), so a bad coupon shows the API's
- * reason before booking. The booking carries an Idempotency-Key, so a double submit books once.
+ * date, notes, coupon and, for the owner or a labs.price_override holder, an optional subtotal. The
+ * price shows live from the quote route (the create's body and checks; it redeems and writes
+ * nothing), so a bad coupon shows the API's reason before booking, and booking waits until the
+ * quote is good. A date in the past is flagged and booked only once the user says the visit
+ * already took place (allowPastDate). The booking carries an Idempotency-Key, so a double submit
+ * books once.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, call } from '../api/client';
@@ -35,7 +38,7 @@ function tomorrowAtNine(): string {
 }
 
 export function BookVisitPage() {
-  const { workspace, runLabs } = useWorkspace();
+  const { workspace, runLabs, overridePrice } = useWorkspace();
   if (!runLabs) {
     return (
       <>
@@ -44,10 +47,10 @@ export function BookVisitPage() {
       </>
     );
   }
-  return <BookVisitForm workspaceId={workspace.id} />;
+  return <BookVisitForm workspaceId={workspace.id} overridePrice={overridePrice} />;
 }
 
-function BookVisitForm({ workspaceId }: { workspaceId: string }) {
+function BookVisitForm({ workspaceId, overridePrice }: { workspaceId: string; overridePrice: boolean }) {
   const lists = useApi(async () => {
     const [clients, referrals, tests] = await Promise.all([
       allClients(workspaceId),
@@ -64,10 +67,12 @@ function BookVisitForm({ workspaceId }: { workspaceId: string }) {
   const [notes, setNotes] = useState('');
   const [coupon, setCoupon] = useState('');
   const [subtotal, setSubtotal] = useState('');
+  const [tookPlace, setTookPlace] = useState(false);
   const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
   const submit = useSubmit();
 
   const labVisitDate = isoFromLocal(date);
+  const inPast = labVisitDate !== null && Date.parse(labVisitDate) < Date.now();
   const body = useMemo((): NewVisit | null => {
     if (!clientId || testIds.length === 0 || labVisitDate === null) return null;
     return {
@@ -78,9 +83,22 @@ function BookVisitForm({ workspaceId }: { workspaceId: string }) {
       labVisitDate,
       labVisitNotes: notes.trim() || null,
       labCouponCode: coupon.trim() || null,
-      labVisitSubtotal: subtotal.trim() === '' ? null : Number(subtotal),
+      labVisitSubtotal: !overridePrice || subtotal.trim() === '' ? null : Number(subtotal),
+      ...(inPast && tookPlace ? { allowPastDate: true } : {}),
     };
-  }, [clientId, referralId, type, testIds, labVisitDate, notes, coupon, subtotal]);
+  }, [
+    clientId,
+    referralId,
+    type,
+    testIds,
+    labVisitDate,
+    notes,
+    coupon,
+    subtotal,
+    overridePrice,
+    inPast,
+    tookPlace,
+  ]);
 
   const quote = useQuote(workspaceId, body);
 
@@ -171,8 +189,18 @@ function BookVisitForm({ workspaceId }: { workspaceId: string }) {
                   required
                   value={date}
                   onInput={(e) => setDate(valueOf(e))}
+                  aria-describedby={inPast ? 'b-date-past' : undefined}
                 />
               </Field>
+              {inPast ? (
+                <div class="warning" id="b-date-past">
+                  <p>This date is in the past.</p>
+                  <label class="inline">
+                    <input type="checkbox" checked={tookPlace} onChange={() => setTookPlace(!tookPlace)} />
+                    The visit already took place: record it on this date
+                  </label>
+                </div>
+              ) : null}
               <Field id="b-notes" label="Notes (optional)">
                 <textarea
                   id="b-notes"
@@ -191,22 +219,24 @@ function BookVisitForm({ workspaceId }: { workspaceId: string }) {
                   onInput={(e) => setCoupon(valueOf(e))}
                 />
               </Field>
-              <Field
-                id="b-subtotal"
-                label="Subtotal (optional)"
-                hint="Leave empty to charge the sum of the tests' prices."
-              >
-                <input
+              {overridePrice ? (
+                <Field
                   id="b-subtotal"
-                  type="number"
-                  min="0"
-                  step="0.01"
-                  inputMode="decimal"
-                  aria-describedby="b-subtotal-hint"
-                  value={subtotal}
-                  onInput={(e) => setSubtotal(valueOf(e))}
-                />
-              </Field>
+                  label="Subtotal (optional)"
+                  hint="Leave empty to charge the sum of the tests' prices."
+                >
+                  <input
+                    id="b-subtotal"
+                    type="number"
+                    min="0"
+                    step="0.01"
+                    inputMode="decimal"
+                    aria-describedby="b-subtotal-hint"
+                    value={subtotal}
+                    onInput={(e) => setSubtotal(valueOf(e))}
+                  />
+                </Field>
+              ) : null}
             </div>
             <aside class="quote" aria-labelledby="quote-title">
               <h2 id="quote-title">Price</h2>
@@ -221,7 +251,7 @@ function BookVisitForm({ workspaceId }: { workspaceId: string }) {
                   <p class="muted">Pricing…</p>
                 )}
               </div>
-              <button type="submit" disabled={body === null || submit.busy}>
+              <button type="submit" disabled={body === null || quote.data === null || submit.busy}>
                 Book visit
               </button>
               <Problem error={submit.error} action="book this visit" />

@@ -10,6 +10,8 @@ export interface WorkspaceAccess {
   runLabs: boolean;
   /** clients.write: create clients and referrals */
   writeClients: boolean;
+  /** labs.price_override: set a visit's subtotal instead of its tests' prices */
+  overridePrice: boolean;
   owner: boolean;
   /** reads the workspace and the membership again (after the member changed their own) */
   reload: () => void;
@@ -26,7 +28,14 @@ export function useWorkspace(): WorkspaceAccess {
 export function accessOf(workspace: Workspace, member: Member): Omit<WorkspaceAccess, 'reload'> {
   const owner = member.role === 'owner';
   const has = (p: Member['permissions'][number]) => owner || member.permissions.includes(p);
-  return { workspace, member, owner, runLabs: has('labs.run'), writeClients: has('clients.write') };
+  return {
+    workspace,
+    member,
+    owner,
+    runLabs: has('labs.run'),
+    writeClients: has('clients.write'),
+    overridePrice: has('labs.price_override'),
+  };
 }
 
 /** Where a page of this workspace is. */

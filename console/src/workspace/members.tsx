@@ -9,6 +9,7 @@ import type { Member } from '../api/types';
 import { useSignedIn } from '../signed-in';
 import {
   Confirm,
+  Empty,
   dateTime,
   Field,
   PageTitle,
@@ -28,6 +29,7 @@ type Permission = Member['permissions'][number];
 const PERMISSIONS: { value: Permission; label: string }[] = [
   { value: 'labs.run', label: 'labs.run: book and run visits, enter results' },
   { value: 'clients.write', label: 'clients.write: add clients and referrals' },
+  { value: 'labs.price_override', label: "labs.price_override: set a visit's subtotal" },
 ];
 
 export function MembersPage() {
@@ -37,6 +39,9 @@ export function MembersPage() {
 }
 
 type Editing = { member: Member; action: 'change' | 'remove' } | null;
+
+/** A member as people know them: their name, else their email, else the token's user id. */
+const memberName = (m: Member): string => m.name ?? m.email ?? m.userId;
 
 function Members({ workspaceId }: { workspaceId: string }) {
   const { me } = useSignedIn();
@@ -57,7 +62,7 @@ function Members({ workspaceId }: { workspaceId: string }) {
           <TableWrap label="Members">
             <thead>
               <tr>
-                <th scope="col">User id</th>
+                <th scope="col">Member</th>
                 <th scope="col">Role</th>
                 <th scope="col">Permissions</th>
                 <th scope="col">Since</th>
@@ -68,8 +73,12 @@ function Members({ workspaceId }: { workspaceId: string }) {
               {list.map((m) => (
                 <tr key={m.id}>
                   <td>
-                    <code>{m.userId}</code>
+                    {m.name ?? m.email ?? <span class="muted">Not signed in since added</span>}
                     {m.userId === me.sub ? <span class="muted"> (you)</span> : null}
+                    {m.name && m.email ? <div class="muted small">{m.email}</div> : null}
+                    <div class="muted small">
+                      <code>{m.userId}</code>
+                    </div>
                   </td>
                   <td>{m.role}</td>
                   <td>{m.role === 'owner' ? 'all' : m.permissions.join(', ') || 'read only'}</td>
@@ -79,7 +88,7 @@ function Members({ workspaceId }: { workspaceId: string }) {
                       <button
                         type="button"
                         class="secondary"
-                        aria-label={`Change ${m.userId}`}
+                        aria-label={`Change ${memberName(m)}`}
                         onClick={() => setEditing({ member: m, action: 'change' })}
                       >
                         Change
@@ -87,7 +96,7 @@ function Members({ workspaceId }: { workspaceId: string }) {
                       <button
                         type="button"
                         class="secondary"
-                        aria-label={`Remove ${m.userId}`}
+                        aria-label={`Remove ${memberName(m)}`}
                         onClick={() => setEditing({ member: m, action: 'remove' })}
                       >
                         Remove
@@ -110,6 +119,7 @@ function Members({ workspaceId }: { workspaceId: string }) {
           onCancel={() => setEditing(null)}
         />
       ) : null}
+      <Invitations workspaceId={workspaceId} />
       <NewMember workspaceId={workspaceId} onAdded={members.reload} />
     </>
   );
@@ -210,7 +220,7 @@ function ChangeMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
   };
   return (
     <section aria-labelledby="change-member-title">
-      <h2 id="change-member-title">Change member {member.userId}</h2>
+      <h2 id="change-member-title">Change member {memberName(member)}</h2>
       <form class="grid" onSubmit={save}>
         {roleFields.fields}
         <div class="form-end actions">
@@ -239,7 +249,7 @@ function RemoveMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
     });
   return (
     <section aria-labelledby="remove-member-title">
-      <h2 id="remove-member-title">Remove member {member.userId}</h2>
+      <h2 id="remove-member-title">Remove member {memberName(member)}</h2>
       <Confirm
         label="Confirm removal"
         yes="Yes, remove them"
@@ -276,6 +286,9 @@ function NewMember({ workspaceId, onAdded }: { workspaceId: string; onAdded: () 
   return (
     <section aria-labelledby="new-member-title">
       <h2 id="new-member-title">Add a member</h2>
+      <p class="muted">
+        For a person who has signed in before, by the user id (token sub) their sign-in carries.
+      </p>
       <form class="grid" onSubmit={save}>
         <Field id="m-user" label="User id (the person's token sub, 24 hex characters)">
           <input
@@ -295,6 +308,119 @@ function NewMember({ workspaceId, onAdded }: { workspaceId: string; onAdded: () 
         </div>
       </form>
       <Problem error={submit.error} action="add a member" />
+    </section>
+  );
+}
+
+/** Invitations by email: who is invited, withdrawing one (asked first), and inviting someone. */
+function Invitations({ workspaceId }: { workspaceId: string }) {
+  const path = { params: { path: { workspaceId } } };
+  const invitations = useApi(
+    () =>
+      call(
+        api.GET('/v1/workspace/{workspaceId}/invitations', {
+          params: { path: { workspaceId }, query: { limit: 200 } },
+        }),
+      ),
+    [workspaceId],
+  );
+  const [email, setEmail] = useState('');
+  const [withdrawing, setWithdrawing] = useState<string | null>(null);
+  const roleFields = useRoleFields('i', 'staff', []);
+  const submit = useSubmit();
+  const invite = (event: Event) => {
+    event.preventDefault();
+    void submit.run(async () => {
+      await call(
+        api.POST('/v1/workspace/{workspaceId}/invitations', {
+          ...path,
+          body: { email: email.trim(), ...roleFields.body },
+        }),
+      );
+      setEmail('');
+      roleFields.reset();
+      invitations.reload();
+    });
+  };
+  const withdraw = (invitationId: string) =>
+    void submit.run(async () => {
+      await call(
+        api.DELETE('/v1/workspace/{workspaceId}/invitations/{invitationId}', {
+          params: { path: { workspaceId, invitationId } },
+        }),
+      );
+      setWithdrawing(null);
+      invitations.reload();
+    });
+  return (
+    <section aria-labelledby="invite-title">
+      <h2 id="invite-title">Invite by email</h2>
+      <p class="muted">
+        The person becomes a member the first time they sign in with a token that carries this email, verified
+        by your sign-in provider.
+      </p>
+      <Show loaded={invitations} what="invitations">
+        {({ invitations: list }) =>
+          list.length === 0 ? (
+            <Empty>No invitation is waiting.</Empty>
+          ) : (
+            <ul class="links" aria-label="Invitations waiting">
+              {list.map((i) => (
+                <li key={i.id}>
+                  {i.email}{' '}
+                  <span class="muted">
+                    as{' '}
+                    {i.role === 'owner'
+                      ? 'owner'
+                      : `staff${i.permissions.length ? ` with ${i.permissions.join(', ')}` : ''}`}
+                  </span>{' '}
+                  {withdrawing === i.id ? (
+                    <Confirm
+                      label={`Withdraw the invitation of ${i.email}`}
+                      yes="Yes, withdraw it"
+                      no="Keep it"
+                      busy={submit.busy}
+                      onYes={() => withdraw(i.id)}
+                      onNo={() => setWithdrawing(null)}
+                    >
+                      {i.email} will no longer become a member by signing in.
+                    </Confirm>
+                  ) : (
+                    <button
+                      type="button"
+                      class="secondary"
+                      aria-label={`Withdraw ${i.email}`}
+                      onClick={() => setWithdrawing(i.id)}
+                    >
+                      Withdraw…
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Show>
+      <form class="grid" onSubmit={invite}>
+        <Field id="i-email" label="Email">
+          <input
+            id="i-email"
+            type="email"
+            required
+            maxLength={320}
+            autocomplete="off"
+            value={email}
+            onInput={(e) => setEmail(valueOf(e))}
+          />
+        </Field>
+        {roleFields.fields}
+        <div class="form-end">
+          <button type="submit" disabled={submit.busy}>
+            Invite
+          </button>
+        </div>
+      </form>
+      <Problem error={submit.error} action="invite" />
     </section>
   );
 }
