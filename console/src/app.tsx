@@ -7,7 +7,7 @@ import { OrdersPage } from './clinical/orders';
 import { ClinicalWebhookPage, ClinicalWebhooksPage } from './clinical/webhooks';
 import { demoPersonas } from './demo';
 import { Home } from './home';
-import { href, match, useRoute } from './router';
+import { href, match, navigate, useRoute } from './router';
 import { session } from './session';
 import { SignIn } from './sign-in';
 import { can, SignedInContext, whoIs, type SignedIn } from './signed-in';
@@ -65,7 +65,7 @@ function SignedInApp() {
         ) : null}
         <div class="who">
           {loaded.data ? <span>Signed in as {whoIs(loaded.data.me)}</span> : null}
-          <button type="button" class="secondary" onClick={() => session.signOut()}>
+          <button type="button" class="secondary" onClick={signOut}>
             Sign out
           </button>
         </div>
@@ -83,6 +83,16 @@ function SignedInApp() {
       </main>
     </>
   );
+}
+
+/**
+ * Signing out lands on the sign-in page at home: the next person starts there, not on a page of
+ * the previous persona that they may not use. (A session the API ends keeps its page: signing
+ * in again returns to it; see session.expire.)
+ */
+function signOut(): void {
+  navigate('/');
+  session.signOut();
 }
 
 function skipToMain(event: Event): void {

@@ -66,7 +66,13 @@ export function createApiKeyVerifier(database: Database): (key: string) => Promi
     if (row.lastUsedAt === null || now - row.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {
       await touchApiKey(database.db, row.id);
     }
-    return { sub: `key:${row.id}`, scopes: new Set(row.scopes), brandIds: row.brandIds, persona: null };
+    return {
+      sub: `key:${row.id}`,
+      scopes: new Set(row.scopes),
+      brandIds: row.brandIds,
+      persona: null,
+      expiresAt: row.expiresAt,
+    };
   };
 }
 

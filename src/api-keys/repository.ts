@@ -55,14 +55,27 @@ export async function listApiKeys(
   );
 }
 
-/** Revokes the key unless it is revoked already; null when it was (or is not there). */
+/**
+ * Revokes the key unless it is revoked already (null when it was, or is not there), and with it
+ * every key it made, and every key those made, at the same instant: a key made by a key lives no
+ * longer than its maker (docs/api-keys.md). A maker is named in `created_by` as `key:<id>`.
+ */
 export async function revokeApiKey(q: Queryable, id: string): Promise<ApiKeyRow | null> {
   const [row] = await q
     .update(apiKeys)
     .set({ revokedAt: new Date() })
     .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
     .returning();
-  return row ?? null;
+  if (!row) return null;
+  await q.execute(sql`
+    with recursive made(id) as (
+      select id from api_keys where created_by = ${`key:${row.id}`}
+      union
+      select k.id from api_keys k join made m on k.created_by = 'key:' || m.id::text
+    )
+    update api_keys set revoked_at = ${row.revokedAt!.toISOString()}::timestamptz
+    where id in (select id from made) and revoked_at is null`);
+  return row;
 }
 
 /**

@@ -90,19 +90,35 @@ export async function apiKeyRoutes(app: App, { database }: { database: Database 
     },
     async (request, reply) => {
       const body = request.body;
-      const expiresAt = body.expires_at == null ? null : instantOf(body.expires_at);
-      if (expiresAt !== null && !(expiresAt.getTime() > Date.now())) {
+      const maker = principalOf(request);
+      const requested = body.expires_at == null ? null : instantOf(body.expires_at);
+      if (requested !== null && !(requested.getTime() > Date.now())) {
         throw Errors.validation('expires_at must be in the future.', [
           { path: '/expires_at', message: 'must be in the future' },
         ]);
       }
+      // A key expires no later than the token or key that makes it: a leaked credential cannot
+      // outlive itself by minting a key (docs/api-keys.md). No expiry asked: the maker's.
+      if (requested !== null && maker.expiresAt !== null && requested > maker.expiresAt) {
+        const limit = maker.expiresAt.toISOString();
+        throw Errors.validation(
+          `expires_at must not be later than ${limit}, when the credential making it expires.`,
+          [
+            {
+              path: '/expires_at',
+              message: `must not be later than ${limit}, when the credential making it expires`,
+            },
+          ],
+        );
+      }
+      const expiresAt = requested ?? maker.expiresAt;
       const { row, key } = await database.transaction(async (tx) => {
         const made = await createApiKey(tx, {
           name: body.name,
           scopes: body.scopes,
           brandIds: body.brand_ids,
           expiresAt,
-          createdBy: principalOf(request).sub,
+          createdBy: maker.sub,
         });
         await audit(tx, auditActor(request), {
           action: 'create',

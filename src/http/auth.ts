@@ -24,6 +24,11 @@ export interface Principal {
   /** Brands the token may act for; null = not restricted by brand. */
   readonly brandIds: readonly string[] | null;
   readonly persona: Persona | null;
+  /**
+   * When the credential stops working: a JWT's `exp`, an API key's `expires_at`; null: never (a key
+   * made without expiry by the operator's CLI). An API key it makes expires no later (api-keys).
+   */
+  readonly expiresAt: Date | null;
   /** What a person's token says of its holder (`name`, `email`, `email_verified` claims), when it does. */
   readonly name?: string;
   readonly email?: string;
@@ -205,6 +210,7 @@ function toPrincipal(payload: JWTPayload): Principal {
     scopes: new Set((scope ?? '').split(' ').filter(Boolean)),
     brandIds: brandIds ?? null,
     persona: persona ?? null,
+    expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : null,
     name: displayClaim(name, 200),
     email: displayClaim(email, 320)?.toLowerCase(),
     emailVerified: emailVerified === true,

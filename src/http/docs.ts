@@ -125,6 +125,27 @@ async function scalarReference(bearerToken: string | null): Promise<FastifyInsta
   return inner;
 }
 
+/**
+ * The reference's page is blank until its script (some 3 MB) has loaded and the document has been
+ * fetched: say so meanwhile (the script replaces what is inside #app when it mounts), and fetch
+ * the document alongside the script rather than after it. test/browser/docs.test.ts checks
+ * that the page says it is loading and that the reference then replaces the message.
+ */
+function withLoadingState(page: string): string {
+  return page
+    .replace('<title>Scalar API Reference</title>', '<title>labline API reference</title>')
+    .replace(
+      '</head>',
+      '  <link rel="preload" href="/openapi.json" as="fetch" crossorigin="anonymous" />\n  </head>',
+    )
+    .replace(
+      '<div id="app"></div>',
+      '<div id="app"><p role="status" style="font: 16px/1.5 system-ui, sans-serif; margin: 2rem">' +
+        'Loading the API reference…</p></div>' +
+        '<noscript><p>The API reference needs JavaScript; the OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</p></noscript>',
+    );
+}
+
 export interface DocsOptions {
   examples: DocsExamples;
   /** Demo mode: a token the reference is signed in with from the start (made on first use). */
@@ -204,10 +225,12 @@ export const docsPlugin = fp(
       );
       const inner = await reference;
       const res = await inner.inject({ method: 'GET', url: request.url });
+      const html = String(res.headers['content-type']).startsWith('text/html');
       for (const [name, value] of Object.entries(res.headers)) {
-        if (value !== undefined && !HOP_BY_HOP.has(name)) void reply.header(name, value);
+        if (value !== undefined && !HOP_BY_HOP.has(name) && !(html && name === 'etag'))
+          void reply.header(name, value);
       }
-      return reply.code(res.statusCode).send(res.rawPayload);
+      return reply.code(res.statusCode).send(html ? withLoadingState(res.payload) : res.rawPayload);
     };
     const publicHidden = { config: { public: true }, schema: { hide: true } };
     app.get('/docs', publicHidden, serveReference);

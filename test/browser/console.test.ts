@@ -383,6 +383,25 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
     },
   );
 
+  it(
+    'signing out lands on the sign-in page at home: the next persona starts there, not on the last page',
+    LONG,
+    async () => {
+      // The customer's home shows the API's 403 for workspaces: expected.
+      const { page, problems } = await open(1280, [403]);
+      await signInAs(page, 'Staff', `/w/${WS}/visits`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign in as Customer' }).waitFor();
+      expect(new URL(page.url()).hash).toBe('#/');
+      await page.getByRole('button', { name: 'Sign in as Customer' }).click();
+      await page.locator('header .who').getByText('Signed in as').waitFor();
+      await settled(page);
+      expect(await page.locator('h1').first().textContent()).toBe('Home');
+      expect(new URL(page.url()).hash).toBe('#/');
+      expect(problems).toEqual([]);
+    },
+  );
+
   it('customer and platform admin: the API’s 403, and no form to submit', LONG, async () => {
     for (const [label, name, message] of [
       ['Customer', 'customer', 'Customers may not use workspace routes.'],

@@ -82,4 +82,29 @@ describe.skipIf(!available)('/docs in a browser (demo mode)', () => {
       expect(problems).toEqual([]);
     },
   );
+
+  it(
+    'says it is loading until the reference has loaded, which then replaces the message',
+    { timeout: 120_000 },
+    async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      // Hold the reference's script back: what does the page show meanwhile?
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route('**/docs/js/scalar.js', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${t.baseUrl}/docs`, { waitUntil: 'commit' });
+      const loading = page.getByRole('status').filter({ hasText: 'Loading the API reference…' });
+      await loading.waitFor();
+      expect(await page.title()).toBe('labline API reference');
+      release();
+      await expect
+        .poll(() => page.locator('body').innerText(), { timeout: 30_000 })
+        .toContain('Create a Junction lab panel order');
+      expect(await loading.count()).toBe(0);
+      await page.close();
+    },
+  );
 });

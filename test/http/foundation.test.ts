@@ -79,6 +79,10 @@ describe('service foundation over HTTP', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(page.text).toContain('/openapi.json');
+      // It says it is loading until its script has mounted (test/browser/docs.test.ts), and fetches
+      // the document alongside the script.
+      expect(page.text).toContain('Loading the API reference…');
+      expect(page.text).toContain('<link rel="preload" href="/openapi.json" as="fetch"');
       // Not signed in outside demo mode.
       expect(page.text).not.toMatch(/"token"\s*:/);
     });

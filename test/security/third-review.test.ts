@@ -179,8 +179,9 @@ describe('third security review: the workspace surface', () => {
     ];
 
     it('labVisitDate on a create, a quote and a change', async () => {
+      // allowPastDate: the early instants are refused for their form, not for being in the past.
       for (const labVisitDate of BAD_INSTANTS) {
-        const body = visitBody(clientId, { labVisitDate });
+        const body = visitBody(clientId, { labVisitDate, allowPastDate: true });
         expect400(
           await t.request('POST', visitsPath(w.workspaceId), { token: w.owner.token, body }),
           '/labVisitDate',
@@ -196,7 +197,7 @@ describe('third security review: the workspace surface', () => {
       for (const labVisitDate of BAD_INSTANTS) {
         const res = await t.request('PATCH', `${visitsPath(w.workspaceId)}/${labVisit.id}`, {
           token: w.owner.token,
-          body: { labVisitDate },
+          body: { labVisitDate, allowPastDate: true },
         });
         expect400(res, '/labVisitDate');
       }
@@ -204,7 +205,7 @@ describe('third security review: the workspace surface', () => {
         const made = await ok(
           t.request('POST', visitsPath(w.workspaceId), {
             token: w.owner.token,
-            body: visitBody(clientId, { labVisitDate }),
+            body: visitBody(clientId, { labVisitDate, allowPastDate: true }),
           }),
         );
         expect(made.labVisit.labVisitDate).toBe(new Date(labVisitDate).toISOString());
@@ -300,9 +301,90 @@ describe('third security review: the workspace surface', () => {
           body: { name: 'edge', scopes: ['lab-orders:read'], brand_ids: ['brand-a'], expires_at },
         });
       for (const instant of BAD_INSTANTS) expect400(await key(instant), '/expires_at');
+      // The edge is a valid instant, refused only for outliving the token that makes the key (finding 5).
       const edge = await key('9999-12-31T23:00:00-00:59');
-      expect(edge.status, edge.text).toBe(201);
-      expect(edge.body.api_key.expires_at).toBe('9999-12-31T23:59:00.000Z');
+      expect(edge.status, edge.text).toBe(400);
+      expect(edge.body.details[0].message).toMatch(/^must not be later than /);
+      // An offset is applied: noon tomorrow at -01:00 is 13:00 UTC.
+      const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+      const withOffset = await key(`${tomorrow}T12:00:00-01:00`);
+      expect(withOffset.status, withOffset.text).toBe(201);
+      expect(withOffset.body.api_key.expires_at).toBe(`${tomorrow}T13:00:00.000Z`);
     });
+  });
+});
+
+describe('third security review: API keys made by keys and tokens', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  const ADMIN_SCOPES = ['lab-orders:admin', 'lab-orders:read'];
+  const expiryOf = (jwt: string) =>
+    new Date(
+      (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000,
+    );
+  const make = (maker: string, extra: Record<string, unknown> = {}) =>
+    t.request('POST', '/v1/api-keys', {
+      token: maker,
+      body: { name: 'child', scopes: ADMIN_SCOPES, brand_ids: ['brand-k'], ...extra },
+    });
+
+  it('5. a key made by a key expires no later than its maker; asking for later is a 400', async () => {
+    const admin = await t.token({ sub: 'platform-admin', persona: 'admin' });
+    const inAnHour = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000).toISOString();
+    const parent = await ok(make(admin, { expires_at: inAnHour }));
+    expect(parent.api_key.expires_at).toBe(inAnHour);
+
+    const child = await ok(make(parent.api_key.key));
+    expect(child.api_key.expires_at).toBe(inAnHour);
+    const explicitNull = await ok(make(parent.api_key.key, { expires_at: null }));
+    expect(explicitNull.api_key.expires_at).toBe(inAnHour);
+    const sooner = new Date(Date.parse(inAnHour) - 60_000).toISOString();
+    expect((await ok(make(parent.api_key.key, { expires_at: sooner }))).api_key.expires_at).toBe(sooner);
+
+    const later = await make(parent.api_key.key, { expires_at: '2099-01-01T00:00:00Z' });
+    expect(later.status, later.text).toBe(400);
+    expect(later.body.details).toEqual([
+      {
+        path: '/expires_at',
+        message: `must not be later than ${inAnHour}, when the credential making it expires`,
+      },
+    ]);
+  });
+
+  it('5. a key made by a token (720 hours, lab-orders:admin) expires with the token, the admin’s too', async () => {
+    const brandAdmin = await t.token({ sub: 'svc-k', scope: ADMIN_SCOPES.join(' '), brandIds: ['brand-k'] });
+    const made = await ok(make(brandAdmin));
+    expect(made.api_key.expires_at).toBe(expiryOf(brandAdmin).toISOString());
+    expect((await make(brandAdmin, { expires_at: '2099-01-01T00:00:00Z' })).status).toBe(400);
+
+    const admin = await t.token({ sub: 'platform-admin', persona: 'admin' });
+    const byAdmin = await ok(make(admin, { brand_ids: ['brand-anyone'] }));
+    expect(byAdmin.api_key.expires_at).toBe(expiryOf(admin).toISOString());
+  });
+
+  it('5. revoking a maker revokes the keys it made, and theirs, at once', async () => {
+    const admin = await t.token({ sub: 'platform-admin', persona: 'admin' });
+    const parent = (await ok(make(admin))).api_key;
+    const child = (await ok(make(parent.key))).api_key;
+    const grandchild = (await ok(make(child.key, { scopes: ['lab-orders:read'] }))).api_key;
+    const sibling = (await ok(make(admin))).api_key;
+    for (const k of [parent, child, grandchild]) {
+      expect((await t.request('GET', '/v1/me', { token: k.key })).status).toBe(200);
+    }
+
+    const revoked = await t.request('DELETE', `/v1/api-keys/${parent.id}`, { token: admin });
+    expect(revoked.status, revoked.text).toBe(200);
+    for (const k of [parent, child, grandchild]) {
+      const res = await t.request('GET', '/v1/me', { token: k.key });
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('The API key has been revoked.');
+      const read = await ok(t.request('GET', `/v1/api-keys/${k.id}`, { token: admin }), 200);
+      expect(read.api_key.revoked_at).toBe(revoked.body.api_key.revoked_at);
+    }
+    expect((await t.request('GET', '/v1/me', { token: sibling.key })).status).toBe(200);
   });
 });
