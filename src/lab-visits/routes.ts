@@ -56,7 +56,7 @@ function visitDateOf(value: string, allowPastDate: boolean | undefined): Date {
 /**
  * The create's (and the quote's) body, its ids checked for shape and its money in cents. Setting
  * the subtotal overrides the tests' prices and coupons' reach: a pricing decision, the owner's or
- * a `labs.price_override` holder's (SPEC §7); the contract allows the field, not everyone's use.
+ * a `labs.price_override` holder's (docs/workspace-lab-visits.md); the contract allows the field, not everyone's use.
  */
 function newVisitInput(request: FastifyRequest, body: CreateLabVisitBody): NewVisitInput {
   if (body.labVisitSubtotal != null && !allows(workspaceAccessOf(request), 'labs.price_override')) {
