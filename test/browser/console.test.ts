@@ -293,7 +293,11 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
       await check(page, 'test-prices');
 
       await page.getByRole('link', { name: 'Members' }).click();
-      await page.getByRole('cell', { name: DEMO.staffUserId, exact: true }).waitFor();
+      // Members are listed by name; the user id is their secondary text.
+      await page
+        .getByRole('region', { name: 'Members' })
+        .getByText(DEMO.staffUserId, { exact: true })
+        .waitFor();
       await check(page, 'members');
       await page.getByRole('link', { name: 'Referrals' }).click();
       await page.getByRole('cell', { name: 'Dr. Elizabeth Blackwell' }).waitFor();
