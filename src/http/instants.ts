@@ -6,9 +6,10 @@
  */
 import formatsModule from 'ajv-formats/dist/formats.js';
 
-// ajv-formats is CommonJS with a default export.
-const { fullFormats } = formatsModule as unknown as {
-  fullFormats: Record<'date-time', { validate: (s: string) => boolean }>;
+// ajv-formats is CommonJS with a default export. Its validators of calendar dates and instants,
+// for this file and for the app's `date` formats (src/http/validation.ts).
+export const { fullFormats } = formatsModule as unknown as {
+  fullFormats: Record<'date' | 'date-time', { validate: (s: string) => boolean }>;
 };
 
 const LEAP_SECOND = /^.{10}[Tt\s]\d{2}:\d{2}:60/;

@@ -4,16 +4,12 @@
  */
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import formatsModule from 'ajv-formats/dist/formats.js';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { ErrorDetail } from './errors.js';
-import { parseInstant } from './instants.js';
+import { fullFormats, parseInstant } from './instants.js';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const { fullFormats } = formatsModule as unknown as {
-  fullFormats: Record<'date', { validate: (s: string) => boolean }>;
-};
 
 /** Year 0000 is valid ISO 8601 but not a date PostgreSQL stores; 0001–9999 are. */
 const storableYear = (s: string) => /^\d{4}-/.test(s) && !s.startsWith('0000');
