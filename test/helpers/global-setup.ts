@@ -21,7 +21,7 @@ export async function setup(project: TestProject): Promise<void> {
     `labline_template_${run}`,
     path.resolve('test-artifacts', `pglite-migrated-${run}.tar`),
   );
-  dropTemplates = templates.drop;
+  dropTemplates = () => templates.drop();
   project.provide('postgresTemplate', templates.postgresTemplate);
   project.provide('pgliteImage', templates.pgliteImage);
 }
