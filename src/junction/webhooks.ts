@@ -6,9 +6,9 @@
  * The order inside is parsed with the official SDK's schema and mapped like the client's
  * answers, so the webhook route and the client speak the same `JunctionOrder`.
  */
-import { junctionSdk } from './sdk.js';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { mapOrder, UnexpectedJunctionAnswer } from './mapping.js';
+import { loadJunctionSdk } from './sdk.js';
+import { mapOrder } from './mapping.js';
 import type { JunctionOrder } from './types.js';
 
 export const JUNCTION_ORDER_EVENTS = ['labtest.order.created', 'labtest.order.updated'] as const;
@@ -79,8 +79,9 @@ function stringOrNull(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
-function parseOrder(data: unknown): JunctionOrder {
-  const parsed = junctionSdk.ClientFacingOrder.parse(data, {
+async function parseOrder(data: unknown): Promise<JunctionOrder> {
+  const sdk = await loadJunctionSdk();
+  const parsed = sdk.serialization.ClientFacingOrder.parse(data, {
     unrecognizedObjectKeys: 'passthrough',
     allowUnrecognizedEnumValues: true,
     allowUnrecognizedUnionMembers: true,
@@ -91,24 +92,18 @@ function parseOrder(data: unknown): JunctionOrder {
       'malformed_payload',
       "the order in the webhook does not match Junction's schema",
     );
-  try {
-    return mapOrder(parsed.value);
-  } catch (err) {
-    if (err instanceof UnexpectedJunctionAnswer)
-      throw new JunctionWebhookError('malformed_payload', err.message);
-    throw err;
-  }
+  return mapOrder(parsed.value);
 }
 
 /**
  * Verifies and parses one webhook delivery. `rawBody` must be the exact bytes received (as a
- * string): any re-serialisation breaks the signature. Throws `JunctionWebhookError`.
+ * string): any re-serialisation breaks the signature. Rejects with `JunctionWebhookError`.
  */
-export function verifyJunctionWebhook(
+export async function verifyJunctionWebhook(
   secret: string,
   rawBody: string | undefined,
   headers: WebhookHeaders,
-): JunctionWebhookEvent {
+): Promise<JunctionWebhookEvent> {
   const messageId = header(headers, 'svix-id');
   const timestamp = header(headers, 'svix-timestamp');
   const signature = header(headers, 'svix-signature');
@@ -156,6 +151,6 @@ export function verifyJunctionWebhook(
     userId: stringOrNull(body.user_id),
     clientUserId: stringOrNull(body.client_user_id),
     teamId: stringOrNull(body.team_id),
-    order: isOrderEvent ? parseOrder(body.data) : null,
+    order: isOrderEvent ? await parseOrder(body.data) : null,
   };
 }
