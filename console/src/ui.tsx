@@ -140,14 +140,30 @@ export function Show<T>({
   return <Loading what={what} />;
 }
 
-/** The page's title, focused when the page opens so that keyboard and screen reader users start there. */
-export function PageTitle({ children }: { children: ComponentChildren }) {
+/**
+ * The page's title, focused when the page opens so that keyboard and screen reader users start
+ * there. It leads with a name; `secondary` (what the thing is, its id) follows it in small type.
+ */
+export function PageTitle({
+  children,
+  secondary,
+}: {
+  children: ComponentChildren;
+  secondary?: ComponentChildren;
+}) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => ref.current?.focus(), []);
   return (
-    <h1 tabIndex={-1} ref={ref}>
-      {children}
-    </h1>
+    <>
+      <h1 tabIndex={-1} ref={ref} class={secondary ? 'with-secondary' : undefined}>
+        {children}
+      </h1>
+      {secondary ? (
+        <p class="muted small title-secondary" data-testid="title-secondary">
+          {secondary}
+        </p>
+      ) : null}
+    </>
   );
 }
 
@@ -258,9 +274,13 @@ export function PagerIfMore({
   return pages.page > 1 || nextCursor !== null ? <Pager pages={pages} nextCursor={nextCursor} /> : null;
 }
 
+let dialogs = 0;
+
 /**
- * A second step before an action that cannot be undone. It takes the focus on its safe answer, so
- * that a keyboard user who asked for it is there (the button that opened it is often gone).
+ * A second step before an action that cannot be undone: a modal dialog (the page behind it inert)
+ * titled `label`, saying what will happen (`children`), with the action (`yes`) and the safe answer
+ * (`no`). It takes the focus on its safe answer; Escape answers that too; when it closes, the
+ * focus goes back to where it was when it opened (the button that asked for it). The action's failure (`error`) shows inside the dialog, where the person is.
  */
 export function Confirm({
   label,
@@ -269,6 +289,7 @@ export function Confirm({
   busy,
   onYes,
   onNo,
+  error,
   children,
 }: {
   label: string;
@@ -277,20 +298,44 @@ export function Confirm({
   busy: boolean;
   onYes: () => void;
   onNo: () => void;
+  error?: unknown;
   children: ComponentChildren;
 }) {
+  const dialog = useRef<HTMLDialogElement>(null);
   const keep = useRef<HTMLButtonElement>(null);
-  useEffect(() => keep.current?.focus(), []);
+  const [id] = useState(() => `confirm-${++dialogs}`);
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+    keep.current?.focus();
+    return () => {
+      if (element?.open) element.close();
+      // The button that asked may be gone (the action removed it): then the page's title.
+      if (opener?.isConnected) opener.focus();
+      else document.querySelector<HTMLElement>('main h1')?.focus();
+    };
+  }, []);
   return (
-    <div class="actions" role="group" aria-label={label}>
-      <span>{children}</span>
-      <button type="button" class="danger" disabled={busy} onClick={onYes}>
-        {yes}
-      </button>
-      <button type="button" class="secondary" ref={keep} onClick={onNo}>
-        {no}
-      </button>
-    </div>
+    <dialog
+      ref={dialog}
+      class="confirm"
+      aria-labelledby={`${id}-title`}
+      aria-describedby={`${id}-body`}
+      onCancel={onNo}
+    >
+      <h2 id={`${id}-title`}>{label}</h2>
+      <p id={`${id}-body`}>{children}</p>
+      <Problem error={error} />
+      <div class="actions">
+        <button type="button" class="danger" disabled={busy} onClick={onYes}>
+          {yes}
+        </button>
+        <button type="button" class="secondary" ref={keep} disabled={busy} onClick={onNo}>
+          {no}
+        </button>
+      </div>
+    </dialog>
   );
 }
 

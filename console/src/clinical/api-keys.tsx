@@ -141,17 +141,21 @@ function ApiKeys({ me }: { me: Me }) {
       </Show>
       {revoking ? (
         <Confirm
-          label="Confirm revocation"
+          label={`Revoke the API key ${revoking.name}?`}
           yes="Yes, revoke it"
           no="Keep it"
           busy={revoke.busy}
+          error={revoke.error}
           onYes={() => confirmRevoke(revoking)}
-          onNo={() => setRevoking(null)}
+          onNo={() => {
+            revoke.clear();
+            setRevoking(null);
+          }}
         >
-          Revoke {revoking.name} (<code>{revoking.prefix}</code>)? Every request with it is refused at once.
+          Every request with {revoking.name} (<code>{revoking.prefix}…</code>) is refused at once, and so is
+          every key made with it. A revoked key cannot be used again.
         </Confirm>
       ) : null}
-      <Problem error={revoke.error} action="revoke this key" />
       <NewKeyForm
         me={me}
         onCreated={(key) => {

@@ -4,7 +4,7 @@
  * be moved on at the simulated Junction (the same demo route the banner's curl uses).
  */
 import { useState } from 'preact/hooks';
-import { api, call } from '../api/client';
+import { api, ApiError, call } from '../api/client';
 import type { LabOrder } from '../api/types';
 import { href } from '../router';
 import { can, useSignedIn } from '../signed-in';
@@ -20,23 +20,54 @@ import {
   useApi,
   useSubmit,
 } from '../ui';
+import { orderTitle, panelName, patientLabel } from './names';
 import { cancellable, hasFinalResults, hasRequisition, isFinal, requisitionMade } from './statuses';
 
+/**
+ * The name the brand keeps for the order's patient (GET /v1/patients/:id, an audited read), or
+ * null when its profile has none.
+ */
+async function patientNameOf(order: LabOrder): Promise<string | null> {
+  try {
+    const { patient } = await call(
+      api.GET('/v1/patients/{patientId}', {
+        params: { path: { patientId: order.patient_id }, query: { brand_id: order.brand_id } },
+      }),
+    );
+    return [patient.first_name, patient.last_name].filter(Boolean).join(' ') || null;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
 export function OrderPage({ id }: { id: string }) {
-  const order = useApi(() => call(api.GET('/v1/lab-orders/{id}', { params: { path: { id } } })), [id]);
+  const loaded = useApi(async () => {
+    const order = await call(api.GET('/v1/lab-orders/{id}', { params: { path: { id } } }));
+    return { order, name: await patientNameOf(order) };
+  }, [id]);
   return (
-    <Show loaded={order} what="the lab order">
-      {(o) => <OrderView order={o} onChange={order.setData} reload={order.reload} />}
+    <Show loaded={loaded} what="the lab order">
+      {({ order, name }) => (
+        <OrderView
+          order={order}
+          name={name}
+          onChange={(o) => loaded.setData({ order: o, name })}
+          reload={loaded.reload}
+        />
+      )}
     </Show>
   );
 }
 
 function OrderView({
   order,
+  name,
   onChange,
   reload,
 }: {
   order: LabOrder;
+  name: string | null;
   onChange: (o: LabOrder) => void;
   reload: () => void;
 }) {
@@ -44,7 +75,15 @@ function OrderView({
   const write = can.writeOrders(me);
   return (
     <>
-      <PageTitle>Lab order {order.id}</PageTitle>
+      <PageTitle
+        secondary={
+          <>
+            Lab order <code>{order.id}</code>
+          </>
+        }
+      >
+        {orderTitle(order, name)}
+      </PageTitle>
       <p>
         <a href={href('/orders')}>All lab orders</a>{' '}
         <button type="button" class="secondary" onClick={reload}>
@@ -64,12 +103,17 @@ function OrderView({
         </dd>
         <dt>Patient</dt>
         <dd>
-          <code>{order.patient_id}</code>
+          {patientLabel(name)}{' '}
+          <span class="muted small">
+            <code>{order.patient_id}</code>
+          </span>
         </dd>
         <dt>Brand</dt>
         <dd>{order.brand_id}</dd>
         <dt>Panel</dt>
-        <dd>{order.panel_id}</dd>
+        <dd>
+          {panelName(order.panel_id)} <span class="muted small">{order.panel_id}</span>
+        </dd>
         <dt>Junction order</dt>
         <dd>
           <code>{order.junction_order_id ?? '—'}</code>
@@ -81,7 +125,7 @@ function OrderView({
       </dl>
 
       {write && (cancellable(order) || (demo && !isFinal(order.status) && order.junction_order_id)) ? (
-        <OrderActions order={order} onChange={onChange} demo={demo} />
+        <OrderActions order={order} title={orderTitle(order, name)} onChange={onChange} demo={demo} />
       ) : null}
 
       <section aria-labelledby="timeline-title">
@@ -135,10 +179,13 @@ function OrderView({
 
 function OrderActions({
   order,
+  title,
   onChange,
   demo,
 }: {
   order: LabOrder;
+  /** the order's title: its patient and panel */
+  title: string;
   onChange: (o: LabOrder) => void;
   demo: boolean;
 }) {
@@ -163,7 +210,7 @@ function OrderActions({
             Complete at the simulated Junction (demo)
           </button>
         ) : null}
-        {cancellable(order) && !confirming ? (
+        {cancellable(order) ? (
           <button type="button" class="danger" onClick={() => setConfirming(true)}>
             Cancel order…
           </button>
@@ -171,17 +218,22 @@ function OrderActions({
       </div>
       {confirming ? (
         <Confirm
-          label="Confirm cancellation"
+          label={`Cancel the lab order of ${title}?`}
           yes="Yes, cancel the order"
           no="Keep it"
           busy={submit.busy}
+          error={submit.error}
           onYes={() => void cancel()}
-          onNo={() => setConfirming(false)}
+          onNo={() => {
+            submit.clear();
+            setConfirming(false);
+          }}
         >
-          Cancel this order at Junction?
+          Junction cancels the order: its requisition can no longer be used and no sample is analysed. A
+          cancelled order cannot be resumed; a new order is needed.
         </Confirm>
       ) : null}
-      <Problem error={submit.error} action="change this order" />
+      <Problem error={confirming ? null : submit.error} action="change this order" />
     </section>
   );
 }

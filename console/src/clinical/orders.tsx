@@ -17,6 +17,7 @@ import {
   useCursorPages,
   valueOf,
 } from '../ui';
+import { panelName, patientLabel } from './names';
 import { ORDER_STATUSES } from './statuses';
 
 const PAGE_SIZE = 20;
@@ -133,28 +134,29 @@ function Orders({ brands }: { brands: string[] | null }) {
               <TableWrap label="Lab orders">
                 <thead>
                   <tr>
-                    <th scope="col">Created</th>
                     <th scope="col">Patient</th>
-                    <th scope="col">Brand</th>
                     <th scope="col">Panel</th>
                     <th scope="col">Status</th>
+                    <th scope="col">Brand</th>
+                    <th scope="col">Created</th>
                   </tr>
                 </thead>
                 <tbody>
                   {data.map((o) => (
                     <tr key={o.id}>
                       <td>
-                        <a href={href(`/orders/${o.id}`)}>{dateTime(o.created_at)}</a>
+                        <a href={href(`/orders/${o.id}`)}>{patientLabel(o.patient_name)}</a>
+                        <div class="muted small">
+                          <code>{o.patient_id}</code>
+                        </div>
                       </td>
-                      <td>
-                        <code>{o.patient_id}</code>
-                      </td>
-                      <td>{o.brand_id}</td>
-                      <td>{o.panel_id}</td>
+                      <td>{panelName(o.panel_id)}</td>
                       <td>
                         <span class={`status status-${o.status}`}>{o.status}</span>
                         {o.status_detail ? <div class="muted small">{o.status_detail}</div> : null}
                       </td>
+                      <td>{o.brand_id}</td>
+                      <td>{dateTime(o.created_at)}</td>
                     </tr>
                   ))}
                 </tbody>

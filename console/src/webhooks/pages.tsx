@@ -221,14 +221,27 @@ function EndpointView({
   endpoint: Endpoint;
   onChange: (e: Endpoint) => void;
 }) {
-  const [confirming, setConfirming] = useState(false);
+  const [confirming, setConfirming] = useState<'rotate' | 'delete' | null>(null);
   const [rotated, setRotated] = useState<Endpoint | null>(null);
   const submit = useSubmit();
   const id = endpoint.id;
   const act = (action: () => Promise<void>) => void submit.run(action);
+  const stopConfirming = () => {
+    submit.clear();
+    setConfirming(null);
+  };
   return (
     <>
-      <PageTitle>Webhook endpoint {id}</PageTitle>
+      <PageTitle
+        secondary={
+          <>
+            Webhook endpoint <code>{id}</code>
+            {endpoint.description ? `, ${endpoint.description}` : ''}
+          </>
+        }
+      >
+        {endpoint.url}
+      </PageTitle>
       <p>
         <a href={href(surface.listRoute)}>All webhook endpoints</a>
       </p>
@@ -270,40 +283,54 @@ function EndpointView({
             type="button"
             class="secondary"
             disabled={submit.busy}
-            onClick={() =>
+            onClick={() => setConfirming('rotate')}
+          >
+            Rotate secret…
+          </button>
+          <button type="button" class="danger" onClick={() => setConfirming('delete')}>
+            Delete endpoint…
+          </button>
+        </div>
+        {confirming === 'rotate' ? (
+          <Confirm
+            label={`Rotate the signing secret of ${endpoint.url}?`}
+            yes="Yes, rotate it"
+            no="Keep the secret"
+            busy={submit.busy}
+            error={submit.error}
+            onYes={() =>
               act(async () => {
                 const next = await surface.rotateSecret(id);
                 setRotated(next);
                 onChange(next);
+                setConfirming(null);
               })
             }
+            onNo={stopConfirming}
           >
-            Rotate secret
-          </button>
-          {confirming ? null : (
-            <button type="button" class="danger" onClick={() => setConfirming(true)}>
-              Delete endpoint…
-            </button>
-          )}
-        </div>
-        {confirming ? (
+            A new secret signs every delivery from now on; it is shown once, on this page. The current secret
+            keeps signing too for 24 hours, then stops: put the new one in the receiver before then.
+          </Confirm>
+        ) : null}
+        {confirming === 'delete' ? (
           <Confirm
-            label="Confirm deletion"
+            label={`Delete the webhook endpoint ${endpoint.url}?`}
             yes="Yes, delete it"
             no="Keep it"
             busy={submit.busy}
+            error={submit.error}
             onYes={() =>
               act(async () => {
                 await surface.remove(id);
                 navigate(surface.listRoute);
               })
             }
-            onNo={() => setConfirming(false)}
+            onNo={stopConfirming}
           >
-            Delete this endpoint and its deliveries log?
+            No event is sent to it any more, and its deliveries log is deleted with it. This cannot be undone.
           </Confirm>
         ) : null}
-        <Problem error={submit.error} action="change this endpoint" />
+        <Problem error={confirming ? null : submit.error} action="change this endpoint" />
       </section>
       {rotated ? (
         <SecretOnce

@@ -251,16 +251,17 @@ function RemoveMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
     <section aria-labelledby="remove-member-title">
       <h2 id="remove-member-title">Remove member {memberName(member)}</h2>
       <Confirm
-        label="Confirm removal"
+        label={`Remove ${memberName(member)} from the workspace?`}
         yes="Yes, remove them"
         no="Keep them"
         busy={submit.busy}
+        error={submit.error}
         onYes={remove}
         onNo={onCancel}
       >
-        {self ? 'You lose' : 'They lose'} access to this workspace at once.
+        {self ? 'You lose' : 'They lose'} access to this workspace at once; adding them again is a new
+        membership.
       </Confirm>
-      <Problem error={submit.error} action="remove this member" />
     </section>
   );
 }
@@ -374,27 +375,31 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
                       ? 'owner'
                       : `staff${i.permissions.length ? ` with ${i.permissions.join(', ')}` : ''}`}
                   </span>{' '}
+                  <button
+                    type="button"
+                    class="secondary"
+                    aria-label={`Withdraw ${i.email}`}
+                    onClick={() => setWithdrawing(i.id)}
+                  >
+                    Withdraw…
+                  </button>
                   {withdrawing === i.id ? (
                     <Confirm
-                      label={`Withdraw the invitation of ${i.email}`}
+                      label={`Withdraw the invitation of ${i.email}?`}
                       yes="Yes, withdraw it"
                       no="Keep it"
                       busy={submit.busy}
+                      error={submit.error}
                       onYes={() => withdraw(i.id)}
-                      onNo={() => setWithdrawing(null)}
+                      onNo={() => {
+                        submit.clear();
+                        setWithdrawing(null);
+                      }}
                     >
-                      {i.email} will no longer become a member by signing in.
+                      {i.email} will no longer become a member by signing in; to let them in later, invite them
+                      again.
                     </Confirm>
-                  ) : (
-                    <button
-                      type="button"
-                      class="secondary"
-                      aria-label={`Withdraw ${i.email}`}
-                      onClick={() => setWithdrawing(i.id)}
-                    >
-                      Withdraw…
-                    </button>
-                  )}
+                  ) : null}
                 </li>
               ))}
             </ul>
@@ -420,7 +425,7 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
           </button>
         </div>
       </form>
-      <Problem error={submit.error} action="invite" />
+      <Problem error={withdrawing ? null : submit.error} action="invite" />
     </section>
   );
 }

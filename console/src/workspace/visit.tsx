@@ -8,6 +8,7 @@ import { api, call } from '../api/client';
 import type { LabVisit, LabVisitStatus, ResultInput } from '../api/types';
 import { href, navigate } from '../router';
 import {
+  Confirm,
   dateTime,
   Download,
   Empty,
@@ -51,9 +52,16 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
   const client = clients.data?.find((c) => c.id === visit.clientId);
   const referral = referrals.data?.find((r) => r.id === visit.referralId);
   const pricing = visit.labVisitPricing;
+  const title = `visit of ${clientName(client, visit.clientId)} on ${dateTime(visit.labVisitDate)}`;
   return (
     <>
-      <PageTitle>
+      <PageTitle
+        secondary={
+          <>
+            Lab visit <code>{visit.id}</code>
+          </>
+        }
+      >
         Visit of {clientName(client, visit.clientId)} on {dateTime(visit.labVisitDate)}
       </PageTitle>
       <p>
@@ -117,7 +125,7 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
       <section aria-labelledby="status-title">
         <h2 id="status-title">Status</h2>
         {runLabs ? (
-          <StatusMoves visit={visit} onChange={onChange} />
+          <StatusMoves visit={visit} title={title} onChange={onChange} />
         ) : (
           <NotOffered>Your membership has no labs.run permission: you may not move visits.</NotOffered>
         )}
@@ -156,7 +164,7 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
         />
       </section>
 
-      {runLabs ? <DeleteVisit visit={visit} /> : null}
+      {runLabs ? <DeleteVisit visit={visit} title={title} /> : null}
     </>
   );
 }
@@ -188,9 +196,20 @@ export function PricingTable({ pricing, label }: { pricing: LabVisit['labVisitPr
   );
 }
 
-function StatusMoves({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
+function StatusMoves({
+  visit,
+  title,
+  onChange,
+}: {
+  visit: LabVisit;
+  /** what the visit is called: its client and date */
+  title: string;
+  onChange: (v: LabVisit) => void;
+}) {
   const submit = useSubmit();
+  const [confirming, setConfirming] = useState(false);
   const moves = movesFrom(visit.labVisitStatus);
+  const coupon = visit.labVisitPricing.labCouponCode;
   const move = (to: LabVisitStatus) =>
     submit.run(async () => {
       const { labVisit } = await call(
@@ -199,6 +218,7 @@ function StatusMoves({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
           body: { labVisitStatus: to },
         }),
       );
+      setConfirming(false);
       onChange(labVisit);
     });
   return (
@@ -213,14 +233,33 @@ function StatusMoves({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
               type="button"
               class={to === 'cancelled' ? 'danger' : undefined}
               disabled={submit.busy}
-              onClick={() => void move(to)}
+              onClick={() => (to === 'cancelled' ? setConfirming(true) : void move(to))}
             >
               {MOVE_LABEL[to]}
+              {to === 'cancelled' ? '…' : ''}
             </button>
           ))}
         </div>
       )}
-      <Problem error={submit.error} action="move this visit" />
+      {confirming ? (
+        <Confirm
+          label={`Cancel the ${title}?`}
+          yes="Yes, cancel the visit"
+          no="Keep the visit"
+          busy={submit.busy}
+          error={submit.error}
+          onYes={() => void move('cancelled')}
+          onNo={() => {
+            submit.clear();
+            setConfirming(false);
+          }}
+        >
+          A cancelled visit moves no further: it is not collected, takes no results, and cannot be booked
+          again (book a new one instead).
+          {coupon ? ` Its use of coupon ${coupon} is given back, so the coupon can be used again.` : ''}
+        </Confirm>
+      ) : null}
+      <Problem error={confirming ? null : submit.error} action="move this visit" />
     </>
   );
 }
@@ -356,7 +395,7 @@ function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
   );
 }
 
-function DeleteVisit({ visit }: { visit: LabVisit }) {
+function DeleteVisit({ visit, title }: { visit: LabVisit; title: string }) {
   const [confirming, setConfirming] = useState(false);
   const submit = useSubmit();
   const remove = () =>
@@ -371,22 +410,25 @@ function DeleteVisit({ visit }: { visit: LabVisit }) {
   return (
     <section aria-labelledby="delete-title">
       <h2 id="delete-title">Delete</h2>
+      <button type="button" class="danger" onClick={() => setConfirming(true)}>
+        Delete visit…
+      </button>
       {confirming ? (
-        <div class="actions" role="group" aria-label="Confirm deletion">
-          <span>Delete this visit? It disappears from every list and read.</span>
-          <button type="button" class="danger" disabled={submit.busy} onClick={() => void remove()}>
-            Yes, delete the visit
-          </button>
-          <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-            Keep it
-          </button>
-        </div>
-      ) : (
-        <button type="button" class="danger" onClick={() => setConfirming(true)}>
-          Delete visit…
-        </button>
-      )}
-      <Problem error={submit.error} action="delete this visit" />
+        <Confirm
+          label={`Delete the ${title}?`}
+          yes="Yes, delete the visit"
+          no="Keep it"
+          busy={submit.busy}
+          error={submit.error}
+          onYes={() => void remove()}
+          onNo={() => {
+            submit.clear();
+            setConfirming(false);
+          }}
+        >
+          It disappears from every list and read, with its results. This cannot be undone.
+        </Confirm>
+      ) : null}
     </section>
   );
 }
