@@ -21,7 +21,16 @@ import {
   useSubmit,
 } from '../ui';
 import { orderTitle, panelName, patientLabel } from './names';
-import { cancellable, hasFinalResults, hasRequisition, isFinal, requisitionMade } from './statuses';
+import { Flag, markerFlag } from '../flags';
+import { detailWords, orderStatusWords, Status } from '../status-words';
+import {
+  cancellable,
+  hasFinalResults,
+  hasRequisition,
+  isFinal,
+  mayHaveResults,
+  requisitionMade,
+} from './statuses';
 
 /**
  * The name the brand keeps for the order's patient (GET /v1/patients/:id, an audited read), or
@@ -93,13 +102,25 @@ function OrderView({
       <dl class="facts">
         <dt>Status</dt>
         <dd>
-          <span class={`status status-${order.status}`} data-testid="order-status">
-            {order.status}
-          </span>
+          <Status
+            words={orderStatusWords(order.status)}
+            status={order.status}
+            code={order.status}
+            testId="order-status"
+          />
         </dd>
         <dt>Detailed status</dt>
         <dd>
-          <code>{order.status_detail ?? '—'}</code>
+          {order.status_detail ? (
+            <>
+              {detailWords(order.status_detail)}{' '}
+              <code class="muted small" data-testid="order-status-detail">
+                {order.status_detail}
+              </code>
+            </>
+          ) : (
+            '—'
+          )}
         </dd>
         <dt>Patient</dt>
         <dd>
@@ -136,8 +157,11 @@ function OrderView({
           <ol class="timeline" aria-label="Order events, oldest first">
             {order.events.map((e, i) => (
               <li key={i}>
-                <span class={`status status-${e.status}`}>{e.status}</span>{' '}
-                <code>{e.status_detail ?? ''}</code>
+                <Status
+                  words={e.status_detail ? detailWords(e.status_detail) : orderStatusWords(e.status)}
+                  status={e.status}
+                  code={e.status_detail ?? e.status}
+                />
                 <div class="muted small">
                   {dateTime(e.occurred_at)}, from {e.source}
                 </div>
@@ -151,10 +175,10 @@ function OrderView({
 
       <section aria-labelledby="results-title">
         <h2 id="results-title">Results</h2>
-        {hasFinalResults(order) ? (
-          <Results id={order.id} />
+        {mayHaveResults(order) ? (
+          <Results id={order.id} final={hasFinalResults(order)} />
         ) : (
-          <Empty>Results are shown once the lab has reported them; the order is {order.status}.</Empty>
+          <Empty>{noResultsYet(order)}</Empty>
         )}
       </section>
 
@@ -279,7 +303,15 @@ function Requisition({ order }: { order: LabOrder }) {
   );
 }
 
-function Results({ id }: { id: string }) {
+/** Why an order shows no results (yet). */
+function noResultsYet(order: LabOrder): string {
+  if (order.status === 'cancelled') return 'The order was cancelled: it has no results.';
+  if (order.status === 'rejected' || order.junction_order_id === null)
+    return 'Junction did not take the order: it has no results.';
+  return `No results yet: the lab reports them once it has the sample, partial results first when it has some (the order is ${orderStatusWords(order.status).toLowerCase()}).`;
+}
+
+function Results({ id, final }: { id: string; final: boolean }) {
   const results = useApi(
     () => call(api.GET('/v1/lab-orders/{id}/results', { params: { path: { id } } })),
     [id],
@@ -289,7 +321,8 @@ function Results({ id }: { id: string }) {
       {(r) => (
         <>
           <p>
-            Reported {dateTime(r.reported_at)}
+            {final ? 'Final results' : 'Partial results: the lab has reported these so far; more may follow'},
+            reported {dateTime(r.reported_at)}
             {r.sample_id ? `, sample ${r.sample_id}` : ''}.
           </p>
           <Download
@@ -310,21 +343,26 @@ function Results({ id }: { id: string }) {
                   <th scope="col">Value</th>
                   <th scope="col">Unit</th>
                   <th scope="col">Range</th>
-                  <th scope="col">Interpretation</th>
+                  <th scope="col">Flag</th>
                 </tr>
               </thead>
               <tbody>
-                {r.results.map((m) => (
-                  <tr key={m.name}>
-                    <td>{m.name}</td>
-                    <td>{m.value}</td>
-                    <td>{m.unit ?? '—'}</td>
-                    <td>
-                      {m.min_range_value ?? '…'} – {m.max_range_value ?? '…'}
-                    </td>
-                    <td>{m.interpretation ?? '—'}</td>
-                  </tr>
-                ))}
+                {r.results.map((m) => {
+                  const flag = markerFlag(m);
+                  return (
+                    <tr key={m.name} class={flag && flag !== 'normal' ? `flagged-${flag}` : undefined}>
+                      <td>{m.name}</td>
+                      <td>{m.value}</td>
+                      <td>{m.unit ?? '—'}</td>
+                      <td>
+                        {m.min_range_value ?? '…'} – {m.max_range_value ?? '…'}
+                      </td>
+                      <td>
+                        <Flag flag={flag} />
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </TableWrap>
           )}

@@ -17,6 +17,7 @@ import {
   useCursorPages,
   valueOf,
 } from '../ui';
+import { detailWords, orderStatusWords, Status } from '../status-words';
 import { panelName, patientLabel } from './names';
 import { ORDER_STATUSES } from './statuses';
 
@@ -77,7 +78,7 @@ function Orders({ brands }: { brands: string[] | null }) {
             <option value="">Any status</option>
             {ORDER_STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {orderStatusWords(s)}
               </option>
             ))}
           </select>
@@ -152,8 +153,11 @@ function Orders({ brands }: { brands: string[] | null }) {
                       </td>
                       <td>{panelName(o.panel_id)}</td>
                       <td>
-                        <span class={`status status-${o.status}`}>{o.status}</span>
-                        {o.status_detail ? <div class="muted small">{o.status_detail}</div> : null}
+                        <Status
+                          words={o.status_detail ? detailWords(o.status_detail) : orderStatusWords(o.status)}
+                          status={o.status}
+                          code={o.status_detail ?? o.status}
+                        />
                       </td>
                       <td>{o.brand_id}</td>
                       <td>{dateTime(o.created_at)}</td>

@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { href, navigate } from '../router';
+import { deliveryStatusWords, Status } from '../status-words';
 import {
   Confirm,
   dateTime,
@@ -379,7 +380,7 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
             <option value="">Any status</option>
             {DELIVERY_STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {deliveryStatusWords(s)}
               </option>
             ))}
           </select>
@@ -421,7 +422,7 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
                       </td>
                       <td>{d.trigger}</td>
                       <td>
-                        <span class={`status status-${d.status}`}>{d.status}</span>
+                        <Status words={deliveryStatusWords(d.status)} status={d.status} code={d.status} />
                       </td>
                       <td>
                         {d.attempts.length === 0 ? (

@@ -24,7 +24,9 @@ import {
   valueOf,
 } from '../ui';
 import { useWorkspace, wsRoute } from './context';
-import { allClients, allReferrals, clientName } from './data';
+import { allClients, allReferrals, allTests, clientName } from './data';
+import { Flag } from '../flags';
+import { Status, visitStatusWords } from '../status-words';
 import { acceptsResults, MOVE_LABEL, movesFrom } from './lifecycle';
 
 export function VisitPage({ visitId }: { visitId: string }) {
@@ -70,9 +72,12 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
       <dl class="facts">
         <dt>Status</dt>
         <dd>
-          <span class={`status status-${visit.labVisitStatus}`} data-testid="visit-status">
-            {visit.labVisitStatus}
-          </span>
+          <Status
+            words={visitStatusWords(visit.labVisitStatus)}
+            status={visit.labVisitStatus}
+            code={visit.labVisitStatus}
+            testId="visit-status"
+          />
         </dd>
         <dt>Type</dt>
         <dd>{visit.labVisitType}</dd>
@@ -95,31 +100,7 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
 
       <section aria-labelledby="tests-title">
         <h2 id="tests-title">Tests</h2>
-        <TableWrap label="Tests as booked">
-          <thead>
-            <tr>
-              <th scope="col">Test</th>
-              <th scope="col">Catalog title</th>
-              <th scope="col">Workspace title</th>
-              <th scope="col" class="num">
-                Workspace price
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {visit.labTestSnapshots.map((s) => (
-              <tr key={s.test.testId}>
-                <td>{s.test.testId}</td>
-                <td>{s.test.testTitle}</td>
-                <td>{s.designTest?.testTitle ?? '— (catalog)'}</td>
-                <td class="num">{s.designTest ? money(s.designTest.price) : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </TableWrap>
-        <p class="muted">
-          As the tests were when the visit was booked; later catalog or price changes do not alter it.
-        </p>
+        <TestsAsBooked visit={visit} />
       </section>
 
       <section aria-labelledby="status-title">
@@ -133,13 +114,17 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
 
       <section aria-labelledby="results-title">
         <h2 id="results-title">Results</h2>
-        <ResultsTable visit={visit} />
-        {!runLabs ? (
+        {visit.labVisitStatus === 'cancelled' && visit.labTestResults.length === 0 ? (
+          <Empty>The visit was cancelled: no sample was collected, so it has no results.</Empty>
+        ) : (
+          <ResultsTable visit={visit} />
+        )}
+        {visit.labVisitStatus === 'cancelled' ? null : !runLabs ? (
           <NotOffered>Your membership has no labs.run permission: you may not enter results.</NotOffered>
         ) : acceptsResults(visit.labVisitStatus) ? (
           <ResultsForm visit={visit} onChange={onChange} />
         ) : (
-          <NotOffered>Results can be entered once the visit is collected.</NotOffered>
+          <NotOffered>Results can be entered once the sample is collected (Mark collected, above).</NotOffered>
         )}
       </section>
 
@@ -165,6 +150,66 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
       </section>
 
       {runLabs ? <DeleteVisit visit={visit} title={title} /> : null}
+    </>
+  );
+}
+
+/**
+ * The visit's tests with their prices. A workspace price is kept in the visit's snapshot; a
+ * catalog price is not (the contract's snapshot has none), so it is read from the catalog now and
+ * said to be today's unless the prices add up to the visit's subtotal.
+ */
+function TestsAsBooked({ visit }: { visit: LabVisit }) {
+  const tests = useApi(() => allTests(visit.workspaceId), [visit.workspaceId]);
+  const catalog = new Map((tests.data ?? []).map((t) => [t.testId, t.price]));
+  const priceOf = (s: LabVisit['labTestSnapshots'][number]) =>
+    s.designTest ? s.designTest.price : catalog.get(s.test.testId);
+  const prices = visit.labTestSnapshots.map(priceOf);
+  const sum = prices.reduce<number>((total, p) => total + (p ?? 0), 0);
+  const addsUp =
+    prices.every((p) => p !== undefined) &&
+    Math.round(sum * 100) === Math.round(visit.labVisitPricing.labVisitSubtotal * 100);
+  return (
+    <>
+      <TableWrap label="Tests as booked">
+        <thead>
+          <tr>
+            <th scope="col">Test</th>
+            <th scope="col">Id</th>
+            <th scope="col" class="num">
+              Price
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {visit.labTestSnapshots.map((s) => {
+            const price = priceOf(s);
+            return (
+              <tr key={s.test.testId}>
+                <td>
+                  {s.designTest?.testTitle ?? s.test.testTitle}
+                  {s.designTest && s.designTest.testTitle !== s.test.testTitle ? (
+                    <div class="muted small">catalog: {s.test.testTitle}</div>
+                  ) : null}
+                </td>
+                <td>{s.test.testId}</td>
+                <td class="num" data-testid={`test-price-${s.test.testId}`}>
+                  {price === undefined ? '…' : money(price)}
+                  <div class="muted small">
+                    {s.designTest ? 'workspace price' : addsUp ? 'catalog price' : 'catalog price today'}
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </TableWrap>
+      <p class="muted">
+        As the tests were when the visit was booked; later catalog or price changes do not alter the visit.
+        {tests.data !== undefined && !addsUp
+          ? ' The subtotal differs from these prices: it was set by hand at booking, or a catalog price has changed since.'
+          : ''}
+      </p>
     </>
   );
 }
@@ -283,12 +328,14 @@ function ResultsTable({ visit }: { visit: LabVisit }) {
       </thead>
       <tbody>
         {visit.labTestResults.map((r) => (
-          <tr key={r.testId}>
+          <tr key={r.testId} class={r.flag && r.flag !== 'normal' ? `flagged-${r.flag}` : undefined}>
             <td>{titles.get(r.testId) ?? r.testId}</td>
             <td>{String(r.value)}</td>
             <td>{r.unit ?? '—'}</td>
             <td>{r.referenceRange ?? '—'}</td>
-            <td>{r.flag ?? '—'}</td>
+            <td>
+              <Flag flag={r.flag} testId={`flag-${r.testId}`} />
+            </td>
             <td>{dateTime(r.resultedAt)}</td>
           </tr>
         ))}
@@ -298,6 +345,13 @@ function ResultsTable({ visit }: { visit: LabVisit }) {
 }
 
 const FLAGS = ['normal', 'low', 'high', 'abnormal', 'critical'] as const;
+const FLAG_WORDS: Record<(typeof FLAGS)[number], string> = {
+  normal: 'Normal',
+  low: 'Low',
+  high: 'High',
+  abnormal: 'Abnormal',
+  critical: 'Critical',
+};
 
 interface ResultDraft {
   value: string;
@@ -310,14 +364,35 @@ interface ResultDraft {
 const resultValue = (text: string): number | string =>
   /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text.trim();
 
+/** A saved result as the form shows it, so that what was saved stays in view and can be corrected. */
+const draftOf = (saved: LabVisit['labTestResults'][number] | undefined): ResultDraft => ({
+  value: saved ? String(saved.value) : '',
+  unit: saved?.unit ?? '',
+  referenceRange: saved?.referenceRange ?? '',
+  flag: saved?.flag ?? '',
+});
+
+const sameDraft = (a: ResultDraft, b: ResultDraft): boolean =>
+  a.value.trim() === b.value.trim() &&
+  a.unit.trim() === b.unit.trim() &&
+  a.referenceRange.trim() === b.referenceRange.trim() &&
+  a.flag === b.flag;
+
 function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
-  const empty: ResultDraft = { value: '', unit: '', referenceRange: '', flag: '' };
+  const saved = new Map(visit.labTestResults.map((r) => [r.testId, draftOf(r)]));
   const [drafts, setDrafts] = useState<Record<number, ResultDraft>>({});
+  const [savedNames, setSavedNames] = useState<string[]>([]);
   const submit = useSubmit();
-  const draft = (testId: number) => drafts[testId] ?? empty;
-  const set = (testId: number, name: keyof ResultDraft) => (event: Event) =>
+  const draft = (testId: number) => drafts[testId] ?? saved.get(testId) ?? draftOf(undefined);
+  const set = (testId: number, name: keyof ResultDraft) => (event: Event) => {
+    setSavedNames([]);
     setDrafts({ ...drafts, [testId]: { ...draft(testId), [name]: valueOf(event) } });
-  const filled = visit.labTestSnapshots.filter((s) => draft(s.test.testId).value.trim() !== '');
+  };
+  // Only what changed is sent: a result sent again would be "resulted" again.
+  const filled = visit.labTestSnapshots.filter((s) => {
+    const d = draft(s.test.testId);
+    return d.value.trim() !== '' && !sameDraft(d, saved.get(s.test.testId) ?? draftOf(undefined));
+  });
   const save = (event: Event) => {
     event.preventDefault();
     void submit.run(async () => {
@@ -337,7 +412,9 @@ function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
           body: { labTestResults },
         }),
       );
+      // The form now shows what was saved (the visit's results), and says so.
       setDrafts({});
+      setSavedNames(filled.map((s) => s.designTest?.testTitle ?? s.test.testTitle));
       onChange(labVisit);
     });
   };
@@ -345,7 +422,8 @@ function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
     <form onSubmit={save} aria-labelledby="enter-results-title">
       <h3 id="enter-results-title">Enter results</h3>
       <p class="muted">
-        Fill in the tests that have a result; a new result for a test replaces its earlier one.
+        Fill in the tests that have a result; a new result for a test replaces its earlier one. Saved results
+        stay in the form, to correct them.
       </p>
       {visit.labTestSnapshots.map((s) => {
         const id = s.test.testId;
@@ -379,7 +457,7 @@ function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
                 <option value="">none</option>
                 {FLAGS.map((f) => (
                   <option key={f} value={f}>
-                    {f}
+                    {FLAG_WORDS[f]}
                   </option>
                 ))}
               </select>
@@ -390,6 +468,11 @@ function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
       <button type="submit" disabled={submit.busy || filled.length === 0}>
         Save results
       </button>
+      {savedNames.length > 0 ? (
+        <p role="status" class="ok" data-testid="results-saved">
+          Saved: {savedNames.join(', ')}.
+        </p>
+      ) : null}
       <Problem error={submit.error} action="enter results" />
     </form>
   );

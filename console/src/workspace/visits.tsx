@@ -16,6 +16,7 @@ import {
   useCursorPages,
   valueOf,
 } from '../ui';
+import { Status, visitStatusWords } from '../status-words';
 import { useWorkspace, wsRoute } from './context';
 import { allClients, clientName } from './data';
 import { VISIT_STATUSES } from './lifecycle';
@@ -81,7 +82,7 @@ export function VisitsPage() {
             <option value="">Any status</option>
             {VISIT_STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {visitStatusWords(s)}
               </option>
             ))}
           </select>
@@ -134,7 +135,11 @@ export function VisitsPage() {
                           .join(', ')}
                       </td>
                       <td>
-                        <span class={`status status-${v.labVisitStatus}`}>{v.labVisitStatus}</span>
+                        <Status
+                          words={visitStatusWords(v.labVisitStatus)}
+                          status={v.labVisitStatus}
+                          code={v.labVisitStatus}
+                        />
                       </td>
                       <td class="num">{money(v.labVisitPricing.labVisitTotal)}</td>
                     </tr>
