@@ -1,7 +1,8 @@
 /** Pieces every page uses: loading data, showing the API's errors, money, dates, form fields. */
-import type { ComponentChildren } from 'preact';
+import { cloneElement, isValidElement, type ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api/client';
+import { fieldErrors, fieldName } from './field-errors';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -104,6 +105,21 @@ export function Problem({ error, action }: { error: unknown; action?: string }) 
       </div>
     );
   }
+  const fields = fieldErrors(error);
+  if (fields.size > 0) {
+    return (
+      <div class="problem" role="alert">
+        <strong>Some of what was entered needs a change.</strong>
+        <ul class="field-errors">
+          {[...fields].map(([path, words]) => (
+            <li key={path}>
+              {fieldName(path)}: {words}
+            </li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
   const message =
     error instanceof Error ? error.message : typeof error === 'string' ? error : 'Something went wrong.';
   return (
@@ -193,25 +209,45 @@ export const isoFromLocal = (value: string): string | null => {
   return value && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 };
 
-/** A labelled control: the label names the control by its id. */
+/**
+ * A labelled control: the label names the control by its id. `error` (the API's refusal of this
+ * field, in words: field-errors.ts) shows under it, and the control is marked invalid and
+ * described by it (and by the hint).
+ */
 export function Field({
   id,
   label,
   hint,
+  error,
   children,
 }: {
   id: string;
   label: string;
   hint?: string;
+  error?: string | null | undefined;
   children: ComponentChildren;
 }) {
+  const control =
+    error && isValidElement(children)
+      ? cloneElement(children, {
+          'aria-invalid': 'true',
+          'aria-describedby': [(children.props as Record<string, unknown>)['aria-describedby'], `${id}-error`]
+            .filter(Boolean)
+            .join(' '),
+        })
+      : children;
   return (
-    <div class="field">
+    <div class={error ? 'field invalid' : 'field'}>
       <label for={id}>{label}</label>
-      {children}
+      {control}
       {hint ? (
         <small class="muted" id={`${id}-hint`}>
           {hint}
+        </small>
+      ) : null}
+      {error ? (
+        <small class="field-error" id={`${id}-error`}>
+          {error}
         </small>
       ) : null}
     </div>

@@ -13,6 +13,7 @@ import {
   useSubmit,
   valueOf,
 } from '../ui';
+import { fieldErrors, phoneOf } from '../field-errors';
 import { useWorkspace } from './context';
 import { allClients } from './data';
 
@@ -67,6 +68,7 @@ function NewClient({ workspaceId, onCreated }: { workspaceId: string; onCreated:
   const [created, setCreated] = useState<string | null>(null);
   const submit = useSubmit();
   const set = (name: keyof typeof blank) => (event: Event) => setForm({ ...form, [name]: valueOf(event) });
+  const errors = fieldErrors(submit.error);
   const save = (event: Event) => {
     event.preventDefault();
     void submit.run(async () => {
@@ -78,7 +80,7 @@ function NewClient({ workspaceId, onCreated }: { workspaceId: string; onCreated:
             lastName: form.lastName.trim(),
             email: form.email.trim() || null,
             dob: form.dob || null,
-            phone: form.phone.trim() || null,
+            phone: phoneOf(form.phone),
           },
         }),
       );
@@ -91,20 +93,32 @@ function NewClient({ workspaceId, onCreated }: { workspaceId: string; onCreated:
     <section aria-labelledby="new-client-title">
       <h2 id="new-client-title">New client</h2>
       <form class="grid" onSubmit={save}>
-        <Field id="c-first" label="First name">
+        <Field id="c-first" label="First name" error={errors.get('/firstName')}>
           <input id="c-first" required maxLength={200} value={form.firstName} onInput={set('firstName')} />
         </Field>
-        <Field id="c-last" label="Last name">
+        <Field id="c-last" label="Last name" error={errors.get('/lastName')}>
           <input id="c-last" required maxLength={200} value={form.lastName} onInput={set('lastName')} />
         </Field>
-        <Field id="c-email" label="Email (optional)">
+        <Field id="c-email" label="Email (optional)" error={errors.get('/email')}>
           <input id="c-email" type="email" maxLength={320} value={form.email} onInput={set('email')} />
         </Field>
-        <Field id="c-dob" label="Date of birth (optional)">
+        <Field id="c-dob" label="Date of birth (optional)" error={errors.get('/dob')}>
           <input id="c-dob" type="date" value={form.dob} onInput={set('dob')} />
         </Field>
-        <Field id="c-phone" label="Phone (optional, +15555550123)">
-          <input id="c-phone" type="tel" maxLength={16} value={form.phone} onInput={set('phone')} />
+        <Field
+          id="c-phone"
+          label="Phone (optional)"
+          hint="With its country code, e.g. +1 415 555 0100."
+          error={errors.get('/phone')}
+        >
+          <input
+            id="c-phone"
+            type="tel"
+            maxLength={24}
+            aria-describedby="c-phone-hint"
+            value={form.phone}
+            onInput={set('phone')}
+          />
         </Field>
         <div class="form-end">
           <button type="submit" disabled={submit.busy}>
