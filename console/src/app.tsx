@@ -8,7 +8,7 @@ import { ClinicalWebhookPage, ClinicalWebhooksPage } from './clinical/webhooks';
 import { demoPersonas } from './demo';
 import { Home } from './home';
 import { href, match, navigate, useRoute } from './router';
-import { session } from './session';
+import { askOtherTabs, session } from './session';
 import { SignIn } from './sign-in';
 import { can, SignedInContext, whoIs, type SignedIn } from './signed-in';
 import { Problem, useApi } from './ui';
@@ -22,6 +22,18 @@ function useToken(): string | null {
 
 export function App() {
   const token = useToken();
+  // A new tab first asks the console's other tabs for their sign-in (session.ts).
+  const [asked, setAsked] = useState(() => token !== null);
+  useEffect(() => {
+    if (!asked) void askOtherTabs().then(() => setAsked(true));
+  }, []);
+  if (token === null && !asked) {
+    return (
+      <main id="main">
+        <p role="status">Signing in…</p>
+      </main>
+    );
+  }
   // A new token is a new sign-in: every page starts over.
   return token === null ? <SignIn /> : <SignedInApp key={token} />;
 }
@@ -103,11 +115,13 @@ function skipToMain(event: Event): void {
 
 function Page({ route }: { route: string }) {
   let params: Record<string, string> | null;
-  if (route === '/') return <Home />;
-  if (route === '/orders') return <OrdersPage />;
+  // The query holds a page's filters (`/orders?status=received`), not which page it is.
+  const path = route.split('?')[0];
+  if (path === '/') return <Home />;
+  if (path === '/orders') return <OrdersPage />;
   if ((params = match('/orders/:id', route))) return <OrderPage key={params.id} id={params.id!} />;
-  if (route === '/webhooks') return <ClinicalWebhooksPage />;
-  if (route === '/api-keys') return <ApiKeysPage />;
+  if (path === '/webhooks') return <ClinicalWebhooksPage />;
+  if (path === '/api-keys') return <ApiKeysPage />;
   if ((params = match('/webhooks/:id', route)))
     return <ClinicalWebhookPage key={params.id} id={params.id!} />;
   const workspace = /^\/w\/([^/?]+)(\/.*)?$/.exec(route);

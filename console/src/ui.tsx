@@ -12,13 +12,20 @@ export interface Loaded<T> {
   setData: (data: T) => void;
 }
 
-/** Runs `load` now and whenever `deps` change; the latest answer wins. */
+/**
+ * Runs `load` now and whenever `deps` change; the latest answer wins. When `deps` change (another
+ * filter, another page) what was shown is dropped, so the page says it is loading rather than
+ * showing rows that no longer match; `reload` keeps it in view until the new answer comes.
+ */
 export function useApi<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const [round, setRound] = useState(0);
+  const lastRound = useRef(round);
   useEffect(() => {
     let current = true;
-    setState((s) => ({ ...s, loading: true }));
+    const reloading = lastRound.current !== round;
+    lastRound.current = round;
+    setState((s) => (reloading ? { ...s, loading: true } : { loading: true }));
     load().then(
       (data) => current && setState({ data, loading: false }),
       (error: unknown) => current && setState({ error, loading: false }),
@@ -169,6 +176,11 @@ export function PageTitle({
 }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => ref.current?.focus(), []);
+  // The tab's title names the page (what the heading says once it has loaded).
+  useEffect(() => {
+    const text = ref.current?.textContent?.trim();
+    if (text) document.title = `${text} · labline console`;
+  });
   return (
     <>
       <h1 tabIndex={-1} ref={ref} class={secondary ? 'with-secondary' : undefined}>
@@ -183,11 +195,32 @@ export function PageTitle({
   );
 }
 
-/** A table that scrolls sideways on a narrow screen; focusable so the keyboard can scroll it too. */
-export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+/**
+ * A table, focusable so the keyboard can scroll it sideways. On a narrow screen (styles.css) a
+ * table of `cards` shows each row as a card, each cell under its column's name (copied from the
+ * header into the cell's `data-label`), so no column is off-screen; a two-column table (`cards`
+ * false) scrolls sideways instead.
+ */
+export function TableWrap({
+  label,
+  cards = true,
+  children,
+}: {
+  label: string;
+  cards?: boolean;
+  children: ComponentChildren;
+}) {
+  const table = useRef<HTMLTableElement>(null);
+  useEffect(() => {
+    if (!cards || !table.current) return;
+    const names = [...table.current.querySelectorAll('thead th')].map((th) => th.textContent?.trim() ?? '');
+    for (const row of table.current.querySelectorAll('tbody tr')) {
+      [...row.children].forEach((cell, i) => cell.setAttribute('data-label', names[i] ?? ''));
+    }
+  });
   return (
-    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
-      <table>{children}</table>
+    <div class={cards ? 'table-wrap cards' : 'table-wrap'} role="region" aria-label={label} tabIndex={0}>
+      <table ref={table}>{children}</table>
     </div>
   );
 }

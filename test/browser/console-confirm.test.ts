@@ -136,7 +136,9 @@ describe.skipIf(!browserAvailable)('confirmations before what cannot be undone',
       expect(made.status, made.text).toBe(201);
       const { page, problems } = await rig.open(width);
       await rig.signInAs(page, PERSONA.clinical, '/api-keys');
-      const row = page.getByRole('region', { name: 'API keys', exact: true }).locator('tr', { hasText: name });
+      const row = page
+        .getByRole('region', { name: 'API keys', exact: true })
+        .locator('tr', { hasText: name });
       await row.getByRole('button', { name: /^Revoke/ }).click();
       const dialog = page.getByRole('dialog', { name: `Revoke the API key ${name}?` });
       await dialog.waitFor();

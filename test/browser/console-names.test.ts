@@ -62,9 +62,7 @@ describe.skipIf(!browserAvailable)('the console leads with names', () => {
       for (const width of WIDTHS) {
         const owner = await rig.open(width);
         await rig.signInAs(owner.page, PERSONA.owner, `/w/${WS}/webhooks/${endpointId}`);
-        await owner.page
-          .getByRole('heading', { level: 1, name: 'http://127.0.0.1:9/labline' })
-          .waitFor();
+        await owner.page.getByRole('heading', { level: 1, name: 'http://127.0.0.1:9/labline' }).waitFor();
         expect(await owner.page.getByTestId('title-secondary').textContent()).toBe(
           `Webhook endpoint ${endpointId}, Front desk system`,
         );

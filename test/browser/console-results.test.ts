@@ -85,7 +85,11 @@ describe.skipIf(!browserAvailable)('results and statuses', () => {
     LONG,
     async () => {
       for (const width of WIDTHS) {
-        const order = (await rig.placeOrder()) as { id: string; patient_id: string; junction_order_id: string };
+        const order = (await rig.placeOrder()) as {
+          id: string;
+          patient_id: string;
+          junction_order_id: string;
+        };
         await rig.t.sim.webhooksSettled();
         const { page, problems } = await rig.open(width);
         await rig.signInAs(page, PERSONA.clinical, `/orders/${order.id}`);
@@ -124,7 +128,9 @@ describe.skipIf(!browserAvailable)('results and statuses', () => {
         await rig.check(page, 'statuses-order-partial');
 
         await rig.go(page, '/orders');
-        const row = page.getByRole('region', { name: 'Lab orders' }).locator('tr', { hasText: order.patient_id });
+        const row = page
+          .getByRole('region', { name: 'Lab orders' })
+          .locator('tr', { hasText: order.patient_id });
         await row.filter({ hasText: 'Partial results' }).waitFor();
         await rig.check(page, 'statuses-orders');
         expect(problems).toEqual([]);

@@ -62,9 +62,12 @@ function messageOf(
         code: typeof error === 'string' ? error : 'error',
         message,
         details: Array.isArray(details)
-          ? details.filter(
+          ? (details as unknown[]).filter(
               (d): d is FieldDetail =>
-                typeof d === 'object' && d !== null && typeof d.path === 'string' && typeof d.message === 'string',
+                typeof d === 'object' &&
+                d !== null &&
+                typeof (d as FieldDetail).path === 'string' &&
+                typeof (d as FieldDetail).message === 'string',
             )
           : [],
       };

@@ -1,8 +1,7 @@
 /** A brand's lab orders: filters (status, patient, brand) and keyset pages. */
-import { useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { LabOrderStatus } from '../api/types';
-import { href } from '../router';
+import { href, useRouteQuery } from '../router';
 import { can, useSignedIn } from '../signed-in';
 import {
   dateTime,
@@ -38,9 +37,11 @@ export function OrdersPage() {
 }
 
 function Orders({ brands }: { brands: string[] | null }) {
-  const [status, setStatus] = useState<LabOrderStatus | ''>('');
-  const [patient, setPatient] = useState('');
-  const [brand, setBrand] = useState('');
+  // The filters live in the route (`#/orders?status=received`): a reload or a shared link keeps them.
+  const [query, setQuery] = useRouteQuery();
+  const status = (query.get('status') ?? '') as LabOrderStatus | '';
+  const patient = query.get('patient') ?? '';
+  const brand = query.get('brand') ?? '';
   const pages = useCursorPages();
   const cursor = pages.cursor;
   const patientId = UUID.test(patient.trim()) ? patient.trim() : '';
@@ -71,7 +72,7 @@ function Orders({ brands }: { brands: string[] | null }) {
             id="o-status"
             value={status}
             onChange={(e) => {
-              setStatus(valueOf(e) as LabOrderStatus | '');
+              setQuery({ status: valueOf(e) });
               restart();
             }}
           >
@@ -91,7 +92,7 @@ function Orders({ brands }: { brands: string[] | null }) {
             aria-describedby="o-patient-hint"
             value={patient}
             onInput={(e) => {
-              setPatient(valueOf(e));
+              setQuery({ patient: valueOf(e) });
               restart();
             }}
           />
@@ -102,7 +103,7 @@ function Orders({ brands }: { brands: string[] | null }) {
               id="o-brand"
               value={brand}
               onChange={(e) => {
-                setBrand(valueOf(e));
+                setQuery({ brand: valueOf(e) });
                 restart();
               }}
             >
@@ -119,7 +120,7 @@ function Orders({ brands }: { brands: string[] | null }) {
               maxLength={128}
               value={brand}
               onInput={(e) => {
-                setBrand(valueOf(e));
+                setQuery({ brand: valueOf(e) });
                 restart();
               }}
             />

@@ -10,7 +10,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { NewVisit, VisitQuote } from '../api/types';
-import { navigate } from '../router';
+import { navigate, routeQuery } from '../router';
 import {
   Field,
   isoFromLocal,
@@ -60,7 +60,8 @@ function BookVisitForm({ workspaceId, overridePrice }: { workspaceId: string; ov
     ]);
     return { clients, referrals, tests };
   }, [workspaceId]);
-  const [clientId, setClientId] = useState('');
+  // A client's page books for them: `/visits/new?client=<id>`.
+  const [clientId, setClientId] = useState(() => routeQuery().get('client') ?? '');
   const [referralId, setReferralId] = useState('');
   const [type, setType] = useState<NewVisit['labVisitType']>('in-lab');
   const [testIds, setTestIds] = useState<number[]>([]);

@@ -9,6 +9,7 @@ import { href, match } from '../router';
 import { useSignedIn } from '../signed-in';
 import { PageTitle, Problem, useApi } from '../ui';
 import { BookVisitPage } from './book-visit';
+import { ClientPage } from './client';
 import { ClientsPage } from './clients';
 import { accessOf, WorkspaceContext, wsRoute, type WorkspaceAccess } from './context';
 import { CouponsPage } from './coupons';
@@ -20,9 +21,7 @@ import { VisitPage } from './visit';
 import { VisitsPage } from './visits';
 import { WebhookPage, WebhooksPage } from './webhooks';
 
-type Opened =
-  | { access: Omit<WorkspaceAccess, 'reload'> }
-  | { workspace: Workspace | null; problem: unknown };
+type Opened = { access: Omit<WorkspaceAccess, 'reload'> } | { workspace: Workspace | null; problem: unknown };
 
 export function WorkspaceLayout({ workspaceId, route }: { workspaceId: string; route: string }) {
   const { me } = useSignedIn();
@@ -66,8 +65,9 @@ export function WorkspaceLayout({ workspaceId, route }: { workspaceId: string; r
   const link = (page: string, label: string) => {
     const to = wsRoute(workspaceId, page);
     const current =
-      route === page ||
+      route.split('?')[0] === page ||
       (page === '/visits' && /^\/visits\/(?!new)/.test(route)) ||
+      (page === '/clients' && route.startsWith('/clients/')) ||
       (page === '/webhooks' && route.startsWith('/webhooks/'));
     return (
       <li>
@@ -129,6 +129,7 @@ function WorkspacePage({ route }: { route: string }) {
       return <WebhooksPage />;
   }
   if ((params = match('/visits/:id', route))) return <VisitPage key={params.id} visitId={params.id!} />;
+  if ((params = match('/clients/:id', route))) return <ClientPage key={params.id} clientId={params.id!} />;
   if ((params = match('/webhooks/:id', route)))
     return <WebhookPage key={params.id} endpointId={params.id!} />;
   return (

@@ -396,8 +396,8 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
                         setWithdrawing(null);
                       }}
                     >
-                      {i.email} will no longer become a member by signing in; to let them in later, invite them
-                      again.
+                      {i.email} will no longer become a member by signing in; to let them in later, invite
+                      them again.
                     </Confirm>
                   ) : null}
                 </li>

@@ -7,10 +7,13 @@ import { useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { LabVisit, LabVisitStatus, ResultInput } from '../api/types';
 import { href, navigate } from '../router';
+import { fieldErrors } from '../field-errors';
 import {
   Confirm,
   dateTime,
   Download,
+  isoFromLocal,
+  localInputValue,
   Empty,
   Field,
   money,
@@ -49,8 +52,9 @@ export function VisitPage({ visitId }: { visitId: string }) {
 function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
   const { workspace, runLabs } = useWorkspace();
   const workspaceId = workspace.id;
-  const clients = useApi(() => allClients(workspaceId), [workspaceId]);
-  const referrals = useApi(() => allReferrals(workspaceId), [workspaceId]);
+  // Archived ones too: the visit's client or referral may have been archived since.
+  const clients = useApi(() => allClients(workspaceId, { archived: true }), [workspaceId]);
+  const referrals = useApi(() => allReferrals(workspaceId, { archived: true }), [workspaceId]);
   const client = clients.data?.find((c) => c.id === visit.clientId);
   const referral = referrals.data?.find((r) => r.id === visit.referralId);
   const pricing = visit.labVisitPricing;
@@ -85,9 +89,12 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
         <dd>{visit.referralId ? (referral?.name ?? visit.referralId) : 'none'}</dd>
         <dt>Notes</dt>
         <dd>{visit.labVisitNotes ?? '—'}</dd>
-        <dt>Visit id</dt>
+        <dt>Client</dt>
         <dd>
-          <code>{visit.id}</code>
+          <a href={href(wsRoute(workspaceId, `/clients/${visit.clientId}`))}>
+            {clientName(client, visit.clientId)}
+          </a>
+          {client?.archivedAt ? <span class="muted small"> (archived)</span> : null}
         </dd>
         <dt>Booked</dt>
         <dd>{dateTime(visit.createdAt)}</dd>
@@ -112,6 +119,8 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
         )}
       </section>
 
+      {runLabs ? <EditVisit visit={visit} onChange={onChange} /> : null}
+
       <section aria-labelledby="results-title">
         <h2 id="results-title">Results</h2>
         {visit.labVisitStatus === 'cancelled' && visit.labTestResults.length === 0 ? (
@@ -124,7 +133,9 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
         ) : acceptsResults(visit.labVisitStatus) ? (
           <ResultsForm visit={visit} onChange={onChange} />
         ) : (
-          <NotOffered>Results can be entered once the sample is collected (Mark collected, above).</NotOffered>
+          <NotOffered>
+            Results can be entered once the sample is collected (Mark collected, above).
+          </NotOffered>
         )}
       </section>
 
@@ -216,7 +227,7 @@ function TestsAsBooked({ visit }: { visit: LabVisit }) {
 
 export function PricingTable({ pricing, label }: { pricing: LabVisit['labVisitPricing']; label: string }) {
   return (
-    <TableWrap label={label}>
+    <TableWrap label={label} cards={false}>
       <tbody>
         <tr>
           <th scope="row">Subtotal</th>
@@ -306,6 +317,101 @@ function StatusMoves({
       ) : null}
       <Problem error={confirming ? null : submit.error} action="move this visit" />
     </>
+  );
+}
+
+/**
+ * Reschedule (while pending or scheduled, as the API allows) and the visit's notes. Only what
+ * changed is sent; a date in the past is sent only once the user says the visit took place then.
+ */
+function EditVisit({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
+  const reschedulable = visit.labVisitStatus === 'pending' || visit.labVisitStatus === 'scheduled';
+  const [date, setDate] = useState(() => localInputValue(new Date(visit.labVisitDate)));
+  const [notes, setNotes] = useState(visit.labVisitNotes ?? '');
+  const [tookPlace, setTookPlace] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const submit = useSubmit();
+  const iso = isoFromLocal(date);
+  const dateChanged = reschedulable && iso !== null && Date.parse(iso) !== Date.parse(visit.labVisitDate);
+  const notesChanged = notes.trim() !== (visit.labVisitNotes ?? '');
+  const inPast = dateChanged && iso !== null && Date.parse(iso) < Date.now();
+  const errors = fieldErrors(submit.error);
+  const edit =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      setSaved(false);
+      set(value);
+    };
+  const save = (event: Event) => {
+    event.preventDefault();
+    void submit.run(async () => {
+      const { labVisit } = await call(
+        api.PATCH('/v1/workspace/{workspaceId}/labs/visits/{visitId}', {
+          params: { path: { workspaceId: visit.workspaceId, visitId: visit.id } },
+          body: {
+            ...(dateChanged && iso ? { labVisitDate: iso } : {}),
+            ...(inPast && tookPlace ? { allowPastDate: true } : {}),
+            ...(notesChanged ? { labVisitNotes: notes.trim() || null } : {}),
+          },
+        }),
+      );
+      setTookPlace(false);
+      setSaved(true);
+      onChange(labVisit);
+    });
+  };
+  return (
+    <section aria-labelledby="edit-visit-title">
+      <h2 id="edit-visit-title">{reschedulable ? 'Reschedule and notes' : 'Notes'}</h2>
+      <form class="grid" onSubmit={save}>
+        {reschedulable ? (
+          <Field id="v-date" label="Visit date and time" error={errors.get('/labVisitDate')}>
+            <input
+              id="v-date"
+              type="datetime-local"
+              required
+              value={date}
+              onInput={(e) => edit(setDate)(valueOf(e))}
+              aria-describedby={inPast ? 'v-date-past' : undefined}
+            />
+          </Field>
+        ) : (
+          <p class="muted">A {visitStatusWords(visit.labVisitStatus).toLowerCase()} visit keeps its date.</p>
+        )}
+        {inPast ? (
+          <div class="warning" id="v-date-past">
+            <p>This date is in the past.</p>
+            <label class="inline">
+              <input type="checkbox" checked={tookPlace} onChange={() => setTookPlace(!tookPlace)} />
+              The visit took place then: record it on this date
+            </label>
+          </div>
+        ) : null}
+        <Field id="v-notes" label="Notes" error={errors.get('/labVisitNotes')}>
+          <textarea
+            id="v-notes"
+            rows={3}
+            maxLength={2000}
+            value={notes}
+            onInput={(e) => edit(setNotes)(valueOf(e))}
+          />
+        </Field>
+        <div class="form-end">
+          <button
+            type="submit"
+            disabled={submit.busy || (!dateChanged && !notesChanged) || (inPast && !tookPlace)}
+          >
+            Save changes
+          </button>
+        </div>
+      </form>
+      {saved ? (
+        <p role="status" class="ok" data-testid="visit-saved">
+          Saved.
+        </p>
+      ) : null}
+      <Problem error={submit.error} action="change this visit" />
+    </section>
   );
 }
 
