@@ -59,7 +59,9 @@ export async function patientNames(
       lastName: patients.lastName,
     })
     .from(patients)
-    .where(or(...pairs.map((p) => and(eq(patients.brandId, p.brandId), eq(patients.patientId, p.patientId)))));
+    .where(
+      or(...pairs.map((p) => and(eq(patients.brandId, p.brandId), eq(patients.patientId, p.patientId)))),
+    );
   for (const row of rows) {
     const name = [row.firstName, row.lastName].filter(Boolean).join(' ');
     if (name) names.set(patientKey(row.brandId, row.patientId), name);

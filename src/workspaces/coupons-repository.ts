@@ -115,6 +115,10 @@ export async function releaseCoupon(q: Queryable, workspaceId: string, couponId:
     .update(labCoupons)
     .set({ redemptions: sql`${labCoupons.redemptions} - 1` })
     .where(
-      and(eq(labCoupons.workspaceId, workspaceId), eq(labCoupons.id, couponId), gt(labCoupons.redemptions, 0)),
+      and(
+        eq(labCoupons.workspaceId, workspaceId),
+        eq(labCoupons.id, couponId),
+        gt(labCoupons.redemptions, 0),
+      ),
     );
 }

@@ -102,7 +102,9 @@ describe('a visit that will not take place gives its coupon use back', () => {
     expect(await redemptions(coupon.id)).toBe(1);
 
     const plain = (
-      await ok(t.request('POST', visitsPath(w.workspaceId), { token: w.staff.token, body: visitBody(clientId) }))
+      await ok(
+        t.request('POST', visitsPath(w.workspaceId), { token: w.staff.token, body: visitBody(clientId) }),
+      )
     ).labVisit;
     await ok(patch(plain.id, { labVisitStatus: 'cancelled' }), 200);
     expect(await redemptions(coupon.id)).toBe(1);
