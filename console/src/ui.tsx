@@ -408,6 +408,24 @@ export function Confirm({
   );
 }
 
+/** Copies `value` to the clipboard, and says so (or says to select it when the browser refuses). */
+export function CopyButton({ value, label }: { value: string; label: string }) {
+  const [said, setSaid] = useState<string | null>(null);
+  const copy = () =>
+    navigator.clipboard.writeText(value).then(
+      () => setSaid('Copied.'),
+      () => setSaid('The browser did not allow copying: select the text and copy it.'),
+    );
+  return (
+    <p class="actions">
+      <button type="button" class="secondary" aria-label={label} onClick={() => void copy()}>
+        Copy
+      </button>
+      <span role="status">{said}</span>
+    </p>
+  );
+}
+
 /** A secret in the one answer that carries it (a webhook signing secret, an API key). */
 export function ShownOnce({
   title,
@@ -426,6 +444,7 @@ export function ShownOnce({
       <p>
         <code data-testid={testId}>{value}</code>
       </p>
+      <CopyButton value={value} label={`Copy ${title.charAt(0).toLowerCase()}${title.slice(1)}`} />
       <p class="muted">{children}</p>
     </section>
   );

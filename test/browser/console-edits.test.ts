@@ -84,13 +84,13 @@ describe.skipIf(!browserAvailable)('the everyday edits', () => {
       const renamed = `${name} (NASA)`;
       await page.getByLabel('Name (provider or source)').first().fill(renamed);
       await page.getByRole('button', { name: 'Save referral' }).click();
-      await page.getByRole('cell', { name: renamed }).waitFor();
+      await page.getByRole('cell', { name: renamed, exact: true }).waitFor();
       await rig.check(page, 'edits-referrals');
       await page.getByRole('button', { name: `Archive ${renamed}` }).click();
       const dialog = page.getByRole('dialog', { name: `Archive the referral ${renamed}?` });
       await dialog.getByRole('button', { name: 'Yes, archive it' }).click();
       await dialog.waitFor({ state: 'detached' });
-      await expect.poll(() => page.getByRole('cell', { name: renamed }).count()).toBe(0);
+      await expect.poll(() => page.getByRole('cell', { name: renamed, exact: true }).count()).toBe(0);
       const read = await asStaff('GET', `/v1/workspace/${WS}/referrals/${referralId}`);
       expect(read.body.referral).toMatchObject({ name: renamed });
       expect(read.body.referral.archivedAt).not.toBeNull();
@@ -124,9 +124,10 @@ describe.skipIf(!browserAvailable)('the everyday edits', () => {
       const { page, problems } = await rig.open(width);
       await rig.signInAs(page, PERSONA.owner, `/w/${WS}/coupons`);
       await page.getByRole('button', { name: `Change expiry of ${DEMO.couponCode}` }).click();
-      await page.getByLabel('Last day').fill('2031-12-31');
+      const lastDay = page.getByLabel('Last day', { exact: true });
+      await lastDay.fill('2031-12-31');
       await page.getByRole('button', { name: 'Save expiry' }).click();
-      await page.getByLabel('Last day').waitFor({ state: 'detached' });
+      await lastDay.waitFor({ state: 'detached' });
       const coupon = async () =>
         (
           await rig.t.request('GET', `/v1/workspace/${WS}/labs/coupons/${DEMO.couponId}`, {
@@ -139,7 +140,7 @@ describe.skipIf(!browserAvailable)('the everyday edits', () => {
       await rig.check(page, 'edits-coupons');
       await page.getByRole('button', { name: `Change expiry of ${DEMO.couponCode}` }).click();
       await page.getByRole('button', { name: 'Never expires' }).click();
-      await page.getByLabel('Last day').waitFor({ state: 'detached' });
+      await lastDay.waitFor({ state: 'detached' });
       expect((await coupon()).expiresAt).toBeNull();
       expect(problems).toEqual([]);
     }

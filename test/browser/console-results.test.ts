@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIM_KEY } from '../helpers/app.js';
+import { SIMULATOR_KEY } from '../../src/demo/junction.js';
 import { browserAvailable } from '../helpers/browser.js';
 import { LONG, PERSONA, startConsoleRig, WIDTHS, WS, type ConsoleRig } from './console-kit.js';
 
@@ -105,7 +105,7 @@ describe.skipIf(!browserAvailable)('results and statuses', () => {
           `${rig.t.sim.url}/v3/order/${order.junction_order_id}/test?final_status=sample_with_lab.walk_in_test.partial_results`,
           {
             method: 'POST',
-            headers: { 'x-vital-api-key': SIM_KEY, 'content-type': 'application/json' },
+            headers: { 'x-vital-api-key': SIMULATOR_KEY, 'content-type': 'application/json' },
             body: JSON.stringify({ interpretation: 'critical' }),
           },
         );

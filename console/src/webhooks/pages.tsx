@@ -87,7 +87,10 @@ export function EndpointsPage({ surface }: { surface: WebhookSurface }) {
                       </td>
                       {brandColumn ? <td>{e.owner}</td> : null}
                       <td>{e.events.join(', ')}</td>
-                      <td>{stateOf(e)}</td>
+                      <td>
+                        {stateOf(e)}
+                        <EndpointHealth surface={surface} endpointId={e.id} />
+                      </td>
                       <td>{dateTime(e.createdAt)}</td>
                     </tr>
                   ))}
@@ -414,13 +417,17 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
                   {items.map((d) => (
                     <tr key={d.id}>
                       <td>{dateTime(d.createdAt)}</td>
-                      <td>
+                      <td class="wrap">
                         {d.eventType}
                         <div class="muted small">
                           <code>{d.eventId}</code>
                         </div>
+                        <DeliveryDetails surface={surface} delivery={d} />
                       </td>
-                      <td>{d.trigger}</td>
+                      <td>
+                        {CAUSE[d.trigger] ?? d.trigger}{' '}
+                        <code class="muted small">{d.trigger}</code>
+                      </td>
                       <td>
                         <Status words={deliveryStatusWords(d.status)} status={d.status} code={d.status} />
                       </td>
@@ -472,6 +479,96 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
         }}
       />
     </section>
+  );
+}
+
+/** Why a delivery was made, in words (its `trigger`). */
+const CAUSE: Record<string, string> = {
+  event: 'Sent when the event happened',
+  resend: 'Sent again by a resend',
+  recover: 'Sent again by a recovery of missed events',
+};
+
+/** An attempt's outcome: the receiver's HTTP status, or why there was none. */
+const outcomeOf = (a: Delivery['attempts'][number]): string =>
+  a.responseStatus !== null ? `HTTP ${a.responseStatus}` : (a.error ?? 'no answer');
+
+/**
+ * A delivery opened up: why it was made, each attempt's answer from the receiver (its first KiB),
+ * and the event's payload as sent (read when opened) with a link to the order or visit it is about.
+ */
+function DeliveryDetails({ surface, delivery }: { surface: WebhookSurface; delivery: Delivery }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details
+      class="delivery-details"
+      onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}
+    >
+      <summary>Payload and answers</summary>
+      <p class="small">{CAUSE[delivery.trigger] ?? delivery.trigger}.</p>
+      {delivery.attempts.length === 0 ? <p class="muted small">No attempt yet.</p> : null}
+      {delivery.attempts.map((a, i) => (
+        <div key={i} class="small">
+          <strong>
+            Attempt {i + 1}: {outcomeOf(a)}
+          </strong>{' '}
+          <span class="muted">
+            {dateTime(a.at)}, {a.durationMs} ms
+          </span>
+          {a.responseBody ? (
+            <pre class="payload" data-testid="receiver-answer">
+              {a.responseBody}
+            </pre>
+          ) : (
+            <p class="muted">The receiver answered no body.</p>
+          )}
+        </div>
+      ))}
+      {open ? <EventPayload surface={surface} eventId={delivery.eventId} /> : null}
+    </details>
+  );
+}
+
+function EventPayload({ surface, eventId }: { surface: WebhookSurface; eventId: string }) {
+  const event = useApi(() => surface.event(eventId), [surface, eventId]);
+  return (
+    <Show loaded={event} what="the event">
+      {({ payload, objectRoute }) => (
+        <div class="small">
+          {objectRoute ? (
+            <p>
+              <a href={href(objectRoute)}>Open what the event is about</a>
+            </p>
+          ) : null}
+          <strong>Payload</strong>
+          <pre class="payload" data-testid="event-payload">
+            {JSON.stringify(payload, null, 2)}
+          </pre>
+        </div>
+      )}
+    </Show>
+  );
+}
+
+/**
+ * An endpoint that keeps failing says so in the list: its latest deliveries are read, and a failed
+ * latest one (or one still retrying after failed attempts) is shown with its last answer.
+ */
+function EndpointHealth({ surface, endpointId }: { surface: WebhookSurface; endpointId: string }) {
+  const latest = useApi(() => surface.deliveries(endpointId, { limit: 5 }), [surface, endpointId]);
+  const items = latest.data?.items ?? [];
+  const last = items[0];
+  if (!last) return null;
+  const lastAttempt = last.attempts[last.attempts.length - 1];
+  const failing = last.status === 'failed' || (last.status === 'pending' && last.attempts.length > 0);
+  if (!failing) return null;
+  const failed = items.filter((d) => d.status !== 'succeeded').length;
+  return (
+    <div class="failing" data-testid="endpoint-failing">
+      Failing: {failed === items.length ? `the last ${failed}` : `${failed} of the last ${items.length}`}{' '}
+      {failed === 1 ? 'delivery' : 'deliveries'} did not get through
+      {lastAttempt ? ` (${outcomeOf(lastAttempt)})` : ''}.
+    </div>
   );
 }
 
