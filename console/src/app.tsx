@@ -1,9 +1,11 @@
 /** The console's frame: sign-in, or the signed-in header, navigation and the page of the route. */
 import { useEffect, useState } from 'preact/hooks';
+import { AdminWorkspacePage, AdminWorkspacesPage, CatalogPage } from './admin';
 import { api, call } from './api/client';
 import { ApiKeysPage } from './clinical/api-keys';
 import { OrderPage } from './clinical/order';
 import { OrdersPage } from './clinical/orders';
+import { PlaceOrderPage } from './clinical/place-order';
 import { ClinicalWebhookPage, ClinicalWebhooksPage } from './clinical/webhooks';
 import { demoPersonas } from './demo';
 import { Home } from './home';
@@ -68,6 +70,19 @@ function SignedInApp() {
                 Webhooks
               </a>
             ) : null}
+            {loaded.data.me.persona === 'admin' ? (
+              <>
+                <a
+                  href={href('/admin/workspaces')}
+                  aria-current={route.startsWith('/admin/workspaces') ? 'page' : undefined}
+                >
+                  Workspaces
+                </a>
+                <a href={href('/catalog')} aria-current={route === '/catalog' ? 'page' : undefined}>
+                  Catalog tests
+                </a>
+              </>
+            ) : null}
             {can.manageKeys(loaded.data.me) ? (
               <a href={href('/api-keys')} aria-current={route === '/api-keys' ? 'page' : undefined}>
                 API keys
@@ -119,9 +134,14 @@ function Page({ route }: { route: string }) {
   const path = route.split('?')[0];
   if (path === '/') return <Home />;
   if (path === '/orders') return <OrdersPage />;
+  if (path === '/orders/new') return <PlaceOrderPage />;
   if ((params = match('/orders/:id', route))) return <OrderPage key={params.id} id={params.id!} />;
   if (path === '/webhooks') return <ClinicalWebhooksPage />;
   if (path === '/api-keys') return <ApiKeysPage />;
+  if (path === '/catalog') return <CatalogPage />;
+  if (path === '/admin/workspaces') return <AdminWorkspacesPage />;
+  if ((params = match('/admin/workspaces/:id', route)))
+    return <AdminWorkspacePage key={params.id} id={params.id!} />;
   if ((params = match('/webhooks/:id', route)))
     return <ClinicalWebhookPage key={params.id} id={params.id!} />;
   const workspace = /^\/w\/([^/?]+)(\/.*)?$/.exec(route);

@@ -214,8 +214,16 @@ export function TableWrap({
   useEffect(() => {
     if (!cards || !table.current) return;
     const names = [...table.current.querySelectorAll('thead th')].map((th) => th.textContent?.trim() ?? '');
+    // Explicit roles keep it a table for screen readers when the cards' CSS makes its parts blocks.
+    table.current.setAttribute('role', 'table');
+    for (const group of table.current.querySelectorAll('thead, tbody')) group.setAttribute('role', 'rowgroup');
+    for (const row of table.current.querySelectorAll('tr')) row.setAttribute('role', 'row');
+    for (const th of table.current.querySelectorAll('thead th')) th.setAttribute('role', 'columnheader');
     for (const row of table.current.querySelectorAll('tbody tr')) {
-      [...row.children].forEach((cell, i) => cell.setAttribute('data-label', names[i] ?? ''));
+      [...row.children].forEach((cell, i) => {
+        cell.setAttribute('data-label', names[i] ?? '');
+        cell.setAttribute('role', cell.tagName === 'TH' ? 'rowheader' : 'cell');
+      });
     }
   });
   return (

@@ -33,10 +33,10 @@ export function OrdersPage() {
       </>
     );
   }
-  return <Orders brands={me.brand_ids} />;
+  return <Orders brands={me.brand_ids} write={can.writeOrders(me)} />;
 }
 
-function Orders({ brands }: { brands: string[] | null }) {
+function Orders({ brands, write }: { brands: string[] | null; write: boolean }) {
   // The filters live in the route (`#/orders?status=received`): a reload or a shared link keeps them.
   const [query, setQuery] = useRouteQuery();
   const status = (query.get('status') ?? '') as LabOrderStatus | '';
@@ -66,6 +66,13 @@ function Orders({ brands }: { brands: string[] | null }) {
   return (
     <>
       <PageTitle>Lab orders</PageTitle>
+      {write ? (
+        <p>
+          <a class="button" href={href('/orders/new')}>
+            Place a lab order
+          </a>
+        </p>
+      ) : null}
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter lab orders">
         <Field id="o-status" label="Status">
           <select
