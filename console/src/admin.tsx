@@ -54,7 +54,9 @@ function Workspaces() {
     () =>
       call(
         api.GET('/v1/workspaces', {
-          params: { query: { limit: 50, ...(q.trim() ? { q: q.trim() } : {}), ...(cursor ? { cursor } : {}) } },
+          params: {
+            query: { limit: 50, ...(q.trim() ? { q: q.trim() } : {}), ...(cursor ? { cursor } : {}) },
+          },
         }),
       ),
     [q, cursor],
@@ -179,7 +181,8 @@ export function AdminWorkspacePage({ id }: { id: string }) {
 function AdminWorkspace({ id }: { id: string }) {
   const loaded = useApi(
     async () =>
-      (await call(api.GET('/v1/workspaces/{workspaceId}', { params: { path: { workspaceId: id } } }))).workspace,
+      (await call(api.GET('/v1/workspaces/{workspaceId}', { params: { path: { workspaceId: id } } })))
+        .workspace,
     [id],
   );
   return (
@@ -189,7 +192,13 @@ function AdminWorkspace({ id }: { id: string }) {
   );
 }
 
-function RenameWorkspace({ workspace, onChange }: { workspace: Workspace; onChange: (w: Workspace) => void }) {
+function RenameWorkspace({
+  workspace,
+  onChange,
+}: {
+  workspace: Workspace;
+  onChange: (w: Workspace) => void;
+}) {
   const [name, setName] = useState(workspace.name);
   const [saved, setSaved] = useState(false);
   const submit = useSubmit();
@@ -268,7 +277,8 @@ function Catalog() {
   const pages = useCursorPages();
   const cursor = pages.cursor;
   const tests = useApi(
-    () => call(api.GET('/v1/labs/tests', { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } })),
+    () =>
+      call(api.GET('/v1/labs/tests', { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } })),
     [cursor],
   );
   const [editing, setEditing] = useState<CatalogTest | null>(null);
@@ -276,8 +286,8 @@ function Catalog() {
     <>
       <PageTitle>Catalog tests</PageTitle>
       <p class="muted">
-        The tests every workspace books, at these prices unless a workspace sets its own. A visit keeps the title
-        and price it was booked with.
+        The tests every workspace books, at these prices unless a workspace sets its own. A visit keeps the
+        title and price it was booked with.
       </p>
       <Show loaded={tests} what="catalog tests">
         {({ labTests, nextCursor }) => (

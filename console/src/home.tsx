@@ -26,8 +26,8 @@ export function Home() {
       </p>
       {me.persona === 'customer' ? (
         <p data-testid="customer-home">
-          This console is for the people who run lab work: clinic owners and staff, a brand&apos;s operators and
-          the platform admin. A customer has nothing to do here; your clinic shares your results with you.
+          This console is for the people who run lab work: clinic owners and staff, a brand&apos;s operators
+          and the platform admin. A customer has nothing to do here; your clinic shares your results with you.
         </p>
       ) : (
         <>

@@ -47,7 +47,8 @@ export function useApi<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
 export function useSubmit(): {
   busy: boolean;
   error: unknown;
-  run: (action: () => Promise<void>) => Promise<void>;
+  /** runs `action`; true when it succeeded, false when it failed (its error is then `error`) */
+  run: (action: () => Promise<void>) => Promise<boolean>;
   clear: () => void;
 } {
   const [busy, setBusy] = useState(false);
@@ -57,8 +58,10 @@ export function useSubmit(): {
     setError(null);
     try {
       await action();
+      return true;
     } catch (err) {
       setError(err);
+      return false;
     } finally {
       setBusy(false);
     }
@@ -216,7 +219,8 @@ export function TableWrap({
     const names = [...table.current.querySelectorAll('thead th')].map((th) => th.textContent?.trim() ?? '');
     // Explicit roles keep it a table for screen readers when the cards' CSS makes its parts blocks.
     table.current.setAttribute('role', 'table');
-    for (const group of table.current.querySelectorAll('thead, tbody')) group.setAttribute('role', 'rowgroup');
+    for (const group of table.current.querySelectorAll('thead, tbody'))
+      group.setAttribute('role', 'rowgroup');
     for (const row of table.current.querySelectorAll('tr')) row.setAttribute('role', 'row');
     for (const th of table.current.querySelectorAll('thead th')) th.setAttribute('role', 'columnheader');
     for (const row of table.current.querySelectorAll('tbody tr')) {
@@ -357,7 +361,9 @@ let dialogs = 0;
  * A second step before an action that cannot be undone: a modal dialog (the page behind it inert)
  * titled `label`, saying what will happen (`children`), with the action (`yes`) and the safe answer
  * (`no`). It takes the focus on its safe answer; Escape answers that too; when it closes, the
- * focus goes back to where it was when it opened (the button that asked for it). The action's failure (`error`) shows inside the dialog, where the person is.
+ * focus goes back to where it was when it opened (the button that asked for it). `onYes` answers
+ * whether the action succeeded (useSubmit's run): when it failed, the dialog closes (`onFailed`,
+ * else `onNo`) so that the page shows the refusal where the action was asked.
  */
 export function Confirm({
   label,
@@ -366,16 +372,16 @@ export function Confirm({
   busy,
   onYes,
   onNo,
-  error,
+  onFailed,
   children,
 }: {
   label: string;
   yes: string;
   no: string;
   busy: boolean;
-  onYes: () => void;
+  onYes: () => Promise<boolean> | void;
   onNo: () => void;
-  error?: unknown;
+  onFailed?: () => void;
   children: ComponentChildren;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -403,9 +409,17 @@ export function Confirm({
     >
       <h2 id={`${id}-title`}>{label}</h2>
       <p id={`${id}-body`}>{children}</p>
-      <Problem error={error} />
       <div class="actions">
-        <button type="button" class="danger" disabled={busy} onClick={onYes}>
+        <button
+          type="button"
+          class="danger"
+          disabled={busy}
+          onClick={() =>
+            void Promise.resolve(onYes()).then((ok) => {
+              if (ok === false) (onFailed ?? onNo)();
+            })
+          }
+        >
           {yes}
         </button>
         <button type="button" class="secondary" ref={keep} disabled={busy} onClick={onNo}>

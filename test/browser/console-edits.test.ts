@@ -80,13 +80,15 @@ describe.skipIf(!browserAvailable)('the everyday edits', () => {
       const referralId = made.body.referral.id as string;
       const { page, problems } = await rig.open(width);
       await rig.signInAs(page, PERSONA.staff, `/w/${WS}/referrals`);
-      await page.getByRole('button', { name: `Edit ${name}` }).click();
+      const row = (text: string) =>
+        page.getByRole('region', { name: 'Referrals' }).locator('tr', { hasText: text });
+      await row(name).getByRole('button', { name: 'Edit', exact: true }).click();
       const renamed = `${name} (NASA)`;
       await page.getByLabel('Name (provider or source)').first().fill(renamed);
       await page.getByRole('button', { name: 'Save referral' }).click();
       await page.getByRole('cell', { name: renamed, exact: true }).waitFor();
       await rig.check(page, 'edits-referrals');
-      await page.getByRole('button', { name: `Archive ${renamed}` }).click();
+      await row(renamed).getByRole('button', { name: 'Archive…' }).click();
       const dialog = page.getByRole('dialog', { name: `Archive the referral ${renamed}?` });
       await dialog.getByRole('button', { name: 'Yes, archive it' }).click();
       await dialog.waitFor({ state: 'detached' });

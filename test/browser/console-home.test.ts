@@ -38,43 +38,50 @@ describe.skipIf(!browserAvailable)('home for each persona', () => {
     }
   });
 
-  it('platform admin: creates and renames a workspace, adds a catalog test and changes its price', LONG, async () => {
-    for (const width of WIDTHS) {
-      const { page, problems } = await rig.open(width);
-      await rig.signInAs(page, PERSONA.admin);
-      await page.getByRole('link', { name: 'Demo Clinic' }).waitFor();
-      expect(await page.getByRole('link', { name: 'Demo Clinic' }).getAttribute('href')).toBe(
-        `#/admin/workspaces/${WS}`,
-      );
-      await rig.check(page, 'home-admin');
+  it(
+    'platform admin: creates and renames a workspace, adds a catalog test and changes its price',
+    LONG,
+    async () => {
+      for (const width of WIDTHS) {
+        const { page, problems } = await rig.open(width);
+        await rig.signInAs(page, PERSONA.admin);
+        await page.getByRole('link', { name: 'Demo Clinic' }).waitFor();
+        expect(await page.getByRole('link', { name: 'Demo Clinic' }).getAttribute('href')).toBe(
+          `#/admin/workspaces/${WS}`,
+        );
+        await rig.check(page, 'home-admin');
 
-      await page.getByRole('link', { name: 'Manage workspaces' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Workspaces' }).waitFor();
-      await page.getByLabel('Name', { exact: true }).fill(`Eastside Clinic ${width}`);
-      await page.getByLabel("First owner's user id").fill(DEMO.ownerUserId);
-      await page.getByRole('button', { name: 'Create workspace' }).click();
-      await page.getByRole('status').getByRole('link', { name: `Eastside Clinic ${width}` }).click();
-      await page.getByRole('heading', { level: 1, name: `Eastside Clinic ${width}` }).waitFor();
-      await page.getByLabel('Name', { exact: true }).fill(`Eastside Health ${width}`);
-      await page.getByRole('button', { name: 'Save name' }).click();
-      await page.getByRole('heading', { level: 1, name: `Eastside Health ${width}` }).waitFor();
-      await rig.check(page, 'admin-workspace');
+        await page.getByRole('link', { name: 'Manage workspaces' }).click();
+        await page.getByRole('heading', { level: 1, name: 'Workspaces' }).waitFor();
+        await page.getByLabel('Name', { exact: true }).fill(`Eastside Clinic ${width}`);
+        await page.getByLabel("First owner's user id").fill(DEMO.ownerUserId);
+        await page.getByRole('button', { name: 'Create workspace' }).click();
+        await page
+          .getByRole('status')
+          .getByRole('link', { name: `Eastside Clinic ${width}` })
+          .click();
+        await page.getByRole('heading', { level: 1, name: `Eastside Clinic ${width}` }).waitFor();
+        await page.getByLabel('Name', { exact: true }).fill(`Eastside Health ${width}`);
+        await page.getByRole('button', { name: 'Save name' }).click();
+        await page.getByRole('heading', { level: 1, name: `Eastside Health ${width}` }).waitFor();
+        await rig.check(page, 'admin-workspace');
 
-      await page.getByRole('link', { name: 'Catalog tests' }).first().click();
-      await page.getByRole('heading', { level: 1, name: 'Catalog tests' }).waitFor();
-      const testId = String(700 + (width % 100));
-      await page.getByLabel('Test id').fill(testId);
-      await page.getByLabel('Title').fill(`Ferritin ${width}`);
-      await page.getByLabel('Price (USD)').fill('25');
-      await page.getByRole('button', { name: 'Add test' }).click();
-      await page.getByRole('button', { name: `Edit Ferritin ${width}` }).click();
-      await page.getByLabel('Price (USD)').fill('27.5');
-      await page.getByRole('button', { name: 'Save test' }).click();
-      await page.getByRole('heading', { level: 2, name: 'New catalog test' }).waitFor();
-      const read = await rig.t.request('GET', `/v1/labs/tests/${testId}`, { token: rig.tokens.admin });
-      expect(read.body.labTest).toMatchObject({ testTitle: `Ferritin ${width}`, price: 27.5 });
-      await rig.check(page, 'admin-catalog');
-      expect(problems).toEqual([]);
-    }
-  });
+        await page.getByRole('link', { name: 'Catalog tests' }).first().click();
+        await page.getByRole('heading', { level: 1, name: 'Catalog tests' }).waitFor();
+        const testId = String(700 + (width % 100));
+        await page.getByLabel('Test id').fill(testId);
+        await page.getByLabel('Title').fill(`Ferritin ${width}`);
+        await page.getByLabel('Price (USD)').fill('25');
+        await page.getByRole('button', { name: 'Add test' }).click();
+        await page.getByRole('button', { name: `Edit Ferritin ${width}` }).click();
+        await page.getByLabel('Price (USD)').fill('27.5');
+        await page.getByRole('button', { name: 'Save test' }).click();
+        await page.getByRole('heading', { level: 2, name: 'New catalog test' }).waitFor();
+        const read = await rig.t.request('GET', `/v1/labs/tests/${testId}`, { token: rig.tokens.admin });
+        expect(read.body.labTest).toMatchObject({ testTitle: `Ferritin ${width}`, price: 27.5 });
+        await rig.check(page, 'admin-catalog');
+        expect(problems).toEqual([]);
+      }
+    },
+  );
 });

@@ -71,7 +71,9 @@ describe.skipIf(!browserAvailable)('lists on a narrow screen', () => {
       await rig.signInAs(wide.page, PERSONA.clinical, '/orders');
       await wide.page.getByRole('region', { name: 'Lab orders' }).locator('tbody tr').first().waitFor();
       expect(
-        await wide.page.evaluate("getComputedStyle(document.querySelector('.table-wrap.cards table')).display"),
+        await wide.page.evaluate(
+          "getComputedStyle(document.querySelector('.table-wrap.cards table')).display",
+        ),
       ).toBe('table');
       expect([...problems, ...wide.problems]).toEqual([]);
     },

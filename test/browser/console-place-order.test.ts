@@ -65,7 +65,9 @@ describe.skipIf(!browserAvailable)('placing a lab order from the console', () =>
         await button.click();
         await page.getByRole('alert').filter({ hasText: 'did not answer' }).waitFor();
         await button.dblclick();
-        await page.getByRole('heading', { level: 1, name: `Katherine Coleman ${width}, Fertility panel` }).waitFor();
+        await page
+          .getByRole('heading', { level: 1, name: `Katherine Coleman ${width}, Fertility panel` })
+          .waitFor();
         expect(new Set(keys).size, 'one Idempotency-Key for the submission and its retries').toBe(1);
         const orderId = /#\/orders\/([0-9a-f-]{36})/.exec(page.url())![1]!;
         const order = await rig.t.request('GET', `/v1/lab-orders/${orderId}`, { token: rig.tokens.clinical });

@@ -40,7 +40,9 @@ describe.skipIf(!browserAvailable)('webhook deliveries in the console', () => {
           .waitFor();
 
         const visitId = await rig.bookVisit();
-        await receiver.waitFor((all) => all.some((r) => r.path.endsWith(`down-${width}`) && r.body.includes(visitId)));
+        await receiver.waitFor((all) =>
+          all.some((r) => r.path.endsWith(`down-${width}`) && r.body.includes(visitId)),
+        );
         // The list says the endpoint is failing (its latest delivery did not get through).
         const row = page.getByRole('region', { name: 'Webhook endpoints' }).locator('tr', { hasText: url });
         await expect

@@ -66,7 +66,7 @@ function ApiKeys({ me }: { me: Me }) {
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const revoke = useSubmit();
   const confirmRevoke = (key: ApiKey) =>
-    void revoke.run(async () => {
+    revoke.run(async () => {
       await call(api.DELETE('/v1/api-keys/{id}', { params: { path: { id: key.id } } }));
       setRevoking(null);
       keys.reload();
@@ -145,12 +145,8 @@ function ApiKeys({ me }: { me: Me }) {
           yes="Yes, revoke it"
           no="Keep it"
           busy={revoke.busy}
-          error={revoke.error}
           onYes={() => confirmRevoke(revoking)}
-          onNo={() => {
-            revoke.clear();
-            setRevoking(null);
-          }}
+          onNo={() => setRevoking(null)}
         >
           Every request with {revoking.name} (<code>{revoking.prefix}…</code>) is refused at once, and so is
           every key made with it. A revoked key cannot be used again.

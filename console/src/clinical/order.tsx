@@ -246,18 +246,14 @@ function OrderActions({
           yes="Yes, cancel the order"
           no="Keep it"
           busy={submit.busy}
-          error={submit.error}
-          onYes={() => void cancel()}
-          onNo={() => {
-            submit.clear();
-            setConfirming(false);
-          }}
+          onYes={cancel}
+          onNo={() => setConfirming(false)}
         >
           Junction cancels the order: its requisition can no longer be used and no sample is analysed. A
           cancelled order cannot be resumed; a new order is needed.
         </Confirm>
       ) : null}
-      <Problem error={confirming ? null : submit.error} action="change this order" />
+      <Problem error={submit.error} action="change this order" />
     </section>
   );
 }

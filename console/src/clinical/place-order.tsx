@@ -58,7 +58,8 @@ function useSubmissionKey() {
   const sent = useRef<{ key: string; body: string } | null>(null);
   return (body: unknown): string => {
     const text = JSON.stringify(body);
-    if (sent.current === null || sent.current.body !== text) sent.current = { key: crypto.randomUUID(), body: text };
+    if (sent.current === null || sent.current.body !== text)
+      sent.current = { key: crypto.randomUUID(), body: text };
     return sent.current.key;
   };
 }
@@ -116,8 +117,8 @@ function PlaceOrderForm({ brands }: { brands: string[] | null }) {
       </p>
       <form onSubmit={place} aria-describedby="order-once">
         <p class="muted" id="order-once">
-          The order is placed once, however often the button is pressed: a retry of the same form (after a network
-          error or a busy Junction) carries the same Idempotency-Key.
+          The order is placed once, however often the button is pressed: a retry of the same form (after a
+          network error or a busy Junction) carries the same Idempotency-Key.
         </p>
         <fieldset class="grid">
           <legend>Order</legend>
@@ -131,7 +132,13 @@ function PlaceOrderForm({ brands }: { brands: string[] | null }) {
                 ))}
               </select>
             ) : (
-              <input id="n-brand" required maxLength={128} value={brand} onInput={(e) => setBrand(valueOf(e))} />
+              <input
+                id="n-brand"
+                required
+                maxLength={128}
+                value={brand}
+                onInput={(e) => setBrand(valueOf(e))}
+              />
             )}
           </Field>
           <Field id="n-panel" label="Panel" error={error('/panel_id')}>
@@ -171,7 +178,14 @@ function PlaceOrderForm({ brands }: { brands: string[] | null }) {
             <input id="n-dob" type="date" required value={form.dob} onInput={set('dob')} />
           </Field>
           <Field id="n-email" label="Email" error={error('/patient/email')}>
-            <input id="n-email" type="email" required maxLength={254} value={form.email} onInput={set('email')} />
+            <input
+              id="n-email"
+              type="email"
+              required
+              maxLength={254}
+              value={form.email}
+              onInput={set('email')}
+            />
           </Field>
           <Field id="n-gender" label="Sex (as the lab records it)" error={error('/patient/gender')}>
             <select id="n-gender" value={form.gender} onChange={set('gender')}>

@@ -230,10 +230,7 @@ function EndpointView({
   const submit = useSubmit();
   const id = endpoint.id;
   const act = (action: () => Promise<void>) => void submit.run(action);
-  const stopConfirming = () => {
-    submit.clear();
-    setConfirming(null);
-  };
+  const stopConfirming = () => setConfirming(null);
   return (
     <>
       <PageTitle
@@ -301,9 +298,8 @@ function EndpointView({
             yes="Yes, rotate it"
             no="Keep the secret"
             busy={submit.busy}
-            error={submit.error}
             onYes={() =>
-              act(async () => {
+              submit.run(async () => {
                 const next = await surface.rotateSecret(id);
                 setRotated(next);
                 onChange(next);
@@ -322,9 +318,8 @@ function EndpointView({
             yes="Yes, delete it"
             no="Keep it"
             busy={submit.busy}
-            error={submit.error}
             onYes={() =>
-              act(async () => {
+              submit.run(async () => {
                 await surface.remove(id);
                 navigate(surface.listRoute);
               })
@@ -334,7 +329,7 @@ function EndpointView({
             No event is sent to it any more, and its deliveries log is deleted with it. This cannot be undone.
           </Confirm>
         ) : null}
-        <Problem error={confirming ? null : submit.error} action="change this endpoint" />
+        <Problem error={submit.error} action="change this endpoint" />
       </section>
       {rotated ? (
         <SecretOnce
@@ -425,8 +420,7 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
                         <DeliveryDetails surface={surface} delivery={d} />
                       </td>
                       <td>
-                        {CAUSE[d.trigger] ?? d.trigger}{' '}
-                        <code class="muted small">{d.trigger}</code>
+                        {CAUSE[d.trigger] ?? d.trigger} <code class="muted small">{d.trigger}</code>
                       </td>
                       <td>
                         <Status words={deliveryStatusWords(d.status)} status={d.status} code={d.status} />

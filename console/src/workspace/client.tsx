@@ -192,7 +192,7 @@ function ArchiveClient({ client, onChange }: { client: Client; onChange: (c: Cli
   const [confirming, setConfirming] = useState(false);
   const submit = useSubmit();
   const archive = () =>
-    void submit.run(async () => {
+    submit.run(async () => {
       const { client: archived } = await call(
         api.DELETE('/v1/workspace/{workspaceId}/clients/{clientId}', {
           params: { path: { workspaceId: client.workspaceId, clientId: client.id } },
@@ -213,12 +213,8 @@ function ArchiveClient({ client, onChange }: { client: Client; onChange: (c: Cli
           yes="Yes, archive them"
           no="Keep them"
           busy={submit.busy}
-          error={submit.error}
           onYes={archive}
-          onNo={() => {
-            submit.clear();
-            setConfirming(false);
-          }}
+          onNo={() => setConfirming(false)}
         >
           They leave the client lists and can no longer be booked; their visits stay as they are and can still
           move on. The console cannot bring an archived client back.

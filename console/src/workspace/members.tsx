@@ -240,8 +240,10 @@ function ChangeMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
 function RemoveMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
   const self = member.userId === useSignedIn().me.sub;
   const submit = useSubmit();
+  // Asked in a dialog; a refusal closes it and shows here, with a way to close the section.
+  const [asking, setAsking] = useState(true);
   const remove = () =>
-    void submit.run(async () => {
+    submit.run(async () => {
       const answer = await call(
         api.DELETE('/v1/workspace/{workspaceId}/members/{userId}', memberPath(workspaceId, member)),
       );
@@ -250,18 +252,27 @@ function RemoveMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
   return (
     <section aria-labelledby="remove-member-title">
       <h2 id="remove-member-title">Remove member {memberName(member)}</h2>
-      <Confirm
-        label={`Remove ${memberName(member)} from the workspace?`}
-        yes="Yes, remove them"
-        no="Keep them"
-        busy={submit.busy}
-        error={submit.error}
-        onYes={remove}
-        onNo={onCancel}
-      >
-        {self ? 'You lose' : 'They lose'} access to this workspace at once; adding them again is a new
-        membership.
-      </Confirm>
+      {asking ? (
+        <Confirm
+          label={`Remove ${memberName(member)} from the workspace?`}
+          yes="Yes, remove them"
+          no="Keep them"
+          busy={submit.busy}
+          onYes={remove}
+          onNo={onCancel}
+          onFailed={() => setAsking(false)}
+        >
+          {self ? 'You lose' : 'They lose'} access to this workspace at once; adding them again is a new
+          membership.
+        </Confirm>
+      ) : (
+        <p class="actions">
+          <button type="button" class="secondary" onClick={onCancel}>
+            Close
+          </button>
+        </p>
+      )}
+      <Problem error={submit.error} action="remove this member" />
     </section>
   );
 }
@@ -344,7 +355,7 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
     });
   };
   const withdraw = (invitationId: string) =>
-    void submit.run(async () => {
+    submit.run(async () => {
       await call(
         api.DELETE('/v1/workspace/{workspaceId}/invitations/{invitationId}', {
           params: { path: { workspaceId, invitationId } },
@@ -389,12 +400,8 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
                       yes="Yes, withdraw it"
                       no="Keep it"
                       busy={submit.busy}
-                      error={submit.error}
                       onYes={() => withdraw(i.id)}
-                      onNo={() => {
-                        submit.clear();
-                        setWithdrawing(null);
-                      }}
+                      onNo={() => setWithdrawing(null)}
                     >
                       {i.email} will no longer become a member by signing in; to let them in later, invite
                       them again.
@@ -425,7 +432,7 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
           </button>
         </div>
       </form>
-      <Problem error={withdrawing ? null : submit.error} action="invite" />
+      <Problem error={submit.error} action="invite" />
     </section>
   );
 }

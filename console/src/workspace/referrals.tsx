@@ -34,7 +34,7 @@ export function ReferralsPage() {
     return { referrals, clients };
   }, [workspaceId, archived]);
   const confirmArchive = (referral: Referral) =>
-    void archive.run(async () => {
+    archive.run(async () => {
       await call(
         api.DELETE('/v1/workspace/{workspaceId}/referrals/{referralId}', {
           params: { path: { workspaceId, referralId: referral.id } },
@@ -77,7 +77,7 @@ export function ReferralsPage() {
                     {referrals.map((r) => (
                       <tr key={r.id}>
                         <td>
-                          {r.name}
+                          <span id={`referral-${r.id}`}>{r.name}</span>
                           {r.archivedAt ? <div class="muted small">archived</div> : null}
                         </td>
                         <td>{r.clientId ? clientName(byId.get(r.clientId), r.clientId) : 'any client'}</td>
@@ -88,7 +88,7 @@ export function ReferralsPage() {
                               <button
                                 type="button"
                                 class="secondary"
-                                aria-label={`Edit ${r.name}`}
+                                aria-describedby={`referral-${r.id}`}
                                 onClick={() => setEditing(r)}
                               >
                                 Edit
@@ -97,7 +97,7 @@ export function ReferralsPage() {
                                 <button
                                   type="button"
                                   class="secondary"
-                                  aria-label={`Archive ${r.name}`}
+                                  aria-describedby={`referral-${r.id}`}
                                   onClick={() => setArchiving(r)}
                                 >
                                   Archive…
@@ -117,12 +117,8 @@ export function ReferralsPage() {
                   yes="Yes, archive it"
                   no="Keep it"
                   busy={archive.busy}
-                  error={archive.error}
                   onYes={() => confirmArchive(archiving)}
-                  onNo={() => {
-                    archive.clear();
-                    setArchiving(null);
-                  }}
+                  onNo={() => setArchiving(null)}
                 >
                   It leaves the referral lists and no new visit may name it; the visits that name it keep it.
                   The console cannot bring an archived referral back.

@@ -303,19 +303,15 @@ function StatusMoves({
           yes="Yes, cancel the visit"
           no="Keep the visit"
           busy={submit.busy}
-          error={submit.error}
-          onYes={() => void move('cancelled')}
-          onNo={() => {
-            submit.clear();
-            setConfirming(false);
-          }}
+          onYes={() => move('cancelled')}
+          onNo={() => setConfirming(false)}
         >
           A cancelled visit moves no further: it is not collected, takes no results, and cannot be booked
           again (book a new one instead).
           {coupon ? ` Its use of coupon ${coupon} is given back, so the coupon can be used again.` : ''}
         </Confirm>
       ) : null}
-      <Problem error={confirming ? null : submit.error} action="move this visit" />
+      <Problem error={submit.error} action="move this visit" />
     </>
   );
 }
@@ -608,12 +604,8 @@ function DeleteVisit({ visit, title }: { visit: LabVisit; title: string }) {
           yes="Yes, delete the visit"
           no="Keep it"
           busy={submit.busy}
-          error={submit.error}
-          onYes={() => void remove()}
-          onNo={() => {
-            submit.clear();
-            setConfirming(false);
-          }}
+          onYes={remove}
+          onNo={() => setConfirming(false)}
         >
           It disappears from every list and read, with its results. This cannot be undone.
         </Confirm>

@@ -85,7 +85,9 @@ function workspaceSurface(workspaceId: string): WebhookSurface {
       (await call(api.POST(`${base}/recover`, { ...one(id), body: { since } }))).queued,
     async event(eventId) {
       const { event } = await call(
-        api.GET('/v1/workspace/{workspaceId}/events/{eventId}', { params: { path: { workspaceId, eventId } } }),
+        api.GET('/v1/workspace/{workspaceId}/events/{eventId}', {
+          params: { path: { workspaceId, eventId } },
+        }),
       );
       const objectId = eventObjectId(event);
       return { payload: event, objectRoute: objectId ? wsRoute(workspaceId, `/visits/${objectId}`) : null };
