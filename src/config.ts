@@ -3,13 +3,23 @@
  * does not parse stops start-up with a message naming the variable (never a silent default).
  */
 import path from 'node:path';
-import { Webhook } from 'svix/dist/webhook.js'; // the webhook module alone (see src/junction/webhooks.ts)
+import { Webhook } from 'standardwebhooks';
 
 export type JunctionEnvironment = 'sandbox' | 'production';
 export type JunctionRegion = 'us' | 'eu';
 export type DatabaseConfig =
   | { kind: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number }
-  | { kind: 'pglite'; dataDir: string | null; statementTimeoutMs: number };
+  | {
+      kind: 'pglite';
+      dataDir: string | null;
+      statementTimeoutMs: number;
+      /**
+       * An in-memory database starts as this image of a data directory (PGlite's `dumpDataDir`)
+       * instead of an empty cluster. Never set from the environment: the tests start each file's
+       * database from one migrated image.
+       */
+      image?: Blob;
+    };
 
 export const NODE_ENVS = ['production', 'development', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -196,7 +206,7 @@ class Reader {
   }
 }
 
-/** What svix accepts as a signing secret (it would otherwise fail on the first webhook): whsec_ + base64. */
+/** A signing secret the webhook library accepts (it would otherwise fail on the first webhook): whsec_ + base64. */
 function isSvixSecret(v: string): boolean {
   if (!v.startsWith('whsec_')) return false;
   try {
