@@ -494,10 +494,7 @@ const outcomeOf = (a: Delivery['attempts'][number]): string =>
 function DeliveryDetails({ surface, delivery }: { surface: WebhookSurface; delivery: Delivery }) {
   const [open, setOpen] = useState(false);
   return (
-    <details
-      class="delivery-details"
-      onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}
-    >
+    <details class="delivery-details" onToggle={(event) => setOpen(event.currentTarget.open)}>
       <summary>Payload and answers</summary>
       <p class="small">{CAUSE[delivery.trigger] ?? delivery.trigger}.</p>
       {delivery.attempts.length === 0 ? <p class="muted small">No attempt yet.</p> : null}
