@@ -3,7 +3,7 @@
  * does not parse stops start-up with a message naming the variable (never a silent default).
  */
 import path from 'node:path';
-import { Webhook } from 'svix/dist/webhook.js'; // the webhook module alone (see src/junction/webhooks.ts)
+import { Webhook } from 'standardwebhooks';
 
 export type JunctionEnvironment = 'sandbox' | 'production';
 export type JunctionRegion = 'us' | 'eu';
@@ -196,7 +196,7 @@ class Reader {
   }
 }
 
-/** What svix accepts as a signing secret (it would otherwise fail on the first webhook): whsec_ + base64. */
+/** A signing secret the webhook library accepts (it would otherwise fail on the first webhook): whsec_ + base64. */
 function isSvixSecret(v: string): boolean {
   if (!v.startsWith('whsec_')) return false;
   try {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -146,6 +146,33 @@ function withLoadingState(page: string): string {
     );
 }
 
+/**
+ * The reference page's Content-Security-Policy: the care /console gets (src/http/console.ts), with
+ * what Scalar's page needs on top. Its one inline script (the configuration, which in demo mode
+ * holds the demo token) runs by a nonce made for each answer; Scalar's components set inline styles,
+ * so styles may be inline; its requests ("try it" included) go to this origin only, and no other
+ * site may frame the page (clickjacking) or receive the page's address as a referrer.
+ */
+function referenceCsp(nonce: string): string {
+  return [
+    "default-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "style-src 'self' 'unsafe-inline'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Every script element of the page carries the answer's nonce. */
+function withNonce(page: string, nonce: string): string {
+  return page.replace(/<script(?=[\s>])/g, `<script nonce="${nonce}"`);
+}
+
 export interface DocsOptions {
   examples: DocsExamples;
   /** Demo mode: a token the reference is signed in with from the start (made on first use). */
@@ -230,7 +257,13 @@ export const docsPlugin = fp(
         if (value !== undefined && !HOP_BY_HOP.has(name) && !(html && name === 'etag'))
           void reply.header(name, value);
       }
-      return reply.code(res.statusCode).send(html ? withLoadingState(res.payload) : res.rawPayload);
+      if (!html) return reply.code(res.statusCode).send(res.rawPayload);
+      const nonce = randomBytes(16).toString('base64');
+      void reply
+        .header('content-security-policy', referenceCsp(nonce))
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer');
+      return reply.code(res.statusCode).send(withNonce(withLoadingState(res.payload), nonce));
     };
     const publicHidden = { config: { public: true }, schema: { hide: true } };
     app.get('/docs', publicHidden, serveReference);

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { Webhook } from 'svix/dist/webhook.js';
+import { Webhook } from 'standardwebhooks';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createJunctionClient, junctionBaseUrl, type JunctionApiClient } from './client.js';
 import { SIMULATOR_PANELS, startSimulator, type Simulator } from './simulator/index.js';

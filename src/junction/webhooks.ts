@@ -1,13 +1,13 @@
 /**
- * Incoming Junction webhooks: Svix-signed (`svix-id`, `svix-timestamp`, `svix-signature`) and
- * verified with the `svix` package over the raw body, which also refuses timestamps more than
- * five minutes off. The order inside is parsed with the official SDK's schema and mapped like
- * the client's answers, so the webhook route and the client speak the same `JunctionOrder`.
+ * Incoming Junction webhooks: Svix-signed (`svix-id`, `svix-timestamp`, `svix-signature`).
+ * Svix's scheme is Standard Webhooks under other header names, so a delivery is verified over
+ * the raw body with `standardwebhooks` (the library labline signs its own webhooks with), its
+ * headers read under their `svix-` names; a timestamp more than five minutes off is refused.
+ * The order inside is parsed with the official SDK's schema and mapped like the client's
+ * answers, so the webhook route and the client speak the same `JunctionOrder`.
  */
 import { junctionSdk } from './sdk.js';
-// svix's webhook module alone: the package's index also loads its whole API client (about
-// 250 modules, some 7 MB resident) that labline never calls.
-import { Webhook, WebhookVerificationError } from 'svix/dist/webhook.js';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { mapOrder, UnexpectedJunctionAnswer } from './mapping.js';
 import type { JunctionOrder } from './types.js';
 
@@ -67,7 +67,7 @@ function verifierFor(secret: string): Webhook {
       verifier = new Webhook(secret);
     } catch {
       // A configuration problem, not a bad request: deliberately not a JunctionWebhookError.
-      throw new Error('the Junction webhook secret is not a valid Svix signing secret (whsec_…)');
+      throw new Error('the Junction webhook secret is not a valid signing secret (whsec_…)');
     }
     if (verifiers.size > 8) verifiers.clear();
     verifiers.set(secret, verifier);
@@ -124,9 +124,9 @@ export function verifyJunctionWebhook(
   let payload: unknown;
   try {
     payload = verifierFor(secret).verify(rawBody, {
-      'svix-id': messageId,
-      'svix-timestamp': timestamp,
-      'svix-signature': signature,
+      'webhook-id': messageId,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': signature,
     });
   } catch (err) {
     if (err instanceof WebhookVerificationError) {
@@ -135,7 +135,7 @@ export function verifyJunctionWebhook(
       }
       throw new JunctionWebhookError('bad_signature', 'the webhook signature does not match');
     }
-    // Signature fine, body not JSON (svix parses it after checking).
+    // Signature fine, body not JSON (the library parses it after checking).
     if (err instanceof SyntaxError)
       throw new JunctionWebhookError('malformed_payload', 'the webhook body is not JSON');
     throw err;

@@ -6,6 +6,8 @@
  * Without chromium the test is skipped, unless REQUIRE_BROWSER=1 (CI) makes that a failure.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +84,33 @@ describe.skipIf(!available)('/docs in a browser (demo mode)', () => {
       expect(problems).toEqual([]);
     },
   );
+
+  it('cannot be framed by a page of another site (clickjacking)', { timeout: 120_000 }, async () => {
+    // Another site's page (another origin: its own port) that frames /docs, and, to show that
+    // framing works here at all, /openapi.json (a document with no frame policy).
+    const framer = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(
+        `<!doctype html><title>framer</title>` +
+          `<iframe name="json" src="${t.baseUrl}/openapi.json"></iframe>` +
+          `<iframe name="docs" src="${t.baseUrl}/docs"></iframe>`,
+      );
+    });
+    await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await page.goto(`http://127.0.0.1:${(framer.address() as AddressInfo).port}/`, { waitUntil: 'load' });
+      const json = page.frame({ name: 'json' })!;
+      await expect.poll(() => json.content(), { timeout: 30_000 }).toContain('"openapi"');
+      // Chromium refuses the reference's document and shows its error page in its place.
+      const docs = page.frame({ name: 'docs' })!;
+      await expect.poll(() => docs.url(), { timeout: 30_000 }).toMatch(/^chrome-error:/);
+      expect(await docs.content().catch(() => '')).not.toContain('API reference');
+    } finally {
+      await page.close();
+      framer.close();
+    }
+  });
 
   it(
     'says it is loading until the reference has loaded, which then replaces the message',

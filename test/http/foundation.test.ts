@@ -85,6 +85,21 @@ describe('service foundation over HTTP', () => {
       expect(page.text).toContain('<link rel="preload" href="/openapi.json" as="fetch"');
       // Not signed in outside demo mode.
       expect(page.text).not.toMatch(/"token"\s*:/);
+      // The care /console gets: no framing by another site, scripts only from here or by this
+      // answer's nonce, requests only to this origin.
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("connect-src 'self'");
+      expect(csp).toContain("object-src 'none'");
+      const nonce = /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
+      expect(nonce).toBeDefined();
+      const scripts = page.text.match(/<script[^>]*>/g) ?? [];
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      const again = await t.request('GET', '/docs');
+      expect(again.headers.get('content-security-policy')).not.toBe(csp);
     });
 
     it('gives the reference what "try it" needs: the server, examples from the demo, a fresh Idempotency-Key, enums', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { Webhook } from 'svix';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookMessages } from '../../src/db/tables.js';
 import { purgeWebhookMessages } from '../../src/lab-orders/webhook-route.js';

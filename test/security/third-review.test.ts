@@ -3,6 +3,9 @@
  * (docs/security.md). Each failed on the code before its fix. Finding 1 (demo mode) is
  * test/security/demo-mode.test.ts; finding 4 (a receiver's NUL) is in test/webhooks/delivery.test.ts.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import {
@@ -386,5 +389,40 @@ describe('third security review: API keys made by keys and tokens', () => {
       expect(read.api_key.revoked_at).toBe(revoked.body.api_key.revoked_at);
     }
     expect((await t.request('GET', '/v1/me', { token: sibling.key })).status).toBe(200);
+  });
+
+  it('5. keys made before the rule follow their makers once the migration has run', async () => {
+    const admin = await t.token({ sub: 'platform-admin', persona: 'admin' });
+    const inAnHour = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000).toISOString();
+    const revokedMaker = (await ok(make(admin))).api_key;
+    const child = (await ok(make(revokedMaker.key))).api_key;
+    const grandchild = (await ok(make(child.key))).api_key;
+    const expiringMaker = (await ok(make(admin, { expires_at: inAnHour }))).api_key;
+    const ownExpiry = (await ok(make(expiringMaker.key))).api_key;
+    // The rows as the code before the rule left them: the maker alone revoked, the made keys
+    // without an expiry.
+    await t.database.db.execute(
+      sql`update api_keys set revoked_at = case when id = ${revokedMaker.id}::uuid then now() end, expires_at = null
+          where id in (${revokedMaker.id}::uuid, ${child.id}::uuid, ${grandchild.id}::uuid, ${ownExpiry.id}::uuid)`,
+    );
+    expect((await t.request('GET', '/v1/me', { token: grandchild.key })).status).toBe(200);
+
+    const migration = fs.readFileSync(path.resolve('drizzle/0018_keys_follow_their_makers.sql'), 'utf8');
+    await t.database.db.execute(sql.raw(migration));
+
+    const makerRow = await ok(t.request('GET', `/v1/api-keys/${revokedMaker.id}`, { token: admin }), 200);
+    for (const k of [child, grandchild]) {
+      const res = await t.request('GET', '/v1/me', { token: k.key });
+      expect(res.status).toBe(401);
+      expect(res.body.message).toBe('The API key has been revoked.');
+      const read = await ok(t.request('GET', `/v1/api-keys/${k.id}`, { token: admin }), 200);
+      expect(read.api_key.revoked_at).toBe(makerRow.api_key.revoked_at);
+    }
+    const expiring = await ok(t.request('GET', `/v1/api-keys/${ownExpiry.id}`, { token: admin }), 200);
+    expect(expiring.api_key.expires_at).toBe(inAnHour);
+    expect(expiring.api_key.revoked_at).toBeNull();
+    // Keys that already followed the rule are left as they were.
+    const parentRow = await ok(t.request('GET', `/v1/api-keys/${expiringMaker.id}`, { token: admin }), 200);
+    expect(parentRow.api_key).toMatchObject({ expires_at: inAnHour, revoked_at: null });
   });
 });

@@ -1,10 +1,12 @@
 /**
- * Svix-style webhook delivery: each message is signed with the `svix` package (`svix-id`,
- * `svix-timestamp`, `svix-signature`), POSTed in the background and retried on Junction's schedule
- * (`webhooks/retry-policy.mdx`) until a 2xx or the retries run out. The API answer never waits for it.
+ * Svix-style webhook delivery: each message is signed as Svix signs it (Standard Webhooks, with
+ * the `standardwebhooks` library that verifies it in src/junction/webhooks.ts) under Svix's header
+ * names (`svix-id`, `svix-timestamp`, `svix-signature`), POSTed in the background and retried on
+ * Junction's schedule (`webhooks/retry-policy.mdx`) until a 2xx or the retries run out. The API
+ * answer never waits for it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Webhook } from 'svix/dist/webhook.js'; // the webhook module alone (see src/junction/webhooks.ts)
+import { Webhook } from 'standardwebhooks';
 
 /**
  * Junction's retry schedule (`webhooks/retry-policy.mdx`): after a failed attempt, retried
