@@ -9,7 +9,17 @@ export type JunctionEnvironment = 'sandbox' | 'production';
 export type JunctionRegion = 'us' | 'eu';
 export type DatabaseConfig =
   | { kind: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number }
-  | { kind: 'pglite'; dataDir: string | null; statementTimeoutMs: number };
+  | {
+      kind: 'pglite';
+      dataDir: string | null;
+      statementTimeoutMs: number;
+      /**
+       * An in-memory database starts as this image of a data directory (PGlite's `dumpDataDir`)
+       * instead of an empty cluster. Never set from the environment: the tests start each file's
+       * database from one migrated image.
+       */
+      image?: Blob;
+    };
 
 export const NODE_ENVS = ['production', 'development', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];

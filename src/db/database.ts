@@ -168,7 +168,10 @@ async function openPglite(config: Extract<DatabaseConfig, { kind: 'pglite' }>): 
     import('drizzle-orm/pglite'),
   ]);
   if (config.dataDir !== null) fs.mkdirSync(config.dataDir, { recursive: true });
-  const client = new PGlite(config.dataDir === null ? undefined : path.join(config.dataDir, 'pglite'));
+  const client = new PGlite({
+    ...(config.dataDir === null ? {} : { dataDir: path.join(config.dataDir, 'pglite') }),
+    ...(config.image ? { loadDataDir: config.image } : {}),
+  });
   await client.waitReady;
   await client.exec(`set statement_timeout = ${config.statementTimeoutMs}`);
   const db: Db = drizzlePglite(client, { schema });

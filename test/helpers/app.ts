@@ -16,7 +16,7 @@ import { Metrics } from '../../src/http/metrics.js';
 import { startDemoJunction } from '../../src/demo/junction.js';
 import { seedDemo } from '../../src/demo/seed.js';
 import { SIMULATOR_PANELS, startSimulator, type Simulator } from '../../src/junction/simulator/index.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, withTemplate, type TestDatabase } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const SIM_KEY = 'sk_test_simulator';
@@ -118,7 +118,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       cb();
     },
   });
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(withTemplate(config.database));
   await migrateDatabase(config.database, database);
   const logger = createLogger('info', stream);
   const demo = demoDataDir
