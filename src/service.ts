@@ -11,7 +11,7 @@ import { describeConnectionFailure } from './db/errors.js';
 import { createLogger } from './http/logging.js';
 import { listenProblem } from './listen-problem.js';
 import { Metrics } from './http/metrics.js';
-import { boundHeapGrowth, releaseStartupMemoryWhenIdle } from './memory.js';
+import { boundHeapGrowth } from './memory.js';
 
 function loadConfigOrExit(): Config {
   try {
@@ -103,8 +103,6 @@ export async function runService(mode: ServiceMode): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   await app.ready();
-  // What start-up used and no longer needs goes back to the system once the replica is idle.
-  releaseStartupMemoryWhenIdle();
 
   if (mode === 'worker') {
     // Nothing else holds the event loop open in a worker: its timers are unref'd (so that an app
