@@ -12,12 +12,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoTokens, labOrderCurl, type DemoTokens } from '../../src/demo/banner.js';
 import { DEMO, DEMO_LAB_VISIT } from '../../src/demo/examples.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.js';
-import { ARTIFACTS, browserAvailable, launchBrowser } from '../helpers/browser.js';
+import { ARTIFACTS, launchBrowser } from '../helpers/browser.js';
 import { startReceiver, verified, type Receiver } from '../helpers/receiver.js';
+import { inBrowser } from '../helpers/skip.js';
 
 const run = promisify(execFile);
 const SHOTS = path.join(ARTIFACTS, 'console');
@@ -37,7 +38,7 @@ interface Watched {
   requests: string[];
 }
 
-describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () => {
+inBrowser.describe('the console in a browser (demo mode)', () => {
   let t: TestApp;
   let browser: Browser;
   let tokens: DemoTokens;
