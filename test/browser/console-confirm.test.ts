@@ -7,16 +7,16 @@
  * key. axe-core runs with each dialog open.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO } from '../../src/demo/examples.js';
-import { browserAvailable } from '../helpers/browser.js';
+import { inBrowser } from '../helpers/skip.js';
 import { LONG, PERSONA, startConsoleRig, WIDTHS, WS, type ConsoleRig } from './console-kit.js';
 
 /** The focused element's text (the test's own types know no DOM, so it is asked as text). */
 const focusedText = (page: Page) =>
   page.evaluate('document.activeElement ? document.activeElement.textContent : null');
 
-describe.skipIf(!browserAvailable)('confirmations before what cannot be undone', () => {
+inBrowser.describe('confirmations before what cannot be undone', () => {
   let rig: ConsoleRig;
   beforeAll(async () => {
     rig = await startConsoleRig();

@@ -5,12 +5,12 @@
  * its notes. The owner changes a coupon's expiry. The API then shows each change. axe-core on every
  * page visited.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO } from '../../src/demo/examples.js';
-import { browserAvailable } from '../helpers/browser.js';
+import { inBrowser } from '../helpers/skip.js';
 import { LONG, PERSONA, startConsoleRig, WIDTHS, WS, type ConsoleRig } from './console-kit.js';
 
-describe.skipIf(!browserAvailable)('the everyday edits', () => {
+inBrowser.describe('the everyday edits', () => {
   let rig: ConsoleRig;
   beforeAll(async () => {
     rig = await startConsoleRig();

@@ -4,11 +4,11 @@
  * the field marked invalid and described by them, never the validator's sentence. As staff adding
  * a client and booking a visit. axe-core on every page visited.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable } from '../helpers/browser.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { inBrowser } from '../helpers/skip.js';
 import { LONG, PERSONA, startConsoleRig, WIDTHS, WS, type ConsoleRig } from './console-kit.js';
 
-describe.skipIf(!browserAvailable)('field errors in words', () => {
+inBrowser.describe('field errors in words', () => {
   let rig: ConsoleRig;
   beforeAll(async () => {
     rig = await startConsoleRig();

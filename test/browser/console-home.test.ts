@@ -4,12 +4,12 @@
  * sentence, not a refusal; the platform admin gets pages for workspaces (create, rename) and the
  * catalog tests (add, change a price) instead of links that answer 403. axe-core on every page.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO } from '../../src/demo/examples.js';
-import { browserAvailable } from '../helpers/browser.js';
+import { inBrowser } from '../helpers/skip.js';
 import { LONG, PERSONA, startConsoleRig, WIDTHS, WS, type ConsoleRig } from './console-kit.js';
 
-describe.skipIf(!browserAvailable)('home for each persona', () => {
+inBrowser.describe('home for each persona', () => {
   let rig: ConsoleRig;
   beforeAll(async () => {
     rig = await startConsoleRig();

@@ -4,12 +4,12 @@
  * its patient and panel; the owner's webhook endpoint is headed by its URL; a workspace the
  * platform admin may not work in is headed by its name. axe-core on every page visited.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO } from '../../src/demo/examples.js';
-import { browserAvailable } from '../helpers/browser.js';
+import { inBrowser } from '../helpers/skip.js';
 import { LONG, PERSONA, startConsoleRig, WIDTHS, WS, type ConsoleRig } from './console-kit.js';
 
-describe.skipIf(!browserAvailable)('the console leads with names', () => {
+inBrowser.describe('the console leads with names', () => {
   let rig: ConsoleRig;
   beforeAll(async () => {
     rig = await startConsoleRig();

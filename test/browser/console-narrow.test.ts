@@ -5,9 +5,9 @@
  * reads each list. axe-core on every page visited (and at 1280 px the same pages stay tables).
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO } from '../../src/demo/examples.js';
-import { browserAvailable } from '../helpers/browser.js';
+import { inBrowser } from '../helpers/skip.js';
 import { LONG, PERSONA, startConsoleRig, WS, type ConsoleRig } from './console-kit.js';
 
 /** Every cell of the page's card lists lies within the window; how many cells there are. */
@@ -31,7 +31,7 @@ async function reachable(page: Page, locator: ReturnType<Page['locator']>): Prom
   expect(box!.x + box!.width).toBeLessThanOrEqual(page.viewportSize()!.width);
 }
 
-describe.skipIf(!browserAvailable)('lists on a narrow screen', () => {
+inBrowser.describe('lists on a narrow screen', () => {
   let rig: ConsoleRig;
   beforeAll(async () => {
     rig = await startConsoleRig();

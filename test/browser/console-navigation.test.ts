@@ -5,11 +5,11 @@
  * shared storage); signing out there signs out both. As the owner and the clinical operator.
  * axe-core on every page visited.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable } from '../helpers/browser.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { inBrowser } from '../helpers/skip.js';
 import { LONG, PERSONA, startConsoleRig, WIDTHS, WS, type ConsoleRig } from './console-kit.js';
 
-describe.skipIf(!browserAvailable)('navigation basics', () => {
+inBrowser.describe('navigation basics', () => {
   let rig: ConsoleRig;
   beforeAll(async () => {
     rig = await startConsoleRig();

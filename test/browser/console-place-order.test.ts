@@ -5,12 +5,12 @@
  * Idempotency-Key per submission, kept across its retries), and the order's page opens to follow
  * it. A field Junction would refuse shows at the field. axe-core on every page visited.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO } from '../../src/demo/examples.js';
-import { browserAvailable } from '../helpers/browser.js';
+import { inBrowser } from '../helpers/skip.js';
 import { LONG, PERSONA, startConsoleRig, WIDTHS, type ConsoleRig } from './console-kit.js';
 
-describe.skipIf(!browserAvailable)('placing a lab order from the console', () => {
+inBrowser.describe('placing a lab order from the console', () => {
   let rig: ConsoleRig;
   beforeAll(async () => {
     rig = await startConsoleRig();

@@ -7,12 +7,12 @@
  * axe-core on every page visited.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SIMULATOR_KEY } from '../../src/demo/junction.js';
-import { browserAvailable } from '../helpers/browser.js';
+import { inBrowser } from '../helpers/skip.js';
 import { LONG, PERSONA, startConsoleRig, WIDTHS, WS, type ConsoleRig } from './console-kit.js';
 
-describe.skipIf(!browserAvailable)('results and statuses', () => {
+inBrowser.describe('results and statuses', () => {
   let rig: ConsoleRig;
   beforeAll(async () => {
     rig = await startConsoleRig();

@@ -4,12 +4,12 @@
  * why it was made, the receiver's answer and the event's payload, with a link to the visit it is
  * about; the signing secret has a copy button. axe-core on every page visited.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable } from '../helpers/browser.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { inBrowser } from '../helpers/skip.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { LONG, PERSONA, startConsoleRig, WIDTHS, WS, type ConsoleRig } from './console-kit.js';
 
-describe.skipIf(!browserAvailable)('webhook deliveries in the console', () => {
+inBrowser.describe('webhook deliveries in the console', () => {
   let rig: ConsoleRig;
   let receiver: Receiver;
   beforeAll(async () => {
