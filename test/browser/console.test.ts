@@ -616,7 +616,8 @@ inBrowser.describe('the console in a browser (demo mode)', () => {
         const visitId = await bookVisitByApi();
         const eventId = await eventFor(receiver, secret, visitId, 'lab_visit.created');
         await page.getByRole('link', { name: `${receiver.url}/hooks` }).click();
-        await page.getByRole('heading', { name: /^Webhook endpoint ep_/ }).waitFor();
+        await page.getByRole('heading', { name: `${receiver.url}/hooks`, level: 1 }).waitFor();
+        expect(await page.getByTestId('title-secondary').textContent()).toMatch(/^Webhook endpoint ep_/);
         // The secret is never shown again.
         expect(await page.getByTestId('webhook-secret').count()).toBe(0);
         const log = page.getByRole('region', { name: 'Deliveries' });
@@ -645,6 +646,7 @@ inBrowser.describe('the console in a browser (demo mode)', () => {
 
         // Rotate: a new secret, shown once; the previous one keeps signing for a day.
         await page.getByRole('button', { name: 'Rotate secret' }).click();
+        await page.getByRole('button', { name: 'Yes, rotate it' }).click();
         const rotated = page.getByTestId('webhook-secret');
         await rotated.waitFor();
         const newSecret = (await rotated.textContent())!;
