@@ -3,22 +3,13 @@
  * (embedded, in DATA_DIR or in memory) for demo and tests. Everything above this file sees
  * only `Db` (a Drizzle PostgreSQL database) and `Tx` (the same API bound to a transaction).
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  is,
-  Param,
-  Placeholder,
-  sql,
-  type AnyColumn,
-  type ExtractTablesWithRelations,
-  type SQL,
-} from 'drizzle-orm';
-import { drizzle as drizzlePg, NodePgSession } from 'drizzle-orm/node-postgres';
+import { sql, type AnyColumn, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import type { PgDatabase, PgDialect, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { isDatabaseUnavailable } from './errors.js';
@@ -36,6 +27,12 @@ export interface Database {
   /** Runs `fn` in a transaction; `fn` must use only the handle it is given. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /**
+   * Runs one statement outside any transaction through the driver's own API: a named prepared
+   * statement on a server (planned once per pooled connection), text and values on PGlite. Used
+   * by runStatement (statements.ts).
+   */
+  query<Row>(name: string, text: string, values: unknown[]): Promise<Row[]>;
   /**
    * LISTEN on `channel`: `onMessage` gets each notification's payload. On a server it holds one
    * connection of its own and reconnects (after 1 s) when it drops; notifications sent meanwhile
@@ -65,7 +62,7 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
     statement_timeout: config.statementTimeoutMs,
     idle_in_transaction_session_timeout: config.statementTimeoutMs * 2,
     connectionTimeoutMillis: 10_000,
-    // Each connection plans the hot path's statements once (preparedRows): pg's default closes a
+    // Each connection plans the hot path's statements once (runStatement): pg's default closes a
     // connection after 10 idle seconds, and the next burst would connect and plan them again.
     idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
   });
@@ -76,7 +73,7 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
   // the pool discards the broken client when it is released.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const db: Db = drizzlePg(pool, { schema });
   // Drizzle's transaction on a pool sends `begin` before its try/finally that releases the
   // connection: a `begin` that fails (the connection broke while idle in the pool) would keep that
   // connection checked out for good, and a few outages would leave the pool empty. So the
@@ -108,6 +105,8 @@ async function openPostgres(config: Extract<DatabaseConfig, { kind: 'postgres' }
     ping: async () => {
       await pool.query('select 1');
     },
+    query: async <Row>(name: string, text: string, values: unknown[]) =>
+      (await pool.query<Row & pg.QueryResultRow>({ name, text, values })).rows,
     listen: (channel, onMessage) => listenPostgres(config.url, channel, onMessage),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
@@ -175,7 +174,7 @@ async function openPglite(config: Extract<DatabaseConfig, { kind: 'pglite' }>): 
   });
   await client.waitReady;
   await client.exec(`set statement_timeout = ${config.statementTimeoutMs}`);
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db: Db = drizzlePglite(client, { schema });
   return {
     kind: 'pglite',
     db,
@@ -183,6 +182,8 @@ async function openPglite(config: Extract<DatabaseConfig, { kind: 'pglite' }>): 
     ping: async () => {
       await client.query('select 1');
     },
+    query: async <Row>(_name: string, text: string, values: unknown[]) =>
+      (await client.query<Row>(text, values)).rows,
     listen: async (channel, onMessage) => {
       const unlisten = await client.listen(channel, onMessage);
       return { close: () => (client.closed ? Promise.resolve() : unlisten()) };
@@ -224,153 +225,6 @@ export async function rows<T>(q: Queryable, query: ReturnType<typeof sql>): Prom
   return (result as { rows: T[] }).rows;
 }
 
-/**
- * `rows` for a statement of the hot path: on a PostgreSQL server it goes out as a named prepared
- * statement (named by a hash of its text), so each pooled connection parses and plans it once
- * instead of on every request. Values come back with node-postgres's own parsing (timestamps as
- * Date), unlike drizzle's raw strings: use it for statements returning text, numbers, booleans.
- * PGlite runs it as `rows` does.
- */
-export async function preparedRows<T>(q: Queryable, query: SQL): Promise<T[]> {
-  // Drizzle keeps the session and dialect on the database and transaction objects (not typed).
-  const { session, dialect } = q as unknown as { session: unknown; dialect: PgDialect };
-  if (!is(session, NodePgSession)) return rows<T>(q, query);
-  const { sql: text, params } = dialect.sqlToQuery(query);
-  return sendNamed<T>(session, { name: statementName(text), text }, params);
-}
-
-/**
- * Sends a statement by its name: prepared on node-postgres (planned once per pooled connection),
- * as plain text and values on PGlite. A failure carries the name, which is what a log line may say
- * of the statement (see describeError).
- */
-async function sendNamed<T>(
-  session: unknown,
-  statement: { name: string; text: string },
-  values: unknown[],
-): Promise<T[]> {
-  // Drizzle's session keeps the driver's client: a pg Pool or PoolClient, a PGlite or its transaction.
-  const client = (session as { client: { query: (...args: unknown[]) => Promise<{ rows: T[] }> } }).client;
-  try {
-    if (is(session, NodePgSession)) {
-      return (await (client as unknown as pg.Pool).query<T & pg.QueryResultRow>({ ...statement, values }))
-        .rows;
-    }
-    return (await client.query(statement.text, values)).rows;
-  } catch (err) {
-    if (err && typeof err === 'object') (err as { statement?: string }).statement = statement.name;
-    throw err;
-  }
-}
-
-/** The values of a statement `Part`, by the names its SQL gives them. */
-export type Values = Record<string, unknown>;
-/** How a `Part` puts the value named `name` into its SQL: `${slot('name')}` where SQL would have `${value}`. */
-export type Slot = (name: string) => unknown;
-
-/**
- * A piece of SQL with its values kept apart, by name. `sql(slot)` builds the text; what it builds
- * may depend on the part's shape (which optional pieces it has, how many rows it inserts) but never
- * on a value. Run it as an ordinary statement, or inside one, through `inline`; as (part of) a
- * statement of the hot path through `templateRows`, which builds the text only once per shape.
- */
-export interface Part {
-  values: Values;
-  sql: (slot: Slot) => SQL;
-}
-
-/** The part's SQL with its values put in as parameters. */
-export function inline(part: Part): SQL {
-  return part.sql((name) => valueOf(part.values, name));
-}
-
-/**
- * The values of several parts of one statement, as one set. Parts share a statement's names, so a
- * name two parts both give must hold the same value in each (an Idempotency-Key's claim and its
- * key row both name the key): a name given two different values throws instead of letting the
- * later part's value reach the other part's SQL.
- */
-export function mergeValues(...sets: (Values | undefined)[]): Values {
-  const merged: Values = {};
-  for (const set of sets) {
-    if (set === undefined) continue;
-    for (const name in set) {
-      if (name in merged && merged[name] !== set[name]) {
-        throw new Error(`statement parts give the value named "${name}" twice, differently`);
-      }
-      merged[name] = set[name];
-    }
-  }
-  return merged;
-}
-
-function valueOf(values: Values, name: string): unknown {
-  if (!(name in values)) throw new Error(`statement part has no value named "${name}"`);
-  return values[name];
-}
-
-interface Template {
-  name: string;
-  text: string;
-  /** per parameter: the placeholder whose value it takes, or a constant of the text */
-  slots: ({ placeholder: string; encode?: (v: unknown) => unknown } | { constant: unknown })[];
-}
-const templates = new Map<string, Template>();
-
-/**
- * `preparedRows` for a statement of the hot path whose SQL text depends only on its `shape`: the
- * part's SQL is built (by drizzle, into text) the first time a shape is seen; later calls only read
- * the part's values and send them with the prepared statement. Building a large statement on every
- * request (drizzle's SQL objects, then the text) was most of drizzle's share of a lab-order
- * create's CPU, and about a sixth of a replay's. The same `shape` must always build the same text.
- */
-export async function templateRows<T>(q: Queryable, shape: string, part: Part): Promise<T[]> {
-  const { session, dialect } = q as unknown as { session: unknown; dialect: PgDialect };
-  const { values } = part;
-  let template = templates.get(shape);
-  if (template === undefined) {
-    const query = part.sql((name) => {
-      valueOf(values, name);
-      return sql.placeholder(name);
-    });
-    const { sql: text, params } = dialect.sqlToQuery(query);
-    template = {
-      name: statementName(text),
-      text,
-      slots: params.map((p: unknown) =>
-        is(p, Placeholder)
-          ? { placeholder: p.name }
-          : is(p, Param) && is(p.value, Placeholder)
-            ? { placeholder: p.value.name, encode: (v: unknown) => p.encoder.mapToDriverValue(v) }
-            : { constant: p },
-      ),
-    };
-    templates.set(shape, template);
-  }
-  const params = template.slots.map((slot) =>
-    'constant' in slot
-      ? slot.constant
-      : slot.encode
-        ? slot.encode(valueOf(values, slot.placeholder))
-        : valueOf(values, slot.placeholder),
-  );
-  return sendNamed<T>(session, template, params);
-}
-
-/** Statement texts seen, by name: a hot statement's text recurs on every request (bounded: texts vary by shape). */
-const statementNames = new Map<string, string>();
-const MAX_STATEMENT_NAMES = 1000;
-
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `labline_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-    if (statementNames.size >= MAX_STATEMENT_NAMES) statementNames.clear();
-    statementNames.set(text, name);
-  }
-  return name;
-}
-
 /** Rows a statement changed: `rowCount` on node-postgres, `affectedRows` on PGlite. */
 export function affectedRows(result: unknown): number {
   const r = result as { rowCount?: number | null; affectedRows?: number };
@@ -381,7 +235,7 @@ export function affectedRows(result: unknown): number {
  * Newest first on (at, id): the order of the list indexes on `(…, at DESC NULLS LAST, id DESC NULLS
  * LAST)`, which is what drizzle-kit writes for `.desc()`. A plain `order by at desc` means NULLS
  * FIRST, an order such an index cannot give even on NOT NULL columns: PostgreSQL then read and sorted
- * every matching row for each page (a brand's million orders: a quarter of a second a page).
+ * every matching row for each page (docs/benchmarks.md, step 18).
  */
 export function newestFirst(at: AnyColumn, id: AnyColumn): [SQL, SQL] {
   return [sql`${at} desc nulls last`, sql`${id} desc nulls last`];

@@ -3,32 +3,17 @@
  * event with the change, in the same statement or transaction, so no change is ever without its
  * event and no event without its change.
  *
- * `eventCtes(event)` gives the named CTEs to put in the change's own statement:
+ * `newEventCtes(at)` gives the CTEs to put in the change's own fixed statement (src/db/statements.ts):
  *   `new_events as (insert into events … returning id, type, brand_id, workspace_id)`
- * followed by the fan-out (`fanOut` below). `recordEvent(q, event)` runs them on their own (one
- * statement) in the caller's transaction.
- *
- * The seam with outbound webhooks: `fanOut(newEvents)` returns further CTEs of the same statement
- * that hand the new events (a relation with `id`, `type`, `brand_id`, `workspace_id`) to their
- * endpoints and wake the delivery jobs (src/jobs/queue.ts), or null when there is nothing to add.
- * The event row is the durable record; the fan-out commits with it.
+ * followed by the webhook fan-out, which hands the new events to their endpoints and wakes the
+ * delivery jobs (FAN_OUT_CTES, src/webhooks/deliveries-repository.ts). `eventParams(event)` gives
+ * its parameters. `recordEvent(q, event)` runs them on their own (one statement) in the caller's
+ * transaction. The event row is the durable record; the fan-out commits with it.
  */
 import { randomBytes } from 'node:crypto';
-import { sql, type SQL } from 'drizzle-orm';
-import { inline, type Part, type Queryable } from '../db/database.js';
-import { fanOutCtes } from '../webhooks/deliveries-repository.js';
-import { events } from './tables.js';
-
-/** The CTE name of the events a statement writes (what fan-out reads). */
-export const NEW_EVENTS = 'new_events';
-
-/**
- * Further CTEs of an event's statement, reading `newEvents`: the webhook fan-out (see the
- * header; src/webhooks/deliveries-repository.ts).
- */
-export function fanOut(newEvents: SQL): SQL | null {
-  return fanOutCtes(newEvents);
-}
+import type { Queryable } from '../db/database.js';
+import { defineStatement, runStatement, type Placeholders } from '../db/statements.js';
+import { FAN_OUT_CTES } from '../webhooks/deliveries-repository.js';
 
 export type NewEvent = {
   /** when the change happened (the event's created_at); defaults to now */
@@ -42,10 +27,7 @@ export type NewEvent = {
   | { type: string; workspaceId: string; brandId?: never }
 );
 
-/**
- * Random bytes for event ids, drawn from the CSPRNG 256 ids at a time (as Node's randomUUID
- * caches its entropy): one `randomBytes(12)` per event was about 2 % of a create's CPU.
- */
+/** Event ids take their random bytes from the CSPRNG 256 ids at a time, as Node's randomUUID does. */
 const ID_BYTES = 12;
 let idPool = Buffer.alloc(0);
 let idOffset = 0;
@@ -60,37 +42,69 @@ export function newEventId(): string {
   return id;
 }
 
-/**
- * The named CTEs that write `event` and fan it out, for a `with` clause. `when` (a boolean SQL
- * expression over the rest of the statement) writes it only if the change happened.
- */
-export function eventCtes(event: NewEvent, when?: SQL): Part {
+/** The parameters of newEventCtes; all null: no event. */
+export interface EventParams {
+  eventId: string | null;
+  eventType: string | null;
+  eventBrandId: string | null;
+  eventWorkspaceId: string | null;
+  eventAt: string | null;
+  eventData: string | null;
+}
+
+export function eventParams(event: NewEvent | null): EventParams {
+  if (event === null) {
+    return {
+      eventId: null,
+      eventType: null,
+      eventBrandId: null,
+      eventWorkspaceId: null,
+      eventAt: null,
+      eventData: null,
+    };
+  }
   return {
-    values: {
-      event_id: newEventId(),
-      event_type: event.type,
-      event_brand_id: event.brandId ?? null,
-      event_workspace_id: event.workspaceId ?? null,
-      event_at: (event.at ?? new Date()).toISOString(),
-      event_data: JSON.stringify({ object: event.object, previous: event.previous }),
-    },
-    sql: (slot) => {
-      const insert = sql`${sql.identifier(NEW_EVENTS)} as (
-    insert into ${events} (id, type, brand_id, workspace_id, created_at, data)
-    select ${slot('event_id')}, ${slot('event_type')}, ${slot('event_brand_id')}::text,
-           ${slot('event_workspace_id')}::text,
-           ${slot('event_at')}::timestamptz, ${slot('event_data')}::json
-    where ${when ?? sql`true`}
-    returning id, type, brand_id, workspace_id)`;
-      const more = fanOut(sql`${sql.identifier(NEW_EVENTS)}`);
-      return more ? sql`${insert}, ${more}` : insert;
-    },
+    eventId: newEventId(),
+    eventType: event.type,
+    eventBrandId: event.brandId ?? null,
+    eventWorkspaceId: event.workspaceId ?? null,
+    eventAt: (event.at ?? new Date()).toISOString(),
+    eventData: JSON.stringify({ object: event.object, previous: event.previous }),
   };
 }
 
+/**
+ * The CTEs that write the event (none when its id is null) and fan it out, for a `with` clause.
+ * `when` (an SQL condition over the rest of the statement) writes it only if the change happened.
+ */
+export function newEventCtes(at: Placeholders<EventParams>, when = 'true'): string {
+  return `new_events as (
+    insert into events (id, type, brand_id, workspace_id, created_at, data)
+    select ${at.eventId}::text, ${at.eventType}::text, ${at.eventBrandId}::text, ${at.eventWorkspaceId}::text,
+           ${at.eventAt}::timestamptz, ${at.eventData}::json
+    where ${at.eventId}::text is not null and ${when}
+    returning id, type, brand_id, workspace_id),
+  ${FAN_OUT_CTES}`;
+}
+
+const EVENT_ORDER = {
+  eventId: 1,
+  eventType: 2,
+  eventBrandId: 3,
+  eventWorkspaceId: 4,
+  eventAt: 5,
+  eventData: 6,
+} as const;
+
+const recordEventStatement = defineStatement<EventParams, never>(
+  'event_record',
+  EVENT_ORDER,
+  (at) => `with ${newEventCtes(at)} select 1`,
+);
+
 /** Writes an event (and its fan-out) in the caller's transaction: one statement. */
 export async function recordEvent(q: Queryable, event: NewEvent): Promise<void> {
-  await q.execute(sql`with ${inline(eventCtes(event))} select 1`);
+  await runStatement(q, recordEventStatement, eventParams(event));
 }
 
 /**

@@ -44,9 +44,8 @@ const CENSOR_DEPTH = 4;
  * `[redacted]`; the same object when it has none (the usual case: nothing is copied). The logged
  * object itself is never changed.
  *
- * Why not pino's `redact`: it needs a path per field and level (96 wildcard paths here), and
- * matching them cost about 4 % of labline's CPU per lab-order create in the benchmark's profile;
- * this walk of the few keys a log line has costs next to nothing.
+ * Why not pino's `redact`: it needs a path per field and level (96 wildcard paths here), matched
+ * on every log line; this walks only the few keys a line has (docs/benchmarks.md, step 3).
  */
 export function censorPhi(value: unknown, level = 1): unknown {
   if (level > CENSOR_DEPTH || value === null || typeof value !== 'object') return value;
@@ -155,7 +154,7 @@ function databaseErrorIn(err: Error): Record<string, unknown> | null {
   return null;
 }
 
-/** A prepared statement's name (see preparedRows), or the verb and first table of Drizzle's SQL text. */
+/** A fixed statement's name (src/db/statements.ts), or the verb and first table of Drizzle's SQL text. */
 function statementOf(err: Error): string | null {
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
     const name = (e as { statement?: unknown }).statement;

@@ -26,16 +26,10 @@ import { createHash } from 'node:crypto';
 import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import {
-  affectedRows,
-  inline,
-  rows,
-  type Database,
-  type Part,
-  type Queryable,
-  type Slot,
-  type Values,
-} from '../db/database.js';
+import { affectedRows, type Database, type Queryable } from '../db/database.js';
+import { runStatement } from '../db/statements.js';
+import { claimKey, type ClaimKeyParams } from './sql/claim-key.sql.js';
+import { completeKey, type CompleteKeyParams } from './sql/complete-key.sql.js';
 import { Errors, HttpError } from '../http/errors.js';
 import { idempotencyKeys } from './tables.js';
 import type { Metrics } from '../http/metrics.js';
@@ -92,7 +86,7 @@ export interface StoredAnswer {
 
 type Lookup = (key: { principal: string; route: string; key: string }) => Promise<KeyRow | undefined>;
 
-/** A `key_row` of `keyRowStatement` (both drivers answer jsonb parsed), or null for none. */
+/** A `key_row` of keyRowSelect (claim-key.sql.ts; both drivers answer jsonb parsed), or null for none. */
 function keyRowFromJson(value: unknown): KeyRow | null {
   if (typeof value !== 'object' || value === null) return null;
   const r = value as {
@@ -174,9 +168,9 @@ export class IdempotencyContext {
   }
 
   /**
-   * A deferred claim lost: `keyRow` is the `key_row` column of `keyRowStatement` as the claim's
-   * statement read it. Missing or expired there, another request claimed it during the statement:
-   * it is in progress.
+   * A deferred claim lost: `keyRow` is the `key_row` column of keyRowSelect (claim-key.sql.ts) as
+   * the claim's statement read it. Missing or expired there, another request claimed it during
+   * the statement: it is in progress.
    */
   async settleLostClaim(keyRow: unknown): Promise<StoredAnswer | null> {
     const now = new Date();
@@ -189,121 +183,71 @@ export class IdempotencyContext {
     return this.settle(row, now);
   }
 
+  private where(): SQL {
+    return and(
+      eq(idempotencyKeys.principal, this.principal),
+      eq(idempotencyKeys.route, this.route),
+      eq(idempotencyKeys.key, this.key),
+    )!;
+  }
+
   /**
-   * The key's row, one JSON column `key_row`, for a claim statement to return when it loses: the
-   * caller hands that column to `settleLostClaim` as it came.
+   * The parameters of a claim of this key recording `resourceId`, for a statement that claims it
+   * together with what it guards (claimKeyCtes in claim-key.sql.ts); call `claimed()` once that
+   * statement held the key. A fresh claim holds it only if no live key exists; a request that
+   * already holds it (`owned`, taken over) only records the resource.
    */
-  keyRowStatement(): Part {
+  claimParams(resourceId: string | null): ClaimKeyParams {
+    const now = new Date();
     return {
-      values: this.keyValues(),
-      sql: (slot) => sql`select to_jsonb(k) as key_row from (
-        select fingerprint, state, response_status, response_body, expires_at
-        from ${idempotencyKeys} where ${keyIs(slot)}) k`,
+      principal: this.principal,
+      route: this.route,
+      key: this.key,
+      fingerprint: this.fingerprint,
+      lockedUntil: new Date(now.getTime() + this.options.leaseSeconds * 1000).toISOString(),
+      resourceId,
+      now: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.options.ttlHours * 3600 * 1000).toISOString(),
+      owned: this.owned,
     };
   }
 
-  /** The values `keyIs` names. */
-  private keyValues(): Values {
-    return { key_principal: this.principal, key_route: this.route, key: this.key };
-  }
-
-  private where(): SQL {
-    return inline({ values: this.keyValues(), sql: keyIs });
-  }
-
-  private leaseUntil(): Date {
-    return new Date(Date.now() + this.options.leaseSeconds * 1000);
+  /** After a statement with claimKeyCtes that held the key. */
+  claimed(): void {
+    this.owned = true;
   }
 
   /** Records the key and the resource this request creates, in the caller's transaction. */
   async claim(tx: Queryable, resourceId: string | null): Promise<void> {
-    const claim = this.claimStatement(resourceId);
-    const won = await rows(tx, inline(claim.statement));
-    if (claim.gated && won.length === 0) throw new IdempotencyRace();
+    const [row] = await runStatement(tx, claimKey, this.claimParams(resourceId));
+    if (!row?.held) throw new IdempotencyRace();
     this.owned = true;
   }
 
   /**
-   * The one statement of `claim`, also for callers that fold it into a larger statement with the
-   * writes it guards (see create-lab-order.ts). `gated`: it returns a row only if this request won
-   * the key (a fresh claim); otherwise this request already holds the key (a takeover) and it
-   * only records the resource. Call `claimed()` once the statement succeeded (and, when gated,
-   * returned its row).
+   * The parameters that store the final response, for a statement that stores it together with
+   * what it answers (completeKeyUpdate in complete-key.sql.ts); call `completedWith()` once that
+   * statement completed the key. The key must be held.
    */
-  claimStatement(resourceId: string | null): { gated: boolean; statement: Part } {
-    if (this.owned) {
-      return {
-        gated: false,
-        statement: {
-          values: { ...this.keyValues(), claim_resource_id: resourceId },
-          sql: (slot) =>
-            sql`update ${idempotencyKeys} set resource_id = ${slot('claim_resource_id')} where ${keyIs(slot)}`,
-        },
-      };
-    }
-    const now = new Date();
-    const expiresAt = new Date(now.getTime() + this.options.ttlHours * 3600 * 1000);
-    // A row left by an expired key may be reused; a live one means another request won the race.
-    // A live key seen by the statement's snapshot (a replay, a retry in progress) is not even tried:
-    // ON CONFLICT DO UPDATE locks the row it finds even when its WHERE refuses the update, and that
-    // lock made every replay a write (a transaction id, WAL and a flush at commit).
+  completion(status: number, body: string): CompleteKeyParams {
+    if (!this.owned) throw new Error('the idempotency key must be claimed before it is completed');
     return {
-      gated: true,
-      statement: {
-        values: {
-          ...this.keyValues(),
-          claim_fingerprint: this.fingerprint,
-          claim_locked_until: this.leaseUntil().toISOString(),
-          claim_resource_id: resourceId,
-          claim_now: now.toISOString(),
-          claim_expires_at: expiresAt.toISOString(),
-        },
-        sql: (slot) => sql`
-        insert into ${idempotencyKeys} (principal, route, key, fingerprint, state, locked_until, resource_id,
-                                        response_status, response_body, created_at, expires_at)
-        select ${slot('key_principal')}, ${slot('key_route')}, ${slot('key')}, ${slot('claim_fingerprint')}, 'in_progress',
-               ${slot('claim_locked_until')}::timestamptz, ${slot('claim_resource_id')}, null, null,
-               ${slot('claim_now')}::timestamptz, ${slot('claim_expires_at')}::timestamptz
-        where not exists (select 1 from ${idempotencyKeys} where ${keyIs(slot)} and ${idempotencyKeys.expiresAt} >= ${slot('claim_now')}::timestamptz)
-        on conflict (principal, route, key) do update set
-          fingerprint = excluded.fingerprint, state = excluded.state, locked_until = excluded.locked_until,
-          resource_id = excluded.resource_id, response_status = null, response_body = null,
-          created_at = excluded.created_at, expires_at = excluded.expires_at
-        where ${idempotencyKeys}.expires_at < ${slot('claim_now')}::timestamptz
-        returning key`,
-      },
+      principal: this.principal,
+      route: this.route,
+      key: this.key,
+      responseStatus: status,
+      responseBody: body,
     };
   }
 
-  /** After a `claimStatement` that succeeded (and, when gated, returned its row). */
-  claimed(): void {
-    this.owned = true;
+  completedWith(): void {
+    this.completed = true;
   }
 
   /** Stores the final response for replay, in the caller's transaction. */
   async complete(tx: Queryable, status: number, body: string): Promise<void> {
     if (!this.owned) await this.claim(tx, this.resumedResourceId);
-    await tx.execute(inline(this.completionStatement(status, body)));
-    this.completed = true;
-  }
-
-  /**
-   * The statement `complete` runs once the key is held, for callers that fold it into one SQL
-   * statement with the writes it completes (`when`: only if that SQL condition holds); call
-   * `completedWith()` once that statement ran and completed the key.
-   */
-  completionStatement(status: number, body: string, when?: SQL): Part {
-    if (!this.owned) throw new Error('the idempotency key must be claimed before it is completed');
-    return {
-      values: { ...this.keyValues(), response_status: status, response_body: body },
-      sql: (slot) => sql`
-      update ${idempotencyKeys}
-      set state = 'completed', response_status = ${slot('response_status')}, response_body = ${slot('response_body')}, locked_until = null
-      where ${keyIs(slot)}${when ? sql` and ${when}` : sql``}`,
-    };
-  }
-
-  completedWith(): void {
+    await runStatement(tx, completeKey, this.completion(status, body));
     this.completed = true;
   }
 
@@ -320,11 +264,6 @@ export class IdempotencyContext {
 export function sendStoredAnswer(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
   void reply.header('idempotent-replayed', 'true');
   return sendJsonText(reply, answer.status, answer.text);
-}
-
-/** The row of one key: (principal, route, key), from the values `keyValues` gives. */
-function keyIs(slot: Slot): SQL {
-  return sql`${idempotencyKeys.principal} = ${slot('key_principal')} and ${idempotencyKeys.route} = ${slot('key_route')} and ${idempotencyKeys.key} = ${slot('key')}`;
 }
 
 /** SHA-256 of the canonical JSON (sorted keys) of the route params and body. */

@@ -81,20 +81,46 @@ export function enqueueEachStatement(
   source: SQL,
   options: { retryDelays?: readonly number[] } = {},
 ): SQL {
-  return insertJobs(
-    sql`select ${queue}::text, s.payload, null::timestamptz, s.singleton_key,
-           ${pgIntArray(options.retryDelays ?? DEFAULT_RETRY_DELAYS)}::integer[]
+  return around(enqueueEachSql(queue, HOLE, options), source);
+}
+
+/**
+ * `enqueueEachStatement` as SQL text, for a fixed statement (src/db/statements.ts): `source` is
+ * SQL text, the queue's name and retry delays are written into the text as literals.
+ */
+export function enqueueEachSql(
+  queue: string,
+  source: string,
+  options: { retryDelays?: readonly number[] } = {},
+): string {
+  if (!/^[a-z0-9_.-]+$/.test(queue)) throw new Error(`queue names are lower-case words (got ${queue})`);
+  return insertJobsSql(
+    `select '${queue}'::text, s.payload, null::timestamptz, s.singleton_key,
+           '${pgIntArray(options.retryDelays ?? DEFAULT_RETRY_DELAYS)}'::integer[]
     from (${source}) as s`,
   );
 }
 
 /** `rows` (queue, payload, run_at or null for now, singleton_key, retry_delays) into `jobs`; a pending or running singleton wins. */
-function insertJobs(rows: SQL): SQL {
-  return sql`
+function insertJobsSql(rows: string): string {
+  return `
     insert into jobs (queue, payload, run_at, singleton_key, retry_delays)
     select v.queue, v.payload, coalesce(v.run_at, date_trunc('milliseconds', now())), v.singleton_key, v.retry_delays
     from (${rows}) as v (queue, payload, run_at, singleton_key, retry_delays)
     on conflict (queue, singleton_key) where singleton_key is not null and state <> 'failed' do nothing`;
+}
+
+/** insertJobsSql for rows given as drizzle SQL (with their parameters). */
+function insertJobs(rows: SQL): SQL {
+  return around(insertJobsSql(HOLE), rows);
+}
+
+/** Where a text builder is given drizzle SQL: the text is built around this mark, then split there. */
+const HOLE = '\u0000';
+
+function around(text: string, inner: SQL): SQL {
+  const [before, after] = text.split(HOLE);
+  return sql`${sql.raw(before!)}${inner}${sql.raw(after!)}`;
 }
 
 /** Enqueues in the caller's transaction (or on its own), one statement. */

@@ -33,7 +33,6 @@ import {
   junctionOrderChange,
   markRejected,
   writeJunctionOrderChange,
-  writeJunctionOrderChangeIfUnchanged,
   type LabOrderRow,
 } from './orders-repository.js';
 import { forJunction, withStoredProfile } from './junction-requirements.js';
@@ -133,9 +132,7 @@ export async function createLabOrder(
     }
     const id = randomUUID();
     // One statement: the claim comes first, and a concurrent twin that loses it writes nothing.
-    const { gated, statement } = idem.claimStatement(id);
-    const claim = { gated, statement, ...(idem.deferred && { keyRow: idem.keyRowStatement() }) };
-    const created = await insertSubmittingOrder(database.db, claim, {
+    const created = await insertSubmittingOrder(database, idem.claimParams(id), {
       id,
       brandId: body.brand_id,
       patientId: body.patient_id,
@@ -211,9 +208,10 @@ export async function createLabOrder(
       // The usual case: the order is as this request inserted it, so no lock is needed to decide
       // what Junction's answer changes; one statement writes it unless the order moved on.
       const { change, result } = outcome(inserted);
-      const written = await writeJunctionOrderChangeIfUnchanged(database.db, inserted, change, (when) =>
-        idem.completionStatement(result.status, result.text, when),
-      );
+      const { written } = await writeJunctionOrderChange(database, inserted, change, {
+        completion: idem.completion(result.status, result.text),
+        ifSubmitting: true,
+      });
       if (written) {
         idem.completedWith();
         return result;
@@ -224,7 +222,9 @@ export async function createLabOrder(
       // key are written by one statement.
       const { change, result } = outcome(row);
       if (!idem.owned) await idem.claim(tx, idem.resumedResourceId);
-      await writeJunctionOrderChange(tx, row, change, idem.completionStatement(result.status, result.text));
+      await writeJunctionOrderChange(tx, row, change, {
+        completion: idem.completion(result.status, result.text),
+      });
       idem.completedWith();
       return result;
     });

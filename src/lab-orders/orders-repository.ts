@@ -1,23 +1,18 @@
 /** SQL for lab orders and their events. Status changes only ever move an order forward. */
 import { and, asc, eq, exists, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { AuditActor } from '../audit/audit.js';
-import { auditEvents } from '../audit/tables.js';
-import {
-  inline,
-  mergeValues,
-  newestFirst,
-  olderThan,
-  preparedRows,
-  templateRows,
-  type Part,
-  type Queryable,
-  type Values,
-} from '../db/database.js';
+import { newestFirst, olderThan, type Database, type Queryable } from '../db/database.js';
+import { runStatement } from '../db/statements.js';
 import type { JunctionOrder } from '../junction/types.js';
 import { isCorrection, isRedrawAvailable, topLevelOf } from '../junction/order-statuses.js';
-import { eventCtes } from '../events/record.js';
-import { profileShape, upsertPatientStatement, type PatientChanges } from './patients.js';
+import type { AuditActor } from '../audit/audit.js';
+import { eventParams } from '../events/record.js';
+import type { ClaimKeyParams } from '../idempotency/sql/claim-key.sql.js';
+import type { CompleteKeyParams } from '../idempotency/sql/complete-key.sql.js';
+import type { PatientChanges } from './patients.js';
 import { orderChangeEvent } from './presenters.js';
+import { applyJunctionOrder as applyJunctionOrderStatement } from './sql/apply-junction-order.sql.js';
+import { claimOrder } from './sql/claim-order.sql.js';
+import { rejectOrder } from './sql/reject-order.sql.js';
 import { brandPanels, junctionUsers, labOrderEvents, labOrders, type LabOrderStatus } from './tables.js';
 
 export type LabOrderRow = typeof labOrders.$inferSelect;
@@ -60,86 +55,41 @@ export interface NewSubmittingOrder {
 }
 
 /**
- * The first phase of a create as one statement (atomic on its own, one round trip): the
- * Idempotency-Key claim, the patient profile, the order as `submitting` and the audit rows of
- * both; and, read along the way, the Junction user cached for the patient. `claim` is the
- * key's statement (IdempotencyContext.claimStatement); when `gated`, nothing else is written
- * unless it returned its row, and `claimed` is false.
+ * The first phase of a create as one statement (claim-order.sql.ts): the Idempotency-Key claim,
+ * the patient profile, the order as `submitting` and the audit rows of both, and the Junction user
+ * cached for the patient. `claimed` false: another request holds the key (nothing was written),
+ * and `keyRow` is the key's row as the statement saw it (IdempotencyContext.settleLostClaim).
  */
 export async function insertSubmittingOrder(
-  q: Queryable,
-  claim: {
-    gated: boolean;
-    statement: Part;
-    /** the key's row (one column, `key_row`), returned when the claim loses (IdempotencyContext.keyRowStatement) */
-    keyRow?: Part;
-  },
+  database: Database,
+  claim: ClaimKeyParams,
   o: NewSubmittingOrder,
 ): Promise<{ claimed: boolean; row: LabOrderRow | null; junctionUserId: string | null; keyRow: unknown }> {
-  // The text depends only on the claim's kind and the profile fields sent (templateRows).
-  const kind = claim.gated ? (claim.keyRow ? 'claim-first' : 'claim') : 'takeover';
-  const shape = `lab_order_insert:${kind}:${o.profile ? profileShape(o.profile) : '-'}`;
-  const patient = o.profile ? upsertPatientStatement(o.brandId, o.patientId, o.profile, 'gate') : null;
-  const values = mergeValues(claim.statement.values, claim.keyRow?.values, patient?.values, {
-    brand_id: o.brandId,
-    order_patient_id: o.patientId,
-    panel_id: o.panelId,
-    order_id: o.id,
-    default_lab_test_id: o.defaultLabTestId,
-    created_by: o.createdBy,
+  const p = o.profile ?? {};
+  const [row] = await runStatement(database, claimOrder, {
+    ...claim,
+    brandId: o.brandId,
+    patientId: o.patientId,
+    panelId: o.panelId,
+    orderId: o.id,
+    defaultLabTestId: o.defaultLabTestId,
+    createdBy: o.createdBy,
     actor: o.actor.actor,
-    request_id: o.actor.requestId,
-    junction_environment: o.junctionEnvironment,
-  });
-  const [row] = await templateRows<{
-    claimed: boolean;
-    lab_test_id: string | null;
-    // Date on node-postgres, text or Date on PGlite: new Date() takes both.
-    created_at: Date | string | null;
-    updated_at: Date | string | null;
-    junction_user_id: string | null;
-    key_row?: unknown;
-  }>(q, shape, {
-    values,
-    sql: (slot) => {
-      const brandId = slot('brand_id');
-      const patientId = slot('order_patient_id');
-      const ctes = [
-        sql`claim as (${claim.statement.sql(slot)})`,
-        sql`gate as (${claim.gated ? sql`select 1 from claim` : sql`select 1`})`,
-      ];
-      if (patient) ctes.push(sql`patient as (${patient.sql(slot)})`);
-      const patientAction = patient
-        ? sql`case when (select created from patient) then 'create' else 'update' end`
-        : sql`'read'`;
-      const panelId = slot('panel_id');
-      const orderId = slot('order_id');
-      ctes.push(sql`ord as (
-      insert into ${labOrders} (id, brand_id, patient_id, panel_id, lab_test_id, status, created_by)
-      select ${orderId}::uuid, ${brandId}, ${patientId}::uuid, ${panelId},
-             coalesce((select lab_test_id from ${brandPanels} where brand_id = ${brandId} and panel_id = ${panelId}), ${slot('default_lab_test_id')}),
-             'submitting', ${slot('created_by')}
-      from gate
-      returning lab_test_id, created_at, updated_at)`);
-      // Audit rows in the order the changes happen: the patient, then the order.
-      ctes.push(sql`audit as (
-      insert into ${auditEvents} (actor, request_id, action, resource_type, resource_id, tenant)
-      select ${slot('actor')}, ${slot('request_id')}, a.action, a.resource_type, a.resource_id, ${brandId}
-      from gate, (values (1, ${patientAction}, 'patient', ${patientId}::text), (2, 'create', 'lab_order', ${orderId}::text)) as a (n, action, resource_type, resource_id)
-      order by a.n)`);
-      // A claim that loses reads the key's row as it stood when the statement began.
-      const keyRow = claim.keyRow
-        ? {
-            columns: sql`, k.key_row`,
-            join: sql` left join (${claim.keyRow.sql(slot)}) k on not exists (select 1 from gate)`,
-          }
-        : { columns: sql``, join: sql`` };
-      return sql`with ${sql.join(ctes, sql`, `)}
-      select exists (select 1 from gate) as claimed,
-             ord.lab_test_id, ord.created_at, ord.updated_at,
-             (select junction_user_id from ${junctionUsers} where junction_environment = ${slot('junction_environment')} and brand_id = ${brandId} and patient_id = ${patientId}::uuid) as junction_user_id${keyRow.columns}
-      from (select 1) as one left join ord on true${keyRow.join}`;
-    },
+    requestId: o.actor.requestId,
+    junctionEnvironment: o.junctionEnvironment,
+    hasProfile: o.profile !== null,
+    firstName: p.firstName ?? null,
+    lastName: p.lastName ?? null,
+    dob: p.dob ?? null,
+    email: p.email ?? null,
+    gender: p.gender ?? null,
+    phoneNumber: p.phoneNumber ?? null,
+    addressLine1: p.address?.line1 ?? null,
+    addressLine2: p.address?.line2 ?? null,
+    city: p.address?.city ?? null,
+    state: p.address?.state ?? null,
+    zip: p.address?.zip ?? null,
+    country: p.address?.country ?? null,
   });
   if (!row) throw new Error('order insert returned no row');
   const inserted: LabOrderRow | null =
@@ -310,44 +260,9 @@ export function junctionOrderChange(current: LabOrderRow, order: JunctionOrder):
   return { forward, set, events };
 }
 
-/** Inserts the events not stored yet (matched by detail and time), in Junction's order. */
-function newEventsStatement(orderId: string, events: JunctionOrderChange['events'], when?: SQL): Part | null {
-  if (events.length === 0) return null;
-  const values: Values = { history_order_id: orderId };
-  events.forEach((e, i) => {
-    values[`history_${i}_status`] = e.status;
-    values[`history_${i}_detail`] = e.statusDetail;
-    values[`history_${i}_at`] = e.occurredAt.toISOString();
-  });
-  return {
-    values,
-    sql: (slot) => {
-      const rowsSql = sql.join(
-        events.map(
-          (_e, i) =>
-            sql`(${sql.raw(String(i))}, ${slot(`history_${i}_status`)}, ${slot(`history_${i}_detail`)}, ${slot(`history_${i}_at`)})`,
-        ),
-        sql`, `,
-      );
-      const id = slot('history_order_id');
-      return sql`
-    insert into ${labOrderEvents} (order_id, status, status_detail, source, occurred_at)
-    select ${id}::uuid, v.status, v.status_detail, 'junction', v.occurred_at::timestamptz
-    from (values ${rowsSql}) as v (n, status, status_detail, occurred_at)
-    where not exists (
-      select 1 from ${labOrderEvents} e
-      where e.order_id = ${id}::uuid and e.status_detail = v.status_detail and e.occurred_at = v.occurred_at::timestamptz
-    )${when ? sql` and ${when}` : sql``}
-    order by v.n`;
-    },
-  };
-}
-
 /**
  * Applies Junction's view of an order (from its answer or a webhook) if it moves the order
  * forward; records the events not seen before. Must run in a transaction holding the row lock.
- * One statement: the events, the order and, when given, `also` (e.g. storing the response of an
- * Idempotency-Key) are written together.
  */
 export async function applyJunctionOrder(
   q: Queryable,
@@ -358,100 +273,64 @@ export async function applyJunctionOrder(
 }
 
 /**
- * Writes a change from junctionOrderChange (the row it was decided from must still be locked) as
- * one statement, sent prepared (see preparedRows): Junction's events not stored yet, `also` (e.g.
- * storing the response of an Idempotency-Key), the order, and the order's event (docs/events.md)
- * when its status changes. The new row is `{ ...current, ...change.set }`: every value it sets
- * comes from here.
+ * Writes a change from junctionOrderChange as one statement (apply-junction-order.sql.ts): the
+ * order becomes `{ ...current, ...change.set }`, with Junction's events not stored yet, the
+ * order's event when its status changes, and `completion` (a create's stored response) if given.
+ *
+ * `current` must be the row as stored: locked by the caller, or (`ifSubmitting`) the order this
+ * request has just inserted, which the statement then changes only while it is still submitting
+ * without a Junction id. `written` false: it had moved on (a webhook or reconciliation got there
+ * first), nothing was written, and the caller takes the locking path.
  */
 export async function writeJunctionOrderChange(
-  q: Queryable,
+  q: Database | Queryable,
   current: LabOrderRow,
   change: JunctionOrderChange,
-  also?: Part,
-): Promise<{ changed: boolean; row: LabOrderRow }> {
-  const next = change.set ? { ...current, ...change.set } : current;
-  const ctes = changeCtes(current, next, change, also ?? null).map(inline);
-  const withClause = ctes.length > 0 ? sql`with ${sql.join(ctes, sql`, `)} ` : sql``;
-  if (change.set === null) {
-    if (ctes.length > 0) await preparedRows(q, sql`${withClause}select 1`);
-    return { changed: false, row: current };
-  }
-  const update = q.update(labOrders).set(change.set).where(eq(labOrders.id, current.id));
-  await preparedRows(q, sql`${withClause}${update.getSQL()}`);
-  return { changed: change.forward, row: next };
-}
-
-/**
- * What is written with an order's change, as CTEs in this order: Junction's events not stored
- * yet, `also`, and the order's event when its status changes; `when` (a condition over the rest
- * of the statement) gates all three.
- */
-function changeCtes(
-  current: LabOrderRow,
-  next: LabOrderRow,
-  change: JunctionOrderChange,
-  also: Part | null,
-  when?: SQL,
-): Part[] {
-  const ctes: Part[] = [];
-  const history = newEventsStatement(current.id, change.events, when);
-  if (history) ctes.push(named('history', history));
-  if (also) ctes.push(named('also', also));
+  options: { completion?: CompleteKeyParams; ifSubmitting?: boolean } = {},
+): Promise<{ written: boolean; changed: boolean; row: LabOrderRow }> {
+  const ifSubmitting = options.ifSubmitting ?? false;
+  const unchanged = { written: false, changed: false, row: current };
+  if (
+    ifSubmitting &&
+    (change.set === null || current.status !== 'submitting' || current.junctionOrderId !== null)
+  )
+    return unchanged;
+  const next: LabOrderRow = change.set ? { ...current, ...change.set } : current;
   const event = orderChangeEvent(current, next);
-  if (event) ctes.push(eventCtes(event, when));
-  return ctes;
-}
-
-/** `part` as the CTE `name as (…)`. */
-function named(name: string, part: Part): Part {
-  return { values: part.values, sql: (slot) => sql`${sql.raw(name)} as (${part.sql(slot)})` };
-}
-
-/**
- * writeJunctionOrderChange without a transaction or a lock, for an order this request has just
- * inserted as `submitting` (the create's last phase, one round trip instead of four): the
- * statement's update applies only while the order is still as `current` says (submitting, no
- * Junction id), and everything else it writes (`also(when)`, the history, the event) only if the
- * update did. Null when the order had moved on (a Junction webhook or reconciliation got there
- * first): nothing was written, and the caller takes the locking path.
- */
-export async function writeJunctionOrderChangeIfUnchanged(
-  q: Queryable,
-  current: LabOrderRow,
-  change: JunctionOrderChange,
-  also: (when: SQL) => Part,
-): Promise<LabOrderRow | null> {
-  const set = change.set;
-  if (set === null || current.status !== 'submitting' || current.junctionOrderId !== null) return null;
-  const next = { ...current, ...set };
-  // The text depends only on which columns change, how many of Junction's events there are and
-  // whether the status changes (an event is written then: orderChangeEvent); every create of the
-  // usual kind sends the same one (templateRows).
-  const columns = (Object.keys(set) as (keyof typeof set)[]).filter((k) => set[k] !== undefined).sort();
-  const statusChanges = next.status !== current.status;
-  const shape = `lab_order_answer:${columns.join(',')}:${change.events.length}:${statusChanges ? 'event' : ''}`;
-  const when = sql`exists (select 1 from upd)`;
-  const ctes = changeCtes(current, next, change, also(when), when);
-  // Each value as the column sends it (a Date as its ISO text), as drizzle's update builder would.
-  const own: Values = { order_id: current.id };
-  for (const k of columns) own[`set_${k}`] = labOrders[k].mapToDriverValue(set[k]);
-  const values = mergeValues(own, ...ctes.map((cte) => cte.values));
-  const [row] = await templateRows<{ updated: boolean }>(q, shape, {
-    values,
-    sql: (slot) => {
-      const assignments = sql.join(
-        columns.map((k) => sql`${sql.identifier(labOrders[k].name)} = ${slot(`set_${k}`)}`),
-        sql`, `,
-      );
-      const upd = sql`upd as (update ${labOrders} set ${assignments}
-        where ${labOrders.id} = ${slot('order_id')}::uuid and ${labOrders.status} = 'submitting' and ${labOrders.junctionOrderId} is null
-        returning ${labOrders.id})`;
-      return sql`with ${sql.join([upd, ...ctes.map((cte) => cte.sql(slot))], sql`, `)} select exists (select 1 from upd) as updated`;
-    },
+  if (change.set === null && change.events.length === 0 && !options.completion && !event)
+    return { ...unchanged, written: true };
+  const [row] = await runStatement(q, applyJunctionOrderStatement, {
+    orderId: current.id,
+    update: change.set !== null,
+    ifSubmitting,
+    status: next.status,
+    statusDetail: next.statusDetail,
+    statusAt: next.statusAt?.toISOString() ?? null,
+    junctionOrderId: next.junctionOrderId,
+    junctionUserId: next.junctionUserId,
+    completedAt: next.completedAt?.toISOString() ?? null,
+    updatedAt: next.updatedAt.toISOString(),
+    history: JSON.stringify(
+      change.events.map((e) => ({
+        status: e.status,
+        status_detail: e.statusDetail,
+        occurred_at: e.occurredAt.toISOString(),
+      })),
+    ),
+    ...(options.completion ?? NO_COMPLETION),
+    ...eventParams(event),
   });
-  return row?.updated ? next : null;
+  if (!row?.written) return unchanged;
+  return { written: true, changed: change.set !== null && change.forward, row: next };
 }
+
+const NO_COMPLETION: CompleteKeyParams = {
+  principal: null,
+  route: null,
+  key: null,
+  responseStatus: null,
+  responseBody: null,
+};
 
 /**
  * Records Junction's refusal of a still-submitting order (locked by the caller) and its
@@ -462,20 +341,19 @@ export async function markRejected(
   current: LabOrderRow,
   reason: { statusCode: number; reason: string },
 ): Promise<LabOrderRow | null> {
-  const set = { status: 'rejected' as const, statusDetail: null, rejection: reason, updatedAt: new Date() };
-  const next: LabOrderRow = { ...current, ...set };
-  const update = q
-    .update(labOrders)
-    .set(set)
-    .where(and(eq(labOrders.id, current.id), eq(labOrders.status, 'submitting')))
-    .returning({ id: labOrders.id });
-  const event = orderChangeEvent(current, next);
-  const ctes = [sql`rejected as (${update.getSQL()})`];
-  if (event) ctes.push(inline(eventCtes(event, sql`exists (select 1 from rejected)`)));
-  const [row] = await preparedRows<{ updated: boolean }>(
-    q,
-    sql`with ${sql.join(ctes, sql`, `)} select exists (select 1 from rejected) as updated`,
-  );
+  const next: LabOrderRow = {
+    ...current,
+    status: 'rejected',
+    statusDetail: null,
+    rejection: reason,
+    updatedAt: new Date(),
+  };
+  const [row] = await runStatement(q, rejectOrder, {
+    orderId: current.id,
+    rejection: JSON.stringify(reason),
+    updatedAt: next.updatedAt.toISOString(),
+    ...eventParams(orderChangeEvent(current, next)),
+  });
   return row?.updated ? next : null;
 }
 

@@ -2,8 +2,8 @@
  * Patient profiles per (brand, patient): what an order or PUT /v1/patients sent is kept, and an
  * order that omits demographics or address uses what is kept. Junction needs all of them.
  */
-import { and, eq, getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
-import type { Part, Queryable, Values } from '../db/database.js';
+import { and, eq, getTableColumns, getTableName, or, sql } from 'drizzle-orm';
+import type { Queryable } from '../db/database.js';
 import type { JunctionAddress, JunctionPatient } from '../junction/types.js';
 import { patients } from './tables.js';
 
@@ -36,6 +36,37 @@ export async function findPatient(
     .from(patients)
     .where(and(eq(patients.brandId, brandId), eq(patients.patientId, patientId)));
   return row ?? null;
+}
+
+/** The key of a (brand, patient) pair in patientNames' answer. */
+export const patientKey = (brandId: string, patientId: string): string => `${brandId}\u0000${patientId}`;
+
+/**
+ * The names kept in the profiles of these (brand, patient) pairs, in one query: "First Last" (or
+ * the part kept) by patientKey. A pair without a profile or a name is absent.
+ */
+export async function patientNames(
+  q: Queryable,
+  pairs: { brandId: string; patientId: string }[],
+): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  if (pairs.length === 0) return names;
+  const rows = await q
+    .select({
+      brandId: patients.brandId,
+      patientId: patients.patientId,
+      firstName: patients.firstName,
+      lastName: patients.lastName,
+    })
+    .from(patients)
+    .where(
+      or(...pairs.map((p) => and(eq(patients.brandId, p.brandId), eq(patients.patientId, p.patientId)))),
+    );
+  for (const row of rows) {
+    const name = [row.firstName, row.lastName].filter(Boolean).join(' ');
+    if (name) names.set(patientKey(row.brandId, row.patientId), name);
+  }
+  return names;
 }
 
 /** Creates or updates the profile with the fields given; fields not given keep their value. */
@@ -73,54 +104,10 @@ function changedWhere(names: string[]): string {
   return `(${names.map((n) => `${table}.${n}`).join(', ')}) is distinct from (${names.map((n) => `excluded.${n}`).join(', ')})`;
 }
 
-/**
- * upsertPatient as a statement to fold into a larger one: it writes only when `from` (a CTE name)
- * has a row and the profile is new or changes, and then returns `created` (true when the profile
- * is new); no row when the profile already held these fields. Its text depends only on which
- * fields `changes` has (profileShape).
- */
-export function upsertPatientStatement(
-  brandId: string,
-  patientId: string,
-  changes: PatientChanges,
-  from: string,
-): Part {
-  const set = profileColumns(changes) as Record<string, unknown>;
-  const keys = Object.keys(set);
-  const values: Values = { patient_brand_id: brandId, patient_id: patientId };
-  for (const k of keys) values[`patient_${k}`] = set[k];
-  return {
-    values,
-    sql: (slot) => {
-      const names = columnNames(keys);
-      const columns = keys.map((k) => sql`, ${slot(`patient_${k}`)}::${PROFILE_COLUMNS[k]!.type}`);
-      const updates = names.map((n) => `${n} = excluded.${n}`).join(', ');
-      return sql`
-    insert into ${patients} (brand_id, patient_id${sql.raw(names.map((n) => `, ${n}`).join(''))})
-    select ${slot('patient_brand_id')}, ${slot('patient_id')}::uuid${sql.join(columns)} from ${sql.identifier(from)}
-    on conflict (brand_id, patient_id) do update set ${sql.raw(updates ? `${updates}, ` : '')}updated_at = now()
-    where ${sql.raw(changedWhere(names))}
-    returning (xmax = 0) as created`;
-    },
-  };
-}
-
-/** Column name and SQL type (as a cast) of each profile field, from the table definition. */
-const PROFILE_COLUMNS: Record<string, { name: string; type: SQL }> = Object.fromEntries(
-  Object.entries(getTableColumns(patients)).map(([key, column]) => [
-    key,
-    { name: `"${column.name}"`, type: sql.raw(column.getSQLType()) },
-  ]),
-);
-
-/** The quoted column names of profile fields (keys of profileColumns). */
+/** The quoted column names of profile fields (keys of profileColumns), from the table definition. */
 function columnNames(keys: string[]): string[] {
-  return keys.map((k) => PROFILE_COLUMNS[k]!.name);
-}
-
-/** Which profile columns `changes` sets: what the text of upsertPatientStatement depends on. */
-export function profileShape(changes: PatientChanges): string {
-  return Object.keys(profileColumns(changes)).join(',');
+  const columns = getTableColumns(patients) as Record<string, { name: string }>;
+  return keys.map((k) => `"${columns[k]!.name}"`);
 }
 
 /** The profile columns that `changes` sets. */

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { newestFirst, olderThan, rows, type Database, type Queryable } from '../db/database.js';
-import { enqueueEachStatement } from '../jobs/queue.js';
+import { enqueueEachSql, enqueueEachStatement } from '../jobs/queue.js';
 import type { EndpointRow } from './endpoints-repository.js';
 import {
   webhookDeliveries,
@@ -19,27 +19,34 @@ import {
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
+/** A delivery job that fails (not a delivery: the job itself) is retried soon; the sweep wakes it anyway. */
+const WAKE_RETRY_DELAYS = [1, 5, 30];
+
+/** The queue of the per-endpoint delivery jobs (jobs.ts). */
+export const DELIVER_QUEUE = 'webhooks.deliver';
+
 /**
  * Fan-out, as CTEs of the statement that writes events (so an event and its deliveries commit
- * together, without another round trip): `events` names a CTE (or table) of the new events with
- * `id`, `type`, `brand_id` and `workspace_id`. Every enabled endpoint of an event's tenant that
- * takes its type gets a delivery, due now, and the delivery job of each such endpoint is woken
- * (a job per endpoint, singleton: nothing is added while one is pending or running). With no
- * endpoint, both CTEs write nothing. Append after the events CTE: `with new_events as (…),
- * ${fanOutCtes(sql.raw('new_events'))} select …`.
+ * together, without another round trip), reading the CTE `new_events` (`id`, `type`, `brand_id`,
+ * `workspace_id` of the new events). Every enabled endpoint of an event's tenant that takes its
+ * type gets a delivery, due now, and the delivery job of each such endpoint is woken (a job per
+ * endpoint, singleton: nothing is added while one is pending or running). With no endpoint, both
+ * CTEs write nothing. SQL text, for fixed statements (src/events/record.ts).
  */
-export function fanOutCtes(events: SQL): SQL {
-  return sql`webhook_fan_out as (
+export const FAN_OUT_CTES = `webhook_fan_out as (
       insert into webhook_deliveries (id, endpoint_id, event_id, event_type, trigger, status, next_attempt_at)
       select gen_random_uuid(), e.id, ev.id, ev.type, 'event', 'pending', now()
-      from ${events} ev
+      from new_events ev
       join webhook_endpoints e
         on e.enabled and ev.type = any(e.events) and (e.brand_id = ev.brand_id or e.workspace_id = ev.workspace_id)
       on conflict do nothing
       returning endpoint_id),
-    webhook_wake as (
-      ${wakeStatement(sql`select distinct endpoint_id from webhook_fan_out`)})`;
-}
+    webhook_wake as (${enqueueEachSql(
+      DELIVER_QUEUE,
+      `select jsonb_build_object('endpoint_id', w.endpoint_id) as payload, w.endpoint_id as singleton_key
+      from (select distinct endpoint_id from webhook_fan_out) w`,
+      { retryDelays: WAKE_RETRY_DELAYS },
+    )})`;
 
 /**
  * Wakes the delivery job of each endpoint `endpointIds` (a query of one column, endpoint_id)
@@ -53,12 +60,6 @@ export function wakeStatement(endpointIds: SQL): SQL {
     { retryDelays: WAKE_RETRY_DELAYS },
   );
 }
-
-/** A delivery job that fails (not a delivery: the job itself) is retried soon; the sweep wakes it anyway. */
-const WAKE_RETRY_DELAYS = [1, 5, 30];
-
-/** The queue of the per-endpoint delivery jobs (jobs.ts). */
-export const DELIVER_QUEUE = 'webhooks.deliver';
 
 /** A new delivery of an event to one endpoint, due now (resend, recover). */
 export async function insertDelivery(

@@ -1,6 +1,6 @@
 /**
  * Webhook work on the job queue (docs/webhooks.md, "Decisions"). An event's deliveries are written
- * with it (deliveries-repository.ts, fanOutCtes), which wakes the endpoints' jobs:
+ * with it (deliveries-repository.ts, FAN_OUT_CTES), which wakes the endpoints' jobs:
  * - `webhooks.deliver` {endpoint_id}: one per endpoint at a time (singleton key), sends its due
  *   deliveries in bounded batches;
  * - `webhooks.sweep`, every second across replicas: wakes the delivery job of every endpoint with

@@ -1,19 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import {
-  inline,
-  mergeValues,
-  migrateDatabase,
-  openDatabase,
-  rows,
-  templateRows,
-  type Database,
-  type Part,
-} from '../../src/db/database.js';
+import { migrateDatabase, openDatabase, rows, type Database } from '../../src/db/database.js';
+import { defineStatement, runStatement } from '../../src/db/statements.js';
 import { isUniqueViolation, pgCode } from '../../src/db/errors.js';
 import { auditEvents } from '../../src/db/tables.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
+import { onPostgres } from '../helpers/skip.js';
 
 describe('database layer', () => {
   let testDb: TestDatabase;
@@ -51,44 +44,35 @@ describe('database layer', () => {
     expect(applied[0]!.n).toBeGreaterThan(0);
   });
 
-  it('builds a template statement once per shape and sends each call its own values', async () => {
-    let builds = 0;
-    const part = (a: number, b: string): Part => ({
-      values: { a, b },
-      sql: (slot) => {
-        builds++;
-        return sql`select ${slot('a')}::int + 1 as n, ${slot('b')}::text as b`;
-      },
-    });
-    const shape = `test:${Math.random()}`;
-    expect(await templateRows(database.db, shape, part(1, 'x'))).toEqual([{ n: 2, b: 'x' }]);
-    expect(await templateRows(database.db, shape, part(41, 'y'))).toEqual([{ n: 42, b: 'y' }]);
-    expect(builds).toBe(1);
-    expect(await rows(database.db, inline(part(2, 'z')))).toEqual([{ n: 3, b: 'z' }]);
-    // A value the SQL names but the part lacks is a bug in the part: refused, never sent as null.
-    const missing: Part = {
-      values: { a: 1 },
-      sql: (slot) => sql`select ${slot('a')}::int, ${slot('c')}::int`,
-    };
-    await expect(templateRows(database.db, `test:${Math.random()}`, missing)).rejects.toThrow(
-      /no value named "c"/,
+  it('runs a fixed statement by its numbered parameters, on the root handle and in a transaction', async () => {
+    const add = defineStatement<{ a: number; b: string }, { n: number; b: string }>(
+      'test_add',
+      { a: 1, b: 2 },
+      (at) => `select ${at.a}::int + 1 as n, ${at.b}::text as b, ${at.a}::int as again`,
     );
-    expect(() => inline(missing)).toThrow(/no value named "c"/);
+    expect(add.text).toBe('select $1::int + 1 as n, $2::text as b, $1::int as again');
+    expect(await runStatement(database, add, { a: 1, b: 'x' })).toEqual([{ n: 2, b: 'x', again: 1 }]);
+    expect(await runStatement(database, add, { a: 41, b: 'y' })).toEqual([{ n: 42, b: 'y', again: 41 }]);
+    const inTx = await database.transaction((tx) => runStatement(tx, add, { a: 2, b: 'z' }));
+    expect(inTx).toEqual([{ n: 3, b: 'z', again: 2 }]);
+    // A failure names the statement (what a log line may say of it), never its values.
+    const err = await runStatement(database, add, { a: 'x' as unknown as number, b: 'y' }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as { statement?: string }).statement).toBe('test_add');
   });
 
-  it("merges parts' values into one statement, and refuses a name two parts give differently", async () => {
-    const key = { key_principal: 'p', key: 'k' };
-    const values = mergeValues(key, undefined, { ...key, claim_at: 'now' }, { order_id: 'o' });
-    expect(values).toEqual({ key_principal: 'p', key: 'k', claim_at: 'now', order_id: 'o' });
-    const both: Part = {
-      values,
-      sql: (slot) => sql`select ${slot('key')}::text as key, ${slot('order_id')}::text as order_id`,
-    };
-    expect(await rows(database.db, inline(both))).toEqual([{ key: 'k', order_id: 'o' }]);
-    // Two parts that both call a value `order_id` would otherwise send one part's value to the other's SQL.
-    expect(() => mergeValues({ order_id: 'o' }, { order_id: 'p' })).toThrow(
-      /value named "order_id" twice, differently/,
-    );
+  it('refuses a statement whose parameters are not numbered 1 to n, or one it never uses', () => {
+    expect(() =>
+      defineStatement<{ a: number; b: number }, never>(
+        'gap',
+        { a: 1, b: 3 },
+        (at) => `select ${at.a}, ${at.b}`,
+      ),
+    ).toThrow(/numbered 1 to 2/);
+    expect(() =>
+      defineStatement<{ a: number; b: number }, never>('unused', { a: 1, b: 2 }, (at) => `select ${at.a}`),
+    ).toThrow(/\$2 is unused/);
   });
 
   it('rolls a transaction back when its callback throws', async () => {
@@ -114,7 +98,7 @@ describe('database layer', () => {
   });
 
   // PGlite runs queries on one thread with no timer to interrupt them: the timeout is a server feature.
-  it.skipIf(!usingPostgres)('cancels a statement that runs past statement_timeout', async () => {
+  onPostgres.it('cancels a statement that runs past statement_timeout', async () => {
     const err = await database.db.execute(sql`select pg_sleep(2)`).catch((e: unknown) => e);
     expect(pgCode(err)).toBe('57014');
   });

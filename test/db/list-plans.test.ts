@@ -136,8 +136,8 @@ describe('statements on large tables', () => {
       select md5('s' || g)::uuid, ${BRAND}, md5('p' || (g % 500))::uuid, 'hashimotos', 'plan-lab-test', 'submitting',
              'plan-loader', now(), now()
       from generate_series(1, 500) g`);
-    // The create's last statement (writeJunctionOrderChangeIfUnchanged) goes to the driver as a
-    // named statement, past drizzle's logger: it is read at the driver's client.
+    // The create's last statement (apply-junction-order.sql.ts) goes to the driver's client as a
+    // named statement, past drizzle's logger: it is read there.
     const session = (db as unknown as { session: { client: { query: (...args: unknown[]) => unknown } } })
       .session;
     const send = session.client.query;
