@@ -154,7 +154,9 @@ export class SimulatorStore {
   }
 
   private apply(order: SimOrder, status: string): void {
-    const now = new Date().toISOString();
+    // Each change is strictly later than the one before, as Junction's are: a receiver tells two
+    // changes within one top-level step apart by it, and a sandbox run makes several in a millisecond.
+    const now = new Date(Math.max(Date.now(), Date.parse(order.updatedAt) + 1)).toISOString();
     order.events.push(this.event(status, now));
     order.updatedAt = now;
     // The requisition number doubles as the sample id, as on a real PSC requisition.
