@@ -1,14 +1,16 @@
 /** The console's frame: sign-in, or the signed-in header, navigation and the page of the route. */
 import { useEffect, useState } from 'preact/hooks';
+import { AdminWorkspacePage, AdminWorkspacesPage, CatalogPage } from './admin';
 import { api, call } from './api/client';
 import { ApiKeysPage } from './clinical/api-keys';
 import { OrderPage } from './clinical/order';
 import { OrdersPage } from './clinical/orders';
+import { PlaceOrderPage } from './clinical/place-order';
 import { ClinicalWebhookPage, ClinicalWebhooksPage } from './clinical/webhooks';
 import { demoPersonas } from './demo';
 import { Home } from './home';
 import { href, match, navigate, useRoute } from './router';
-import { session } from './session';
+import { askOtherTabs, session } from './session';
 import { SignIn } from './sign-in';
 import { can, SignedInContext, whoIs, type SignedIn } from './signed-in';
 import { Problem, useApi } from './ui';
@@ -22,6 +24,18 @@ function useToken(): string | null {
 
 export function App() {
   const token = useToken();
+  // A new tab first asks the console's other tabs for their sign-in (session.ts).
+  const [asked, setAsked] = useState(() => token !== null);
+  useEffect(() => {
+    if (!asked) void askOtherTabs().then(() => setAsked(true));
+  }, []);
+  if (token === null && !asked) {
+    return (
+      <main id="main">
+        <p role="status">Signing in…</p>
+      </main>
+    );
+  }
   // A new token is a new sign-in: every page starts over.
   return token === null ? <SignIn /> : <SignedInApp key={token} />;
 }
@@ -55,6 +69,19 @@ function SignedInApp() {
               <a href={href('/webhooks')} aria-current={route.startsWith('/webhooks') ? 'page' : undefined}>
                 Webhooks
               </a>
+            ) : null}
+            {loaded.data.me.persona === 'admin' ? (
+              <>
+                <a
+                  href={href('/admin/workspaces')}
+                  aria-current={route.startsWith('/admin/workspaces') ? 'page' : undefined}
+                >
+                  Workspaces
+                </a>
+                <a href={href('/catalog')} aria-current={route === '/catalog' ? 'page' : undefined}>
+                  Catalog tests
+                </a>
+              </>
             ) : null}
             {can.manageKeys(loaded.data.me) ? (
               <a href={href('/api-keys')} aria-current={route === '/api-keys' ? 'page' : undefined}>
@@ -103,11 +130,18 @@ function skipToMain(event: Event): void {
 
 function Page({ route }: { route: string }) {
   let params: Record<string, string> | null;
-  if (route === '/') return <Home />;
-  if (route === '/orders') return <OrdersPage />;
+  // The query holds a page's filters (`/orders?status=received`), not which page it is.
+  const path = route.split('?')[0];
+  if (path === '/') return <Home />;
+  if (path === '/orders') return <OrdersPage />;
+  if (path === '/orders/new') return <PlaceOrderPage />;
   if ((params = match('/orders/:id', route))) return <OrderPage key={params.id} id={params.id!} />;
-  if (route === '/webhooks') return <ClinicalWebhooksPage />;
-  if (route === '/api-keys') return <ApiKeysPage />;
+  if (path === '/webhooks') return <ClinicalWebhooksPage />;
+  if (path === '/api-keys') return <ApiKeysPage />;
+  if (path === '/catalog') return <CatalogPage />;
+  if (path === '/admin/workspaces') return <AdminWorkspacesPage />;
+  if ((params = match('/admin/workspaces/:id', route)))
+    return <AdminWorkspacePage key={params.id} id={params.id!} />;
   if ((params = match('/webhooks/:id', route)))
     return <ClinicalWebhookPage key={params.id} id={params.id!} />;
   const workspace = /^\/w\/([^/?]+)(\/.*)?$/.exec(route);

@@ -19,6 +19,32 @@ export function useRoute(): string {
   return route;
 }
 
+/** The query of the current route (`/visits?status=pending` → status=pending). */
+export function routeQuery(route: string = currentRoute()): URLSearchParams {
+  const at = route.indexOf('?');
+  return new URLSearchParams(at === -1 ? '' : route.slice(at + 1));
+}
+
+/**
+ * A page's filters live in its route's query, so a reload or a shared link keeps them. Changing one
+ * replaces the route (no history entry per keystroke); empty values are left out.
+ */
+export function useRouteQuery(): [URLSearchParams, (changes: Record<string, string>) => void] {
+  const route = useRoute();
+  const query = routeQuery(route);
+  const set = (changes: Record<string, string>) => {
+    const next = routeQuery(route);
+    for (const [name, value] of Object.entries(changes)) {
+      if (value) next.set(name, value);
+      else next.delete(name);
+    }
+    const path = route.split('?')[0]!;
+    const text = next.toString();
+    location.replace(`#${path}${text ? `?${text}` : ''}`);
+  };
+  return [query, set];
+}
+
 export function navigate(route: string): void {
   location.hash = route;
 }

@@ -1,7 +1,8 @@
 /** Pieces every page uses: loading data, showing the API's errors, money, dates, form fields. */
-import type { ComponentChildren } from 'preact';
+import { cloneElement, isValidElement, type ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api/client';
+import { fieldErrors, fieldName } from './field-errors';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -11,13 +12,20 @@ export interface Loaded<T> {
   setData: (data: T) => void;
 }
 
-/** Runs `load` now and whenever `deps` change; the latest answer wins. */
+/**
+ * Runs `load` now and whenever `deps` change; the latest answer wins. When `deps` change (another
+ * filter, another page) what was shown is dropped, so the page says it is loading rather than
+ * showing rows that no longer match; `reload` keeps it in view until the new answer comes.
+ */
 export function useApi<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const [round, setRound] = useState(0);
+  const lastRound = useRef(round);
   useEffect(() => {
     let current = true;
-    setState((s) => ({ ...s, loading: true }));
+    const reloading = lastRound.current !== round;
+    lastRound.current = round;
+    setState((s) => (reloading ? { ...s, loading: true } : { loading: true }));
     load().then(
       (data) => current && setState({ data, loading: false }),
       (error: unknown) => current && setState({ error, loading: false }),
@@ -39,7 +47,8 @@ export function useApi<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
 export function useSubmit(): {
   busy: boolean;
   error: unknown;
-  run: (action: () => Promise<void>) => Promise<void>;
+  /** runs `action`; true when it succeeded, false when it failed (its error is then `error`) */
+  run: (action: () => Promise<void>) => Promise<boolean>;
   clear: () => void;
 } {
   const [busy, setBusy] = useState(false);
@@ -49,8 +58,10 @@ export function useSubmit(): {
     setError(null);
     try {
       await action();
+      return true;
     } catch (err) {
       setError(err);
+      return false;
     } finally {
       setBusy(false);
     }
@@ -104,6 +115,21 @@ export function Problem({ error, action }: { error: unknown; action?: string }) 
       </div>
     );
   }
+  const fields = fieldErrors(error);
+  if (fields.size > 0) {
+    return (
+      <div class="problem" role="alert">
+        <strong>Some of what was entered needs a change.</strong>
+        <ul class="field-errors">
+          {[...fields].map(([path, words]) => (
+            <li key={path}>
+              {fieldName(path)}: {words}
+            </li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
   const message =
     error instanceof Error ? error.message : typeof error === 'string' ? error : 'Something went wrong.';
   return (
@@ -140,22 +166,73 @@ export function Show<T>({
   return <Loading what={what} />;
 }
 
-/** The page's title, focused when the page opens so that keyboard and screen reader users start there. */
-export function PageTitle({ children }: { children: ComponentChildren }) {
+/**
+ * The page's title, focused when the page opens so that keyboard and screen reader users start
+ * there. It leads with a name; `secondary` (what the thing is, its id) follows it in small type.
+ */
+export function PageTitle({
+  children,
+  secondary,
+}: {
+  children: ComponentChildren;
+  secondary?: ComponentChildren;
+}) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => ref.current?.focus(), []);
+  // The tab's title names the page (what the heading says once it has loaded).
+  useEffect(() => {
+    const text = ref.current?.textContent?.trim();
+    if (text) document.title = `${text} · labline console`;
+  });
   return (
-    <h1 tabIndex={-1} ref={ref}>
-      {children}
-    </h1>
+    <>
+      <h1 tabIndex={-1} ref={ref} class={secondary ? 'with-secondary' : undefined}>
+        {children}
+      </h1>
+      {secondary ? (
+        <p class="muted small title-secondary" data-testid="title-secondary">
+          {secondary}
+        </p>
+      ) : null}
+    </>
   );
 }
 
-/** A table that scrolls sideways on a narrow screen; focusable so the keyboard can scroll it too. */
-export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+/**
+ * A table, focusable so the keyboard can scroll it sideways. On a narrow screen (styles.css) a
+ * table of `cards` shows each row as a card, each cell under its column's name (copied from the
+ * header into the cell's `data-label`), so no column is off-screen; a two-column table (`cards`
+ * false) scrolls sideways instead.
+ */
+export function TableWrap({
+  label,
+  cards = true,
+  children,
+}: {
+  label: string;
+  cards?: boolean;
+  children: ComponentChildren;
+}) {
+  const table = useRef<HTMLTableElement>(null);
+  useEffect(() => {
+    if (!cards || !table.current) return;
+    const names = [...table.current.querySelectorAll('thead th')].map((th) => th.textContent?.trim() ?? '');
+    // Explicit roles keep it a table for screen readers when the cards' CSS makes its parts blocks.
+    table.current.setAttribute('role', 'table');
+    for (const group of table.current.querySelectorAll('thead, tbody'))
+      group.setAttribute('role', 'rowgroup');
+    for (const row of table.current.querySelectorAll('tr')) row.setAttribute('role', 'row');
+    for (const th of table.current.querySelectorAll('thead th')) th.setAttribute('role', 'columnheader');
+    for (const row of table.current.querySelectorAll('tbody tr')) {
+      [...row.children].forEach((cell, i) => {
+        cell.setAttribute('data-label', names[i] ?? '');
+        cell.setAttribute('role', cell.tagName === 'TH' ? 'rowheader' : 'cell');
+      });
+    }
+  });
   return (
-    <div class="table-wrap" role="region" aria-label={label} tabIndex={0}>
-      <table>{children}</table>
+    <div class={cards ? 'table-wrap cards' : 'table-wrap'} role="region" aria-label={label} tabIndex={0}>
+      <table ref={table}>{children}</table>
     </div>
   );
 }
@@ -177,25 +254,45 @@ export const isoFromLocal = (value: string): string | null => {
   return value && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 };
 
-/** A labelled control: the label names the control by its id. */
+/**
+ * A labelled control: the label names the control by its id. `error` (the API's refusal of this
+ * field, in words: field-errors.ts) shows under it, and the control is marked invalid and
+ * described by it (and by the hint).
+ */
 export function Field({
   id,
   label,
   hint,
+  error,
   children,
 }: {
   id: string;
   label: string;
   hint?: string;
+  error?: string | null | undefined;
   children: ComponentChildren;
 }) {
+  const control =
+    error && isValidElement(children)
+      ? cloneElement(children, {
+          'aria-invalid': 'true',
+          'aria-describedby': [(children.props as Record<string, unknown>)['aria-describedby'], `${id}-error`]
+            .filter(Boolean)
+            .join(' '),
+        })
+      : children;
   return (
-    <div class="field">
+    <div class={error ? 'field invalid' : 'field'}>
       <label for={id}>{label}</label>
-      {children}
+      {control}
       {hint ? (
         <small class="muted" id={`${id}-hint`}>
           {hint}
+        </small>
+      ) : null}
+      {error ? (
+        <small class="field-error" id={`${id}-error`}>
+          {error}
         </small>
       ) : null}
     </div>
@@ -258,9 +355,15 @@ export function PagerIfMore({
   return pages.page > 1 || nextCursor !== null ? <Pager pages={pages} nextCursor={nextCursor} /> : null;
 }
 
+let dialogs = 0;
+
 /**
- * A second step before an action that cannot be undone. It takes the focus on its safe answer, so
- * that a keyboard user who asked for it is there (the button that opened it is often gone).
+ * A second step before an action that cannot be undone: a modal dialog (the page behind it inert)
+ * titled `label`, saying what will happen (`children`), with the action (`yes`) and the safe answer
+ * (`no`). It takes the focus on its safe answer; Escape answers that too; when it closes, the
+ * focus goes back to where it was when it opened (the button that asked for it). `onYes` answers
+ * whether the action succeeded (useSubmit's run): when it failed, the dialog closes (`onFailed`,
+ * else `onNo`) so that the page shows the refusal where the action was asked.
  */
 export function Confirm({
   label,
@@ -269,28 +372,79 @@ export function Confirm({
   busy,
   onYes,
   onNo,
+  onFailed,
   children,
 }: {
   label: string;
   yes: string;
   no: string;
   busy: boolean;
-  onYes: () => void;
+  onYes: () => Promise<boolean> | void;
   onNo: () => void;
+  onFailed?: () => void;
   children: ComponentChildren;
 }) {
+  const dialog = useRef<HTMLDialogElement>(null);
   const keep = useRef<HTMLButtonElement>(null);
-  useEffect(() => keep.current?.focus(), []);
+  const [id] = useState(() => `confirm-${++dialogs}`);
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+    keep.current?.focus();
+    return () => {
+      if (element?.open) element.close();
+      // The button that asked may be gone (the action removed it): then the page's title.
+      if (opener?.isConnected) opener.focus();
+      else document.querySelector<HTMLElement>('main h1')?.focus();
+    };
+  }, []);
   return (
-    <div class="actions" role="group" aria-label={label}>
-      <span>{children}</span>
-      <button type="button" class="danger" disabled={busy} onClick={onYes}>
-        {yes}
+    <dialog
+      ref={dialog}
+      class="confirm"
+      aria-labelledby={`${id}-title`}
+      aria-describedby={`${id}-body`}
+      onCancel={onNo}
+    >
+      <h2 id={`${id}-title`}>{label}</h2>
+      <p id={`${id}-body`}>{children}</p>
+      <div class="actions">
+        <button
+          type="button"
+          class="danger"
+          disabled={busy}
+          onClick={() =>
+            void Promise.resolve(onYes()).then((ok) => {
+              if (ok === false) (onFailed ?? onNo)();
+            })
+          }
+        >
+          {yes}
+        </button>
+        <button type="button" class="secondary" ref={keep} disabled={busy} onClick={onNo}>
+          {no}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+/** Copies `value` to the clipboard, and says so (or says to select it when the browser refuses). */
+export function CopyButton({ value, label }: { value: string; label: string }) {
+  const [said, setSaid] = useState<string | null>(null);
+  const copy = () =>
+    navigator.clipboard.writeText(value).then(
+      () => setSaid('Copied.'),
+      () => setSaid('The browser did not allow copying: select the text and copy it.'),
+    );
+  return (
+    <p class="actions">
+      <button type="button" class="secondary" aria-label={label} onClick={() => void copy()}>
+        Copy
       </button>
-      <button type="button" class="secondary" ref={keep} onClick={onNo}>
-        {no}
-      </button>
-    </div>
+      <span role="status">{said}</span>
+    </p>
   );
 }
 
@@ -312,6 +466,7 @@ export function ShownOnce({
       <p>
         <code data-testid={testId}>{value}</code>
       </p>
+      <CopyButton value={value} label={`Copy ${title.charAt(0).toLowerCase()}${title.slice(1)}`} />
       <p class="muted">{children}</p>
     </section>
   );

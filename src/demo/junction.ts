@@ -7,7 +7,7 @@ import type { Metrics } from '../http/metrics.js';
 import { createJunctionClient } from '../junction/client.js';
 import { SIMULATOR_PANELS, startSimulator, type Simulator } from '../junction/simulator/index.js';
 
-const SIMULATOR_KEY = 'demo-simulator-key';
+export const SIMULATOR_KEY = 'demo-simulator-key';
 
 /**
  * Without a Junction key the built-in simulator plays Junction: in-process, but reached over

@@ -113,7 +113,7 @@ export async function demoRoutes(
             Type.Enum([...FINAL_STATUSES], { type: 'string', description: `default ${COMPLETED}` }),
           ),
         }),
-        response: { 200: LabOrderDetail, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: LabOrderDetail, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request) => {
@@ -126,7 +126,7 @@ export async function demoRoutes(
       try {
         simulator.advance(order.junctionOrderId, request.query.final_status ?? COMPLETED);
       } catch (err) {
-        if (err instanceof LifecycleError) throw Errors.simulatorTransitionRefused(err.message);
+        if (err instanceof LifecycleError) throw Errors.invalidTransition(err.message);
         throw err;
       }
       // The webhooks come back to this service; answer once they have been applied.

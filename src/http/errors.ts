@@ -131,10 +131,8 @@ export const Errors = {
     new HttpError(422, 'invalid_coupon', message, [{ path: '/labCouponCode', message }]),
   invalidReferral: (message: string) =>
     new HttpError(422, 'invalid_referral', message, [{ path: '/referralId', message }]),
-  /** A lab visit's status move its lifecycle does not allow. */
+  /** A status move a lifecycle does not allow: a lab visit's, or a demo order's at the simulator. */
   invalidTransition: (message: string) => new HttpError(422, 'invalid_transition', message),
-  /** A move the Junction simulator's lifecycle does not allow (demo mode's advance route). */
-  simulatorTransitionRefused: (message: string) => new HttpError(409, 'invalid_transition', message),
   panelNotConfigured: (panelId: string, brandId: string) =>
     new HttpError(
       400,

@@ -2,7 +2,7 @@
  * Patient profiles per (brand, patient): what an order or PUT /v1/patients sent is kept, and an
  * order that omits demographics or address uses what is kept. Junction needs all of them.
  */
-import { and, eq, getTableColumns, getTableName, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, getTableName, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
 import type { JunctionAddress, JunctionPatient } from '../junction/types.js';
 import { patients } from './tables.js';
@@ -36,6 +36,37 @@ export async function findPatient(
     .from(patients)
     .where(and(eq(patients.brandId, brandId), eq(patients.patientId, patientId)));
   return row ?? null;
+}
+
+/** The key of a (brand, patient) pair in patientNames' answer. */
+export const patientKey = (brandId: string, patientId: string): string => `${brandId}\u0000${patientId}`;
+
+/**
+ * The names kept in the profiles of these (brand, patient) pairs, in one query: "First Last" (or
+ * the part kept) by patientKey. A pair without a profile or a name is absent.
+ */
+export async function patientNames(
+  q: Queryable,
+  pairs: { brandId: string; patientId: string }[],
+): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  if (pairs.length === 0) return names;
+  const rows = await q
+    .select({
+      brandId: patients.brandId,
+      patientId: patients.patientId,
+      firstName: patients.firstName,
+      lastName: patients.lastName,
+    })
+    .from(patients)
+    .where(
+      or(...pairs.map((p) => and(eq(patients.brandId, p.brandId), eq(patients.patientId, p.patientId)))),
+    );
+  for (const row of rows) {
+    const name = [row.firstName, row.lastName].filter(Boolean).join(' ');
+    if (name) names.set(patientKey(row.brandId, row.patientId), name);
+  }
+  return names;
 }
 
 /** Creates or updates the profile with the fields given; fields not given keep their value. */

@@ -10,6 +10,7 @@ import { mayBeCancelled, mayHaveResults } from '../junction/order-statuses.js';
 import { JunctionRejected, JunctionUnavailable } from '../junction/types.js';
 import { sendStoredAnswer } from '../idempotency/plugin.js';
 import { createLabOrder, type LabOrderDeps } from './create-lab-order.js';
+import { patientKey, patientNames } from './patients.js';
 import { ORDER_CURSOR, toDetail, toSummary } from './presenters.js';
 import {
   applyJunctionOrder,
@@ -159,6 +160,9 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
         tags: TAGS,
         operationId: 'listLabOrders',
         summary: 'Lab orders, newest first, keyset-paginated; limited to the brands of the token',
+        description:
+          "Each order carries `patient_name`, the name the brand's profile of the patient keeps (null when none); " +
+          'showing it is a read of that profile and is audited as one, like `GET /v1/patients/:patientId`.',
         querystring: LabOrderListQuery,
         response: { 200: LabOrderList, ...errorResponses(400, 401, 403) },
       },
@@ -178,14 +182,33 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
-      await audit(database.db, auditActor(request), {
-        action: 'list',
-        resourceType: 'lab_order',
-        resourceId: q.patient_id ? `patient:${q.patient_id}` : '*',
-        tenant: brandIds?.join(',') ?? null,
-      });
+      const names = await patientNames(database.db, page);
+      // Each patient whose name the page shows is a read of their profile, audited as
+      // GET /v1/patients/:id is (once per patient of the page).
+      const namedPatients = new Map(
+        page
+          .filter((o) => names.has(patientKey(o.brandId, o.patientId)))
+          .map((o) => [patientKey(o.brandId, o.patientId), o] as const),
+      );
+      await audit(database.db, auditActor(request), [
+        {
+          action: 'list',
+          resourceType: 'lab_order',
+          resourceId: q.patient_id ? `patient:${q.patient_id}` : '*',
+          tenant: brandIds?.join(',') ?? null,
+        },
+        ...[...namedPatients.values()].map((o) => ({
+          action: 'read' as const,
+          resourceType: 'patient',
+          resourceId: o.patientId,
+          tenant: o.brandId,
+        })),
+      ]);
       return {
-        data: page.map(toSummary),
+        data: page.map((o) => ({
+          ...toSummary(o),
+          patient_name: names.get(patientKey(o.brandId, o.patientId)) ?? null,
+        })),
         next_cursor: rows.length > limit && last ? ORDER_CURSOR.encode([last.createdAt, last.id]) : null,
       };
     },

@@ -153,8 +153,22 @@ export const LabOrderListQuery = Type.Object({
 });
 export type LabOrderListQuery = Static<typeof LabOrderListQuery>;
 
+/** A row of the list: the order as reads show it, with the name its brand's patient profile keeps. */
+export const LabOrderListItem = Type.Object(
+  {
+    ...LabOrderSummary.properties,
+    patient_name: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "The patient's name as the brand's profile of the patient keeps it (first and last name), null when it keeps none. " +
+        'Only in the list; the create answers exactly the contract and events carry no name.',
+    }),
+  },
+  { title: 'LabOrderListItem' },
+);
+export type LabOrderListItem = Static<typeof LabOrderListItem>;
+
 export const LabOrderList = Type.Object({
-  data: Type.Array(LabOrderSummary),
+  data: Type.Array(LabOrderListItem),
   next_cursor: Type.Union([Type.String(), Type.Null()], {
     description: 'pass as `cursor` for the next page',
   }),

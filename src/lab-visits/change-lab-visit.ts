@@ -10,6 +10,7 @@ import { fetchPage, type PageParams } from '../http/pagination.js';
 import { VISIT, type VisitContext } from './create-lab-visit.js';
 import { acceptsResults, canReschedule, canTransition } from './lifecycle.js';
 import { recordEvent } from '../events/record.js';
+import { releaseCoupon } from '../workspaces/coupons-repository.js';
 import { visitEvent } from './present.js';
 import { findVisit, listVisits, updateVisit, type LabVisitRow, type VisitFilters } from './repository.js';
 import type { LabVisitStatus, ResultFlag, StoredLabTestResult } from './tables.js';
@@ -62,6 +63,15 @@ export async function listLabVisits(
   return page;
 }
 
+/**
+ * A visit that will not take place gives its coupon's redemption back, so that the client can use
+ * the coupon for the visit that replaces it (docs/workspace-lab-visits.md). Its pricing keeps the
+ * coupon and the discount as booked.
+ */
+async function giveCouponBack(tx: Tx, visit: LabVisitRow): Promise<void> {
+  if (visit.couponId !== null) await releaseCoupon(tx, visit.workspaceId, visit.couponId);
+}
+
 export interface VisitChanges {
   status?: LabVisitStatus;
   notes?: string | null;
@@ -82,6 +92,7 @@ export async function changeLabVisit(
   if (changes.labVisitDate !== undefined && !canReschedule(visit.status)) {
     throw Errors.invalidTransition(`A ${visit.status} visit cannot be moved to another date.`);
   }
+  if (changes.status === 'cancelled') await giveCouponBack(tx, visit);
   const updated = await updateVisit(tx, ctx.workspaceId, id, {
     ...(changes.status === undefined ? {} : { status: changes.status }),
     ...(changes.notes === undefined ? {} : { notes: changes.notes }),
@@ -140,6 +151,8 @@ export async function attachResults(
 export async function deleteLabVisit(tx: Tx, ctx: VisitContext, id: string): Promise<LabVisitRow> {
   const visit = await findVisit(tx, ctx.workspaceId, id, { forUpdate: true });
   if (!visit) throw notFound();
+  // A cancelled visit gave its coupon use back already; a collected or completed one used it.
+  if (canReschedule(visit.status)) await giveCouponBack(tx, visit);
   const deleted = await updateVisit(tx, ctx.workspaceId, id, { deletedAt: new Date() });
   if (!deleted) throw notFound();
   await auditVisit(tx, ctx, 'delete', id);

@@ -105,3 +105,20 @@ export async function redeemCoupon(q: Queryable, couponId: string): Promise<bool
     .returning({ id: labCoupons.id });
   return rows.length === 1;
 }
+
+/**
+ * Gives one redemption back (a visit that used the coupon will not take place: it was cancelled,
+ * or deleted before its sample was collected). Never below zero.
+ */
+export async function releaseCoupon(q: Queryable, workspaceId: string, couponId: string): Promise<void> {
+  await q
+    .update(labCoupons)
+    .set({ redemptions: sql`${labCoupons.redemptions} - 1` })
+    .where(
+      and(
+        eq(labCoupons.workspaceId, workspaceId),
+        eq(labCoupons.id, couponId),
+        gt(labCoupons.redemptions, 0),
+      ),
+    );
+}

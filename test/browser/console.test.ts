@@ -12,12 +12,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoTokens, labOrderCurl, type DemoTokens } from '../../src/demo/banner.js';
 import { DEMO, DEMO_LAB_VISIT } from '../../src/demo/examples.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.js';
-import { ARTIFACTS, browserAvailable, launchBrowser } from '../helpers/browser.js';
+import { ARTIFACTS, launchBrowser } from '../helpers/browser.js';
 import { startReceiver, verified, type Receiver } from '../helpers/receiver.js';
+import { inBrowser } from '../helpers/skip.js';
 
 const run = promisify(execFile);
 const SHOTS = path.join(ARTIFACTS, 'console');
@@ -37,7 +38,7 @@ interface Watched {
   requests: string[];
 }
 
-describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () => {
+inBrowser.describe('the console in a browser (demo mode)', () => {
   let t: TestApp;
   let browser: Browser;
   let tokens: DemoTokens;
@@ -615,7 +616,8 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
         const visitId = await bookVisitByApi();
         const eventId = await eventFor(receiver, secret, visitId, 'lab_visit.created');
         await page.getByRole('link', { name: `${receiver.url}/hooks` }).click();
-        await page.getByRole('heading', { name: /^Webhook endpoint ep_/ }).waitFor();
+        await page.getByRole('heading', { name: `${receiver.url}/hooks`, level: 1 }).waitFor();
+        expect(await page.getByTestId('title-secondary').textContent()).toMatch(/^Webhook endpoint ep_/);
         // The secret is never shown again.
         expect(await page.getByTestId('webhook-secret').count()).toBe(0);
         const log = page.getByRole('region', { name: 'Deliveries' });
@@ -644,6 +646,7 @@ describe.skipIf(!browserAvailable)('the console in a browser (demo mode)', () =>
 
         // Rotate: a new secret, shown once; the previous one keeps signing for a day.
         await page.getByRole('button', { name: 'Rotate secret' }).click();
+        await page.getByRole('button', { name: 'Yes, rotate it' }).click();
         const rotated = page.getByTestId('webhook-secret');
         await rotated.waitFor();
         const newSecret = (await rotated.textContent())!;

@@ -10,9 +10,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { ARTIFACTS, browserAvailable as available, launchBrowser } from '../helpers/browser.js';
+import { ARTIFACTS, launchBrowser } from '../helpers/browser.js';
+import { inBrowser } from '../helpers/skip.js';
 
 /** The two boxes side by side on one line, not on top of each other. */
 async function sideBySide(left: Locator, right: Locator): Promise<void> {
@@ -26,7 +27,7 @@ async function sideBySide(left: Locator, right: Locator): Promise<void> {
   expect(b!.y).toBeLessThan(a!.y + a!.height);
 }
 
-describe.skipIf(!available)('/docs in a browser (demo mode)', () => {
+inBrowser.describe('/docs in a browser (demo mode)', () => {
   let t: TestApp;
   let browser: Browser;
   beforeAll(async () => {

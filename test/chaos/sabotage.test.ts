@@ -6,13 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { INVARIANTS } from '../../chaos/checker.js';
 import type { Summary } from '../../chaos/run.js';
-import { usingPostgres } from '../helpers/database.js';
 import { spawnTs } from '../helpers/process.js';
+import { onPostgres } from '../helpers/skip.js';
 
-describe.runIf(usingPostgres)('a sabotaged chaos run', () => {
+onPostgres.describe('a sabotaged chaos run', () => {
   const dir = path.resolve('test-artifacts/chaos');
 
   it('reports every invariant broken, and exits 1', async () => {

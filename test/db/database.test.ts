@@ -6,6 +6,7 @@ import { defineStatement, runStatement } from '../../src/db/statements.js';
 import { isUniqueViolation, pgCode } from '../../src/db/errors.js';
 import { auditEvents } from '../../src/db/tables.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
+import { onPostgres } from '../helpers/skip.js';
 
 describe('database layer', () => {
   let testDb: TestDatabase;
@@ -97,7 +98,7 @@ describe('database layer', () => {
   });
 
   // PGlite runs queries on one thread with no timer to interrupt them: the timeout is a server feature.
-  it.skipIf(!usingPostgres)('cancels a statement that runs past statement_timeout', async () => {
+  onPostgres.it('cancels a statement that runs past statement_timeout', async () => {
     const err = await database.db.execute(sql`select pg_sleep(2)`).catch((e: unknown) => e);
     expect(pgCode(err)).toBe('57014');
   });

@@ -5,18 +5,14 @@
  * during a cut crashed that way.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { migrateDatabase, openDatabase } from '../../src/db/database.js';
-import {
-  createTestDatabase,
-  openMigratedDatabase,
-  usingPostgres,
-  type TestDatabase,
-} from '../helpers/database.js';
+import { createTestDatabase, openMigratedDatabase, type TestDatabase } from '../helpers/database.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { onPostgres } from '../helpers/skip.js';
 
-describe.runIf(usingPostgres)('migrations through a database cut', () => {
+onPostgres.describe('migrations through a database cut', () => {
   let testDb: TestDatabase;
   let proxy: TcpProxy;
 

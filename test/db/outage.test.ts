@@ -11,12 +11,13 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO, DEMO_LAB_ORDER, DEMO_LAB_VISIT } from '../../src/demo/examples.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { valueFor, type Schema } from '../helpers/schema-arbitrary.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { onPostgres } from '../helpers/skip.js';
 
 /** Routes that never need the database. */
 const WITHOUT_DATABASE = new Set([
@@ -27,7 +28,7 @@ const WITHOUT_DATABASE = new Set([
   'GET /v1/me',
 ]);
 
-describe.skipIf(!usingPostgres)('a database outage', () => {
+onPostgres.describe('a database outage', () => {
   let testDb: TestDatabase;
   let proxy: TcpProxy;
   let t: TestApp;

@@ -6,16 +6,12 @@
  * the service is, with a test queue whose handler is slow and records every run in `job_runs`.
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rows, type Database } from '../../src/db/database.js';
 import { enqueue } from '../../src/jobs/queue.js';
-import {
-  createTestDatabase,
-  openMigratedDatabase,
-  usingPostgres,
-  type TestDatabase,
-} from '../helpers/database.js';
+import { createTestDatabase, openMigratedDatabase, type TestDatabase } from '../helpers/database.js';
 import { spawnTs, type Spawned } from '../helpers/process.js';
+import { onPostgres } from '../helpers/skip.js';
 
 const LEASE_SECONDS = 2;
 
@@ -27,7 +23,7 @@ interface Run {
   finished_ms: number | null;
 }
 
-describe.runIf(usingPostgres)('jobs across worker processes', () => {
+onPostgres.describe('jobs across worker processes', () => {
   let testDb: TestDatabase;
   let database: Database;
   const workers = new Map<string, Spawned>();

@@ -6,18 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SIMULATOR_PANELS } from '../../src/junction/simulator/catalog.js';
-import {
-  createTestDatabase,
-  openMigratedDatabase,
-  usingPostgres,
-  type TestDatabase,
-} from '../helpers/database.js';
+import { createTestDatabase, openMigratedDatabase, type TestDatabase } from '../helpers/database.js';
 import { spawnTs, type Spawned } from '../helpers/process.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { onPostgres } from '../helpers/skip.js';
 
-describe.runIf(usingPostgres)('the worker process through a database outage', () => {
+onPostgres.describe('the worker process through a database outage', () => {
   let testDb: TestDatabase;
   let proxy: TcpProxy;
   let worker: Spawned;

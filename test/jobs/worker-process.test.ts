@@ -12,8 +12,9 @@ import { loadConfig } from '../../src/config.js';
 import { migrateDatabase, openDatabase, rows } from '../../src/db/database.js';
 import { startSimulator } from '../../src/junction/simulator/index.js';
 import { junctionEnv, SIM_KEY, TEST_JWT_SECRET } from '../helpers/app.js';
-import { createTestDatabase, usingPostgres } from '../helpers/database.js';
+import { createTestDatabase } from '../helpers/database.js';
 import { spawnTs } from '../helpers/process.js';
+import { onPostgres } from '../helpers/skip.js';
 
 describe('npm run worker', () => {
   it('refuses the embedded database, saying why', async () => {
@@ -27,7 +28,7 @@ describe('npm run worker', () => {
     }
   });
 
-  it.runIf(usingPostgres)('runs the service’s jobs on PostgreSQL and stops on SIGTERM', async () => {
+  onPostgres.it('runs the service’s jobs on PostgreSQL and stops on SIGTERM', async () => {
     const testDb = await createTestDatabase();
     const sim = await startSimulator({ apiKey: SIM_KEY });
     const env = {

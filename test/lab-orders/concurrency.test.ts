@@ -3,9 +3,10 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/database.js';
 import { startSimulator, type Simulator } from '../../src/junction/simulator/index.js';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { clinical } from '../helpers/contract.js';
 import { createOrder, orderBody, SIM_KEY, startLabStack, type LabStack } from '../helpers/lab-stack.js';
+import { onPostgres } from '../helpers/skip.js';
 
 const countOrders = async (s: LabStack, patientId: string) =>
   (
@@ -78,7 +79,7 @@ describe('exactly once under concurrency', () => {
   });
 });
 
-describe.skipIf(!usingPostgres)('two app instances on one PostgreSQL database', () => {
+onPostgres.describe('two app instances on one PostgreSQL database', () => {
   let db: TestDatabase;
   let sim: Simulator;
   let a: LabStack;

@@ -27,6 +27,7 @@ import {
   visitsPath,
   type WorkspaceWorld,
 } from '../workspaces/world.js';
+import { onPostgres } from '../helpers/skip.js';
 
 const cursorOf = (value: unknown) =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -234,7 +235,7 @@ describe('security review findings on the workspace surface', () => {
     expect(res.body.details).toContainEqual(expect.objectContaining({ path: '/dob' }));
   });
 
-  it.runIf(usingPostgres)(
+  onPostgres.it(
     '1. a statement timeout logs the error code and statement, never the values sent',
     async () => {
       const locker = new pg.Client({

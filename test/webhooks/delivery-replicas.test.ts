@@ -29,6 +29,7 @@ import {
   visitBody,
   visitsPath,
 } from '../workspaces/world.js';
+import { onPostgres } from '../helpers/skip.js';
 
 // The receivers listen on 127.0.0.1, which a deployment refuses unless asked.
 const FAST = {
@@ -43,7 +44,7 @@ describe('webhook delivery across processes', () => {
     for (const c of cleanup.reverse()) await c().catch(() => {});
   });
 
-  it.runIf(usingPostgres)(
+  onPostgres.it(
     'two instances with workers on one database: 200 events, each delivered once',
     { timeout: 240_000 },
     async () => {

@@ -26,6 +26,7 @@ import {
   type Person,
   type WorkspaceWorld,
 } from './world.js';
+import { onPostgres } from '../helpers/skip.js';
 
 describe('workspace changes', () => {
   let t: TestApp;
@@ -224,7 +225,7 @@ describe('workspace changes', () => {
       }
     });
 
-    it.runIf(usingPostgres)(
+    onPostgres.it(
       'both let in as owners, the two demotions queue on the workspace lock: one 200, the other 409 last_owner',
       async () => {
         const { world, base, second } = await twoOwners();

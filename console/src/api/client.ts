@@ -26,11 +26,19 @@ api.use({
   },
 });
 
+export interface FieldDetail {
+  /** where in the body, e.g. `/phone` */
+  path: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** a 400's field errors (`details`), none otherwise */
+    readonly details: FieldDetail[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -43,12 +51,32 @@ interface Answer<T> {
   response: Response;
 }
 
-function messageOf(body: unknown, response: Response): { code: string; message: string } {
+function messageOf(
+  body: unknown,
+  response: Response,
+): { code: string; message: string; details: FieldDetail[] } {
   if (typeof body === 'object' && body !== null) {
-    const { error, message } = body as { error?: unknown; message?: unknown };
-    if (typeof message === 'string') return { code: typeof error === 'string' ? error : 'error', message };
+    const { error, message, details } = body as { error?: unknown; message?: unknown; details?: unknown };
+    if (typeof message === 'string')
+      return {
+        code: typeof error === 'string' ? error : 'error',
+        message,
+        details: Array.isArray(details)
+          ? (details as unknown[]).filter(
+              (d): d is FieldDetail =>
+                typeof d === 'object' &&
+                d !== null &&
+                typeof (d as FieldDetail).path === 'string' &&
+                typeof (d as FieldDetail).message === 'string',
+            )
+          : [],
+      };
   }
-  return { code: 'error', message: `The service answered ${response.status} ${response.statusText}.` };
+  return {
+    code: 'error',
+    message: `The service answered ${response.status} ${response.statusText}.`,
+    details: [],
+  };
 }
 
 /** The answer's data, or an ApiError with the API's message. */
@@ -61,7 +89,7 @@ export async function call<T>(request: Promise<Answer<T>>): Promise<T> {
   }
   const { data, error, response } = answer;
   if (response.ok) return data as T;
-  const { code, message } = messageOf(error, response);
+  const { code, message, details } = messageOf(error, response);
   if (response.status === 401) session.expire(message, sentWith.get(response) ?? null);
-  throw new ApiError(response.status, code, message);
+  throw new ApiError(response.status, code, message, details);
 }

@@ -796,7 +796,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lab orders, newest first, keyset-paginated; limited to the brands of the token */
+        /**
+         * Lab orders, newest first, keyset-paginated; limited to the brands of the token
+         * @description Each order carries `patient_name`, the name the brand's profile of the patient keeps (null when none); showing it is a read of that profile and is audited as one, like `GET /v1/patients/:patientId`.
+         */
         get: operations["listLabOrders"];
         put?: never;
         /**
@@ -11262,6 +11265,28 @@ export interface operations {
                     };
                 };
             };
+            /** @description Validation error on ids, tests, coupon, referral or transition */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Field-level problems, when the request body or query failed validation */
+                        details?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /**
+                         * @description snake_case error code
+                         * @example validation_error
+                         */
+                        error: string;
+                        /** @description A human-readable sentence */
+                        message: string;
+                    };
+                };
+            };
         };
     };
     listDemoPersonas: {
@@ -11723,6 +11748,8 @@ export interface operations {
                              * @example 8f14e45f-ceea-467f-a9d5-6b2f1c3e9a10
                              */
                             patient_id: string;
+                            /** @description The patient's name as the brand's profile of the patient keeps it (first and last name), null when it keeps none. Only in the list; the create answers exactly the contract and events carry no name. */
+                            patient_name: string | null;
                             /**
                              * @description Junction's top-level status, or `submitting` (Junction's answer not yet known) or `rejected` (Junction refused the order)
                              * @enum {string}

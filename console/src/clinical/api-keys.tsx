@@ -66,7 +66,7 @@ function ApiKeys({ me }: { me: Me }) {
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const revoke = useSubmit();
   const confirmRevoke = (key: ApiKey) =>
-    void revoke.run(async () => {
+    revoke.run(async () => {
       await call(api.DELETE('/v1/api-keys/{id}', { params: { path: { id: key.id } } }));
       setRevoking(null);
       keys.reload();
@@ -141,17 +141,17 @@ function ApiKeys({ me }: { me: Me }) {
       </Show>
       {revoking ? (
         <Confirm
-          label="Confirm revocation"
+          label={`Revoke the API key ${revoking.name}?`}
           yes="Yes, revoke it"
           no="Keep it"
           busy={revoke.busy}
           onYes={() => confirmRevoke(revoking)}
           onNo={() => setRevoking(null)}
         >
-          Revoke {revoking.name} (<code>{revoking.prefix}</code>)? Every request with it is refused at once.
+          Every request with {revoking.name} (<code>{revoking.prefix}…</code>) is refused at once, and so is
+          every key made with it. A revoked key cannot be used again.
         </Confirm>
       ) : null}
-      <Problem error={revoke.error} action="revoke this key" />
       <NewKeyForm
         me={me}
         onCreated={(key) => {

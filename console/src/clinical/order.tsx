@@ -4,7 +4,7 @@
  * be moved on at the simulated Junction (the same demo route the banner's curl uses).
  */
 import { useState } from 'preact/hooks';
-import { api, call } from '../api/client';
+import { api, ApiError, call } from '../api/client';
 import type { LabOrder } from '../api/types';
 import { href } from '../router';
 import { can, useSignedIn } from '../signed-in';
@@ -20,23 +20,63 @@ import {
   useApi,
   useSubmit,
 } from '../ui';
-import { cancellable, hasFinalResults, hasRequisition, isFinal, requisitionMade } from './statuses';
+import { orderTitle, panelName, patientLabel } from './names';
+import { Flag, markerFlag } from '../flags';
+import { detailWords, orderStatusWords, Status } from '../status-words';
+import {
+  cancellable,
+  hasFinalResults,
+  hasRequisition,
+  isFinal,
+  mayHaveResults,
+  requisitionMade,
+} from './statuses';
+
+/**
+ * The name the brand keeps for the order's patient (GET /v1/patients/:id, an audited read), or
+ * null when its profile has none.
+ */
+async function patientNameOf(order: LabOrder): Promise<string | null> {
+  try {
+    const { patient } = await call(
+      api.GET('/v1/patients/{patientId}', {
+        params: { path: { patientId: order.patient_id }, query: { brand_id: order.brand_id } },
+      }),
+    );
+    return [patient.first_name, patient.last_name].filter(Boolean).join(' ') || null;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
 
 export function OrderPage({ id }: { id: string }) {
-  const order = useApi(() => call(api.GET('/v1/lab-orders/{id}', { params: { path: { id } } })), [id]);
+  const loaded = useApi(async () => {
+    const order = await call(api.GET('/v1/lab-orders/{id}', { params: { path: { id } } }));
+    return { order, name: await patientNameOf(order) };
+  }, [id]);
   return (
-    <Show loaded={order} what="the lab order">
-      {(o) => <OrderView order={o} onChange={order.setData} reload={order.reload} />}
+    <Show loaded={loaded} what="the lab order">
+      {({ order, name }) => (
+        <OrderView
+          order={order}
+          name={name}
+          onChange={(o) => loaded.setData({ order: o, name })}
+          reload={loaded.reload}
+        />
+      )}
     </Show>
   );
 }
 
 function OrderView({
   order,
+  name,
   onChange,
   reload,
 }: {
   order: LabOrder;
+  name: string | null;
   onChange: (o: LabOrder) => void;
   reload: () => void;
 }) {
@@ -44,7 +84,15 @@ function OrderView({
   const write = can.writeOrders(me);
   return (
     <>
-      <PageTitle>Lab order {order.id}</PageTitle>
+      <PageTitle
+        secondary={
+          <>
+            Lab order <code>{order.id}</code>
+          </>
+        }
+      >
+        {orderTitle(order, name)}
+      </PageTitle>
       <p>
         <a href={href('/orders')}>All lab orders</a>{' '}
         <button type="button" class="secondary" onClick={reload}>
@@ -54,22 +102,39 @@ function OrderView({
       <dl class="facts">
         <dt>Status</dt>
         <dd>
-          <span class={`status status-${order.status}`} data-testid="order-status">
-            {order.status}
-          </span>
+          <Status
+            words={orderStatusWords(order.status)}
+            status={order.status}
+            code={order.status}
+            testId="order-status"
+          />
         </dd>
         <dt>Detailed status</dt>
         <dd>
-          <code>{order.status_detail ?? '—'}</code>
+          {order.status_detail ? (
+            <>
+              {detailWords(order.status_detail)}{' '}
+              <code class="muted small" data-testid="order-status-detail">
+                {order.status_detail}
+              </code>
+            </>
+          ) : (
+            '—'
+          )}
         </dd>
         <dt>Patient</dt>
         <dd>
-          <code>{order.patient_id}</code>
+          {patientLabel(name)}{' '}
+          <span class="muted small">
+            <code>{order.patient_id}</code>
+          </span>
         </dd>
         <dt>Brand</dt>
         <dd>{order.brand_id}</dd>
         <dt>Panel</dt>
-        <dd>{order.panel_id}</dd>
+        <dd>
+          {panelName(order.panel_id)} <span class="muted small">{order.panel_id}</span>
+        </dd>
         <dt>Junction order</dt>
         <dd>
           <code>{order.junction_order_id ?? '—'}</code>
@@ -81,7 +146,7 @@ function OrderView({
       </dl>
 
       {write && (cancellable(order) || (demo && !isFinal(order.status) && order.junction_order_id)) ? (
-        <OrderActions order={order} onChange={onChange} demo={demo} />
+        <OrderActions order={order} title={orderTitle(order, name)} onChange={onChange} demo={demo} />
       ) : null}
 
       <section aria-labelledby="timeline-title">
@@ -92,8 +157,11 @@ function OrderView({
           <ol class="timeline" aria-label="Order events, oldest first">
             {order.events.map((e, i) => (
               <li key={i}>
-                <span class={`status status-${e.status}`}>{e.status}</span>{' '}
-                <code>{e.status_detail ?? ''}</code>
+                <Status
+                  words={e.status_detail ? detailWords(e.status_detail) : orderStatusWords(e.status)}
+                  status={e.status}
+                  code={e.status_detail ?? e.status}
+                />
                 <div class="muted small">
                   {dateTime(e.occurred_at)}, from {e.source}
                 </div>
@@ -107,10 +175,10 @@ function OrderView({
 
       <section aria-labelledby="results-title">
         <h2 id="results-title">Results</h2>
-        {hasFinalResults(order) ? (
-          <Results id={order.id} />
+        {mayHaveResults(order) ? (
+          <Results id={order.id} final={hasFinalResults(order)} />
         ) : (
-          <Empty>Results are shown once the lab has reported them; the order is {order.status}.</Empty>
+          <Empty>{noResultsYet(order)}</Empty>
         )}
       </section>
 
@@ -135,10 +203,13 @@ function OrderView({
 
 function OrderActions({
   order,
+  title,
   onChange,
   demo,
 }: {
   order: LabOrder;
+  /** the order's title: its patient and panel */
+  title: string;
   onChange: (o: LabOrder) => void;
   demo: boolean;
 }) {
@@ -163,7 +234,7 @@ function OrderActions({
             Complete at the simulated Junction (demo)
           </button>
         ) : null}
-        {cancellable(order) && !confirming ? (
+        {cancellable(order) ? (
           <button type="button" class="danger" onClick={() => setConfirming(true)}>
             Cancel order…
           </button>
@@ -171,14 +242,15 @@ function OrderActions({
       </div>
       {confirming ? (
         <Confirm
-          label="Confirm cancellation"
+          label={`Cancel the lab order of ${title}?`}
           yes="Yes, cancel the order"
           no="Keep it"
           busy={submit.busy}
-          onYes={() => void cancel()}
+          onYes={cancel}
           onNo={() => setConfirming(false)}
         >
-          Cancel this order at Junction?
+          Junction cancels the order: its requisition can no longer be used and no sample is analysed. A
+          cancelled order cannot be resumed; a new order is needed.
         </Confirm>
       ) : null}
       <Problem error={submit.error} action="change this order" />
@@ -227,7 +299,15 @@ function Requisition({ order }: { order: LabOrder }) {
   );
 }
 
-function Results({ id }: { id: string }) {
+/** Why an order shows no results (yet). */
+function noResultsYet(order: LabOrder): string {
+  if (order.status === 'cancelled') return 'The order was cancelled: it has no results.';
+  if (order.status === 'rejected' || order.junction_order_id === null)
+    return 'Junction did not take the order: it has no results.';
+  return `No results yet: the lab reports them once it has the sample, partial results first when it has some (the order is ${orderStatusWords(order.status).toLowerCase()}).`;
+}
+
+function Results({ id, final }: { id: string; final: boolean }) {
   const results = useApi(
     () => call(api.GET('/v1/lab-orders/{id}/results', { params: { path: { id } } })),
     [id],
@@ -237,7 +317,8 @@ function Results({ id }: { id: string }) {
       {(r) => (
         <>
           <p>
-            Reported {dateTime(r.reported_at)}
+            {final ? 'Final results' : 'Partial results: the lab has reported these so far; more may follow'},
+            reported {dateTime(r.reported_at)}
             {r.sample_id ? `, sample ${r.sample_id}` : ''}.
           </p>
           <Download
@@ -258,21 +339,26 @@ function Results({ id }: { id: string }) {
                   <th scope="col">Value</th>
                   <th scope="col">Unit</th>
                   <th scope="col">Range</th>
-                  <th scope="col">Interpretation</th>
+                  <th scope="col">Flag</th>
                 </tr>
               </thead>
               <tbody>
-                {r.results.map((m) => (
-                  <tr key={m.name}>
-                    <td>{m.name}</td>
-                    <td>{m.value}</td>
-                    <td>{m.unit ?? '—'}</td>
-                    <td>
-                      {m.min_range_value ?? '…'} – {m.max_range_value ?? '…'}
-                    </td>
-                    <td>{m.interpretation ?? '—'}</td>
-                  </tr>
-                ))}
+                {r.results.map((m) => {
+                  const flag = markerFlag(m);
+                  return (
+                    <tr key={m.name} class={flag && flag !== 'normal' ? `flagged-${flag}` : undefined}>
+                      <td>{m.name}</td>
+                      <td>{m.value}</td>
+                      <td>{m.unit ?? '—'}</td>
+                      <td>
+                        {m.min_range_value ?? '…'} – {m.max_range_value ?? '…'}
+                      </td>
+                      <td>
+                        <Flag flag={flag} />
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </TableWrap>
           )}

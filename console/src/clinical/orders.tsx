@@ -1,8 +1,7 @@
 /** A brand's lab orders: filters (status, patient, brand) and keyset pages. */
-import { useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { LabOrderStatus } from '../api/types';
-import { href } from '../router';
+import { href, useRouteQuery } from '../router';
 import { can, useSignedIn } from '../signed-in';
 import {
   dateTime,
@@ -17,6 +16,8 @@ import {
   useCursorPages,
   valueOf,
 } from '../ui';
+import { detailWords, orderStatusWords, Status } from '../status-words';
+import { panelName, patientLabel } from './names';
 import { ORDER_STATUSES } from './statuses';
 
 const PAGE_SIZE = 20;
@@ -32,13 +33,15 @@ export function OrdersPage() {
       </>
     );
   }
-  return <Orders brands={me.brand_ids} />;
+  return <Orders brands={me.brand_ids} write={can.writeOrders(me)} />;
 }
 
-function Orders({ brands }: { brands: string[] | null }) {
-  const [status, setStatus] = useState<LabOrderStatus | ''>('');
-  const [patient, setPatient] = useState('');
-  const [brand, setBrand] = useState('');
+function Orders({ brands, write }: { brands: string[] | null; write: boolean }) {
+  // The filters live in the route (`#/orders?status=received`): a reload or a shared link keeps them.
+  const [query, setQuery] = useRouteQuery();
+  const status = (query.get('status') ?? '') as LabOrderStatus | '';
+  const patient = query.get('patient') ?? '';
+  const brand = query.get('brand') ?? '';
   const pages = useCursorPages();
   const cursor = pages.cursor;
   const patientId = UUID.test(patient.trim()) ? patient.trim() : '';
@@ -63,20 +66,27 @@ function Orders({ brands }: { brands: string[] | null }) {
   return (
     <>
       <PageTitle>Lab orders</PageTitle>
+      {write ? (
+        <p>
+          <a class="button" href={href('/orders/new')}>
+            Place a lab order
+          </a>
+        </p>
+      ) : null}
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter lab orders">
         <Field id="o-status" label="Status">
           <select
             id="o-status"
             value={status}
             onChange={(e) => {
-              setStatus(valueOf(e) as LabOrderStatus | '');
+              setQuery({ status: valueOf(e) });
               restart();
             }}
           >
             <option value="">Any status</option>
             {ORDER_STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {orderStatusWords(s)}
               </option>
             ))}
           </select>
@@ -89,7 +99,7 @@ function Orders({ brands }: { brands: string[] | null }) {
             aria-describedby="o-patient-hint"
             value={patient}
             onInput={(e) => {
-              setPatient(valueOf(e));
+              setQuery({ patient: valueOf(e) });
               restart();
             }}
           />
@@ -100,7 +110,7 @@ function Orders({ brands }: { brands: string[] | null }) {
               id="o-brand"
               value={brand}
               onChange={(e) => {
-                setBrand(valueOf(e));
+                setQuery({ brand: valueOf(e) });
                 restart();
               }}
             >
@@ -117,7 +127,7 @@ function Orders({ brands }: { brands: string[] | null }) {
               maxLength={128}
               value={brand}
               onInput={(e) => {
-                setBrand(valueOf(e));
+                setQuery({ brand: valueOf(e) });
                 restart();
               }}
             />
@@ -133,28 +143,32 @@ function Orders({ brands }: { brands: string[] | null }) {
               <TableWrap label="Lab orders">
                 <thead>
                   <tr>
-                    <th scope="col">Created</th>
                     <th scope="col">Patient</th>
-                    <th scope="col">Brand</th>
                     <th scope="col">Panel</th>
                     <th scope="col">Status</th>
+                    <th scope="col">Brand</th>
+                    <th scope="col">Created</th>
                   </tr>
                 </thead>
                 <tbody>
                   {data.map((o) => (
                     <tr key={o.id}>
                       <td>
-                        <a href={href(`/orders/${o.id}`)}>{dateTime(o.created_at)}</a>
+                        <a href={href(`/orders/${o.id}`)}>{patientLabel(o.patient_name)}</a>
+                        <div class="muted small">
+                          <code>{o.patient_id}</code>
+                        </div>
                       </td>
+                      <td>{panelName(o.panel_id)}</td>
                       <td>
-                        <code>{o.patient_id}</code>
+                        <Status
+                          words={o.status_detail ? detailWords(o.status_detail) : orderStatusWords(o.status)}
+                          status={o.status}
+                          code={o.status_detail ?? o.status}
+                        />
                       </td>
                       <td>{o.brand_id}</td>
-                      <td>{o.panel_id}</td>
-                      <td>
-                        <span class={`status status-${o.status}`}>{o.status}</span>
-                        {o.status_detail ? <div class="muted small">{o.status_detail}</div> : null}
-                      </td>
+                      <td>{dateTime(o.created_at)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -31,6 +31,18 @@ export const cancellable = (order: LabOrder): boolean =>
 export const hasFinalResults = (order: LabOrder): boolean =>
   order.status === 'completed' || redrawAvailable(order);
 
+/**
+ * The API may have results to show (its `mayHaveResults`, docs/clinical-lab-orders.md): partial
+ * ones once the sample is with the lab, final ones once completed, whatever the lab resulted
+ * after a sample error, and at `redraw_available`. Not before the lab has the sample.
+ */
+export const mayHaveResults = (order: LabOrder): boolean =>
+  order.junction_order_id !== null &&
+  (redrawAvailable(order) ||
+    order.status === 'sample_with_lab' ||
+    order.status === 'completed' ||
+    order.status === 'failed');
+
 export const isFinal = (status: LabOrderStatus): boolean => FINAL.includes(status);
 
 /** Orders with no requisition to use: not yet at Junction, refused, cancelled or failed. */

@@ -8,7 +8,7 @@ import type { Answer, RequestBody } from '../api/types';
 import { can, useSignedIn } from '../signed-in';
 import { NotOffered, PageTitle } from '../ui';
 import { EndpointPage, EndpointsPage } from '../webhooks/pages';
-import type { Delivery, Endpoint, WebhookSurface } from '../webhooks/surface';
+import { eventObjectId, type Delivery, type Endpoint, type WebhookSurface } from '../webhooks/surface';
 
 type EventType = NonNullable<RequestBody<'createWebhookEndpoint'>['events']>[number];
 const EVENT_TYPES: EventType[] = [
@@ -95,6 +95,11 @@ function clinicalSurface(brands: string[] | null): WebhookSurface {
       ),
     recover: async (id, since) =>
       (await call(api.POST(`${base}/recover`, { ...one(id), body: { since } }))).queued,
+    async event(eventId) {
+      const payload = await call(api.GET('/v1/events/{id}', { params: { path: { id: eventId } } }));
+      const objectId = eventObjectId(payload);
+      return { payload, objectRoute: objectId ? `/orders/${objectId}` : null };
+    },
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { href, navigate } from '../router';
+import { deliveryStatusWords, Status } from '../status-words';
 import {
   Confirm,
   dateTime,
@@ -86,7 +87,10 @@ export function EndpointsPage({ surface }: { surface: WebhookSurface }) {
                       </td>
                       {brandColumn ? <td>{e.owner}</td> : null}
                       <td>{e.events.join(', ')}</td>
-                      <td>{stateOf(e)}</td>
+                      <td>
+                        {stateOf(e)}
+                        <EndpointHealth surface={surface} endpointId={e.id} />
+                      </td>
                       <td>{dateTime(e.createdAt)}</td>
                     </tr>
                   ))}
@@ -221,14 +225,24 @@ function EndpointView({
   endpoint: Endpoint;
   onChange: (e: Endpoint) => void;
 }) {
-  const [confirming, setConfirming] = useState(false);
+  const [confirming, setConfirming] = useState<'rotate' | 'delete' | null>(null);
   const [rotated, setRotated] = useState<Endpoint | null>(null);
   const submit = useSubmit();
   const id = endpoint.id;
   const act = (action: () => Promise<void>) => void submit.run(action);
+  const stopConfirming = () => setConfirming(null);
   return (
     <>
-      <PageTitle>Webhook endpoint {id}</PageTitle>
+      <PageTitle
+        secondary={
+          <>
+            Webhook endpoint <code>{id}</code>
+            {endpoint.description ? `, ${endpoint.description}` : ''}
+          </>
+        }
+      >
+        {endpoint.url}
+      </PageTitle>
       <p>
         <a href={href(surface.listRoute)}>All webhook endpoints</a>
       </p>
@@ -270,37 +284,49 @@ function EndpointView({
             type="button"
             class="secondary"
             disabled={submit.busy}
-            onClick={() =>
-              act(async () => {
+            onClick={() => setConfirming('rotate')}
+          >
+            Rotate secret…
+          </button>
+          <button type="button" class="danger" onClick={() => setConfirming('delete')}>
+            Delete endpoint…
+          </button>
+        </div>
+        {confirming === 'rotate' ? (
+          <Confirm
+            label={`Rotate the signing secret of ${endpoint.url}?`}
+            yes="Yes, rotate it"
+            no="Keep the secret"
+            busy={submit.busy}
+            onYes={() =>
+              submit.run(async () => {
                 const next = await surface.rotateSecret(id);
                 setRotated(next);
                 onChange(next);
+                setConfirming(null);
               })
             }
+            onNo={stopConfirming}
           >
-            Rotate secret
-          </button>
-          {confirming ? null : (
-            <button type="button" class="danger" onClick={() => setConfirming(true)}>
-              Delete endpoint…
-            </button>
-          )}
-        </div>
-        {confirming ? (
+            A new secret signs every delivery from now on; it is shown once, on this page. The current secret
+            keeps signing too for 24 hours, then stops: put the new one in the receiver before then.
+          </Confirm>
+        ) : null}
+        {confirming === 'delete' ? (
           <Confirm
-            label="Confirm deletion"
+            label={`Delete the webhook endpoint ${endpoint.url}?`}
             yes="Yes, delete it"
             no="Keep it"
             busy={submit.busy}
             onYes={() =>
-              act(async () => {
+              submit.run(async () => {
                 await surface.remove(id);
                 navigate(surface.listRoute);
               })
             }
-            onNo={() => setConfirming(false)}
+            onNo={stopConfirming}
           >
-            Delete this endpoint and its deliveries log?
+            No event is sent to it any more, and its deliveries log is deleted with it. This cannot be undone.
           </Confirm>
         ) : null}
         <Problem error={submit.error} action="change this endpoint" />
@@ -352,7 +378,7 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
             <option value="">Any status</option>
             {DELIVERY_STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {deliveryStatusWords(s)}
               </option>
             ))}
           </select>
@@ -386,15 +412,18 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
                   {items.map((d) => (
                     <tr key={d.id}>
                       <td>{dateTime(d.createdAt)}</td>
-                      <td>
+                      <td class="wrap">
                         {d.eventType}
                         <div class="muted small">
                           <code>{d.eventId}</code>
                         </div>
+                        <DeliveryDetails surface={surface} delivery={d} />
                       </td>
-                      <td>{d.trigger}</td>
                       <td>
-                        <span class={`status status-${d.status}`}>{d.status}</span>
+                        {CAUSE[d.trigger] ?? d.trigger} <code class="muted small">{d.trigger}</code>
+                      </td>
+                      <td>
+                        <Status words={deliveryStatusWords(d.status)} status={d.status} code={d.status} />
                       </td>
                       <td>
                         {d.attempts.length === 0 ? (
@@ -444,6 +473,93 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
         }}
       />
     </section>
+  );
+}
+
+/** Why a delivery was made, in words (its `trigger`). */
+const CAUSE: Record<string, string> = {
+  event: 'Sent when the event happened',
+  resend: 'Sent again by a resend',
+  recover: 'Sent again by a recovery of missed events',
+};
+
+/** An attempt's outcome: the receiver's HTTP status, or why there was none. */
+const outcomeOf = (a: Delivery['attempts'][number]): string =>
+  a.responseStatus !== null ? `HTTP ${a.responseStatus}` : (a.error ?? 'no answer');
+
+/**
+ * A delivery opened up: why it was made, each attempt's answer from the receiver (its first KiB),
+ * and the event's payload as sent (read when opened) with a link to the order or visit it is about.
+ */
+function DeliveryDetails({ surface, delivery }: { surface: WebhookSurface; delivery: Delivery }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details class="delivery-details" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>Payload and answers</summary>
+      <p class="small">{CAUSE[delivery.trigger] ?? delivery.trigger}.</p>
+      {delivery.attempts.length === 0 ? <p class="muted small">No attempt yet.</p> : null}
+      {delivery.attempts.map((a, i) => (
+        <div key={i} class="small">
+          <strong>
+            Attempt {i + 1}: {outcomeOf(a)}
+          </strong>{' '}
+          <span class="muted">
+            {dateTime(a.at)}, {a.durationMs} ms
+          </span>
+          {a.responseBody ? (
+            <pre class="payload" data-testid="receiver-answer">
+              {a.responseBody}
+            </pre>
+          ) : (
+            <p class="muted">The receiver answered no body.</p>
+          )}
+        </div>
+      ))}
+      {open ? <EventPayload surface={surface} eventId={delivery.eventId} /> : null}
+    </details>
+  );
+}
+
+function EventPayload({ surface, eventId }: { surface: WebhookSurface; eventId: string }) {
+  const event = useApi(() => surface.event(eventId), [surface, eventId]);
+  return (
+    <Show loaded={event} what="the event">
+      {({ payload, objectRoute }) => (
+        <div class="small">
+          {objectRoute ? (
+            <p>
+              <a href={href(objectRoute)}>Open what the event is about</a>
+            </p>
+          ) : null}
+          <strong>Payload</strong>
+          <pre class="payload" data-testid="event-payload">
+            {JSON.stringify(payload, null, 2)}
+          </pre>
+        </div>
+      )}
+    </Show>
+  );
+}
+
+/**
+ * An endpoint that keeps failing says so in the list: its latest deliveries are read, and a failed
+ * latest one (or one still retrying after failed attempts) is shown with its last answer.
+ */
+function EndpointHealth({ surface, endpointId }: { surface: WebhookSurface; endpointId: string }) {
+  const latest = useApi(() => surface.deliveries(endpointId, { limit: 5 }), [surface, endpointId]);
+  const items = latest.data?.items ?? [];
+  const last = items[0];
+  if (!last) return null;
+  const lastAttempt = last.attempts[last.attempts.length - 1];
+  const failing = last.status === 'failed' || (last.status === 'pending' && last.attempts.length > 0);
+  if (!failing) return null;
+  const failed = items.filter((d) => d.status !== 'succeeded').length;
+  return (
+    <div class="failing" data-testid="endpoint-failing">
+      Failing: {failed === items.length ? `the last ${failed}` : `${failed} of the last ${items.length}`}{' '}
+      {failed === 1 ? 'delivery' : 'deliveries'} did not get through
+      {lastAttempt ? ` (${outcomeOf(lastAttempt)})` : ''}.
+    </div>
   );
 }
 

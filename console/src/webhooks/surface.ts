@@ -75,6 +75,14 @@ export interface WebhookSurface {
   resend: (id: string, eventId: string) => Promise<Delivery>;
   /** how many events were queued again */
   recover: (id: string, since: string) => Promise<number>;
+  /** an event as it was sent (its payload), and the console route of the order or visit it is about */
+  event: (eventId: string) => Promise<{ payload: unknown; objectRoute: string | null }>;
+}
+
+/** The id of the object an event's payload is about (`data.object.id`), if it names one. */
+export function eventObjectId(payload: unknown): string | null {
+  const id = (payload as { data?: { object?: { id?: unknown } } } | null)?.data?.object?.id;
+  return typeof id === 'string' ? id : null;
 }
 
 export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'failed'];

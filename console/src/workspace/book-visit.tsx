@@ -10,7 +10,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { NewVisit, VisitQuote } from '../api/types';
-import { navigate } from '../router';
+import { navigate, routeQuery } from '../router';
 import {
   Field,
   isoFromLocal,
@@ -24,6 +24,7 @@ import {
   useSubmit,
   valueOf,
 } from '../ui';
+import { fieldErrors } from '../field-errors';
 import { useWorkspace, wsRoute } from './context';
 import { allClients, allReferrals, allTests, clientName, testPrice, testTitle } from './data';
 import { PricingTable } from './visit';
@@ -59,7 +60,8 @@ function BookVisitForm({ workspaceId, overridePrice }: { workspaceId: string; ov
     ]);
     return { clients, referrals, tests };
   }, [workspaceId]);
-  const [clientId, setClientId] = useState('');
+  // A client's page books for them: `/visits/new?client=<id>`.
+  const [clientId, setClientId] = useState(() => routeQuery().get('client') ?? '');
   const [referralId, setReferralId] = useState('');
   const [type, setType] = useState<NewVisit['labVisitType']>('in-lab');
   const [testIds, setTestIds] = useState<number[]>([]);
@@ -116,6 +118,9 @@ function BookVisitForm({ workspaceId, overridePrice }: { workspaceId: string; ov
       navigate(wsRoute(workspaceId, `/visits/${labVisit.id}`));
     });
   };
+  /** A field the quote or the booking refused, in words. */
+  const fieldError = (path: string) =>
+    fieldErrors(submit.error).get(path) ?? fieldErrors(quote.error).get(path);
   const toggleTest = (id: number) =>
     setTestIds(testIds.includes(id) ? testIds.filter((t) => t !== id) : [...testIds, id]);
 
@@ -182,7 +187,7 @@ function BookVisitForm({ workspaceId, overridePrice }: { workspaceId: string; ov
                   ))}
                 </ul>
               </fieldset>
-              <Field id="b-date" label="Visit date and time">
+              <Field id="b-date" label="Visit date and time" error={fieldError('/labVisitDate')}>
                 <input
                   id="b-date"
                   type="datetime-local"
@@ -201,7 +206,7 @@ function BookVisitForm({ workspaceId, overridePrice }: { workspaceId: string; ov
                   </label>
                 </div>
               ) : null}
-              <Field id="b-notes" label="Notes (optional)">
+              <Field id="b-notes" label="Notes (optional)" error={fieldError('/labVisitNotes')}>
                 <textarea
                   id="b-notes"
                   rows={3}
@@ -210,7 +215,7 @@ function BookVisitForm({ workspaceId, overridePrice }: { workspaceId: string; ov
                   onInput={(e) => setNotes(valueOf(e))}
                 />
               </Field>
-              <Field id="b-coupon" label="Coupon code (optional)">
+              <Field id="b-coupon" label="Coupon code (optional)" error={fieldError('/labCouponCode')}>
                 <input
                   id="b-coupon"
                   maxLength={200}
@@ -224,6 +229,7 @@ function BookVisitForm({ workspaceId, overridePrice }: { workspaceId: string; ov
                   id="b-subtotal"
                   label="Subtotal (optional)"
                   hint="Leave empty to charge the sum of the tests' prices."
+                  error={fieldError('/labVisitSubtotal')}
                 >
                   <input
                     id="b-subtotal"

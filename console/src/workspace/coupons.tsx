@@ -1,11 +1,12 @@
 /** Owners: the workspace's coupons, a new coupon, and switching one off and on. */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { Coupon, RequestBody } from '../api/types';
 import {
   dateTime,
   Empty,
   Field,
+  localInputValue,
   money,
   PageTitle,
   Problem,
@@ -15,6 +16,7 @@ import {
   useSubmit,
   valueOf,
 } from '../ui';
+import { fieldErrors } from '../field-errors';
 import { useWorkspace } from './context';
 import { allCoupons } from './data';
 import { OwnersOnly } from './owner-only';
@@ -29,6 +31,7 @@ export function CouponsPage() {
 
 function Coupons({ workspaceId }: { workspaceId: string }) {
   const coupons = useApi(() => allCoupons(workspaceId), [workspaceId]);
+  const [expiring, setExpiring] = useState<Coupon | null>(null);
   const toggle = useSubmit();
   const setActive = (coupon: Coupon, active: boolean) =>
     toggle.run(async () => {
@@ -59,7 +62,7 @@ function Coupons({ workspaceId }: { workspaceId: string }) {
                     Used
                   </th>
                   <th scope="col">
-                    <span class="visually-hidden">Switch</span>
+                    <span class="visually-hidden">Actions</span>
                   </th>
                 </tr>
               </thead>
@@ -77,14 +80,19 @@ function Coupons({ workspaceId }: { workspaceId: string }) {
                       {c.maxRedemptions !== null ? ` of ${c.maxRedemptions}` : ''}
                     </td>
                     <td>
-                      <button
-                        type="button"
-                        class="secondary"
-                        disabled={toggle.busy}
-                        onClick={() => void setActive(c, !c.active)}
-                      >
-                        {c.active ? `Switch ${c.code} off` : `Switch ${c.code} on`}
-                      </button>
+                      <div class="actions tight">
+                        <button
+                          type="button"
+                          class="secondary"
+                          disabled={toggle.busy}
+                          onClick={() => void setActive(c, !c.active)}
+                        >
+                          {c.active ? `Switch ${c.code} off` : `Switch ${c.code} on`}
+                        </button>
+                        <button type="button" class="secondary" onClick={() => setExpiring(c)}>
+                          Change expiry of {c.code}
+                        </button>
+                      </div>
                     </td>
                   </tr>
                 ))}
@@ -94,8 +102,95 @@ function Coupons({ workspaceId }: { workspaceId: string }) {
         }
       </Show>
       <Problem error={toggle.error} action="switch this coupon" />
+      {expiring ? (
+        <CouponExpiry
+          key={expiring.id}
+          workspaceId={workspaceId}
+          coupon={expiring}
+          onDone={() => {
+            setExpiring(null);
+            coupons.reload();
+          }}
+          onCancel={() => setExpiring(null)}
+        />
+      ) : null}
       <NewCoupon workspaceId={workspaceId} onCreated={coupons.reload} />
     </>
+  );
+}
+
+/** The local day of an instant, for a `date` input; and a day's end as the API's instant. */
+const dayOf = (iso: string | null): string => (iso ? localInputValue(new Date(iso)).slice(0, 10) : '');
+const endOfDay = (day: string): string => new Date(`${day}T23:59:59.999`).toISOString();
+
+/** A coupon's last day: changed, or removed (it never expires). */
+function CouponExpiry({
+  workspaceId,
+  coupon,
+  onDone,
+  onCancel,
+}: {
+  workspaceId: string;
+  coupon: Coupon;
+  onDone: () => void;
+  onCancel: () => void;
+}) {
+  const [day, setDay] = useState(dayOf(coupon.expiresAt));
+  const submit = useSubmit();
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => first.current?.focus(), []);
+  const send = (expiresAt: string | null) =>
+    void submit.run(async () => {
+      await call(
+        api.PATCH('/v1/workspace/{workspaceId}/labs/coupons/{couponId}', {
+          params: { path: { workspaceId, couponId: coupon.id } },
+          body: { expiresAt },
+        }),
+      );
+      onDone();
+    });
+  return (
+    <section aria-labelledby="expiry-title">
+      <h2 id="expiry-title">Expiry of {coupon.code}</h2>
+      <form
+        class="grid"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (day) send(endOfDay(day));
+        }}
+      >
+        <Field
+          id="x-day"
+          label="Last day"
+          hint="The coupon works until the end of this day; a day in the past ends it now."
+          error={fieldErrors(submit.error).get('/expiresAt')}
+        >
+          <input
+            id="x-day"
+            ref={first}
+            type="date"
+            required
+            aria-describedby="x-day-hint"
+            value={day}
+            onInput={(e) => setDay(valueOf(e))}
+          />
+        </Field>
+        <div class="form-end actions">
+          <button type="submit" disabled={submit.busy || !day}>
+            Save expiry
+          </button>
+          {coupon.expiresAt ? (
+            <button type="button" class="secondary" disabled={submit.busy} onClick={() => send(null)}>
+              Never expires
+            </button>
+          ) : null}
+          <button type="button" class="secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+      <Problem error={submit.error} action="change the expiry" />
+    </section>
   );
 }
 
@@ -111,7 +206,7 @@ function NewCoupon({ workspaceId, onCreated }: { workspaceId: string; onCreated:
         code: form.code.trim(),
         type: form.type as RequestBody<'createLabCoupon'>['type'],
         value: Number(form.value),
-        expiresAt: form.expiresAt ? new Date(`${form.expiresAt}T23:59:59.999`).toISOString() : null,
+        expiresAt: form.expiresAt ? endOfDay(form.expiresAt) : null,
         maxRedemptions: form.maxRedemptions ? Number(form.maxRedemptions) : null,
       };
       await call(

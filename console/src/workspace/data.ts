@@ -17,21 +17,22 @@ async function everyPage<T>(
 
 const pageQuery = (cursor: string | undefined) => ({ limit: 200, ...(cursor ? { cursor } : {}) });
 
-export const allClients = (workspaceId: string): Promise<Client[]> =>
+/** `archived`: the archived ones too (the API's `?archived=true`). */
+export const allClients = (workspaceId: string, { archived = false } = {}): Promise<Client[]> =>
   everyPage(async (cursor) => {
     const page = await call(
       api.GET('/v1/workspace/{workspaceId}/clients', {
-        params: { path: { workspaceId }, query: pageQuery(cursor) },
+        params: { path: { workspaceId }, query: { ...pageQuery(cursor), ...(archived ? { archived } : {}) } },
       }),
     );
     return { items: page.clients, next: page.nextCursor };
   });
 
-export const allReferrals = (workspaceId: string): Promise<Referral[]> =>
+export const allReferrals = (workspaceId: string, { archived = false } = {}): Promise<Referral[]> =>
   everyPage(async (cursor) => {
     const page = await call(
       api.GET('/v1/workspace/{workspaceId}/referrals', {
-        params: { path: { workspaceId }, query: pageQuery(cursor) },
+        params: { path: { workspaceId }, query: { ...pageQuery(cursor), ...(archived ? { archived } : {}) } },
       }),
     );
     return { items: page.referrals, next: page.nextCursor };

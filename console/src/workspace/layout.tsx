@@ -4,10 +4,12 @@
  * non-member) sees the API's 403 and nothing to submit.
  */
 import { api, call } from '../api/client';
+import type { Workspace } from '../api/types';
 import { href, match } from '../router';
 import { useSignedIn } from '../signed-in';
 import { PageTitle, Problem, useApi } from '../ui';
 import { BookVisitPage } from './book-visit';
+import { ClientPage } from './client';
 import { ClientsPage } from './clients';
 import { accessOf, WorkspaceContext, wsRoute, type WorkspaceAccess } from './context';
 import { CouponsPage } from './coupons';
@@ -19,36 +21,53 @@ import { VisitPage } from './visit';
 import { VisitsPage } from './visits';
 import { WebhookPage, WebhooksPage } from './webhooks';
 
+type Opened = { access: Omit<WorkspaceAccess, 'reload'> } | { workspace: Workspace | null; problem: unknown };
+
 export function WorkspaceLayout({ workspaceId, route }: { workspaceId: string; route: string }) {
   const { me } = useSignedIn();
-  const loaded = useApi(async (): Promise<Omit<WorkspaceAccess, 'reload'> | null> => {
-    const [{ workspace }, members] = await Promise.all([
+  const loaded = useApi(async (): Promise<Opened> => {
+    const [read, members] = await Promise.allSettled([
       call(api.GET('/v1/workspaces/{workspaceId}', { params: { path: { workspaceId } } })),
       allMembers(workspaceId),
     ]);
-    const member = members.find((m) => m.userId === me.sub);
-    return member ? accessOf(workspace, member) : null;
+    // The platform admin may read a workspace (its name) without being a member.
+    const workspace = read.status === 'fulfilled' ? read.value.workspace : null;
+    if (read.status === 'rejected') return { workspace, problem: read.reason };
+    if (members.status === 'rejected') return { workspace, problem: members.reason };
+    const member = members.value.find((m) => m.userId === me.sub);
+    if (!member || !workspace)
+      return { workspace, problem: new Error('You are not a member of this workspace.') };
+    return { access: accessOf(workspace, member) };
   }, [workspaceId, me.sub]);
 
-  if (loaded.error || loaded.data === null) {
+  if (loaded.error || (loaded.data && 'problem' in loaded.data)) {
+    const workspace = loaded.data && 'problem' in loaded.data ? loaded.data.workspace : null;
     return (
       <>
-        <PageTitle>Workspace {workspaceId}</PageTitle>
-        {loaded.error ? (
-          <Problem error={loaded.error} action="open this workspace" />
-        ) : (
-          <Problem error={new Error('You are not a member of this workspace.')} />
-        )}
+        <PageTitle
+          secondary={
+            <>
+              Workspace <code>{workspaceId}</code>
+            </>
+          }
+        >
+          {workspace?.name ?? 'Workspace'}
+        </PageTitle>
+        <Problem
+          error={loaded.error ?? (loaded.data && 'problem' in loaded.data ? loaded.data.problem : null)}
+          action="open this workspace"
+        />
       </>
     );
   }
   if (!loaded.data) return <p role="status">Loading the workspace…</p>;
-  const access: WorkspaceAccess = { ...loaded.data, reload: loaded.reload };
+  const access: WorkspaceAccess = { ...loaded.data.access, reload: loaded.reload };
   const link = (page: string, label: string) => {
     const to = wsRoute(workspaceId, page);
     const current =
-      route === page ||
+      route.split('?')[0] === page ||
       (page === '/visits' && /^\/visits\/(?!new)/.test(route)) ||
+      (page === '/clients' && route.startsWith('/clients/')) ||
       (page === '/webhooks' && route.startsWith('/webhooks/'));
     return (
       <li>
@@ -110,6 +129,7 @@ function WorkspacePage({ route }: { route: string }) {
       return <WebhooksPage />;
   }
   if ((params = match('/visits/:id', route))) return <VisitPage key={params.id} visitId={params.id!} />;
+  if ((params = match('/clients/:id', route))) return <ClientPage key={params.id} clientId={params.id!} />;
   if ((params = match('/webhooks/:id', route)))
     return <WebhookPage key={params.id} endpointId={params.id!} />;
   return (

@@ -240,8 +240,10 @@ function ChangeMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
 function RemoveMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
   const self = member.userId === useSignedIn().me.sub;
   const submit = useSubmit();
+  // Asked in a dialog; a refusal closes it and shows here, with a way to close the section.
+  const [asking, setAsking] = useState(true);
   const remove = () =>
-    void submit.run(async () => {
+    submit.run(async () => {
       const answer = await call(
         api.DELETE('/v1/workspace/{workspaceId}/members/{userId}', memberPath(workspaceId, member)),
       );
@@ -250,16 +252,26 @@ function RemoveMember({ workspaceId, member, onDone, onCancel }: MemberChange) {
   return (
     <section aria-labelledby="remove-member-title">
       <h2 id="remove-member-title">Remove member {memberName(member)}</h2>
-      <Confirm
-        label="Confirm removal"
-        yes="Yes, remove them"
-        no="Keep them"
-        busy={submit.busy}
-        onYes={remove}
-        onNo={onCancel}
-      >
-        {self ? 'You lose' : 'They lose'} access to this workspace at once.
-      </Confirm>
+      {asking ? (
+        <Confirm
+          label={`Remove ${memberName(member)} from the workspace?`}
+          yes="Yes, remove them"
+          no="Keep them"
+          busy={submit.busy}
+          onYes={remove}
+          onNo={onCancel}
+          onFailed={() => setAsking(false)}
+        >
+          {self ? 'You lose' : 'They lose'} access to this workspace at once; adding them again is a new
+          membership.
+        </Confirm>
+      ) : (
+        <p class="actions">
+          <button type="button" class="secondary" onClick={onCancel}>
+            Close
+          </button>
+        </p>
+      )}
       <Problem error={submit.error} action="remove this member" />
     </section>
   );
@@ -343,7 +355,7 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
     });
   };
   const withdraw = (invitationId: string) =>
-    void submit.run(async () => {
+    submit.run(async () => {
       await call(
         api.DELETE('/v1/workspace/{workspaceId}/invitations/{invitationId}', {
           params: { path: { workspaceId, invitationId } },
@@ -374,27 +386,27 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
                       ? 'owner'
                       : `staff${i.permissions.length ? ` with ${i.permissions.join(', ')}` : ''}`}
                   </span>{' '}
+                  <button
+                    type="button"
+                    class="secondary"
+                    aria-label={`Withdraw ${i.email}`}
+                    onClick={() => setWithdrawing(i.id)}
+                  >
+                    Withdraw…
+                  </button>
                   {withdrawing === i.id ? (
                     <Confirm
-                      label={`Withdraw the invitation of ${i.email}`}
+                      label={`Withdraw the invitation of ${i.email}?`}
                       yes="Yes, withdraw it"
                       no="Keep it"
                       busy={submit.busy}
                       onYes={() => withdraw(i.id)}
                       onNo={() => setWithdrawing(null)}
                     >
-                      {i.email} will no longer become a member by signing in.
+                      {i.email} will no longer become a member by signing in; to let them in later, invite
+                      them again.
                     </Confirm>
-                  ) : (
-                    <button
-                      type="button"
-                      class="secondary"
-                      aria-label={`Withdraw ${i.email}`}
-                      onClick={() => setWithdrawing(i.id)}
-                    >
-                      Withdraw…
-                    </button>
-                  )}
+                  ) : null}
                 </li>
               ))}
             </ul>

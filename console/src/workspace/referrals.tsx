@@ -1,7 +1,10 @@
 /** The workspace's referrals (referring providers or sources): the list, and a new one for members with clients.write. */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call } from '../api/client';
+import type { Referral } from '../api/types';
+import { fieldErrors } from '../field-errors';
 import {
+  Confirm,
   Empty,
   Field,
   NotOffered,
@@ -19,13 +22,36 @@ import { allClients, allReferrals, clientName } from './data';
 export function ReferralsPage() {
   const { workspace, writeClients } = useWorkspace();
   const workspaceId = workspace.id;
+  const [archived, setArchived] = useState(false);
+  const [editing, setEditing] = useState<Referral | null>(null);
+  const [archiving, setArchiving] = useState<Referral | null>(null);
+  const archive = useSubmit();
   const loaded = useApi(async () => {
-    const [referrals, clients] = await Promise.all([allReferrals(workspaceId), allClients(workspaceId)]);
+    const [referrals, clients] = await Promise.all([
+      allReferrals(workspaceId, { archived }),
+      allClients(workspaceId, { archived: true }),
+    ]);
     return { referrals, clients };
-  }, [workspaceId]);
+  }, [workspaceId, archived]);
+  const confirmArchive = (referral: Referral) =>
+    archive.run(async () => {
+      await call(
+        api.DELETE('/v1/workspace/{workspaceId}/referrals/{referralId}', {
+          params: { path: { workspaceId, referralId: referral.id } },
+        }),
+      );
+      setArchiving(null);
+      loaded.reload();
+    });
   return (
     <>
       <PageTitle>Referrals</PageTitle>
+      <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter referrals">
+        <label class="inline">
+          <input type="checkbox" checked={archived} onChange={() => setArchived(!archived)} />
+          Show archived referrals too
+        </label>
+      </form>
       <Show loaded={loaded} what="referrals">
         {({ referrals, clients }) => {
           const byId = new Map(clients.map((c) => [c.id, c]));
@@ -40,24 +66,80 @@ export function ReferralsPage() {
                       <th scope="col">Name</th>
                       <th scope="col">For client</th>
                       <th scope="col">Notes</th>
+                      {writeClients ? (
+                        <th scope="col">
+                          <span class="visually-hidden">Actions</span>
+                        </th>
+                      ) : null}
                     </tr>
                   </thead>
                   <tbody>
                     {referrals.map((r) => (
                       <tr key={r.id}>
-                        <td>{r.name}</td>
+                        <td>
+                          <span id={`referral-${r.id}`}>{r.name}</span>
+                          {r.archivedAt ? <div class="muted small">archived</div> : null}
+                        </td>
                         <td>{r.clientId ? clientName(byId.get(r.clientId), r.clientId) : 'any client'}</td>
                         <td>{r.notes ?? '—'}</td>
+                        {writeClients ? (
+                          <td>
+                            <div class="actions tight">
+                              <button
+                                type="button"
+                                class="secondary"
+                                aria-describedby={`referral-${r.id}`}
+                                onClick={() => setEditing(r)}
+                              >
+                                Edit
+                              </button>
+                              {r.archivedAt ? null : (
+                                <button
+                                  type="button"
+                                  class="secondary"
+                                  aria-describedby={`referral-${r.id}`}
+                                  onClick={() => setArchiving(r)}
+                                >
+                                  Archive…
+                                </button>
+                              )}
+                            </div>
+                          </td>
+                        ) : null}
                       </tr>
                     ))}
                   </tbody>
                 </TableWrap>
               )}
+              {archiving ? (
+                <Confirm
+                  label={`Archive the referral ${archiving.name}?`}
+                  yes="Yes, archive it"
+                  no="Keep it"
+                  busy={archive.busy}
+                  onYes={() => confirmArchive(archiving)}
+                  onNo={() => setArchiving(null)}
+                >
+                  It leaves the referral lists and no new visit may name it; the visits that name it keep it.
+                  The console cannot bring an archived referral back.
+                </Confirm>
+              ) : null}
+              {editing ? (
+                <EditReferral
+                  key={editing.id}
+                  referral={editing}
+                  onDone={() => {
+                    setEditing(null);
+                    loaded.reload();
+                  }}
+                  onCancel={() => setEditing(null)}
+                />
+              ) : null}
               {writeClients ? (
                 <NewReferral workspaceId={workspaceId} clients={clients} onCreated={loaded.reload} />
               ) : (
                 <NotOffered>
-                  Your membership has no clients.write permission: you may not add referrals.
+                  Your membership has no clients.write permission: you may not add or change referrals.
                 </NotOffered>
               )}
             </>
@@ -65,6 +147,71 @@ export function ReferralsPage() {
         }}
       </Show>
     </>
+  );
+}
+
+/** A referral's name and notes (its client does not change). */
+function EditReferral({
+  referral,
+  onDone,
+  onCancel,
+}: {
+  referral: Referral;
+  onDone: () => void;
+  onCancel: () => void;
+}) {
+  const [name, setName] = useState(referral.name);
+  const [notes, setNotes] = useState(referral.notes ?? '');
+  const submit = useSubmit();
+  const errors = fieldErrors(submit.error);
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => first.current?.focus(), []);
+  const save = (event: Event) => {
+    event.preventDefault();
+    void submit.run(async () => {
+      await call(
+        api.PATCH('/v1/workspace/{workspaceId}/referrals/{referralId}', {
+          params: { path: { workspaceId: referral.workspaceId, referralId: referral.id } },
+          body: { name: name.trim(), notes: notes.trim() || null },
+        }),
+      );
+      onDone();
+    });
+  };
+  return (
+    <section aria-labelledby="edit-referral-title">
+      <h2 id="edit-referral-title">Edit referral {referral.name}</h2>
+      <form class="grid" onSubmit={save}>
+        <Field id="re-name" label="Name (provider or source)" error={errors.get('/name')}>
+          <input
+            id="re-name"
+            ref={first}
+            required
+            maxLength={200}
+            value={name}
+            onInput={(e) => setName(valueOf(e))}
+          />
+        </Field>
+        <Field id="re-notes" label="Notes (optional)" error={errors.get('/notes')}>
+          <textarea
+            id="re-notes"
+            rows={2}
+            maxLength={2000}
+            value={notes}
+            onInput={(e) => setNotes(valueOf(e))}
+          />
+        </Field>
+        <div class="form-end actions">
+          <button type="submit" disabled={submit.busy}>
+            Save referral
+          </button>
+          <button type="button" class="secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+      <Problem error={submit.error} action="change this referral" />
+    </section>
   );
 }
 

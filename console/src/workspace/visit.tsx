@@ -7,9 +7,13 @@ import { useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { LabVisit, LabVisitStatus, ResultInput } from '../api/types';
 import { href, navigate } from '../router';
+import { fieldErrors } from '../field-errors';
 import {
+  Confirm,
   dateTime,
   Download,
+  isoFromLocal,
+  localInputValue,
   Empty,
   Field,
   money,
@@ -23,7 +27,9 @@ import {
   valueOf,
 } from '../ui';
 import { useWorkspace, wsRoute } from './context';
-import { allClients, allReferrals, clientName } from './data';
+import { allClients, allReferrals, allTests, clientName } from './data';
+import { Flag } from '../flags';
+import { Status, visitStatusWords } from '../status-words';
 import { acceptsResults, MOVE_LABEL, movesFrom } from './lifecycle';
 
 export function VisitPage({ visitId }: { visitId: string }) {
@@ -46,14 +52,22 @@ export function VisitPage({ visitId }: { visitId: string }) {
 function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
   const { workspace, runLabs } = useWorkspace();
   const workspaceId = workspace.id;
-  const clients = useApi(() => allClients(workspaceId), [workspaceId]);
-  const referrals = useApi(() => allReferrals(workspaceId), [workspaceId]);
+  // Archived ones too: the visit's client or referral may have been archived since.
+  const clients = useApi(() => allClients(workspaceId, { archived: true }), [workspaceId]);
+  const referrals = useApi(() => allReferrals(workspaceId, { archived: true }), [workspaceId]);
   const client = clients.data?.find((c) => c.id === visit.clientId);
   const referral = referrals.data?.find((r) => r.id === visit.referralId);
   const pricing = visit.labVisitPricing;
+  const title = `visit of ${clientName(client, visit.clientId)} on ${dateTime(visit.labVisitDate)}`;
   return (
     <>
-      <PageTitle>
+      <PageTitle
+        secondary={
+          <>
+            Lab visit <code>{visit.id}</code>
+          </>
+        }
+      >
         Visit of {clientName(client, visit.clientId)} on {dateTime(visit.labVisitDate)}
       </PageTitle>
       <p>
@@ -62,9 +76,12 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
       <dl class="facts">
         <dt>Status</dt>
         <dd>
-          <span class={`status status-${visit.labVisitStatus}`} data-testid="visit-status">
-            {visit.labVisitStatus}
-          </span>
+          <Status
+            words={visitStatusWords(visit.labVisitStatus)}
+            status={visit.labVisitStatus}
+            code={visit.labVisitStatus}
+            testId="visit-status"
+          />
         </dd>
         <dt>Type</dt>
         <dd>{visit.labVisitType}</dd>
@@ -72,9 +89,12 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
         <dd>{visit.referralId ? (referral?.name ?? visit.referralId) : 'none'}</dd>
         <dt>Notes</dt>
         <dd>{visit.labVisitNotes ?? '—'}</dd>
-        <dt>Visit id</dt>
+        <dt>Client</dt>
         <dd>
-          <code>{visit.id}</code>
+          <a href={href(wsRoute(workspaceId, `/clients/${visit.clientId}`))}>
+            {clientName(client, visit.clientId)}
+          </a>
+          {client?.archivedAt ? <span class="muted small"> (archived)</span> : null}
         </dd>
         <dt>Booked</dt>
         <dd>{dateTime(visit.createdAt)}</dd>
@@ -87,51 +107,35 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
 
       <section aria-labelledby="tests-title">
         <h2 id="tests-title">Tests</h2>
-        <TableWrap label="Tests as booked">
-          <thead>
-            <tr>
-              <th scope="col">Test</th>
-              <th scope="col">Catalog title</th>
-              <th scope="col">Workspace title</th>
-              <th scope="col" class="num">
-                Workspace price
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {visit.labTestSnapshots.map((s) => (
-              <tr key={s.test.testId}>
-                <td>{s.test.testId}</td>
-                <td>{s.test.testTitle}</td>
-                <td>{s.designTest?.testTitle ?? '— (catalog)'}</td>
-                <td class="num">{s.designTest ? money(s.designTest.price) : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </TableWrap>
-        <p class="muted">
-          As the tests were when the visit was booked; later catalog or price changes do not alter it.
-        </p>
+        <TestsAsBooked visit={visit} />
       </section>
 
       <section aria-labelledby="status-title">
         <h2 id="status-title">Status</h2>
         {runLabs ? (
-          <StatusMoves visit={visit} onChange={onChange} />
+          <StatusMoves visit={visit} title={title} onChange={onChange} />
         ) : (
           <NotOffered>Your membership has no labs.run permission: you may not move visits.</NotOffered>
         )}
       </section>
 
+      {runLabs ? <EditVisit visit={visit} onChange={onChange} /> : null}
+
       <section aria-labelledby="results-title">
         <h2 id="results-title">Results</h2>
-        <ResultsTable visit={visit} />
-        {!runLabs ? (
+        {visit.labVisitStatus === 'cancelled' && visit.labTestResults.length === 0 ? (
+          <Empty>The visit was cancelled: no sample was collected, so it has no results.</Empty>
+        ) : (
+          <ResultsTable visit={visit} />
+        )}
+        {visit.labVisitStatus === 'cancelled' ? null : !runLabs ? (
           <NotOffered>Your membership has no labs.run permission: you may not enter results.</NotOffered>
         ) : acceptsResults(visit.labVisitStatus) ? (
           <ResultsForm visit={visit} onChange={onChange} />
         ) : (
-          <NotOffered>Results can be entered once the visit is collected.</NotOffered>
+          <NotOffered>
+            Results can be entered once the sample is collected (Mark collected, above).
+          </NotOffered>
         )}
       </section>
 
@@ -156,14 +160,74 @@ function VisitView({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisi
         />
       </section>
 
-      {runLabs ? <DeleteVisit visit={visit} /> : null}
+      {runLabs ? <DeleteVisit visit={visit} title={title} /> : null}
+    </>
+  );
+}
+
+/**
+ * The visit's tests with their prices. A workspace price is kept in the visit's snapshot; a
+ * catalog price is not (the contract's snapshot has none), so it is read from the catalog now and
+ * said to be today's unless the prices add up to the visit's subtotal.
+ */
+function TestsAsBooked({ visit }: { visit: LabVisit }) {
+  const tests = useApi(() => allTests(visit.workspaceId), [visit.workspaceId]);
+  const catalog = new Map((tests.data ?? []).map((t) => [t.testId, t.price]));
+  const priceOf = (s: LabVisit['labTestSnapshots'][number]) =>
+    s.designTest ? s.designTest.price : catalog.get(s.test.testId);
+  const prices = visit.labTestSnapshots.map(priceOf);
+  const sum = prices.reduce<number>((total, p) => total + (p ?? 0), 0);
+  const addsUp =
+    prices.every((p) => p !== undefined) &&
+    Math.round(sum * 100) === Math.round(visit.labVisitPricing.labVisitSubtotal * 100);
+  return (
+    <>
+      <TableWrap label="Tests as booked">
+        <thead>
+          <tr>
+            <th scope="col">Test</th>
+            <th scope="col">Id</th>
+            <th scope="col" class="num">
+              Price
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {visit.labTestSnapshots.map((s) => {
+            const price = priceOf(s);
+            return (
+              <tr key={s.test.testId}>
+                <td>
+                  {s.designTest?.testTitle ?? s.test.testTitle}
+                  {s.designTest && s.designTest.testTitle !== s.test.testTitle ? (
+                    <div class="muted small">catalog: {s.test.testTitle}</div>
+                  ) : null}
+                </td>
+                <td>{s.test.testId}</td>
+                <td class="num" data-testid={`test-price-${s.test.testId}`}>
+                  {price === undefined ? '…' : money(price)}
+                  <div class="muted small">
+                    {s.designTest ? 'workspace price' : addsUp ? 'catalog price' : 'catalog price today'}
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </TableWrap>
+      <p class="muted">
+        As the tests were when the visit was booked; later catalog or price changes do not alter the visit.
+        {tests.data !== undefined && !addsUp
+          ? ' The subtotal differs from these prices: it was set by hand at booking, or a catalog price has changed since.'
+          : ''}
+      </p>
     </>
   );
 }
 
 export function PricingTable({ pricing, label }: { pricing: LabVisit['labVisitPricing']; label: string }) {
   return (
-    <TableWrap label={label}>
+    <TableWrap label={label} cards={false}>
       <tbody>
         <tr>
           <th scope="row">Subtotal</th>
@@ -188,9 +252,20 @@ export function PricingTable({ pricing, label }: { pricing: LabVisit['labVisitPr
   );
 }
 
-function StatusMoves({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
+function StatusMoves({
+  visit,
+  title,
+  onChange,
+}: {
+  visit: LabVisit;
+  /** what the visit is called: its client and date */
+  title: string;
+  onChange: (v: LabVisit) => void;
+}) {
   const submit = useSubmit();
+  const [confirming, setConfirming] = useState(false);
   const moves = movesFrom(visit.labVisitStatus);
+  const coupon = visit.labVisitPricing.labCouponCode;
   const move = (to: LabVisitStatus) =>
     submit.run(async () => {
       const { labVisit } = await call(
@@ -199,6 +274,7 @@ function StatusMoves({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
           body: { labVisitStatus: to },
         }),
       );
+      setConfirming(false);
       onChange(labVisit);
     });
   return (
@@ -213,15 +289,125 @@ function StatusMoves({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
               type="button"
               class={to === 'cancelled' ? 'danger' : undefined}
               disabled={submit.busy}
-              onClick={() => void move(to)}
+              onClick={() => (to === 'cancelled' ? setConfirming(true) : void move(to))}
             >
               {MOVE_LABEL[to]}
+              {to === 'cancelled' ? '…' : ''}
             </button>
           ))}
         </div>
       )}
+      {confirming ? (
+        <Confirm
+          label={`Cancel the ${title}?`}
+          yes="Yes, cancel the visit"
+          no="Keep the visit"
+          busy={submit.busy}
+          onYes={() => move('cancelled')}
+          onNo={() => setConfirming(false)}
+        >
+          A cancelled visit moves no further: it is not collected, takes no results, and cannot be booked
+          again (book a new one instead).
+          {coupon ? ` Its use of coupon ${coupon} is given back, so the coupon can be used again.` : ''}
+        </Confirm>
+      ) : null}
       <Problem error={submit.error} action="move this visit" />
     </>
+  );
+}
+
+/**
+ * Reschedule (while pending or scheduled, as the API allows) and the visit's notes. Only what
+ * changed is sent; a date in the past is sent only once the user says the visit took place then.
+ */
+function EditVisit({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
+  const reschedulable = visit.labVisitStatus === 'pending' || visit.labVisitStatus === 'scheduled';
+  const [date, setDate] = useState(() => localInputValue(new Date(visit.labVisitDate)));
+  const [notes, setNotes] = useState(visit.labVisitNotes ?? '');
+  const [tookPlace, setTookPlace] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const submit = useSubmit();
+  const iso = isoFromLocal(date);
+  const dateChanged = reschedulable && iso !== null && Date.parse(iso) !== Date.parse(visit.labVisitDate);
+  const notesChanged = notes.trim() !== (visit.labVisitNotes ?? '');
+  const inPast = dateChanged && iso !== null && Date.parse(iso) < Date.now();
+  const errors = fieldErrors(submit.error);
+  const edit =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      setSaved(false);
+      set(value);
+    };
+  const save = (event: Event) => {
+    event.preventDefault();
+    void submit.run(async () => {
+      const { labVisit } = await call(
+        api.PATCH('/v1/workspace/{workspaceId}/labs/visits/{visitId}', {
+          params: { path: { workspaceId: visit.workspaceId, visitId: visit.id } },
+          body: {
+            ...(dateChanged && iso ? { labVisitDate: iso } : {}),
+            ...(inPast && tookPlace ? { allowPastDate: true } : {}),
+            ...(notesChanged ? { labVisitNotes: notes.trim() || null } : {}),
+          },
+        }),
+      );
+      setTookPlace(false);
+      setSaved(true);
+      onChange(labVisit);
+    });
+  };
+  return (
+    <section aria-labelledby="edit-visit-title">
+      <h2 id="edit-visit-title">{reschedulable ? 'Reschedule and notes' : 'Notes'}</h2>
+      <form class="grid" onSubmit={save}>
+        {reschedulable ? (
+          <Field id="v-date" label="Visit date and time" error={errors.get('/labVisitDate')}>
+            <input
+              id="v-date"
+              type="datetime-local"
+              required
+              value={date}
+              onInput={(e) => edit(setDate)(valueOf(e))}
+              aria-describedby={inPast ? 'v-date-past' : undefined}
+            />
+          </Field>
+        ) : (
+          <p class="muted">A {visitStatusWords(visit.labVisitStatus).toLowerCase()} visit keeps its date.</p>
+        )}
+        {inPast ? (
+          <div class="warning" id="v-date-past">
+            <p>This date is in the past.</p>
+            <label class="inline">
+              <input type="checkbox" checked={tookPlace} onChange={() => setTookPlace(!tookPlace)} />
+              The visit took place then: record it on this date
+            </label>
+          </div>
+        ) : null}
+        <Field id="v-notes" label="Notes" error={errors.get('/labVisitNotes')}>
+          <textarea
+            id="v-notes"
+            rows={3}
+            maxLength={2000}
+            value={notes}
+            onInput={(e) => edit(setNotes)(valueOf(e))}
+          />
+        </Field>
+        <div class="form-end">
+          <button
+            type="submit"
+            disabled={submit.busy || (!dateChanged && !notesChanged) || (inPast && !tookPlace)}
+          >
+            Save changes
+          </button>
+        </div>
+      </form>
+      {saved ? (
+        <p role="status" class="ok" data-testid="visit-saved">
+          Saved.
+        </p>
+      ) : null}
+      <Problem error={submit.error} action="change this visit" />
+    </section>
   );
 }
 
@@ -244,12 +430,14 @@ function ResultsTable({ visit }: { visit: LabVisit }) {
       </thead>
       <tbody>
         {visit.labTestResults.map((r) => (
-          <tr key={r.testId}>
+          <tr key={r.testId} class={r.flag && r.flag !== 'normal' ? `flagged-${r.flag}` : undefined}>
             <td>{titles.get(r.testId) ?? r.testId}</td>
             <td>{String(r.value)}</td>
             <td>{r.unit ?? '—'}</td>
             <td>{r.referenceRange ?? '—'}</td>
-            <td>{r.flag ?? '—'}</td>
+            <td>
+              <Flag flag={r.flag} testId={`flag-${r.testId}`} />
+            </td>
             <td>{dateTime(r.resultedAt)}</td>
           </tr>
         ))}
@@ -259,6 +447,13 @@ function ResultsTable({ visit }: { visit: LabVisit }) {
 }
 
 const FLAGS = ['normal', 'low', 'high', 'abnormal', 'critical'] as const;
+const FLAG_WORDS: Record<(typeof FLAGS)[number], string> = {
+  normal: 'Normal',
+  low: 'Low',
+  high: 'High',
+  abnormal: 'Abnormal',
+  critical: 'Critical',
+};
 
 interface ResultDraft {
   value: string;
@@ -271,14 +466,35 @@ interface ResultDraft {
 const resultValue = (text: string): number | string =>
   /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text.trim();
 
+/** A saved result as the form shows it, so that what was saved stays in view and can be corrected. */
+const draftOf = (saved: LabVisit['labTestResults'][number] | undefined): ResultDraft => ({
+  value: saved ? String(saved.value) : '',
+  unit: saved?.unit ?? '',
+  referenceRange: saved?.referenceRange ?? '',
+  flag: saved?.flag ?? '',
+});
+
+const sameDraft = (a: ResultDraft, b: ResultDraft): boolean =>
+  a.value.trim() === b.value.trim() &&
+  a.unit.trim() === b.unit.trim() &&
+  a.referenceRange.trim() === b.referenceRange.trim() &&
+  a.flag === b.flag;
+
 function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVisit) => void }) {
-  const empty: ResultDraft = { value: '', unit: '', referenceRange: '', flag: '' };
+  const saved = new Map(visit.labTestResults.map((r) => [r.testId, draftOf(r)]));
   const [drafts, setDrafts] = useState<Record<number, ResultDraft>>({});
+  const [savedNames, setSavedNames] = useState<string[]>([]);
   const submit = useSubmit();
-  const draft = (testId: number) => drafts[testId] ?? empty;
-  const set = (testId: number, name: keyof ResultDraft) => (event: Event) =>
+  const draft = (testId: number) => drafts[testId] ?? saved.get(testId) ?? draftOf(undefined);
+  const set = (testId: number, name: keyof ResultDraft) => (event: Event) => {
+    setSavedNames([]);
     setDrafts({ ...drafts, [testId]: { ...draft(testId), [name]: valueOf(event) } });
-  const filled = visit.labTestSnapshots.filter((s) => draft(s.test.testId).value.trim() !== '');
+  };
+  // Only what changed is sent: a result sent again would be "resulted" again.
+  const filled = visit.labTestSnapshots.filter((s) => {
+    const d = draft(s.test.testId);
+    return d.value.trim() !== '' && !sameDraft(d, saved.get(s.test.testId) ?? draftOf(undefined));
+  });
   const save = (event: Event) => {
     event.preventDefault();
     void submit.run(async () => {
@@ -298,7 +514,9 @@ function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
           body: { labTestResults },
         }),
       );
+      // The form now shows what was saved (the visit's results), and says so.
       setDrafts({});
+      setSavedNames(filled.map((s) => s.designTest?.testTitle ?? s.test.testTitle));
       onChange(labVisit);
     });
   };
@@ -306,7 +524,8 @@ function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
     <form onSubmit={save} aria-labelledby="enter-results-title">
       <h3 id="enter-results-title">Enter results</h3>
       <p class="muted">
-        Fill in the tests that have a result; a new result for a test replaces its earlier one.
+        Fill in the tests that have a result; a new result for a test replaces its earlier one. Saved results
+        stay in the form, to correct them.
       </p>
       {visit.labTestSnapshots.map((s) => {
         const id = s.test.testId;
@@ -340,7 +559,7 @@ function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
                 <option value="">none</option>
                 {FLAGS.map((f) => (
                   <option key={f} value={f}>
-                    {f}
+                    {FLAG_WORDS[f]}
                   </option>
                 ))}
               </select>
@@ -351,12 +570,17 @@ function ResultsForm({ visit, onChange }: { visit: LabVisit; onChange: (v: LabVi
       <button type="submit" disabled={submit.busy || filled.length === 0}>
         Save results
       </button>
+      {savedNames.length > 0 ? (
+        <p role="status" class="ok" data-testid="results-saved">
+          Saved: {savedNames.join(', ')}.
+        </p>
+      ) : null}
       <Problem error={submit.error} action="enter results" />
     </form>
   );
 }
 
-function DeleteVisit({ visit }: { visit: LabVisit }) {
+function DeleteVisit({ visit, title }: { visit: LabVisit; title: string }) {
   const [confirming, setConfirming] = useState(false);
   const submit = useSubmit();
   const remove = () =>
@@ -371,22 +595,21 @@ function DeleteVisit({ visit }: { visit: LabVisit }) {
   return (
     <section aria-labelledby="delete-title">
       <h2 id="delete-title">Delete</h2>
+      <button type="button" class="danger" onClick={() => setConfirming(true)}>
+        Delete visit…
+      </button>
       {confirming ? (
-        <div class="actions" role="group" aria-label="Confirm deletion">
-          <span>Delete this visit? It disappears from every list and read.</span>
-          <button type="button" class="danger" disabled={submit.busy} onClick={() => void remove()}>
-            Yes, delete the visit
-          </button>
-          <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-            Keep it
-          </button>
-        </div>
-      ) : (
-        <button type="button" class="danger" onClick={() => setConfirming(true)}>
-          Delete visit…
-        </button>
-      )}
-      <Problem error={submit.error} action="delete this visit" />
+        <Confirm
+          label={`Delete the ${title}?`}
+          yes="Yes, delete the visit"
+          no="Keep it"
+          busy={submit.busy}
+          onYes={remove}
+          onNo={() => setConfirming(false)}
+        >
+          It disappears from every list and read, with its results. This cannot be undone.
+        </Confirm>
+      ) : null}
     </section>
   );
 }

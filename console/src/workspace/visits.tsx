@@ -1,8 +1,7 @@
 /** The workspace's visits: filters (status, client, date range) and keyset pages. */
-import { useState } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { LabVisitStatus } from '../api/types';
-import { href } from '../router';
+import { href, useRouteQuery } from '../router';
 import {
   dateTime,
   Empty,
@@ -16,6 +15,7 @@ import {
   useCursorPages,
   valueOf,
 } from '../ui';
+import { Status, visitStatusWords } from '../status-words';
 import { useWorkspace, wsRoute } from './context';
 import { allClients, clientName } from './data';
 import { VISIT_STATUSES } from './lifecycle';
@@ -36,7 +36,14 @@ const dayBound = (day: string, end: boolean): string | undefined =>
 export function VisitsPage() {
   const { workspace, runLabs } = useWorkspace();
   const workspaceId = workspace.id;
-  const [filters, setFilters] = useState<Filters>({ status: '', clientId: '', from: '', to: '' });
+  // The filters live in the route (`…/visits?status=pending&client=…`): a reload or a link keeps them.
+  const [query, setQuery] = useRouteQuery();
+  const filters: Filters = {
+    status: (query.get('status') ?? '') as LabVisitStatus | '',
+    clientId: query.get('client') ?? '',
+    from: query.get('from') ?? '',
+    to: query.get('to') ?? '',
+  };
   const pages = useCursorPages();
   const cursor = pages.cursor;
   const clients = useApi(() => allClients(workspaceId), [workspaceId]);
@@ -57,10 +64,16 @@ export function VisitsPage() {
           },
         }),
       ),
-    [workspaceId, filters, cursor],
+    [workspaceId, filters.status, filters.clientId, filters.from, filters.to, cursor],
   );
+  const QUERY_NAME: Record<keyof Filters, string> = {
+    status: 'status',
+    clientId: 'client',
+    from: 'from',
+    to: 'to',
+  };
   const setFilter = (name: keyof Filters) => (event: Event) => {
-    setFilters({ ...filters, [name]: valueOf(event) });
+    setQuery({ [QUERY_NAME[name]]: valueOf(event) });
     pages.restart();
   };
   const byId = new Map((clients.data ?? []).map((c) => [c.id, c]));
@@ -81,7 +94,7 @@ export function VisitsPage() {
             <option value="">Any status</option>
             {VISIT_STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {visitStatusWords(s)}
               </option>
             ))}
           </select>
@@ -134,7 +147,11 @@ export function VisitsPage() {
                           .join(', ')}
                       </td>
                       <td>
-                        <span class={`status status-${v.labVisitStatus}`}>{v.labVisitStatus}</span>
+                        <Status
+                          words={visitStatusWords(v.labVisitStatus)}
+                          status={v.labVisitStatus}
+                          code={v.labVisitStatus}
+                        />
                       </td>
                       <td class="num">{money(v.labVisitPricing.labVisitTotal)}</td>
                     </tr>

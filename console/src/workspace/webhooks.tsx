@@ -3,7 +3,7 @@ import { useMemo } from 'preact/hooks';
 import { api, call } from '../api/client';
 import type { Answer, RequestBody } from '../api/types';
 import { EndpointPage, EndpointsPage } from '../webhooks/pages';
-import type { Delivery, Endpoint, WebhookSurface } from '../webhooks/surface';
+import { eventObjectId, type Delivery, type Endpoint, type WebhookSurface } from '../webhooks/surface';
 import { useWorkspace, wsRoute } from './context';
 import { OwnersOnly } from './owner-only';
 
@@ -83,6 +83,15 @@ function workspaceSurface(workspaceId: string): WebhookSurface {
       ),
     recover: async (id, since) =>
       (await call(api.POST(`${base}/recover`, { ...one(id), body: { since } }))).queued,
+    async event(eventId) {
+      const { event } = await call(
+        api.GET('/v1/workspace/{workspaceId}/events/{eventId}', {
+          params: { path: { workspaceId, eventId } },
+        }),
+      );
+      const objectId = eventObjectId(event);
+      return { payload: event, objectRoute: objectId ? wsRoute(workspaceId, `/visits/${objectId}`) : null };
+    },
   };
 }
 
