@@ -6,6 +6,7 @@
 import { useState } from 'preact/hooks';
 import { href, navigate } from '../router';
 import { deliveryStatusWords, Status } from '../status-words';
+import { fieldErrors } from '../field-errors';
 import {
   Confirm,
   dateTime,
@@ -125,6 +126,7 @@ function NewEndpointForm({
   const [events, setEvents] = useState<string[]>([...surface.eventTypes]);
   const [brand, setBrand] = useState(surface.brands?.[0] ?? '');
   const submit = useSubmit();
+  const errors = fieldErrors(submit.error);
   const toggle = (type: string) =>
     setEvents(events.includes(type) ? events.filter((t) => t !== type) : [...events, type]);
   const save = (event: Event) => {
@@ -145,7 +147,12 @@ function NewEndpointForm({
     <section aria-labelledby="new-endpoint-title">
       <h2 id="new-endpoint-title">New endpoint</h2>
       <form class="grid" onSubmit={save}>
-        <Field id="w-url" label="URL" hint="https (http to a private address only outside production).">
+        <Field
+          id="w-url"
+          label="URL"
+          hint="https (http to a private address only outside production)."
+          error={errors.get('/url')}
+        >
           <input
             id="w-url"
             type="url"
@@ -179,7 +186,7 @@ function NewEndpointForm({
             )}
           </Field>
         ) : null}
-        <Field id="w-description" label="Description (optional)">
+        <Field id="w-description" label="Description (optional)" error={errors.get('/description')}>
           <input
             id="w-description"
             maxLength={500}
