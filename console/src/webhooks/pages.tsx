@@ -4,7 +4,7 @@
  * secret shown once), delete, recover since a time, and its deliveries log with resend.
  */
 import { useState } from 'preact/hooks';
-import { href, navigate } from '../router';
+import { href, navigate, useRouteQuery } from '../router';
 import { deliveryStatusWords, Status } from '../status-words';
 import { fieldErrors } from '../field-errors';
 import {
@@ -350,7 +350,9 @@ function EndpointView({
 }
 
 function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpointId: string }) {
-  const [status, setStatus] = useState<DeliveryStatus | ''>('');
+  // The status filter lives in the route (`…/webhooks/<id>?status=failed`), as the lists' filters do.
+  const [query, setQuery] = useRouteQuery();
+  const status = (query.get('status') ?? '') as DeliveryStatus | '';
   const pages = useCursorPages();
   const cursor = pages.cursor;
   const deliveries = useApi(
@@ -378,7 +380,7 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
             id="d-status"
             value={status}
             onChange={(e) => {
-              setStatus(valueOf(e) as DeliveryStatus | '');
+              setQuery({ status: valueOf(e) });
               pages.restart();
             }}
           >
@@ -430,7 +432,15 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
                         {CAUSE[d.trigger] ?? d.trigger} <code class="muted small">{d.trigger}</code>
                       </td>
                       <td>
-                        <Status words={deliveryStatusWords(d.status)} status={d.status} code={d.status} />
+                        <Status
+                          words={
+                            d.status === 'pending' && d.attempts.length > 0
+                              ? 'Retrying'
+                              : deliveryStatusWords(d.status)
+                          }
+                          status={d.status}
+                          code={d.status}
+                        />
                       </td>
                       <td>
                         {d.attempts.length === 0 ? (
