@@ -10,17 +10,17 @@
  *   - same key still running (lease not expired) → 409 `idempotency_key_in_progress`, Retry-After: 1;
  *   - same key whose request died or ended with an unknown outcome → taken over: the handler sees
  *     `resumedResourceId` and resumes that resource instead of creating another.
- * In the handler, inside its own transaction: `claim(tx, resourceId)` records the key together
- * with the resource it creates, and `complete(tx, status, body)` stores the final response, so
- * the resource, the key and the stored answer commit (or vanish) together.
+ * In the handler: `claim` records the key with the resource the request creates, and `complete`
+ * stores the final response, each in the same transaction or statement as the writes it guards, so
+ * the resource, the key and the stored answer commit (or vanish) together (IdempotencyContext).
  * A request that ends without completing leaves its key immediately resumable.
  *
  * A route whose handler claims the key in one statement with the resource it creates may skip
  * the lookup (`config.idempotencyLookup: 'on-claim'`, POST /v1/lab-orders): most keys are new, so
  * the claim is tried first, and the statement that loses it reads the key's row, from which
- * `settleLostClaim` decides as the lookup would have (replay, 409, or take over and retry). A
- * handler that would refuse a request before claiming must `lookupNow()` first, so that a stored
- * answer still wins. The lookup's round trip to the database is saved on every new key.
+ * `claimWith` decides as the lookup would have (replay, 409, or take over and resume). A handler
+ * that would refuse a request before claiming calls `replay()` first, so that a stored answer
+ * still wins. The lookup's round trip to the database is saved on every new key.
  */
 import { createHash } from 'node:crypto';
 import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
@@ -105,23 +105,122 @@ function keyRowFromJson(value: unknown): KeyRow | null {
   };
 }
 
+/**
+ * One request's Idempotency-Key: `replay`, `claim` and `complete`. A claim and a completion run
+ * on their own in the caller's transaction (`claim(tx, …)`, `complete(tx, …)`), or within a
+ * statement that writes the key together with what it guards (`claimWith`, `completeWith`, with the
+ * SQL of ./sql/). The plugin runs `replay` before a handler.
+ */
 export class IdempotencyContext {
-  /** true once this request holds the key (claimed, or taken over from a dead request) */
-  owned = false;
-  completed = false;
-  /** the resource an earlier attempt with this key created without finishing */
+  /** the resource an earlier attempt with this key created without finishing: resume it */
   resumedResourceId: string | null = null;
+  /** this request holds the key: it claimed it, or took it over from a request that died */
+  private owned = false;
+  private completed = false;
+  /** the key's row is not read yet (a route with `idempotencyLookup: 'on-claim'` claims first) */
+  private unread = true;
 
   constructor(
     readonly principal: string,
     readonly route: string,
     readonly key: string,
     readonly fingerprint: string,
-    /** true while the key's row has not been read: the handler claims first (`idempotencyLookup: 'on-claim'`) */
-    public deferred: boolean,
     private readonly lookup: Lookup,
     private readonly options: IdempotencyOptions,
   ) {}
+
+  /** The request holds the key and has not stored its answer: the plugin releases it at the end. */
+  get unfinished(): boolean {
+    return this.owned && !this.completed;
+  }
+
+  /**
+   * Reads the key, once, and says what it means for this request: a finished request's stored
+   * answer to send again; 409 for another body or a request still running; null to go on (a new
+   * key, or one whose request died, taken over: `resumedResourceId`).
+   */
+  async replay(): Promise<StoredAnswer | null> {
+    if (!this.unread) return null;
+    const now = new Date();
+    return this.settle(
+      await this.lookup({ principal: this.principal, route: this.route, key: this.key }),
+      now,
+    );
+  }
+
+  /** Claims the key for `resourceId` in the caller's transaction; 409 when another request holds it. */
+  async claim(tx: Queryable, resourceId: string | null): Promise<void> {
+    const held = await this.claimWith(resourceId, async (key) => {
+      const [row] = await runStatement(tx, claimKey, key);
+      return { held: row?.held ?? false, keyRow: null };
+    });
+    if (held === 'resume' || 'replayed' in held) throw new IdempotencyRace();
+  }
+
+  /**
+   * Claims the key for `resourceId` by `write`, a statement that claims it together with what it
+   * guards (claimKeyCtes with `key`, and keyRowSelect for when it loses: claim-key.sql.ts). Held:
+   * the write's result. Lost, with the key's row as the statement read it (`keyRow`, when the key
+   * was not read before): the stored answer to send again, `resume` (its request died: the key is
+   * taken over, `resumedResourceId` says what it created), or 409. A key missing or expired in
+   * `keyRow`, or already read before the claim, was claimed by another request meanwhile: 409.
+   */
+  async claimWith<T extends { held: boolean; keyRow: unknown }>(
+    resourceId: string | null,
+    write: (key: ClaimKeyParams) => Promise<T>,
+  ): Promise<T | 'resume' | StoredAnswer> {
+    const now = new Date();
+    const outcome = await write({
+      principal: this.principal,
+      route: this.route,
+      key: this.key,
+      fingerprint: this.fingerprint,
+      lockedUntil: new Date(now.getTime() + this.options.leaseSeconds * 1000).toISOString(),
+      resourceId,
+      now: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.options.ttlHours * 3600 * 1000).toISOString(),
+      owned: this.owned,
+    });
+    if (outcome.held) {
+      this.owned = true;
+      return outcome;
+    }
+    if (!this.unread) throw new IdempotencyRace();
+    const row = keyRowFromJson(outcome.keyRow);
+    if (!row || row.expiresAt <= new Date()) {
+      this.unread = false;
+      this.options.metrics.idempotency.inc({ route: this.route, outcome: 'in_progress' });
+      throw Errors.idempotencyKeyInProgress();
+    }
+    return (await this.settle(row, new Date())) ?? 'resume';
+  }
+
+  /** Stores the final response for replay, in the caller's transaction. */
+  async complete(tx: Queryable, status: number, body: string): Promise<void> {
+    if (this.completed) return;
+    if (!this.owned) await this.claim(tx, this.resumedResourceId);
+    await this.completeWith(status, body, async (key) => {
+      await runStatement(tx, completeKey, key);
+      return true;
+    });
+  }
+
+  /**
+   * Stores the final response by `write`, a statement that stores it together with what it answers
+   * (completeKeyUpdate with `key`: complete-key.sql.ts), which says whether it did (false: it wrote
+   * nothing, and the caller completes the key another way). The key must be held.
+   */
+  async completeWith(
+    status: number,
+    body: string,
+    write: (key: CompleteKeyParams) => Promise<boolean>,
+  ): Promise<boolean> {
+    if (!this.owned) throw new Error('the idempotency key must be claimed before it is completed');
+    const key = { principal: this.principal, route: this.route, key: this.key };
+    const written = await write({ ...key, responseStatus: status, responseBody: body });
+    if (written) this.completed = true;
+    return written;
+  }
 
   /**
    * What an existing key means for this request (`row`: the key as read; none, or expired: a new
@@ -129,7 +228,7 @@ export class IdempotencyContext {
    * answer; takes over a key whose request died (`resumedResourceId`, `owned`); null: go on.
    */
   private async settle(row: KeyRow | undefined, now: Date): Promise<StoredAnswer | null> {
-    this.deferred = false;
+    this.unread = false;
     if (!row || row.expiresAt <= now) return null;
     const { metrics, database, leaseSeconds } = this.options;
     if (row.fingerprint !== this.fingerprint) {
@@ -158,97 +257,12 @@ export class IdempotencyContext {
     return null;
   }
 
-  /** Reads the key and settles it (what the plugin does before a handler that did not defer it). */
-  async lookupNow(): Promise<StoredAnswer | null> {
-    const now = new Date();
-    return this.settle(
-      await this.lookup({ principal: this.principal, route: this.route, key: this.key }),
-      now,
-    );
-  }
-
-  /**
-   * A deferred claim lost: `keyRow` is the `key_row` column of keyRowSelect (claim-key.sql.ts) as
-   * the claim's statement read it. Missing or expired there, another request claimed it during
-   * the statement: it is in progress.
-   */
-  async settleLostClaim(keyRow: unknown): Promise<StoredAnswer | null> {
-    const now = new Date();
-    const row = keyRowFromJson(keyRow);
-    if (!row || row.expiresAt <= now) {
-      this.deferred = false;
-      this.options.metrics.idempotency.inc({ route: this.route, outcome: 'in_progress' });
-      throw Errors.idempotencyKeyInProgress();
-    }
-    return this.settle(row, now);
-  }
-
   private where(): SQL {
     return and(
       eq(idempotencyKeys.principal, this.principal),
       eq(idempotencyKeys.route, this.route),
       eq(idempotencyKeys.key, this.key),
     )!;
-  }
-
-  /**
-   * The parameters of a claim of this key recording `resourceId`, for a statement that claims it
-   * together with what it guards (claimKeyCtes in claim-key.sql.ts); call `claimed()` once that
-   * statement held the key. A fresh claim holds it only if no live key exists; a request that
-   * already holds it (`owned`, taken over) only records the resource.
-   */
-  claimParams(resourceId: string | null): ClaimKeyParams {
-    const now = new Date();
-    return {
-      principal: this.principal,
-      route: this.route,
-      key: this.key,
-      fingerprint: this.fingerprint,
-      lockedUntil: new Date(now.getTime() + this.options.leaseSeconds * 1000).toISOString(),
-      resourceId,
-      now: now.toISOString(),
-      expiresAt: new Date(now.getTime() + this.options.ttlHours * 3600 * 1000).toISOString(),
-      owned: this.owned,
-    };
-  }
-
-  /** After a statement with claimKeyCtes that held the key. */
-  claimed(): void {
-    this.owned = true;
-  }
-
-  /** Records the key and the resource this request creates, in the caller's transaction. */
-  async claim(tx: Queryable, resourceId: string | null): Promise<void> {
-    const [row] = await runStatement(tx, claimKey, this.claimParams(resourceId));
-    if (!row?.held) throw new IdempotencyRace();
-    this.owned = true;
-  }
-
-  /**
-   * The parameters that store the final response, for a statement that stores it together with
-   * what it answers (completeKeyUpdate in complete-key.sql.ts); call `completedWith()` once that
-   * statement completed the key. The key must be held.
-   */
-  completion(status: number, body: string): CompleteKeyParams {
-    if (!this.owned) throw new Error('the idempotency key must be claimed before it is completed');
-    return {
-      principal: this.principal,
-      route: this.route,
-      key: this.key,
-      responseStatus: status,
-      responseBody: body,
-    };
-  }
-
-  completedWith(): void {
-    this.completed = true;
-  }
-
-  /** Stores the final response for replay, in the caller's transaction. */
-  async complete(tx: Queryable, status: number, body: string): Promise<void> {
-    if (!this.owned) await this.claim(tx, this.resumedResourceId);
-    await runStatement(tx, completeKey, this.completion(status, body));
-    this.completed = true;
   }
 
   /** Makes an unfinished key resumable at once (the request ended without a final answer). */
@@ -318,16 +332,16 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
       const route = routeId(request);
       const fp = fingerprint({ params: request.params ?? null, body: request.body ?? null });
       const onClaim = request.routeOptions.config.idempotencyLookup === 'on-claim';
-      const ctx = new IdempotencyContext(principal, route, key, fp, onClaim, lookupKey, options);
+      const ctx = new IdempotencyContext(principal, route, key, fp, lookupKey, options);
       request.idempotency = ctx;
       if (onClaim) return;
-      const stored = await ctx.lookupNow();
+      const stored = await ctx.replay();
       if (stored) return sendStoredAnswer(reply, stored);
     });
 
     app.addHook('onSend', async (request, _reply, payload) => {
       const ctx = request.idempotency;
-      if (ctx?.owned && !ctx.completed) {
+      if (ctx?.unfinished) {
         await ctx.release(database.db).catch((err: unknown) => {
           request.log.warn({ err }, 'could not release idempotency key');
         });

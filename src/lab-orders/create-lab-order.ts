@@ -1,11 +1,12 @@
 /**
- * POST /v1/lab-orders, exactly once (docs/clinical-lab-orders.md). Three phases, none holding a transaction or a
- * pooled connection across the network call:
- *   1. one transaction: claim the Idempotency-Key, keep the patient profile, insert the order
- *      as `submitting`, audit;
- *   2. Junction: ensure the user, create the order with X-Idempotency-Key = our order id, so a
- *      retry after a crash or a lost answer can never make a second Junction order;
- *   3. one transaction: store Junction's answer and the response for replay.
+ * POST /v1/lab-orders, exactly once (docs/clinical-lab-orders.md). `createLabOrder` calls three
+ * phases in order, none holding a transaction or a pooled connection across the network call:
+ *   1. `claim`, one statement: the Idempotency-Key, the patient profile, the order as
+ *      `submitting`, the audit rows (sql/claim-order.sql.ts);
+ *   2. `callJunction`: ensure the user, create the order with X-Idempotency-Key = our order id, so
+ *      a retry after a crash or a lost answer can never make a second Junction order;
+ *   3. `recordAnswer`, one statement (or, when the order moved meanwhile, one transaction):
+ *      Junction's answer and the response stored for replay.
  * An unknown outcome (timeout, 5xx, reset) leaves the order `submitting` and the key resumable:
  * a retry with the same key resumes this same order with the same Junction key.
  */
@@ -15,7 +16,7 @@ import { auditActor } from '../audit/audit.js';
 import type { Database, Tx } from '../db/database.js';
 import { principalOf } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';
-import { IdempotencyRace, type IdempotencyContext, type StoredAnswer } from '../idempotency/plugin.js';
+import type { IdempotencyContext, StoredAnswer } from '../idempotency/plugin.js';
 import {
   JunctionRejected,
   JunctionUnavailable,
@@ -93,153 +94,144 @@ export async function createLabOrder(
   idem: IdempotencyContext,
   serialize: Serialize,
 ): Promise<CreateResult | StoredAnswer> {
-  const { database } = deps;
-  // The brand was checked by the route's `authorize`, before any replay of a stored answer.
-  const principal = principalOf(request);
-  const who = auditActor(request);
-
   // What Junction would refuse is refused before anything is stored or sent (400).
   const fromBody = forJunction(changesFromBody(body));
-  // A request that sends the whole patient needs nothing from the stored profile.
-  let junctionPatient = junctionPatientOf(fromBody);
-  // The key is read when the claim loses (idempotencyLookup: 'on-claim'); a request this handler
-  // could refuse before claiming (a patient to complete from the stored profile, a panel that
-  // only a brand's override may configure) reads it first, so that a stored answer still wins.
-  if (idem.deferred && (!junctionPatient.ok || deps.panels[body.panel_id] === undefined)) {
-    const stored = await idem.lookupNow();
+  const patient = await patientFor(deps, body, fromBody, idem);
+  if ('replayed' in patient) return patient;
+  const claimed = await claim(deps, request, body, fromBody, idem);
+  if ('replayed' in claimed) return claimed;
+  if (claimed.order.status !== 'submitting') {
+    // An earlier attempt stored Junction's answer but died before answering: answer from it.
+    return recordAnswer(deps, idem, claimed, { recorded: true }, serialize);
+  }
+  const answer = await callJunction(deps, request, body, claimed, patient);
+  return recordAnswer(deps, idem, claimed, answer, serialize);
+}
+
+type JunctionPatient = Extract<ReturnType<typeof junctionPatientOf>, { ok: true }>;
+
+/**
+ * The patient as Junction needs it: from the request, completed from the stored profile when it
+ * lacks fields (400 when both together still lack some). The key is read only when its claim loses
+ * (`idempotencyLookup: 'on-claim'`); a request this handler could refuse before claiming (a
+ * patient to complete from the profile, a panel only a brand's override may configure) reads it
+ * first, so that a stored answer still wins.
+ */
+async function patientFor(
+  deps: LabOrderDeps,
+  body: CreateLabOrderBody,
+  fromBody: PatientChanges,
+  idem: IdempotencyContext,
+): Promise<JunctionPatient | StoredAnswer> {
+  const patient = junctionPatientOf(fromBody);
+  if (!patient.ok || deps.panels[body.panel_id] === undefined) {
+    const stored = await idem.replay();
     if (stored) return stored;
   }
-  if (!junctionPatient.ok) {
-    const stored = await findPatient(database.db, body.brand_id, body.patient_id);
-    junctionPatient = junctionPatientOf(withStoredProfile(profileAsChanges(stored), fromBody));
-    if (!junctionPatient.ok) throw Errors.patientIncomplete(junctionPatient.missing);
-  }
+  if (patient.ok) return patient;
+  const profile = await findPatient(deps.database.db, body.brand_id, body.patient_id);
+  const completed = junctionPatientOf(withStoredProfile(profileAsChanges(profile), fromBody));
+  if (!completed.ok) throw Errors.patientIncomplete(completed.missing);
+  return completed;
+}
 
-  let order: Pick<LabOrderRow, 'id' | 'status' | 'labTestId'> | null = idem.resumedResourceId
-    ? await findOrder(database.db, idem.resumedResourceId)
-    : null;
-  /** the patient's cached Junction user, when already looked up (null: none cached) */
-  let cachedUser: string | null | undefined;
+interface Claimed {
+  order: Pick<LabOrderRow, 'id' | 'status' | 'labTestId'>;
   /** the order as this request inserted it (null: resumed from an earlier attempt) */
-  let inserted: LabOrderRow | null = null;
-  if (order === null) {
-    // The brand's override wins over the configured default; without a default, 400 unless an
-    // override exists (checked first, before anything is written).
+  inserted: LabOrderRow | null;
+  /** the patient's cached Junction user, as the insert read it (undefined: not read) */
+  cachedUser: string | null | undefined;
+}
+
+/**
+ * Phase 1: the order this request goes on with. An earlier attempt's order (the key taken over
+ * from a request that died), or a new one, inserted by one statement with the key's claim: a
+ * concurrent twin that loses the claim writes nothing. A lost claim answers the stored answer, a
+ * 409, or takes the key over; then the loop resumes what its request created (or, if it created
+ * nothing, claims again, now as the key's holder, which cannot lose).
+ */
+async function claim(
+  deps: LabOrderDeps,
+  request: FastifyRequest,
+  body: CreateLabOrderBody,
+  fromBody: PatientChanges,
+  idem: IdempotencyContext,
+): Promise<Claimed | StoredAnswer> {
+  for (;;) {
+    const resumed = idem.resumedResourceId ? await findOrder(deps.database.db, idem.resumedResourceId) : null;
+    if (resumed) return { order: resumed, inserted: null, cachedUser: undefined };
+    // The brand's override wins over the configured default; without either, 400.
     const defaultLabTestId =
-      deps.panels[body.panel_id] ?? (await brandPanelOverride(database.db, body.brand_id, body.panel_id));
-    if (!defaultLabTestId) {
-      throw Errors.panelNotConfigured(body.panel_id, body.brand_id);
-    }
+      deps.panels[body.panel_id] ??
+      (await brandPanelOverride(deps.database.db, body.brand_id, body.panel_id));
+    if (!defaultLabTestId) throw Errors.panelNotConfigured(body.panel_id, body.brand_id);
     const id = randomUUID();
-    // One statement: the claim comes first, and a concurrent twin that loses it writes nothing.
-    const created = await insertSubmittingOrder(database, idem.claimParams(id), {
-      id,
-      brandId: body.brand_id,
-      patientId: body.patient_id,
-      panelId: body.panel_id,
-      defaultLabTestId,
-      createdBy: principal.sub,
-      junctionEnvironment: deps.junctionEnvironment,
-      profile: body.patient || body.address ? fromBody : null,
-      actor: who,
-    });
-    if (!created.claimed && idem.deferred) {
-      // The key exists: replay, 409, or (its request died) taken over, and this create starts
-      // again as a retry of that request, resuming what it created.
-      const stored = await idem.settleLostClaim(created.keyRow);
-      return stored ?? createLabOrder(deps, request, body, idem, serialize);
-    }
-    if (!created.claimed || !created.row) throw new IdempotencyRace();
-    idem.claimed();
-    order = inserted = created.row;
-    cachedUser = created.junctionUserId;
+    const claimed = await idem.claimWith(id, (key) =>
+      insertSubmittingOrder(deps.database, key, {
+        id,
+        brandId: body.brand_id,
+        patientId: body.patient_id,
+        panelId: body.panel_id,
+        defaultLabTestId,
+        createdBy: principalOf(request).sub,
+        junctionEnvironment: deps.junctionEnvironment,
+        profile: body.patient || body.address ? fromBody : null,
+        actor: auditActor(request),
+      }),
+    );
+    if (claimed === 'resume') continue;
+    if ('replayed' in claimed) return claimed;
+    if (!claimed.row) throw new Error('a held claim inserted no order');
+    return { order: claimed.row, inserted: claimed.row, cachedUser: claimed.junctionUserId };
   }
-  const orderId = order.id;
+}
 
-  /** Phase 3: Junction's answer, the order and the stored response commit together. */
-  const finish = (apply: (tx: Tx, row: LabOrderRow) => Promise<CreateResult>) =>
-    database.transaction(async (tx) => {
-      const locked = await findOrder(tx, orderId, { lock: true });
-      if (!locked) throw new Error('order vanished');
-      const result = await apply(tx, locked);
-      if (!idem.completed) await idem.complete(tx, result.status, result.text);
-      return result;
-    });
-  const answer = (row: LabOrderRow): CreateResult =>
-    row.status === 'rejected'
-      ? { status: 502, text: serialize(502, rejectionError(row).toBody()) }
-      : { status: 201, text: serialize(201, toContractOrder(row)) };
+/** What Junction answered: the order it made, its refusal, or (an earlier attempt's) already recorded. */
+type Answer = { placed: JunctionOrder } | { rejected: JunctionRejected } | { recorded: true };
 
-  if (order.status !== 'submitting') {
-    // An earlier attempt stored Junction's answer but died before answering: answer from it.
-    return finish(async (_tx, row) => answer(row));
-  }
-
-  const { labTestId } = order;
+/**
+ * Phase 2: the order at Junction, made with our order id as its idempotency key. A cached user
+ * Junction no longer knows (a sandbox reset, a database moved between Junctions) is ensured again,
+ * once, and the same order sent again. Junction unavailable: 502, the order left resumable.
+ */
+async function callJunction(
+  deps: LabOrderDeps,
+  request: FastifyRequest,
+  body: CreateLabOrderBody,
+  { order, cachedUser }: Claimed,
+  patient: JunctionPatient,
+): Promise<Answer> {
   const place = (userId: string) =>
     deps.junction.createOrder(
       {
         userId,
-        labTestId,
-        patient: junctionPatient.patient,
-        address: junctionPatient.address,
-        passthrough: orderId,
+        labTestId: order.labTestId,
+        patient: patient.patient,
+        address: patient.address,
+        passthrough: order.id,
       },
-      orderId,
+      order.id,
     );
   try {
     const user = await junctionUser(deps, body.brand_id, body.patient_id, cachedUser);
-    let placed: JunctionOrder;
     try {
-      placed = await place(user.id);
+      return { placed: await place(user.id) };
     } catch (err) {
       if (!(err instanceof JunctionUnknownUser && user.cached)) throw err;
-      // The cached user is unknown to this Junction now (a sandbox reset, a database moved
-      // between Junctions): ensure the user again, once, and send the same order again.
-      request.log.warn({ order_id: orderId }, 'cached Junction user unknown to Junction; ensuring it again');
-      placed = await place(await ensureJunctionUser(deps, body.brand_id, body.patient_id));
+      request.log.warn({ order_id: order.id }, 'cached Junction user unknown to Junction; ensuring it again');
+      return { placed: await place(await ensureJunctionUser(deps, body.brand_id, body.patient_id)) };
     }
-    /** What Junction's answer changes in `row`, and the answer it makes (the order as it becomes). */
-    const outcome = (row: LabOrderRow) => {
-      const change = junctionOrderChange(row, placed);
-      return { change, result: answer(change.set ? { ...row, ...change.set } : row) };
-    };
-    if (inserted && idem.owned) {
-      // The usual case: the order is as this request inserted it, so no lock is needed to decide
-      // what Junction's answer changes; one statement writes it unless the order moved on.
-      const { change, result } = outcome(inserted);
-      const { written } = await writeJunctionOrderChange(database, inserted, change, {
-        completion: idem.completion(result.status, result.text),
-        ifSubmitting: true,
-      });
-      if (written) {
-        idem.completedWith();
-        return result;
-      }
-    }
-    return await finish(async (tx, row) => {
-      // The answer is what the order becomes, so that the order and the stored response for the
-      // key are written by one statement.
-      const { change, result } = outcome(row);
-      if (!idem.owned) await idem.claim(tx, idem.resumedResourceId);
-      await writeJunctionOrderChange(tx, row, change, {
-        completion: idem.completion(result.status, result.text),
-      });
-      idem.completedWith();
-      return result;
-    });
   } catch (err) {
     if (err instanceof JunctionRejected) {
       request.log.warn(
-        { order_id: orderId, junction_status: err.statusCode, operation: err.operation },
+        { order_id: order.id, junction_status: err.statusCode, operation: err.operation },
         'Junction rejected the order',
       );
-      const rejection = { statusCode: err.statusCode, reason: err.reason };
-      return finish(async (tx, row) => answer((await markRejected(tx, row, rejection)) ?? row));
+      return { rejected: err };
     }
     if (err instanceof JunctionUnavailable) {
       request.log.warn(
-        { order_id: orderId, operation: err.operation, reason: err.reason },
+        { order_id: order.id, operation: err.operation, reason: err.reason },
         'Junction unavailable; order left resumable',
       );
       throw err instanceof JunctionUserLimit
@@ -248,6 +240,57 @@ export async function createLabOrder(
     }
     throw err;
   }
+}
+
+/**
+ * Phase 3: Junction's answer and the response stored for replay, committed together; the
+ * response is the order as the answer leaves it (201), or Junction's refusal (502). Usually one
+ * statement: the order is as this request inserted it, so no lock is needed to decide what the
+ * answer changes, and the statement writes it unless the order moved on meanwhile (a Junction
+ * webhook or reconciliation got there first). Otherwise one transaction that locks the order.
+ */
+async function recordAnswer(
+  deps: LabOrderDeps,
+  idem: IdempotencyContext,
+  { order, inserted }: Claimed,
+  answer: Answer,
+  serialize: Serialize,
+): Promise<CreateResult> {
+  const respond = (row: LabOrderRow): CreateResult =>
+    row.status === 'rejected'
+      ? { status: 502, text: serialize(502, rejectionError(row).toBody()) }
+      : { status: 201, text: serialize(201, toContractOrder(row)) };
+  /** What Junction's order changes in `row`, and the response for the order as it becomes. */
+  const placedIn = (row: LabOrderRow, placed: JunctionOrder) => {
+    const change = junctionOrderChange(row, placed);
+    return { change, result: respond(change.set ? { ...row, ...change.set } : row) };
+  };
+
+  if (inserted && 'placed' in answer) {
+    const { change, result } = placedIn(inserted, answer.placed);
+    const written = await idem.completeWith(result.status, result.text, async (completion) => {
+      const options = { completion, ifSubmitting: true };
+      return (await writeJunctionOrderChange(deps.database, inserted, change, options)).written;
+    });
+    if (written) return result;
+  }
+  return deps.database.transaction(async (tx: Tx) => {
+    const locked = await findOrder(tx, order.id, { lock: true });
+    if (!locked) throw new Error('order vanished');
+    let result: CreateResult;
+    if ('placed' in answer) {
+      const placed = placedIn(locked, answer.placed);
+      await writeJunctionOrderChange(tx, locked, placed.change);
+      result = placed.result;
+    } else if ('rejected' in answer) {
+      const { statusCode, reason } = answer.rejected;
+      result = respond((await markRejected(tx, locked, { statusCode, reason })) ?? locked);
+    } else {
+      result = respond(locked);
+    }
+    await idem.complete(tx, result.status, result.text);
+    return result;
+  });
 }
 
 function rejectionError(order: LabOrderRow): HttpError {

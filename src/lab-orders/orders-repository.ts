@@ -57,14 +57,14 @@ export interface NewSubmittingOrder {
 /**
  * The first phase of a create as one statement (claim-order.sql.ts): the Idempotency-Key claim,
  * the patient profile, the order as `submitting` and the audit rows of both, and the Junction user
- * cached for the patient. `claimed` false: another request holds the key (nothing was written),
- * and `keyRow` is the key's row as the statement saw it (IdempotencyContext.settleLostClaim).
+ * cached for the patient. `held` false: another request holds the key (nothing was written),
+ * and `keyRow` is the key's row as the statement saw it (IdempotencyContext.claimWith).
  */
 export async function insertSubmittingOrder(
   database: Database,
   claim: ClaimKeyParams,
   o: NewSubmittingOrder,
-): Promise<{ claimed: boolean; row: LabOrderRow | null; junctionUserId: string | null; keyRow: unknown }> {
+): Promise<{ held: boolean; row: LabOrderRow | null; junctionUserId: string | null; keyRow: unknown }> {
   const p = o.profile ?? {};
   const [row] = await runStatement(database, claimOrder, {
     ...claim,
@@ -114,7 +114,7 @@ export async function insertSubmittingOrder(
         }
       : null;
   return {
-    claimed: row.claimed,
+    held: row.claimed,
     row: inserted,
     junctionUserId: row.junction_user_id,
     keyRow: row.key_row ?? null,

@@ -80,4 +80,19 @@ inBrowser.describe('field errors in words', () => {
       expect(problems).toEqual([]);
     }
   });
+  it('owner: a coupon code the API refuses says what a code may hold, at the field', LONG, async () => {
+    for (const width of WIDTHS) {
+      const { page, problems } = await rig.open(width, [400]);
+      await rig.signInAs(page, PERSONA.owner, `/w/${WS}/coupons`);
+      await page.getByLabel('Code').fill(`WIN TER ${width}`);
+      await page.getByLabel('Percent off (0–100)').fill('10');
+      await page.getByRole('button', { name: 'Create coupon' }).click();
+      const codeError = page.locator('#k-code-error');
+      await codeError.waitFor();
+      expect(await codeError.textContent()).toBe('Use letters, digits, - and _ only.');
+      expect(await page.getByLabel('Code').getAttribute('aria-invalid')).toBe('true');
+      await rig.check(page, 'field-errors-coupon');
+      expect(problems).toEqual([]);
+    }
+  });
 });

@@ -76,6 +76,14 @@ inBrowser.describe('webhook deliveries in the console', () => {
         await payload.waitFor();
         expect(await payload.textContent()).toContain(visitId);
         await rig.check(page, 'webhooks-delivery-details');
+        // The status filter is in the URL: a reload keeps it.
+        await page.getByLabel('Delivery status').selectOption('pending');
+        await expect.poll(() => page.url()).toContain('?status=pending');
+        await page.reload();
+        await delivery.waitFor();
+        expect(await page.getByLabel('Delivery status').inputValue()).toBe('pending');
+        expect(await delivery.innerText()).toContain('Retrying');
+        await delivery.getByText('Payload and answers').click();
         await delivery.getByRole('link', { name: 'Open what the event is about' }).click();
         await page.getByRole('heading', { level: 1, name: /^Visit of / }).waitFor();
         expect(page.url()).toContain(`/visits/${visitId}`);

@@ -14,7 +14,7 @@ describe('database layer', () => {
   let config: ReturnType<typeof loadConfig>;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: false });
     config = loadConfig({ DATABASE_URL: testDb.url, DB_STATEMENT_TIMEOUT_MS: '500' });
     database = await openDatabase(config.database);
   });

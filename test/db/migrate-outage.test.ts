@@ -17,7 +17,7 @@ onPostgres.describe('migrations through a database cut', () => {
   let proxy: TcpProxy;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
+    testDb = await createTestDatabase({ migrated: false });
     await (await openMigratedDatabase(testDb)).close();
     const url = new URL(testDb.url);
     proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });

@@ -43,11 +43,15 @@ function provided(key: 'postgresTemplate' | 'pgliteImage'): string {
   }
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh database for a test file. `{ migrated: false }`: an empty one, for tests of the migrations
+ * themselves (on PGlite every database opened without `withTemplate` is empty).
+ */
+export async function createTestDatabase({ migrated = true } = {}): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) return { url: 'memory://', drop: async () => {} };
   const name = `labline_test_${randomBytes(6).toString('hex')}`;
-  const template = provided('postgresTemplate');
+  const template = migrated ? provided('postgresTemplate') : '';
   await withAdmin(serverUrl, (c) =>
     c.query(`create database ${name}${template ? ` template ${template}` : ''}`),
   );

@@ -146,7 +146,7 @@ describe('migration 0016: users cached before are kept, each for one brand', () 
   };
 
   it('attributes each user to the brand whose order first used it, else to the only brand with the patient', async () => {
-    const testDb = await createTestDatabase();
+    const testDb = await createTestDatabase({ migrated: false });
     const config = loadConfig({ DATABASE_URL: testDb.url });
     const database = await openDatabase(config.database);
     const folder = migrationsBefore('0016_junction_users_per_brand');

@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/client';
+import { fieldErrors } from '../field-errors';
 import type { Answer, Me, RequestBody } from '../api/types';
 import { can, useSignedIn } from '../signed-in';
 import {
@@ -196,7 +197,12 @@ function NewKeyForm({ me, onCreated }: { me: Me; onCreated: (key: NewKey) => voi
     <section aria-labelledby="new-key-title">
       <h2 id="new-key-title">New API key</h2>
       <form class="grid" onSubmit={save}>
-        <Field id="a-name" label="Name" hint="What the key is for, e.g. orders backend.">
+        <Field
+          id="a-name"
+          label="Name"
+          hint="What the key is for, e.g. orders backend."
+          error={fieldErrors(submit.error).get('/name')}
+        >
           <input
             id="a-name"
             required
@@ -218,7 +224,11 @@ function NewKeyForm({ me, onCreated }: { me: Me; onCreated: (key: NewKey) => voi
             />
           </Field>
         )}
-        <Field id="a-expires" label="Last day (optional)">
+        <Field
+          id="a-expires"
+          label="Last day (optional)"
+          error={fieldErrors(submit.error).get('/expires_at')}
+        >
           <input id="a-expires" type="date" value={expires} onInput={(e) => setExpires(valueOf(e))} />
         </Field>
         <fieldset>

@@ -4,8 +4,9 @@
  * secret shown once), delete, recover since a time, and its deliveries log with resend.
  */
 import { useState } from 'preact/hooks';
-import { href, navigate } from '../router';
+import { href, navigate, useRouteQuery } from '../router';
 import { deliveryStatusWords, Status } from '../status-words';
+import { fieldErrors } from '../field-errors';
 import {
   Confirm,
   dateTime,
@@ -125,6 +126,7 @@ function NewEndpointForm({
   const [events, setEvents] = useState<string[]>([...surface.eventTypes]);
   const [brand, setBrand] = useState(surface.brands?.[0] ?? '');
   const submit = useSubmit();
+  const errors = fieldErrors(submit.error);
   const toggle = (type: string) =>
     setEvents(events.includes(type) ? events.filter((t) => t !== type) : [...events, type]);
   const save = (event: Event) => {
@@ -145,7 +147,12 @@ function NewEndpointForm({
     <section aria-labelledby="new-endpoint-title">
       <h2 id="new-endpoint-title">New endpoint</h2>
       <form class="grid" onSubmit={save}>
-        <Field id="w-url" label="URL" hint="https (http to a private address only outside production).">
+        <Field
+          id="w-url"
+          label="URL"
+          hint="https (http to a private address only outside production)."
+          error={errors.get('/url')}
+        >
           <input
             id="w-url"
             type="url"
@@ -179,7 +186,7 @@ function NewEndpointForm({
             )}
           </Field>
         ) : null}
-        <Field id="w-description" label="Description (optional)">
+        <Field id="w-description" label="Description (optional)" error={errors.get('/description')}>
           <input
             id="w-description"
             maxLength={500}
@@ -343,7 +350,9 @@ function EndpointView({
 }
 
 function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpointId: string }) {
-  const [status, setStatus] = useState<DeliveryStatus | ''>('');
+  // The status filter lives in the route (`…/webhooks/<id>?status=failed`), as the lists' filters do.
+  const [query, setQuery] = useRouteQuery();
+  const status = (query.get('status') ?? '') as DeliveryStatus | '';
   const pages = useCursorPages();
   const cursor = pages.cursor;
   const deliveries = useApi(
@@ -371,7 +380,7 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
             id="d-status"
             value={status}
             onChange={(e) => {
-              setStatus(valueOf(e) as DeliveryStatus | '');
+              setQuery({ status: valueOf(e) });
               pages.restart();
             }}
           >
@@ -423,7 +432,15 @@ function Deliveries({ surface, endpointId }: { surface: WebhookSurface; endpoint
                         {CAUSE[d.trigger] ?? d.trigger} <code class="muted small">{d.trigger}</code>
                       </td>
                       <td>
-                        <Status words={deliveryStatusWords(d.status)} status={d.status} code={d.status} />
+                        <Status
+                          words={
+                            d.status === 'pending' && d.attempts.length > 0
+                              ? 'Retrying'
+                              : deliveryStatusWords(d.status)
+                          }
+                          status={d.status}
+                          code={d.status}
+                        />
                       </td>
                       <td>
                         {d.attempts.length === 0 ? (

@@ -198,6 +198,7 @@ function NewCoupon({ workspaceId, onCreated }: { workspaceId: string; onCreated:
   const blank = { code: '', type: 'percent', value: '', expiresAt: '', maxRedemptions: '' };
   const [form, setForm] = useState(blank);
   const submit = useSubmit();
+  const errors = fieldErrors(submit.error);
   const set = (name: keyof typeof blank) => (event: Event) => setForm({ ...form, [name]: valueOf(event) });
   const save = (event: Event) => {
     event.preventDefault();
@@ -220,7 +221,12 @@ function NewCoupon({ workspaceId, onCreated }: { workspaceId: string; onCreated:
     <section aria-labelledby="new-coupon-title">
       <h2 id="new-coupon-title">New coupon</h2>
       <form class="grid" onSubmit={save}>
-        <Field id="k-code" label="Code" hint="Letters, digits, - and _; matched in any letter case.">
+        <Field
+          id="k-code"
+          label="Code"
+          hint="Letters, digits, - and _; matched in any letter case."
+          error={errors.get('/code')}
+        >
           <input
             id="k-code"
             required
@@ -236,7 +242,11 @@ function NewCoupon({ workspaceId, onCreated }: { workspaceId: string; onCreated:
             <option value="fixed">fixed amount off</option>
           </select>
         </Field>
-        <Field id="k-value" label={form.type === 'percent' ? 'Percent off (0–100)' : 'Amount off (USD)'}>
+        <Field
+          id="k-value"
+          label={form.type === 'percent' ? 'Percent off (0–100)' : 'Amount off (USD)'}
+          error={errors.get('/value')}
+        >
           <input
             id="k-value"
             required
@@ -248,10 +258,10 @@ function NewCoupon({ workspaceId, onCreated }: { workspaceId: string; onCreated:
             onInput={set('value')}
           />
         </Field>
-        <Field id="k-expires" label="Last day (optional)">
+        <Field id="k-expires" label="Last day (optional)" error={errors.get('/expiresAt')}>
           <input id="k-expires" type="date" value={form.expiresAt} onInput={set('expiresAt')} />
         </Field>
-        <Field id="k-max" label="Most uses (optional)">
+        <Field id="k-max" label="Most uses (optional)" error={errors.get('/maxRedemptions')}>
           <input
             id="k-max"
             type="number"

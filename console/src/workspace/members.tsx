@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, call } from '../api/client';
+import { fieldErrors } from '../field-errors';
 import type { Member } from '../api/types';
 import { useSignedIn } from '../signed-in';
 import {
@@ -302,7 +303,11 @@ function NewMember({ workspaceId, onAdded }: { workspaceId: string; onAdded: () 
         For a person who has signed in before, by the user id (token sub) their sign-in carries.
       </p>
       <form class="grid" onSubmit={save}>
-        <Field id="m-user" label="User id (the person's token sub, 24 hex characters)">
+        <Field
+          id="m-user"
+          label="User id (the person's token sub, 24 hex characters)"
+          error={fieldErrors(submit.error).get('/userId')}
+        >
           <input
             id="m-user"
             required
@@ -414,7 +419,7 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
         }
       </Show>
       <form class="grid" onSubmit={invite}>
-        <Field id="i-email" label="Email">
+        <Field id="i-email" label="Email" error={fieldErrors(submit.error).get('/email')}>
           <input
             id="i-email"
             type="email"

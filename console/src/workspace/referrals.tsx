@@ -227,6 +227,7 @@ function NewReferral({
   const blank = { name: '', clientId: '', notes: '' };
   const [form, setForm] = useState(blank);
   const submit = useSubmit();
+  const newErrors = fieldErrors(submit.error);
   const set = (name: keyof typeof blank) => (event: Event) => setForm({ ...form, [name]: valueOf(event) });
   const save = (event: Event) => {
     event.preventDefault();
@@ -245,10 +246,10 @@ function NewReferral({
     <section aria-labelledby="new-referral-title">
       <h2 id="new-referral-title">New referral</h2>
       <form class="grid" onSubmit={save}>
-        <Field id="r-name" label="Name (provider or source)">
+        <Field id="r-name" label="Name (provider or source)" error={newErrors.get('/name')}>
           <input id="r-name" required maxLength={200} value={form.name} onInput={set('name')} />
         </Field>
-        <Field id="r-client" label="For client (optional)">
+        <Field id="r-client" label="For client (optional)" error={newErrors.get('/clientId')}>
           <select id="r-client" value={form.clientId} onChange={set('clientId')}>
             <option value="">Any client</option>
             {clients.map((c) => (
@@ -258,7 +259,7 @@ function NewReferral({
             ))}
           </select>
         </Field>
-        <Field id="r-notes" label="Notes (optional)">
+        <Field id="r-notes" label="Notes (optional)" error={newErrors.get('/notes')}>
           <textarea id="r-notes" rows={2} maxLength={2000} value={form.notes} onInput={set('notes')} />
         </Field>
         <div class="form-end">

@@ -1,6 +1,7 @@
 /** Owners: the catalog with the workspace's own title and price per test (what visits charge). */
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/client';
+import { fieldErrors } from '../field-errors';
 import type { WorkspaceTest } from '../api/types';
 import { Field, money, PageTitle, Problem, Show, TableWrap, useApi, useSubmit, valueOf } from '../ui';
 import { useWorkspace } from './context';
@@ -104,10 +105,10 @@ function SetPrice({
             ))}
           </select>
         </Field>
-        <Field id="p-title" label="Workspace title">
+        <Field id="p-title" label="Workspace title" error={fieldErrors(submit.error).get('/testTitle')}>
           <input id="p-title" required maxLength={200} value={title} onInput={(e) => setTitle(valueOf(e))} />
         </Field>
-        <Field id="p-price" label="Workspace price (USD)">
+        <Field id="p-price" label="Workspace price (USD)" error={fieldErrors(submit.error).get('/price')}>
           <input
             id="p-price"
             required

@@ -55,7 +55,7 @@ export function claimKeyCtes(at: Placeholders<ClaimKeyParams>): string {
 /**
  * The key's row as one JSON value (fingerprint, state, response_status, response_body,
  * expires_at), as the statement's snapshot saw it: what a claim that lost reads to decide between
- * a replay, a 409 and a takeover (IdempotencyContext.settleLostClaim).
+ * a replay, a 409 and a takeover (IdempotencyContext.claimWith).
  */
 export function keyRowSelect(at: Placeholders<Pick<ClaimKeyParams, 'principal' | 'route' | 'key'>>): string {
   return `select to_jsonb(k) as key_row from (
