@@ -5,8 +5,8 @@
  * and some messages quote what was sent, and these reasons reach logs and API clients.
  */
 import type { JunctionError } from '@junction-api/sdk';
-import type { JunctionSdk } from './sdk.js';
-import { isRecord } from './mapping.js';
+import { junctionSdk } from './sdk.js';
+import { isRecord, UnexpectedJunctionAnswer } from './mapping.js';
 import { JunctionRejected, JunctionUnavailable } from './types.js';
 
 export interface Classified {
@@ -119,7 +119,6 @@ function networkCode(err: unknown): string | null {
  * labline, such as a request the SDK refuses to serialise), which the caller rethrows.
  */
 export function classifyError(
-  sdk: JunctionSdk,
   err: unknown,
   operation: string,
   timedOut: boolean,
@@ -129,9 +128,10 @@ export function classifyError(
     error: new JunctionUnavailable(operation, reason),
     retryAfterMs: retryAfter,
   });
-  if (timedOut || err instanceof sdk.JunctionTimeoutError)
+  if (timedOut || err instanceof junctionSdk.JunctionTimeoutError)
     return unavailable('no answer within the time budget');
-  if (err instanceof sdk.JunctionError) {
+  if (err instanceof UnexpectedJunctionAnswer) return unavailable(`unexpected answer (${err.message})`);
+  if (err instanceof junctionSdk.JunctionError) {
     const status = err.statusCode;
     // The SDK's own per-request timeout aborts fetch with the bare string "timeout".
     if (status === undefined && err.cause === 'timeout')

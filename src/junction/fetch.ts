@@ -1,10 +1,14 @@
 /**
  * The `fetch` the Junction SDK is given: undici's `request()` over one keep-alive Agent of our
- * own, answering a WHATWG `Response` as the SDK expects (why not the global `fetch`:
- * docs/benchmarks.md, step 1). It must behave as `fetch` does where the client relies on it:
- * network failures reject as `TypeError('fetch failed', {cause})` with the socket error as the
- * cause (what classify-error.ts reads), an aborted signal rejects with its reason, redirects are
- * not followed (Junction's API does not redirect).
+ * own, answering a WHATWG `Response` as the SDK expects.
+ *
+ * Why not the global `fetch`: it is undici too, but its spec machinery (a Request object, a body
+ * stream written chunk by chunk, the response's stream plumbing) cost about a fifth of labline's
+ * CPU per lab-order create in the benchmark's profile, for one small JSON request to one origin.
+ * `request()` writes the string body in one go and hands back the bytes. Behaviour the client
+ * relies on is kept: network failures reject as `TypeError('fetch failed', {cause})` with the
+ * socket error as the cause (what classify-error.ts reads), an aborted signal rejects with its
+ * reason, redirects are not followed (Junction's API does not redirect).
  */
 import { Agent, request } from 'undici';
 
@@ -13,11 +17,29 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 
 export interface JunctionFetch {
   fetch: typeof fetch;
+  /**
+   * A POST of a string body whose answer is read as text, without the WHATWG Request and Response
+   * objects (their body streams and signals): the lab-order create's call (client.ts, postJson).
+   * Failures reject as `fetch` rejects.
+   */
+  postText(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<TextAnswer>;
   close(): Promise<void>;
 }
 
-/** undici's header record as name/value pairs, a repeated header once per value (for a Response). */
-function headerList(headers: Record<string, string | string[] | undefined>): [string, string][] {
+export interface TextAnswer {
+  status: number;
+  /** the answer's headers as undici gives them (lower-case names) */
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** undici's header record as name/value pairs, a repeated header once per value (for Headers or a Response). */
+export function headerList(headers: TextAnswer['headers']): [string, string][] {
   const list: [string, string][] = [];
   for (const [name, value] of Object.entries(headers)) {
     if (Array.isArray(value)) for (const v of value) list.push([name, v]);
@@ -37,12 +59,13 @@ function headerRecord(headers: FetchInit['headers']): Record<string, string> | u
 }
 
 /**
- * No cap on sockets to Junction (undici's default): each call in flight holds one (HTTP/1.1), so
- * a cap would cap calls per second at cap ÷ Junction's latency; the service's own concurrency
- * bounds them instead (docs/benchmarks.md, step 7).
+ * `connections`: most sockets to Junction at once (default: no limit). Each call in flight needs
+ * its own (HTTP/1.1), so a limit caps creates per second at limit ÷ Junction's latency: 256
+ * sockets held creates to 214 a second at 400 concurrent creates with a 1 s Junction in the
+ * benchmark, where 400 are wanted. The service's own concurrency bounds them instead.
  */
-export function createJunctionFetch(): JunctionFetch {
-  const agent = new Agent({ keepAliveTimeout: 30_000 });
+export function createJunctionFetch(options: { connections?: number } = {}): JunctionFetch {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? null });
   /** An aborted signal rejects with its reason, anything else as `fetch failed` with the cause. */
   const failure = (err: unknown, signal: AbortSignal | undefined): unknown =>
     signal?.aborted
@@ -73,8 +96,19 @@ export function createJunctionFetch(): JunctionFetch {
     }
     return new Response(body, { status: answer.statusCode, headers: headerList(answer.headers) });
   };
+  const postText: JunctionFetch['postText'] = async (url, headers, body, signal) => {
+    const answer = await send(url, { method: 'POST', headers, body, signal });
+    let text: string;
+    try {
+      text = await answer.body.text();
+    } catch (err) {
+      throw failure(err, signal);
+    }
+    return { status: answer.statusCode, headers: answer.headers, text };
+  };
   return {
     fetch: junctionFetch,
+    postText,
     close: () => agent.close(),
   };
 }

@@ -1,21 +1,27 @@
 /**
- * The official Junction SDK (@junction-api/sdk), imported through its package entry point on
- * first use (the first Junction call or incoming Junction webhook), never at start-up: whichever
- * of its entry points is imported, the package loads some 2,300 modules (all its resource clients
- * and every schema of Junction's API), which at start-up took ready time and idle memory past
- * their limits (docs/benchmarks.md, "Issue 32: plain dependencies").
+ * The official Junction SDK as labline loads it: vendor/junction-sdk.cjs, the part of
+ * @junction-api/sdk that labline uses (two resource clients, the errors,
+ * the order schema), bundled into one file by `npm run vendor` (scripts/bundle-vendor.ts). The
+ * whole package is some 2,000 modules and kept about 46 MB of resident memory through `require`
+ * (75 MB through Node's ESM loader); the bundle costs about 16 MB. The code is the SDK's own.
  *
- * So: types come from `import type … from '@junction-api/sdk'` (erased at run time), and values
- * (classes, schemas, `instanceof` checks) from `loadJunctionSdk()`. A static value import of the
- * package in src/ would load it at start-up again: lint refuses one.
+ * Types come from the package's declarations (`import type … from '@junction-api/sdk'`); every
+ * value (classes checked with `instanceof` included) must come from here, so that one copy of the
+ * SDK is loaded. The path is the same from src/junction and dist/junction.
  */
+import { createRequire } from 'node:module';
 import type * as Sdk from '@junction-api/sdk';
 
-export type JunctionSdk = typeof Sdk;
+/** The SDK's JunctionClient with the members labline uses (scripts/vendor/junction-sdk.entry.mjs). */
+export type JunctionSdkClient = Pick<Sdk.JunctionClient, 'labTests' | 'user'>;
 
-let loading: Promise<JunctionSdk> | undefined;
-
-/** The SDK's module, imported once per process. */
-export function loadJunctionSdk(): Promise<JunctionSdk> {
-  return (loading ??= import('@junction-api/sdk'));
+export interface JunctionSdk {
+  JunctionClient: new (options: Sdk.JunctionClient.Options) => JunctionSdkClient;
+  JunctionEnvironment: typeof Sdk.JunctionEnvironment;
+  JunctionError: typeof Sdk.JunctionError;
+  JunctionTimeoutError: typeof Sdk.JunctionTimeoutError;
+  BadRequestError: typeof Sdk.Junction.BadRequestError;
+  ClientFacingOrder: typeof Sdk.serialization.ClientFacingOrder;
 }
+
+export const junctionSdk = createRequire(import.meta.url)('../../vendor/junction-sdk.cjs') as JunctionSdk;

@@ -6,9 +6,9 @@
  * The order inside is parsed with the official SDK's schema and mapped like the client's
  * answers, so the webhook route and the client speak the same `JunctionOrder`.
  */
+import { junctionSdk } from './sdk.js';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { loadJunctionSdk } from './sdk.js';
-import { mapOrder } from './mapping.js';
+import { mapOrder, UnexpectedJunctionAnswer } from './mapping.js';
 import type { JunctionOrder } from './types.js';
 
 export const JUNCTION_ORDER_EVENTS = ['labtest.order.created', 'labtest.order.updated'] as const;
@@ -79,9 +79,8 @@ function stringOrNull(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
-async function parseOrder(data: unknown): Promise<JunctionOrder> {
-  const sdk = await loadJunctionSdk();
-  const parsed = sdk.serialization.ClientFacingOrder.parse(data, {
+function parseOrder(data: unknown): JunctionOrder {
+  const parsed = junctionSdk.ClientFacingOrder.parse(data, {
     unrecognizedObjectKeys: 'passthrough',
     allowUnrecognizedEnumValues: true,
     allowUnrecognizedUnionMembers: true,
@@ -92,18 +91,24 @@ async function parseOrder(data: unknown): Promise<JunctionOrder> {
       'malformed_payload',
       "the order in the webhook does not match Junction's schema",
     );
-  return mapOrder(parsed.value);
+  try {
+    return mapOrder(parsed.value);
+  } catch (err) {
+    if (err instanceof UnexpectedJunctionAnswer)
+      throw new JunctionWebhookError('malformed_payload', err.message);
+    throw err;
+  }
 }
 
 /**
  * Verifies and parses one webhook delivery. `rawBody` must be the exact bytes received (as a
- * string): any re-serialisation breaks the signature. Rejects with `JunctionWebhookError`.
+ * string): any re-serialisation breaks the signature. Throws `JunctionWebhookError`.
  */
-export async function verifyJunctionWebhook(
+export function verifyJunctionWebhook(
   secret: string,
   rawBody: string | undefined,
   headers: WebhookHeaders,
-): Promise<JunctionWebhookEvent> {
+): JunctionWebhookEvent {
   const messageId = header(headers, 'svix-id');
   const timestamp = header(headers, 'svix-timestamp');
   const signature = header(headers, 'svix-signature');
@@ -151,6 +156,6 @@ export async function verifyJunctionWebhook(
     userId: stringOrNull(body.user_id),
     clientUserId: stringOrNull(body.client_user_id),
     teamId: stringOrNull(body.team_id),
-    order: isOrderEvent ? await parseOrder(body.data) : null,
+    order: isOrderEvent ? parseOrder(body.data) : null,
   };
 }

@@ -91,7 +91,7 @@ export async function junctionWebhookRoutes(
     async (request, reply: FastifyReply) => {
       let event;
       try {
-        event = await verifyJunctionWebhook(secret, request.body as string | undefined, request.headers);
+        event = verifyJunctionWebhook(secret, request.body as string | undefined, request.headers);
       } catch (err) {
         if (err instanceof JunctionWebhookError) {
           metrics.webhooks.inc({ outcome: err.failure });

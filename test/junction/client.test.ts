@@ -1,13 +1,13 @@
 /**
- * labline's Junction client against the simulator, over HTTP, through the official SDK: users,
+ * labline's Junction client against the simulator, over HTTP, through the official SDK (the
+ * create's body and answer as Junction's JSON through its passthrough fetch): users,
  * orders, idempotent replay, lifecycle, cancel, results, lab tests, rejections and metrics.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATOR_LAB_TESTS, SIMULATOR_PANELS, type Simulator } from '../../src/junction/simulator/index.js';
-import { JunctionEnvironment } from '@junction-api/sdk';
-import { junctionBaseUrl } from '../../src/junction/client.js';
+import { mapWireOrder, UnexpectedJunctionAnswer } from '../../src/junction/mapping.js';
 import { JunctionRejected, JunctionUnknownUser, type JunctionApi } from '../../src/junction/types.js';
 import { PHI_MARKERS } from '../helpers/phi.js';
 import { clientFor, newMetrics, orderFor, patientId, startTestSimulator } from './helpers.js';
@@ -122,9 +122,23 @@ describe('createOrder', () => {
     expect(stored?.patient_address?.second_line).toBe(orderFor(userId).address.secondLine);
   });
 
-  it('answers the create with the order as getOrder reads it', async () => {
+  it('answers the create with the order as getOrder (through the SDK’s schema) reads it, at every stage', async () => {
     const { order } = await newOrder();
     expect(order).toEqual(await client.getOrder(order.id));
+    for (let i = 0; i < 3; i++) sim.advance(order.id);
+    // The create's answer is read from Junction's JSON by mapWireOrder: the same order, read
+    // both ways, must come out the same once it has events, a sample id and a later status.
+    const wire = sim.order(order.id);
+    expect(mapWireOrder(wire)).toEqual(await client.getOrder(order.id));
+  });
+
+  it('an order answer it cannot read is unexpected, naming the field, never a crash', () => {
+    const wire = JSON.parse(JSON.stringify(sim.orders()[0])) as Record<string, unknown>;
+    expect(() => mapWireOrder(undefined)).toThrow(UnexpectedJunctionAnswer);
+    expect(() => mapWireOrder({ ...wire, id: 7 })).toThrow(/order.id/);
+    expect(() => mapWireOrder({ ...wire, events: 'x' })).toThrow(/order.events/);
+    expect(() => mapWireOrder({ ...wire, updated_at: 'yesterday' })).toThrow(/order.updated_at/);
+    expect(() => mapWireOrder({ ...wire, last_event: null })).toThrow(/event/);
   });
 
   it("carries labline's passthrough reference on the order", async () => {
@@ -355,14 +369,5 @@ describe('metrics', () => {
     expect(text).toContain(
       'junction_call_duration_seconds_count{operation="get_order",outcome="rejected"} 1',
     );
-  });
-});
-
-describe('environments', () => {
-  it("names the SDK's URL for each Junction environment and region", () => {
-    expect(junctionBaseUrl('sandbox', 'us')).toBe(JunctionEnvironment.Sandbox);
-    expect(junctionBaseUrl('sandbox', 'eu')).toBe(JunctionEnvironment.SandboxEu);
-    expect(junctionBaseUrl('production', 'us')).toBe(JunctionEnvironment.Production);
-    expect(junctionBaseUrl('production', 'eu')).toBe(JunctionEnvironment.ProductionEu);
   });
 });
