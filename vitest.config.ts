@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 /**
  * Tests that start processes (the service, its CLIs, npm, a worker killed mid-job) or a browser:
  * each costs seconds of start-up, so they form a lane of their own. `npm test` runs the `api`
- * lane, what a contributor runs after every change; `npm run test:all` runs both (CI, on both
- * databases). README and docs/operations.md say what each takes.
+ * lane, what a contributor runs after every change; `npm run test:all` runs both (CI runs it on
+ * PostgreSQL). README and docs/operations.md say what each takes.
  */
 const PROCESSES_AND_BROWSERS = [
   'test/browser/**/*.test.ts',

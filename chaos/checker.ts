@@ -151,6 +151,13 @@ function roundHalfUp(x: number): number {
   return Math.floor(x + 0.5);
 }
 
+/**
+ * A visit holds its coupon's use unless it will not take place: cancelled, or deleted before its
+ * sample was collected, gives it back (docs/workspace-lab-visits.md).
+ */
+const holdsCoupon = (v: { status: string; deleted: boolean }): boolean =>
+  v.status !== 'cancelled' && !(v.deleted && (v.status === 'pending' || v.status === 'scheduled'));
+
 /** No coupon past its limit; every visit's total is what its pricing says. */
 export function money(i: CheckInput): Verdict {
   const t = new Tally();
@@ -158,7 +165,7 @@ export function money(i: CheckInput): Verdict {
   for (const w of i.workspaces) for (const c of w.coupons) coupons.set(c.id, c);
   const used = new Map<string, number>();
   for (const v of i.observed.db.visits)
-    if (v.coupon_id) used.set(v.coupon_id, (used.get(v.coupon_id) ?? 0) + 1);
+    if (v.coupon_id && holdsCoupon(v)) used.set(v.coupon_id, (used.get(v.coupon_id) ?? 0) + 1);
   for (const c of i.observed.db.coupons) {
     const n = used.get(c.id) ?? 0;
     if (c.max_redemptions === null) continue;

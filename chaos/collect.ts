@@ -51,6 +51,7 @@ export interface DbState {
     discount_cents: number;
     total_cents: number;
     coupon_id: string | null;
+    status: string;
     deleted: boolean;
   }[];
   coupons: { id: string; workspace_id: string; max_redemptions: number | null; redemptions: number }[];
@@ -174,7 +175,7 @@ export async function readDatabase(databaseUrl: string): Promise<DbState> {
       ),
       visits: await q(
         `select id, workspace_id, lab_test_ids, subtotal_cents, discount_cents, total_cents, coupon_id,
-                deleted_at is not null as deleted from lab_visits`,
+                status, deleted_at is not null as deleted from lab_visits`,
       ),
       coupons: await q('select id, workspace_id, max_redemptions, redemptions from lab_coupons'),
       deliveries: await q('select endpoint_id, event_id, status from webhook_deliveries'),

@@ -98,6 +98,7 @@ function world(): CheckInput {
             discount_cents: 1005,
             total_cents: 9045,
             coupon_id: 'c-1',
+            status: 'pending',
             deleted: false,
           },
         ],
@@ -376,6 +377,23 @@ describe('the chaos checker', () => {
       },
     ],
   ];
+
+  it('counts a coupon use only for a visit that holds it: cancelled, or deleted before collection, gave it back', () => {
+    const w = world();
+    const [visit] = w.observed.db.visits;
+    w.observed.db.visits.push(
+      { ...visit!, id: '65c000000000000000000103', status: 'cancelled' },
+      { ...visit!, id: '65c000000000000000000104', status: 'scheduled', deleted: true },
+    );
+    expect(broken(w)).toEqual([]);
+    w.observed.db.visits.push({
+      ...visit!,
+      id: '65c000000000000000000105',
+      status: 'completed',
+      deleted: true,
+    });
+    expect(broken(w)).toEqual(['money']);
+  });
 
   it.each(cases)('reports %s broken for %s, and nothing else', (invariant, _what, breakIt) => {
     const w = world();
