@@ -248,8 +248,8 @@ export class JunctionApiClient implements JunctionApi {
    * POST of a JSON body to the SDK's base URL with its API key header, on the same keep-alive
    * Agent as the SDK's calls, answered as JSON. Not through the SDK's passthrough `fetch`: on
    * every create it resolved its options, combined our budget's signal with a timeout signal of
-   * its own, and built a Response and its body stream for the answer, together about a fifth of
-   * labline's CPU per create (docs/benchmarks.md, step 12). Failures are raised as the SDK's typed methods
+   * its own, and built a Response and its body stream for the answer: work the create guard cannot
+   * carry (docs/benchmarks.md, step 12, and "Issue 32: plain dependencies"). Failures are raised as the SDK's typed methods
    * raise them (JunctionError with the status and the parsed body, or with the network error as
    * its cause), so that retries and classification treat both alike.
    */

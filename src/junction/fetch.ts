@@ -3,9 +3,9 @@
  * own, answering a WHATWG `Response` as the SDK expects.
  *
  * Why not the global `fetch`: it is undici too, but its spec machinery (a Request object, a body
- * stream written chunk by chunk, the response's stream plumbing) cost about a fifth of labline's
- * CPU per lab-order create in the benchmark's profile, for one small JSON request to one origin.
- * `request()` writes the string body in one go and hands back the bytes. Behaviour the client
+ * stream written chunk by chunk, the response's stream plumbing) is work the create guard of
+ * docs/benchmarks.md cannot carry (step 1 there has the figures), for one small JSON request to
+ * one origin. `request()` writes the string body in one go and hands back the bytes. Behaviour the client
  * relies on is kept: network failures reject as `TypeError('fetch failed', {cause})` with the
  * socket error as the cause (what classify-error.ts reads), an aborted signal rejects with its
  * reason, redirects are not followed (Junction's API does not redirect).
@@ -60,9 +60,9 @@ function headerRecord(headers: FetchInit['headers']): Record<string, string> | u
 
 /**
  * `connections`: most sockets to Junction at once (default: no limit). Each call in flight needs
- * its own (HTTP/1.1), so a limit caps creates per second at limit ÷ Junction's latency: 256
- * sockets held creates to 214 a second at 400 concurrent creates with a 1 s Junction in the
- * benchmark, where 400 are wanted. The service's own concurrency bounds them instead.
+ * its own (HTTP/1.1), so a limit caps creates per second at limit ÷ Junction's latency, below what
+ * the slow-upstream guard asks for (docs/benchmarks.md). The service's own concurrency bounds them
+ * instead.
  */
 export function createJunctionFetch(options: { connections?: number } = {}): JunctionFetch {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? null });

@@ -1,9 +1,10 @@
 /**
  * The official Junction SDK as labline loads it: vendor/junction-sdk.cjs, the part of
  * @junction-api/sdk that labline uses (two resource clients, the errors,
- * the order schema), bundled into one file by `npm run vendor` (scripts/bundle-vendor.ts). The
- * whole package is some 2,000 modules and kept about 46 MB of resident memory through `require`
- * (75 MB through Node's ESM loader); the bundle costs about 16 MB. The code is the SDK's own.
+ * the order schema), bundled into one file by `npm run vendor` (scripts/bundle-vendor.ts). The code
+ * is the SDK's own. It is a bundle because the whole package (some 2,000 modules) breaks the ready
+ * and memory guards when loaded at start-up, and its create path the create guard when loaded on
+ * first use: docs/benchmarks.md ("Issue 32: plain dependencies") has the figures.
  *
  * Types come from the package's declarations (`import type … from '@junction-api/sdk'`); every
  * value (classes checked with `instanceof` included) must come from here, so that one copy of the
