@@ -16,17 +16,31 @@ import { Errors } from './errors.js';
 export const CONSOLE_DIR = path.resolve(import.meta.dirname, '../../dist/console');
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-const CSP = [
-  "default-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "style-src 'self'",
-  "script-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * The Content-Security-Policy of a page labline serves (/console, /docs): everything from this
+ * origin only, no plugins, no `<base>`, no form posting elsewhere, no framing by another site.
+ * `script`, `style` and `font` are the page's sources beyond 'self' (a nonce, 'unsafe-inline', data:).
+ */
+export function pagePolicy({
+  script = [],
+  style = [],
+  font = [],
+}: { script?: string[]; style?: string[]; font?: string[] } = {}): string {
+  return [
+    "default-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    ["font-src 'self'", ...font].join(' '),
+    ["style-src 'self'", ...style].join(' '),
+    ["script-src 'self'", ...script].join(' '),
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+const CSP = pagePolicy();
 
 export async function consoleRoutes(app: FastifyInstance, { root = CONSOLE_DIR }: { root?: string } = {}) {
   // Every route of this plugin is public: the pages hold no data, the API checks each call.

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { pagePolicy } from './console.js';
 
 /**
  * The Idempotency-Key header is handled by the idempotency plugin (its own checks and errors),
@@ -147,26 +148,12 @@ function withLoadingState(page: string): string {
 }
 
 /**
- * The reference page's Content-Security-Policy: the care /console gets (src/http/console.ts), with
- * what Scalar's page needs on top. Its one inline script (the configuration, which in demo mode
- * holds the demo token) runs by a nonce made for each answer; Scalar's components set inline styles,
- * so styles may be inline; its requests ("try it" included) go to this origin only, and no other
- * site may frame the page (clickjacking) or receive the page's address as a referrer.
+ * The reference page's Content-Security-Policy: the console's (src/http/console.ts), with what
+ * Scalar's page needs on top. Its one inline script (the configuration, which in demo mode holds
+ * the demo token) runs by a nonce made for each answer; Scalar's components set inline styles.
  */
-function referenceCsp(nonce: string): string {
-  return [
-    "default-src 'self'",
-    "connect-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "style-src 'self' 'unsafe-inline'",
-    `script-src 'self' 'nonce-${nonce}'`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
+const referenceCsp = (nonce: string): string =>
+  pagePolicy({ script: [`'nonce-${nonce}'`], style: ["'unsafe-inline'"], font: ['data:'] });
 
 /** Every script element of the page carries the answer's nonce. */
 function withNonce(page: string, nonce: string): string {
