@@ -62,11 +62,15 @@ export async function createTestDatabase({ migrated = true } = {}): Promise<Test
   };
 }
 
+/** The image file, read once per test process (a Blob is immutable: every database can load it). */
+let imageBlob: Blob | null = null;
+
 /** An in-memory PGlite starts from the migrated image; any other database is as configured. */
 export function withTemplate(config: DatabaseConfig): DatabaseConfig {
   const image = provided('pgliteImage');
   if (config.kind !== 'pglite' || config.dataDir !== null || !image) return config;
-  return { ...config, image: new Blob([fs.readFileSync(image)]) };
+  imageBlob ??= new Blob([fs.readFileSync(image)]);
+  return { ...config, image: imageBlob };
 }
 
 /** The service's database handle on `testDb`, with the migrations applied (close it after). */
