@@ -4,13 +4,14 @@
  * an accepted string into a Date both use `parseInstant`, so what the schema accepts is exactly
  * what the code can hold.
  */
-import formatsModule from 'ajv-formats/dist/formats.js';
+import ajvFormats from 'ajv-formats';
 
-// ajv-formats is CommonJS with a default export. Its validators of calendar dates and instants,
-// for this file and for the app's `date` formats (src/http/validation.ts).
-export const { fullFormats } = formatsModule as unknown as {
-  fullFormats: Record<'date' | 'date-time', { validate: (s: string) => boolean }>;
-};
+// ajv-formats' validators of calendar dates and instants, through its public `get` (the module is
+// CommonJS: the default import is the plugin function, which carries `get`), for this file and for
+// the app's `date` formats (src/http/validation.ts).
+type FullFormat = { validate: (s: string) => boolean };
+const { get } = ajvFormats as unknown as { get: (name: 'date' | 'date-time', mode: 'full') => FullFormat };
+export const fullFormats = { date: get('date', 'full'), 'date-time': get('date-time', 'full') };
 
 const LEAP_SECOND = /^.{10}[Tt\s]\d{2}:\d{2}:60/;
 
