@@ -13,14 +13,10 @@
  * In the handler: `claim` records the key with the resource the request creates, and `complete`
  * stores the final response, each in the same transaction or statement as the writes it guards, so
  * the resource, the key and the stored answer commit (or vanish) together (IdempotencyContext).
- * A request that ends without completing leaves its key immediately resumable.
+ * A claim that loses (a twin claimed the key between the lookup and the claim) answers 409
+ * `idempotency_key_in_progress`. A request that ends without completing leaves its key
+ * immediately resumable.
  *
- * A route whose handler claims the key in one statement with the resource it creates may skip
- * the lookup (`config.idempotencyLookup: 'on-claim'`, POST /v1/lab-orders): most keys are new, so
- * the claim is tried first, and the statement that loses it reads the key's row, from which
- * `claimWith` decides as the lookup would have (replay, 409, or take over and resume). A handler
- * that would refuse a request before claiming calls `replay()` first, so that a stored answer
- * still wins. The lookup's round trip to the database is saved on every new key.
  */
 import { createHash } from 'node:crypto';
 import { and, eq, lte, sql, type SQL } from 'drizzle-orm';
@@ -39,8 +35,6 @@ import { sendJsonText } from '../http/schemas.js';
 declare module 'fastify' {
   interface FastifyContextConfig {
     idempotency?: 'required' | 'optional';
-    /** 'on-claim': the handler claims first and settles a lost claim (see above) */
-    idempotencyLookup?: 'before-handler' | 'on-claim';
   }
   interface FastifyRequest {
     idempotency: IdempotencyContext | null;
@@ -68,7 +62,7 @@ export class IdempotencyRace extends HttpError {
   }
 }
 
-/** A key's row, as the lookup or a claim statement that lost reads it. */
+/** A key's row, as the lookup reads it. */
 export interface KeyRow {
   fingerprint: string;
   state: 'in_progress' | 'completed';
@@ -86,25 +80,6 @@ export interface StoredAnswer {
 
 type Lookup = (key: { principal: string; route: string; key: string }) => Promise<KeyRow | undefined>;
 
-/** A `key_row` of keyRowSelect (claim-key.sql.ts; both drivers answer jsonb parsed), or null for none. */
-function keyRowFromJson(value: unknown): KeyRow | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const r = value as {
-    fingerprint: string;
-    state: KeyRow['state'];
-    response_status: number | null;
-    response_body: string | null;
-    expires_at: string;
-  };
-  return {
-    fingerprint: r.fingerprint,
-    state: r.state,
-    responseStatus: r.response_status,
-    responseBody: r.response_body,
-    expiresAt: new Date(r.expires_at),
-  };
-}
-
 /**
  * One request's Idempotency-Key: `replay`, `claim` and `complete`. A claim and a completion run
  * on their own in the caller's transaction (`claim(tx, …)`, `complete(tx, …)`), or within a
@@ -117,8 +92,6 @@ export class IdempotencyContext {
   /** this request holds the key: it claimed it, or took it over from a request that died */
   private owned = false;
   private completed = false;
-  /** the key's row is not read yet (a route with `idempotencyLookup: 'on-claim'` claims first) */
-  private unread = true;
 
   constructor(
     readonly principal: string,
@@ -135,12 +108,11 @@ export class IdempotencyContext {
   }
 
   /**
-   * Reads the key, once, and says what it means for this request: a finished request's stored
-   * answer to send again; 409 for another body or a request still running; null to go on (a new
-   * key, or one whose request died, taken over: `resumedResourceId`).
+   * Reads the key and says what it means for this request: a finished request's stored answer to
+   * send again; 409 for another body or a request still running; null to go on (a new key, or one
+   * whose request died, taken over: `resumedResourceId`).
    */
   async replay(): Promise<StoredAnswer | null> {
-    if (!this.unread) return null;
     const now = new Date();
     return this.settle(
       await this.lookup({ principal: this.principal, route: this.route, key: this.key }),
@@ -150,25 +122,22 @@ export class IdempotencyContext {
 
   /** Claims the key for `resourceId` in the caller's transaction; 409 when another request holds it. */
   async claim(tx: Queryable, resourceId: string | null): Promise<void> {
-    const held = await this.claimWith(resourceId, async (key) => {
+    await this.claimWith(resourceId, async (key) => {
       const [row] = await runStatement(tx, claimKey, key);
-      return { held: row?.held ?? false, keyRow: null };
+      return { held: row?.held ?? false };
     });
-    if (held === 'resume' || 'replayed' in held) throw new IdempotencyRace();
   }
 
   /**
    * Claims the key for `resourceId` by `write`, a statement that claims it together with what it
-   * guards (claimKeyCtes with `key`, and keyRowSelect for when it loses: claim-key.sql.ts). Held:
-   * the write's result. Lost, with the key's row as the statement read it (`keyRow`, when the key
-   * was not read before): the stored answer to send again, `resume` (its request died: the key is
-   * taken over, `resumedResourceId` says what it created), or 409. A key missing or expired in
-   * `keyRow`, or already read before the claim, was claimed by another request meanwhile: 409.
+   * guards (claimKeyCtes with `key`: claim-key.sql.ts), and answers the write's result. A claim
+   * that loses means a twin request claimed the key since the lookup: 409, and the statement
+   * wrote nothing.
    */
-  async claimWith<T extends { held: boolean; keyRow: unknown }>(
+  async claimWith<T extends { held: boolean }>(
     resourceId: string | null,
     write: (key: ClaimKeyParams) => Promise<T>,
-  ): Promise<T | 'resume' | StoredAnswer> {
+  ): Promise<T> {
     const now = new Date();
     const outcome = await write({
       principal: this.principal,
@@ -181,18 +150,12 @@ export class IdempotencyContext {
       expiresAt: new Date(now.getTime() + this.options.ttlHours * 3600 * 1000).toISOString(),
       owned: this.owned,
     });
-    if (outcome.held) {
-      this.owned = true;
-      return outcome;
-    }
-    if (!this.unread) throw new IdempotencyRace();
-    const row = keyRowFromJson(outcome.keyRow);
-    if (!row || row.expiresAt <= new Date()) {
-      this.unread = false;
+    if (!outcome.held) {
       this.options.metrics.idempotency.inc({ route: this.route, outcome: 'in_progress' });
-      throw Errors.idempotencyKeyInProgress();
+      throw new IdempotencyRace();
     }
-    return (await this.settle(row, new Date())) ?? 'resume';
+    this.owned = true;
+    return outcome;
   }
 
   /** Stores the final response for replay, in the caller's transaction. */
@@ -228,7 +191,6 @@ export class IdempotencyContext {
    * answer; takes over a key whose request died (`resumedResourceId`, `owned`); null: go on.
    */
   private async settle(row: KeyRow | undefined, now: Date): Promise<StoredAnswer | null> {
-    this.unread = false;
     if (!row || row.expiresAt <= now) return null;
     const { metrics, database, leaseSeconds } = this.options;
     if (row.fingerprint !== this.fingerprint) {
@@ -331,10 +293,8 @@ export const idempotencyPlugin = fp<IdempotencyOptions>(
       const principal = request.principal?.sub ?? 'anonymous';
       const route = routeId(request);
       const fp = fingerprint({ params: request.params ?? null, body: request.body ?? null });
-      const onClaim = request.routeOptions.config.idempotencyLookup === 'on-claim';
       const ctx = new IdempotencyContext(principal, route, key, fp, lookupKey, options);
       request.idempotency = ctx;
-      if (onClaim) return;
       const stored = await ctx.replay();
       if (stored) return sendStoredAnswer(reply, stored);
     });

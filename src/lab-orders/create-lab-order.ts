@@ -16,7 +16,7 @@ import { auditActor } from '../audit/audit.js';
 import type { Database, Tx } from '../db/database.js';
 import { principalOf } from '../http/auth.js';
 import { Errors, HttpError } from '../http/errors.js';
-import type { IdempotencyContext, StoredAnswer } from '../idempotency/plugin.js';
+import type { IdempotencyContext } from '../idempotency/plugin.js';
 import {
   JunctionRejected,
   JunctionUnavailable,
@@ -93,13 +93,11 @@ export async function createLabOrder(
   body: CreateLabOrderBody,
   idem: IdempotencyContext,
   serialize: Serialize,
-): Promise<CreateResult | StoredAnswer> {
+): Promise<CreateResult> {
   // What Junction would refuse is refused before anything is stored or sent (400).
   const fromBody = forJunction(changesFromBody(body));
-  const patient = await patientFor(deps, body, fromBody, idem);
-  if ('replayed' in patient) return patient;
+  const patient = await patientFor(deps, body, fromBody);
   const claimed = await claim(deps, request, body, fromBody, idem);
-  if ('replayed' in claimed) return claimed;
   if (claimed.order.status !== 'submitting') {
     // An earlier attempt stored Junction's answer but died before answering: answer from it.
     return recordAnswer(deps, idem, claimed, { recorded: true }, serialize);
@@ -112,22 +110,14 @@ type JunctionPatient = Extract<ReturnType<typeof junctionPatientOf>, { ok: true 
 
 /**
  * The patient as Junction needs it: from the request, completed from the stored profile when it
- * lacks fields (400 when both together still lack some). The key is read only when its claim loses
- * (`idempotencyLookup: 'on-claim'`); a request this handler could refuse before claiming (a
- * patient to complete from the profile, a panel only a brand's override may configure) reads it
- * first, so that a stored answer still wins.
+ * lacks fields (400 when both together still lack some).
  */
 async function patientFor(
   deps: LabOrderDeps,
   body: CreateLabOrderBody,
   fromBody: PatientChanges,
-  idem: IdempotencyContext,
-): Promise<JunctionPatient | StoredAnswer> {
+): Promise<JunctionPatient> {
   const patient = junctionPatientOf(fromBody);
-  if (!patient.ok || deps.panels[body.panel_id] === undefined) {
-    const stored = await idem.replay();
-    if (stored) return stored;
-  }
   if (patient.ok) return patient;
   const profile = await findPatient(deps.database.db, body.brand_id, body.patient_id);
   const completed = junctionPatientOf(withStoredProfile(profileAsChanges(profile), fromBody));
@@ -144,11 +134,10 @@ interface Claimed {
 }
 
 /**
- * Phase 1: the order this request goes on with. An earlier attempt's order (the key taken over
- * from a request that died), or a new one, inserted by one statement with the key's claim: a
- * concurrent twin that loses the claim writes nothing. A lost claim answers the stored answer, a
- * 409, or takes the key over; then the loop resumes what its request created (or, if it created
- * nothing, claims again, now as the key's holder, which cannot lose).
+ * Phase 1: the order this request goes on with. The order of an earlier attempt whose request
+ * died (the idempotency lookup took its key over: `resumedResourceId`), or a new one, inserted by
+ * one statement with the key's claim: a concurrent twin that loses the claim writes nothing and
+ * answers 409.
  */
 async function claim(
   deps: LabOrderDeps,
@@ -156,34 +145,29 @@ async function claim(
   body: CreateLabOrderBody,
   fromBody: PatientChanges,
   idem: IdempotencyContext,
-): Promise<Claimed | StoredAnswer> {
-  for (;;) {
-    const resumed = idem.resumedResourceId ? await findOrder(deps.database.db, idem.resumedResourceId) : null;
-    if (resumed) return { order: resumed, inserted: null, cachedUser: undefined };
-    // The brand's override wins over the configured default; without either, 400.
-    const defaultLabTestId =
-      deps.panels[body.panel_id] ??
-      (await brandPanelOverride(deps.database.db, body.brand_id, body.panel_id));
-    if (!defaultLabTestId) throw Errors.panelNotConfigured(body.panel_id, body.brand_id);
-    const id = randomUUID();
-    const claimed = await idem.claimWith(id, (key) =>
-      insertSubmittingOrder(deps.database, key, {
-        id,
-        brandId: body.brand_id,
-        patientId: body.patient_id,
-        panelId: body.panel_id,
-        defaultLabTestId,
-        createdBy: principalOf(request).sub,
-        junctionEnvironment: deps.junctionEnvironment,
-        profile: body.patient || body.address ? fromBody : null,
-        actor: auditActor(request),
-      }),
-    );
-    if (claimed === 'resume') continue;
-    if ('replayed' in claimed) return claimed;
-    if (!claimed.row) throw new Error('a held claim inserted no order');
-    return { order: claimed.row, inserted: claimed.row, cachedUser: claimed.junctionUserId };
-  }
+): Promise<Claimed> {
+  const resumed = idem.resumedResourceId ? await findOrder(deps.database.db, idem.resumedResourceId) : null;
+  if (resumed) return { order: resumed, inserted: null, cachedUser: undefined };
+  // The brand's override wins over the configured default; without either, 400.
+  const defaultLabTestId =
+    deps.panels[body.panel_id] ?? (await brandPanelOverride(deps.database.db, body.brand_id, body.panel_id));
+  if (!defaultLabTestId) throw Errors.panelNotConfigured(body.panel_id, body.brand_id);
+  const id = randomUUID();
+  const claimed = await idem.claimWith(id, (key) =>
+    insertSubmittingOrder(deps.database, key, {
+      id,
+      brandId: body.brand_id,
+      patientId: body.patient_id,
+      panelId: body.panel_id,
+      defaultLabTestId,
+      createdBy: principalOf(request).sub,
+      junctionEnvironment: deps.junctionEnvironment,
+      profile: body.patient || body.address ? fromBody : null,
+      actor: auditActor(request),
+    }),
+  );
+  if (!claimed.row) throw new Error('a held claim inserted no order');
+  return { order: claimed.row, inserted: claimed.row, cachedUser: claimed.junctionUserId };
 }
 
 /** What Junction answered: the order it made, its refusal, or (an earlier attempt's) already recorded. */

@@ -57,14 +57,13 @@ export interface NewSubmittingOrder {
 /**
  * The first phase of a create as one statement (claim-order.sql.ts): the Idempotency-Key claim,
  * the patient profile, the order as `submitting` and the audit rows of both, and the Junction user
- * cached for the patient. `held` false: another request holds the key (nothing was written),
- * and `keyRow` is the key's row as the statement saw it (IdempotencyContext.claimWith).
+ * cached for the patient. `held` false: another request holds the key (nothing was written).
  */
 export async function insertSubmittingOrder(
   database: Database,
   claim: ClaimKeyParams,
   o: NewSubmittingOrder,
-): Promise<{ held: boolean; row: LabOrderRow | null; junctionUserId: string | null; keyRow: unknown }> {
+): Promise<{ held: boolean; row: LabOrderRow | null; junctionUserId: string | null }> {
   const p = o.profile ?? {};
   const [row] = await runStatement(database, claimOrder, {
     ...claim,
@@ -117,7 +116,6 @@ export async function insertSubmittingOrder(
     held: row.claimed,
     row: inserted,
     junctionUserId: row.junction_user_id,
-    keyRow: row.key_row ?? null,
   };
 }
 

@@ -8,7 +8,6 @@ import { Errors } from '../http/errors.js';
 import { errorResponses, sendJsonText } from '../http/schemas.js';
 import { mayBeCancelled, mayHaveResults } from '../junction/order-statuses.js';
 import { JunctionRejected, JunctionUnavailable } from '../junction/types.js';
-import { sendStoredAnswer } from '../idempotency/plugin.js';
 import { createLabOrder, type LabOrderDeps } from './create-lab-order.js';
 import { patientKey, patientNames } from './patients.js';
 import { ORDER_CURSOR, toDetail, toSummary } from './presenters.js';
@@ -94,8 +93,6 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
       config: {
         scope: SCOPES.labOrdersWrite,
         idempotency: 'required',
-        // createLabOrder claims the key with the order's insert and reads it only if that loses.
-        idempotencyLookup: 'on-claim',
         authorize: (request) =>
           requireBrand(principalOf(request), (request.body as CreateLabOrderBody).brand_id),
       },
@@ -121,7 +118,6 @@ export async function labOrderRoutes(app: App, deps: LabOrderDeps) {
         // The 201 goes through the contract schema's serializer; error bodies are plain JSON.
         return status === 201 ? (raw.code(201).serialize(body) as string) : JSON.stringify(body);
       });
-      if ('replayed' in result) return sendStoredAnswer(raw, result);
       return sendJsonText(raw, result.status, result.text);
     },
   );

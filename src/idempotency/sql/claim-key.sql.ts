@@ -52,17 +52,6 @@ export function claimKeyCtes(at: Placeholders<ClaimKeyParams>): string {
   key_held as (select 1 from key_insert union all select 1 where ${at.owned}::boolean)`;
 }
 
-/**
- * The key's row as one JSON value (fingerprint, state, response_status, response_body,
- * expires_at), as the statement's snapshot saw it: what a claim that lost reads to decide between
- * a replay, a 409 and a takeover (IdempotencyContext.claimWith).
- */
-export function keyRowSelect(at: Placeholders<Pick<ClaimKeyParams, 'principal' | 'route' | 'key'>>): string {
-  return `select to_jsonb(k) as key_row from (
-    select fingerprint, state, response_status, response_body, expires_at from idempotency_keys
-    where principal = ${at.principal}::text and route = ${at.route}::text and key = ${at.key}::text) k`;
-}
-
 /** The claim's parameters as $1–$9: a statement that embeds claimKeyCtes numbers its own from $10. */
 export const CLAIM_KEY_ORDER = {
   principal: 1,

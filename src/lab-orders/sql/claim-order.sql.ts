@@ -2,15 +2,10 @@
  * The first phase of a lab-order create as one statement (atomic on its own, one round trip):
  * claim the Idempotency-Key (claimKeyCtes); only if this request holds it, keep the patient's
  * profile, insert the order as `submitting` and audit both; read the Junction user cached for the
- * patient; and, when the claim lost, the key's row as the statement saw it (keyRowSelect).
+ * patient. A request that loses the claim writes nothing.
  */
 import { defineStatement } from '../../db/statements.js';
-import {
-  CLAIM_KEY_ORDER,
-  claimKeyCtes,
-  keyRowSelect,
-  type ClaimKeyParams,
-} from '../../idempotency/sql/claim-key.sql.js';
+import { CLAIM_KEY_ORDER, claimKeyCtes, type ClaimKeyParams } from '../../idempotency/sql/claim-key.sql.js';
 
 export interface ClaimOrderParams extends ClaimKeyParams {
   brandId: string;
@@ -51,8 +46,6 @@ export interface ClaimOrderRow {
   created_at: Date | string | null;
   updated_at: Date | string | null;
   junction_user_id: string | null;
-  /** when the claim lost: the key's row (keyRowSelect), null if there is none */
-  key_row: unknown;
 }
 
 export const claimOrder = defineStatement<ClaimOrderParams, ClaimOrderRow>(
@@ -126,10 +119,8 @@ export const claimOrder = defineStatement<ClaimOrderParams, ClaimOrderRow>(
          ord.lab_test_id, ord.created_at, ord.updated_at,
          (select junction_user_id from junction_users
           where junction_environment = ${at.junctionEnvironment}::text and brand_id = ${at.brandId}::text
-            and patient_id = ${at.patientId}::uuid) as junction_user_id,
-         k.key_row
+            and patient_id = ${at.patientId}::uuid) as junction_user_id
   from (select 1) as one
-  left join ord on true
-  left join (${keyRowSelect(at)}) k on not exists (select 1 from key_held)`;
+  left join ord on true`;
   },
 );
