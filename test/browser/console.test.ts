@@ -255,6 +255,8 @@ inBrowser.describe('the console in a browser (demo mode)', () => {
 
       // The list finds it by its filters, and the token never was part of a URL.
       await page.getByRole('link', { name: 'Visits', exact: true }).click();
+      // The visit's page has a "Status" section too: wait for the list before its filter.
+      await page.getByRole('heading', { name: 'Visits', level: 1 }).waitFor();
       await page.getByLabel('Status').selectOption('collected');
       await page.getByLabel('Client').selectOption({ label: 'Katherine Johnson' });
       await expect

@@ -113,6 +113,15 @@ async function main(): Promise<void> {
     if (problem === null) throw err;
     throw new StartFailure(problem);
   });
+  // Stops on a signal from before the banner says it listens: whoever reads the banner may stop it.
+  const stop = () => {
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const panels = Object.entries(SIMULATOR_PANELS)
     .map(([panel, id]) => `${panel}=${id}`)
     .join(',');
@@ -127,15 +136,6 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-
-  const stop = () => {
-    sim.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 /** The simulator cannot start for a reason one line says (no usage text). */
