@@ -17,7 +17,15 @@ import { SIMULATOR_PANELS } from '../src/junction/simulator/catalog.js';
 import { junctionClientUserId } from '../src/lab-orders/junction-users.js';
 import { createBenchDatabase, DEFAULT_SERVER_URL, type BenchDatabase } from './lib/database.js';
 import { combine, measure, type LoadResult, type LoadSpec } from './lib/load.js';
-import { freePort, postgresCpuCounter, ROOT, sleep, startService, type Service } from './lib/processes.js';
+import {
+  freePort,
+  postgresCpuCounter,
+  ROOT,
+  secondsToReady,
+  sleep,
+  startService,
+  type Service,
+} from './lib/processes.js';
 import { printTable, type Row } from './lib/report.js';
 import { loadOrders, loadVisits, resetGrowthTables, seedGrowthClients } from './lib/growth-data.js';
 import { startReceiver } from '../test/helpers/receiver.js';
@@ -71,7 +79,9 @@ const CREATE_CONNECTIONS = 50;
 const SLOW_CONNECTIONS = 400;
 const SLOW_LIGHT_CONNECTIONS = 100;
 /** How long labline idles after start-up before its idle RSS is read: a replica waiting for traffic. */
-const IDLE_SETTLE_MS = 15_000;
+const IDLE_SETTLE_MS = quick ? 2_000 : 15_000;
+/** Timed starts of `npm start` for the ready figure (the smoke run only checks that it works). */
+const READY_STARTS = quick ? 1 : 3;
 /**
  * /metrics costs labline a few ms of CPU to render (more with 800 sockets open): sampled twice a
  * second on average (at random intervals: see measure), 30 times what a Prometheus scraping every
@@ -295,6 +305,15 @@ async function main(): Promise<void> {
         await startLabline();
       }
     };
+    // Ready after `npm start` when already built: one start that builds if the sources are newer
+    // than `npm start`'s last build (the bench's own build above does not count for it), then
+    // READY_STARTS timed starts, each stopped with SIGTERM.
+    log(`ready after npm start (built), ${READY_STARTS} start(s)…`);
+    const readyUrl = `http://127.0.0.1:${lablinePort}`;
+    await secondsToReady(lablineEnv, readyUrl);
+    const readySeconds: number[] = [];
+    for (let i = 0; i < READY_STARTS; i++) readySeconds.push(await secondsToReady(lablineEnv, readyUrl));
+    log(`   ready after ${readySeconds.map((s) => `${s.toFixed(2)} s`).join(', ')}`);
     await startLabline();
     const lablineUrl = () => labline!.url;
     log(`labline ${lablineUrl()}, simulator ${sim.url}`);
@@ -338,7 +357,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(usersFile, JSON.stringify(users));
     log(`${T.patients} patients with Junction users, each with one order through labline`);
 
-    const figures: Record<string, unknown> = {};
+    const figures: Record<string, unknown> = { ready_s: readySeconds.map((s) => round(s, 2)) };
     const rows: Row[] = [];
     const failures: string[] = [];
     const timing = { warmSeconds: T.warm, seconds: T.seconds };
@@ -454,8 +473,8 @@ async function main(): Promise<void> {
           figure: 'create: labline ÷ baseline req/s',
           value: ratio(rpsRatio),
           detail: `${fmt(create.rps)} ÷ ${fmt(base.rps)} req/s`,
-          target: '≥ 0.70',
-          met: rpsRatio >= 0.7,
+          target: '≥ 0.80',
+          met: rpsRatio >= 0.8,
         },
         {
           figure: 'create: labline ÷ baseline p99',
@@ -1032,6 +1051,13 @@ async function main(): Promise<void> {
     watchMemory();
     const rssMb = peaks.rss / 2 ** 20;
     figures.peak_rss_mb = round(rssMb, 1);
+    const slowestReady = Math.max(...readySeconds);
+    rows.push({
+      figure: `ready after \`npm start\` (built), the slowest of ${READY_STARTS}`,
+      value: `${slowestReady.toFixed(2)} s`,
+      detail: readySeconds.map((s) => `${s.toFixed(2)} s`).join(', '),
+      ...(db.kind === 'postgres' ? { target: '≤ 3 s', met: slowestReady <= 3 } : { target: '—', met: null }),
+    });
     rows.push({
       figure: 'labline peak RSS',
       value: `${rssMb.toFixed(0)} MB`,
@@ -1119,10 +1145,10 @@ function round(n: number, digits = 1): number {
   return Math.round(n * f) / f;
 }
 const mean = (sum: number, n: number) => (n === 0 ? NaN : Math.round((sum / n) * 10) / 10);
-/** Two decimals, three when two would round onto a target's edge (0.699 is not shown as 0.70). */
+/** Two decimals, three when two would round onto a target's edge (0.799 is not shown as 0.80). */
 const ratio = (n: number) => {
   const two = n.toFixed(2);
-  return `${Number(two) !== n && [0.7, 0.9, 1.3, 1.5, 3].includes(Number(two)) ? n.toFixed(3) : two}×`;
+  return `${Number(two) !== n && [0.8, 0.9, 1.3, 1.5, 3].includes(Number(two)) ? n.toFixed(3) : two}×`;
 };
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;

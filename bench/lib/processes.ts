@@ -165,3 +165,35 @@ export function tail(file: string, lines = 20): string {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Seconds from spawning `npm start` (in ROOT, with `env`) to its first 200 on `url`/readyz, polled
+ * every 20 ms; the process is then stopped with SIGTERM, as an operator would.
+ */
+export async function secondsToReady(
+  env: Record<string, string>,
+  url: string,
+  timeoutMs = 120_000,
+): Promise<number> {
+  const started = performance.now();
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    for (;;) {
+      if (child.exitCode !== null)
+        throw new Error(`npm start exited with ${child.exitCode} before it was ready`);
+      const res = await fetch(`${url}/readyz`).catch(() => null);
+      await res?.arrayBuffer();
+      if (res?.status === 200) return (performance.now() - started) / 1000;
+      if (performance.now() - started > timeoutMs) throw new Error('npm start did not become ready');
+      await sleep(20);
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
