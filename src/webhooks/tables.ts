@@ -85,7 +85,7 @@ export const webhookDeliveries = pgTable(
      * The endpoint. Not a foreign key: a key's check locks the endpoint's row (FOR KEY SHARE) for
      * every delivery a create fans out, and all of a brand's creates fan out to the same endpoint
      * row, so every create wrote a lock into that row and concurrent ones built MultiXacts of each
-     * other: about 40 % of the fan-out's cost in PostgreSQL. Deleting an endpoint deletes its
+     * other. Deleting an endpoint deletes its
      * deliveries in the same statement (endpoints-repository.ts), and a delivery written by a
      * fan-out that raced the delete is removed by the next claim for its endpoint
      * (deliveries-repository.ts, claimDue), which the sweep wakes within a second.
