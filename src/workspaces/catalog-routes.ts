@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { audit, auditActor } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import { Errors } from '../http/errors.js';
 import { errorResponses } from '../http/schemas.js';
@@ -130,10 +131,15 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     },
     async (request, reply) => {
       const { testId, testTitle, price } = request.body;
-      const row = await insertLabTest(database.db, {
-        testId,
-        testTitle,
-        priceCents: hundredthsOf(price, '/price'),
+      const priceCents = hundredthsOf(price, '/price');
+      const row = await database.transaction(async (tx) => {
+        const inserted = await insertLabTest(tx, { testId, testTitle, priceCents });
+        await audit(tx, auditActor(request), {
+          action: 'create',
+          resourceType: 'lab_test',
+          resourceId: String(testId),
+        });
+        return inserted;
       });
       return reply.code(201).send({ labTest: presentLabTest(row) });
     },
@@ -159,11 +165,21 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     },
     async (request) => {
       const { testTitle, price } = request.body;
-      const row = await updateLabTest(database.db, request.params.testId, {
+      const { testId } = request.params;
+      const changes = {
         ...(testTitle === undefined ? {} : { testTitle }),
         ...(price === undefined ? {} : { priceCents: hundredthsOf(price, '/price') }),
+      };
+      const row = await database.transaction(async (tx) => {
+        const updated = await updateLabTest(tx, testId, changes);
+        if (!updated) throw Errors.notFound('Lab test not found.');
+        await audit(tx, auditActor(request), {
+          action: 'update',
+          resourceType: 'lab_test',
+          resourceId: String(testId),
+        });
+        return updated;
       });
-      if (!row) throw Errors.notFound('Lab test not found.');
       return { labTest: presentLabTest(row) };
     },
   );
@@ -237,7 +253,17 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
       const priceCents = hundredthsOf(request.body.price, '/price');
       const { row, created } = await database.transaction(async (tx) => {
         if (!(await findLabTest(tx, testId))) throw Errors.notFound('Lab test not found.');
-        return upsertDesignTest(tx, workspaceId, testId, { testTitle: request.body.testTitle, priceCents });
+        const upserted = await upsertDesignTest(tx, workspaceId, testId, {
+          testTitle: request.body.testTitle,
+          priceCents,
+        });
+        await audit(tx, auditActor(request), {
+          action: upserted.created ? 'create' : 'update',
+          resourceType: 'workspace_lab_test',
+          resourceId: String(testId),
+          tenant: workspaceId,
+        });
+        return upserted;
       });
       return reply.code(created ? 201 : 200).send({ designTest: presentDesignTest(row) });
     },

@@ -1,7 +1,9 @@
 /** A workspace's coupons: an owner creates and changes them; members read them (to apply them on visits). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Database } from '../db/database.js';
+import { audit, auditActor } from '../audit/audit.js';
+import type { Database, Tx } from '../db/database.js';
 import { Errors } from '../http/errors.js';
 import { instantOf } from '../http/instants.js';
 import { errorResponses } from '../http/schemas.js';
@@ -78,6 +80,16 @@ function presentCoupon(row: CouponRow) {
   };
 }
 
+/** A coupon is a pricing decision: its creation and each change write one audit row with it. */
+function auditCoupon(tx: Tx, request: FastifyRequest, action: 'create' | 'update', row: CouponRow) {
+  return audit(tx, auditActor(request), {
+    action,
+    resourceType: 'workspace_lab_coupon',
+    resourceId: row.id,
+    tenant: row.workspaceId,
+  });
+}
+
 export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (
   app,
   { database, surface },
@@ -118,13 +130,17 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
           { path: '/value', message: 'must be <= 100 for a percent coupon' },
         ]);
       }
-      const row = await insertCoupon(database.db, workspaceId, userId, {
-        code: body.code,
-        type: body.type,
-        value,
-        active: body.active ?? true,
-        expiresAt: body.expiresAt ? instantOf(body.expiresAt) : null,
-        maxRedemptions: body.maxRedemptions ?? null,
+      const row = await database.transaction(async (tx) => {
+        const inserted = await insertCoupon(tx, workspaceId, userId, {
+          code: body.code,
+          type: body.type,
+          value,
+          active: body.active ?? true,
+          expiresAt: body.expiresAt ? instantOf(body.expiresAt) : null,
+          maxRedemptions: body.maxRedemptions ?? null,
+        });
+        await auditCoupon(tx, request, 'create', inserted);
+        return inserted;
       });
       return reply.code(201).send({ labCoupon: presentCoupon(row) });
     },
@@ -196,16 +212,22 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     },
     async (request) => {
       const { active, expiresAt } = request.body;
-      const row = await updateCoupon(
-        database.db,
-        workspaceAccessOf(request).workspaceId,
-        parseObjectId(request.params.couponId, 'couponId'),
-        {
-          ...(active === undefined ? {} : { active }),
-          ...(expiresAt === undefined ? {} : { expiresAt: expiresAt === null ? null : instantOf(expiresAt) }),
-        },
-      );
-      if (!row) throw Errors.notFound('Coupon not found.');
+      const row = await database.transaction(async (tx) => {
+        const updated = await updateCoupon(
+          tx,
+          workspaceAccessOf(request).workspaceId,
+          parseObjectId(request.params.couponId, 'couponId'),
+          {
+            ...(active === undefined ? {} : { active }),
+            ...(expiresAt === undefined
+              ? {}
+              : { expiresAt: expiresAt === null ? null : instantOf(expiresAt) }),
+          },
+        );
+        if (!updated) throw Errors.notFound('Coupon not found.');
+        await auditCoupon(tx, request, 'update', updated);
+        return updated;
+      });
       return { labCoupon: presentCoupon(row) };
     },
   );

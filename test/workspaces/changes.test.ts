@@ -625,6 +625,103 @@ describe('workspace changes', () => {
     });
   });
 
+  describe('pricing decisions', () => {
+    it('catalog tests, workspace prices and coupons: each create and change is one audit row by its author; a refused one writes none', async () => {
+      const world = await createWorkspace(t, w.admin);
+      const base = `/v1/workspace/${world.workspaceId}`;
+      const rowsOf = async (res: TestResponse, status: number) => {
+        expect(res.status, res.text).toBe(status);
+        return (await auditRowsOf(res)).map((r) => ({
+          actor: r.actor,
+          action: r.action,
+          resourceType: r.resourceType,
+          resourceId: r.resourceId,
+          tenant: r.tenant,
+        }));
+      };
+      const adminRow = (action: string) => ({
+        actor: w.admin.id,
+        action,
+        resourceType: 'lab_test',
+        resourceId: '777',
+        tenant: null,
+      });
+      const body = { testId: 777, testTitle: 'Ferritin', price: 25 };
+      expect(
+        await rowsOf(await t.request('POST', '/v1/labs/tests', { token: w.admin.token, body }), 201),
+      ).toEqual([adminRow('create')]);
+      expect(
+        await rowsOf(
+          await t.request('PATCH', '/v1/labs/tests/777', { token: w.admin.token, body: { price: 27.5 } }),
+          200,
+        ),
+      ).toEqual([adminRow('update')]);
+
+      const priceRow = (action: string) => ({
+        actor: world.owner.id,
+        action,
+        resourceType: 'workspace_lab_test',
+        resourceId: '777',
+        tenant: world.workspaceId,
+      });
+      const price = (p: number) =>
+        t.request('PUT', `${base}/labs/tests/777`, {
+          token: world.owner.token,
+          body: { testTitle: 'Ferritin (ours)', price: p },
+        });
+      expect(await rowsOf(await price(20), 201)).toEqual([priceRow('create')]);
+      expect(await rowsOf(await price(22), 200)).toEqual([priceRow('update')]);
+
+      const created = await t.request('POST', `${base}/labs/coupons`, {
+        token: world.owner.token,
+        body: { code: 'AUDITED5', type: 'fixed', value: 5 },
+      });
+      const couponId = created.body.labCoupon.id as string;
+      const couponRow = (action: string) => ({
+        actor: world.owner.id,
+        action,
+        resourceType: 'workspace_lab_coupon',
+        resourceId: couponId,
+        tenant: world.workspaceId,
+      });
+      expect(await rowsOf(created, 201)).toEqual([couponRow('create')]);
+      const off = await t.request('PATCH', `${base}/labs/coupons/${couponId}`, {
+        token: world.owner.token,
+        body: { active: false },
+      });
+      expect(await rowsOf(off, 200)).toEqual([couponRow('update')]);
+
+      // Refused: unknown, duplicate, not allowed.
+      expect(
+        await rowsOf(
+          await t.request('PATCH', `${base}/labs/coupons/${newObjectId()}`, {
+            token: world.owner.token,
+            body: { active: true },
+          }),
+          404,
+        ),
+      ).toEqual([]);
+      expect(
+        await rowsOf(await t.request('POST', '/v1/labs/tests', { token: w.admin.token, body }), 409),
+      ).toEqual([]);
+      expect(
+        await rowsOf(
+          await t.request('PATCH', '/v1/labs/tests/778', { token: w.admin.token, body: { price: 1 } }),
+          404,
+        ),
+      ).toEqual([]);
+      expect(
+        await rowsOf(
+          await t.request('POST', `${base}/labs/coupons`, {
+            token: world.owner.token,
+            body: { code: 'AUDITED5', type: 'fixed', value: 5 },
+          }),
+          409,
+        ),
+      ).toEqual([]);
+    });
+  });
+
   describe('workspaces', () => {
     it('the platform admin or an owner renames one; each rename is one audit row; bad bodies 400, unknown 404, malformed 422', async () => {
       const world = await createWorkspace(t, w.admin);

@@ -5237,7 +5237,7 @@ export interface operations {
                  *         101,
                  *         205
                  *       ],
-                 *       "labVisitDate": "2026-12-14T12:00:00.000Z",
+                 *       "labVisitDate": "2026-01-10T12:00:00.000Z",
                  *       "labVisitNotes": "Priority visit",
                  *       "labCouponCode": "WINTER10",
                  *       "labVisitSubtotal": null
@@ -18514,7 +18514,7 @@ export interface operations {
                  *         101,
                  *         205
                  *       ],
-                 *       "labVisitDate": "2026-12-14T12:00:00.000Z",
+                 *       "labVisitDate": "2026-01-10T12:00:00.000Z",
                  *       "labVisitNotes": "Priority visit",
                  *       "labCouponCode": "WINTER10",
                  *       "labVisitSubtotal": null
