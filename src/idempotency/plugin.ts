@@ -16,7 +16,6 @@
  * A claim that loses (a twin claimed the key between the lookup and the claim) answers 409
  * `idempotency_key_in_progress`. A request that ends without completing leaves its key
  * immediately resumable.
- *
  */
 import { createHash } from 'node:crypto';
 import { and, eq, lte, sql, type SQL } from 'drizzle-orm';

@@ -1,13 +1,12 @@
 /** A workspace's coupons: an owner creates and changes them; members read them (to apply them on visits). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { audit, auditActor } from '../audit/audit.js';
-import type { Database, Tx } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { Errors } from '../http/errors.js';
 import { instantOf } from '../http/instants.js';
 import { errorResponses } from '../http/schemas.js';
 import { workspaceAccessOf, workspaceGuard } from './access.js';
+import { audited, recordScopeOf, type RecordKind } from './records.js';
 import { findCoupon, insertCoupon, listCoupons, updateCoupon, type CouponRow } from './coupons-repository.js';
 import {
   ConflictResponse,
@@ -81,14 +80,7 @@ function presentCoupon(row: CouponRow) {
 }
 
 /** A coupon is a pricing decision: its creation and each change write one audit row with it. */
-function auditCoupon(tx: Tx, request: FastifyRequest, action: 'create' | 'update', row: CouponRow) {
-  return audit(tx, auditActor(request), {
-    action,
-    resourceType: 'workspace_lab_coupon',
-    resourceId: row.id,
-    tenant: row.workspaceId,
-  });
-}
+const COUPON: RecordKind = { resourceType: 'workspace_lab_coupon', noun: 'Coupon' };
 
 export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surface: Surface }> = async (
   app,
@@ -139,8 +131,7 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
           expiresAt: body.expiresAt ? instantOf(body.expiresAt) : null,
           maxRedemptions: body.maxRedemptions ?? null,
         });
-        await auditCoupon(tx, request, 'create', inserted);
-        return inserted;
+        return audited(tx, recordScopeOf(request), COUPON, 'create', inserted);
       });
       return reply.code(201).send({ labCoupon: presentCoupon(row) });
     },
@@ -212,22 +203,15 @@ export const couponsRoutes: FastifyPluginAsyncTypebox<{ database: Database; surf
     },
     async (request) => {
       const { active, expiresAt } = request.body;
-      const row = await database.transaction(async (tx) => {
-        const updated = await updateCoupon(
-          tx,
-          workspaceAccessOf(request).workspaceId,
-          parseObjectId(request.params.couponId, 'couponId'),
-          {
-            ...(active === undefined ? {} : { active }),
-            ...(expiresAt === undefined
-              ? {}
-              : { expiresAt: expiresAt === null ? null : instantOf(expiresAt) }),
-          },
-        );
-        if (!updated) throw Errors.notFound('Coupon not found.');
-        await auditCoupon(tx, request, 'update', updated);
-        return updated;
-      });
+      const scope = recordScopeOf(request);
+      const changes = {
+        ...(active === undefined ? {} : { active }),
+        ...(expiresAt === undefined ? {} : { expiresAt: expiresAt === null ? null : instantOf(expiresAt) }),
+      };
+      const couponId = parseObjectId(request.params.couponId, 'couponId');
+      const row = await database.transaction(async (tx) =>
+        audited(tx, scope, COUPON, 'update', await updateCoupon(tx, scope.workspaceId, couponId, changes)),
+      );
       return { labCoupon: presentCoupon(row) };
     },
   );

@@ -1,6 +1,7 @@
 /**
  * What the client and referral routes share: both hold patient data, so every read, list and
  * change writes an audit row in the same transaction; both are archived rather than deleted.
+ * `audited` also serves the coupons' routes, whose creates and changes are audited.
  */
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';

@@ -24,9 +24,9 @@ export interface ClaimKeyParams {
  * CTEs `key_insert`, `key_resource` and `key_held`; `key_held` has a row when this request holds
  * the key: it claimed it now, or already held it (`owned`).
  *
- * A new key is inserted; a row left by an expired key is reused; a live key (another request's,
- * or a finished one to replay) is not even tried: ON CONFLICT DO UPDATE locks the row it finds
- * even when its WHERE refuses the update, which would make every replay a write.
+ * A new key is inserted; a row left by an expired key is reused; a live key (a twin request
+ * claimed it since this one's lookup) is not even tried: ON CONFLICT DO UPDATE locks the row it
+ * finds even when its WHERE refuses the update, which would make every lost claim a write.
  */
 export function claimKeyCtes(at: Placeholders<ClaimKeyParams>): string {
   return `key_insert as (
