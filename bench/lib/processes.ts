@@ -60,7 +60,9 @@ function readMemory(pid: number | undefined): { rss: number; peak: number } | nu
 export interface StartOptions {
   name: string;
   /** a JavaScript file, or a TypeScript one run with tsx as `npm run simulator` does */
-  entry: string;
+  entry?: string;
+  /** a program and its arguments to run instead of node with `entry` (e.g. `npm start`) */
+  command?: [string, ...string[]];
   args?: string[];
   env: Record<string, string>;
   port: number;
@@ -71,14 +73,19 @@ export interface StartOptions {
   /** extra node flags (e.g. --cpu-prof) */
   nodeFlags?: string[];
   timeoutMs?: number;
+  /** how often readyPath is polled (100 ms) */
+  pollMs?: number;
 }
 
-/** Starts a node process (output to a log file, not through the bench's own event loop) and waits until it answers. */
+/**
+ * Starts a node process, or `command` (output to a log file, not through the bench's own event
+ * loop), and waits until it answers.
+ */
 export async function startService(o: StartOptions): Promise<Service> {
   const logFile = path.join(o.logDir, `${o.name}.log`);
   const fd = fs.openSync(logFile, 'a');
-  const loader = o.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), ...loader, o.entry, ...(o.args ?? [])], {
+  const [program, ...programArgs] = o.command ?? nodeCommand(o);
+  const child = spawn(program, programArgs, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...o.env },
     stdio: ['ignore', fd, fd],
@@ -108,7 +115,7 @@ export async function startService(o: StartOptions): Promise<Service> {
       child.kill('SIGKILL');
       throw new Error(`${o.name} did not become ready; see ${logFile}:\n${tail(logFile)}`);
     }
-    await sleep(100);
+    await sleep(o.pollMs ?? 100);
   }
   return {
     name: o.name,
@@ -126,6 +133,12 @@ export async function startService(o: StartOptions): Promise<Service> {
       clearTimeout(timer);
     },
   };
+}
+
+function nodeCommand(o: StartOptions): [string, ...string[]] {
+  if (!o.entry) throw new Error(`${o.name}: startService needs an entry or a command`);
+  const loader = o.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  return [process.execPath, ...(o.nodeFlags ?? []), ...loader, o.entry, ...(o.args ?? [])];
 }
 
 /**
@@ -165,35 +178,3 @@ export function tail(file: string, lines = 20): string {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Seconds from spawning `npm start` (in ROOT, with `env`) to its first 200 on `url`/readyz, polled
- * every 20 ms; the process is then stopped with SIGTERM, as an operator would.
- */
-export async function secondsToReady(
-  env: Record<string, string>,
-  url: string,
-  timeoutMs = 120_000,
-): Promise<number> {
-  const started = performance.now();
-  const child = spawn('npm', ['start', '--silent'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    for (;;) {
-      if (child.exitCode !== null)
-        throw new Error(`npm start exited with ${child.exitCode} before it was ready`);
-      const res = await fetch(`${url}/readyz`).catch(() => null);
-      await res?.arrayBuffer();
-      if (res?.status === 200) return (performance.now() - started) / 1000;
-      if (performance.now() - started > timeoutMs) throw new Error('npm start did not become ready');
-      await sleep(20);
-    }
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-  }
-}
